@@ -1,0 +1,170 @@
+"""Text normalization, done once per message.
+
+Two views are produced in a single pass over the original text:
+
+* ``plain`` — width and case folded (NFKC + casefold), traditional characters
+  turned simplified, variants folded, zero-width characters removed.
+  Punctuation and symbols stay, so patterns such as ``机密★1年`` and phone
+  numbers can be matched with regular expressions.
+* ``key`` — the matching view used by the lexicon automaton: ``plain`` with
+  separators, punctuation, symbols and emoji removed, numerals of every
+  style turned into ASCII digits, and runs of one repeated character
+  collapsed to one. Lexicon entries are folded with the same function, so a
+  term matches however it was disguised.
+
+Each view carries a map back to offsets in the original text, so evidence
+quotes what the sender actually wrote.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+# Variants that t2s leaves alone but that mean the same in a work group.
+_VARIANTS = str.maketrans({
+    "帐": "账", "於": "于", "裏": "里", "祕": "秘", "綫": "线",
+    "喫": "吃", "妳": "你", "祢": "你", "迴": "回", "〇": "零",
+})
+
+# Chinese numerals (lower and upper case forms) to ASCII digits, key view only.
+_NUMERALS = {
+    "零": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+    "七": "7", "八": "8", "九": "9", "两": "2", "壹": "1", "贰": "2", "叁": "3",
+    "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9",
+}
+
+_DROP = ""  # sentinel: the character contributes nothing to a view
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> tuple[str, str]:
+    """Return (plain, key) for one original character.
+
+    Cached: a chat uses a few thousand distinct characters, so after warm-up
+    normalization is a dictionary look-up per character.
+    """
+    cat = unicodedata.category(ch)
+    if cat == "Cf" or ch in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+        return _DROP, _DROP  # zero-width and format characters
+    if cat.startswith("M"):
+        return _DROP, _DROP  # combining marks used to disguise letters
+    plain = unicodedata.normalize("NFKC", ch).casefold()
+    if plain and any(ord(c) > 0x2E7F for c in plain):
+        plain = _T2S.convert(plain)
+    plain = plain.translate(_VARIANTS)
+    key_parts = []
+    for c in plain:
+        c_cat = unicodedata.category(c)
+        if c in _NUMERALS:
+            key_parts.append(_NUMERALS[c])
+        elif c_cat[0] == "N":
+            value = unicodedata.digit(c, None)
+            if value is None:
+                num = unicodedata.numeric(c, None)
+                value = int(num) if num is not None and num == int(num) and 0 <= num <= 9 else None
+            if value is not None:
+                key_parts.append(str(value))
+            elif c_cat == "Nl" or c_cat == "No":
+                continue
+            else:
+                key_parts.append(c)
+        elif c_cat[0] == "L":
+            key_parts.append(c)
+        # punctuation, symbols, separators, controls: dropped from the key view
+    return plain, "".join(key_parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    original: str
+    plain: str
+    plain_offsets: tuple[int, ...]
+    key: str
+    key_offsets: tuple[int, ...]
+
+    def key_span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of key[start:end].
+
+        The end runs up to the next key character, less trailing separators,
+        so collapsed repeats (fuckkk) belong to the span they extend.
+        """
+        a = self.key_offsets[start]
+        b = self.key_offsets[end] if end < len(self.key_offsets) else len(self.original)
+        while b > a + 1 and _is_ignorable(self.original[b - 1]):
+            b -= 1
+        return a, b
+
+    def plain_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.plain_offsets[start], self.plain_offsets[end - 1] + 1
+
+    def quote_key(self, start: int, end: int) -> str:
+        a, b = self.key_span(start, end)
+        return self.original[a:b]
+
+    def quote_plain(self, start: int, end: int) -> str:
+        a, b = self.plain_span(start, end)
+        return self.original[a:b]
+
+
+def _is_ignorable(ch: str) -> bool:
+    """True for characters that leave nothing in the key view."""
+    if ch < "\x80":
+        return not ch.isalnum()
+    return not _fold_char(ch)[1]
+
+
+def is_word_char(ch: str) -> bool:
+    """ASCII letter or digit after folding: where an English word continues."""
+    plain = ch.lower() if ch < "\x80" else _fold_char(ch)[0]
+    return bool(plain) and plain.isascii() and plain[0].isalnum()
+
+
+def normalize(text: str) -> Normalized:
+    plain_chars: list[str] = []
+    plain_offsets: list[int] = []
+    key_chars: list[str] = []
+    key_offsets: list[int] = []
+    last_key = ""
+    for i, ch in enumerate(text):
+        if ch < "\x80":  # ASCII fast path: most of any chat is CJK or ASCII
+            low = ch.lower()
+            plain_chars.append(low)
+            plain_offsets.append(i)
+            if low.isalnum():
+                if low != last_key or low.isdigit():
+                    key_chars.append(low)
+                    key_offsets.append(i)
+                    last_key = low
+            continue
+        plain, key = _fold_char(ch)
+        for c in plain:
+            plain_chars.append(c)
+            plain_offsets.append(i)
+        for c in key:
+            # collapse repeats (好好好 → 好, ⒻⒻⒻ → f) but never digits: 1000 ≠ 10
+            if c != last_key or c.isdigit():
+                key_chars.append(c)
+                key_offsets.append(i)
+                last_key = c
+    return Normalized(
+        original=text,
+        plain="".join(plain_chars),
+        plain_offsets=tuple(plain_offsets),
+        key="".join(key_chars),
+        key_offsets=tuple(key_offsets),
+    )
+
+
+def fold(term: str) -> str:
+    """The key view of a lexicon term (same folding as messages)."""
+    return normalize(term).key
+
+
+def fold_plain(term: str) -> str:
+    return normalize(term).plain
