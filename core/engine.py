@@ -1,0 +1,259 @@
+"""The Moderator: one event in, a recorded decision and actions out.
+
+Flow for a message: ignore the bot's own; route slash commands; normalize
+once and scan all lexicons once; let each enabled plugin inspect (a plugin
+that raises is isolated and logged); decide by the rulebook and the sender's
+history; commit the incident rows; only then return the actions. A message id
+seen before produces nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from core import policy
+from core.actions import Action, Remove, Send, SendPrivate
+from core.commands import CommandRouter, is_command
+from core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message, MessageType,
+                         Room, RoomSnapshot)
+from core.matcher import Matcher, load_lexicons
+from core.plugin import Finding, JoinContext, Plugin, make_context
+from core.rulebook import Rulebook
+from core import texts
+from storage.repository import IncidentIn, Repository
+
+log = logging.getLogger(__name__)
+
+RECENT_PER_ROOM = 50          # messages kept per room for flood and context checks
+SEEN_IDS = 20_000             # message ids remembered to drop redeliveries early
+EXCERPT_CHARS = 500
+
+
+@dataclass
+class Outcome:
+    """What happened to one event: the audit line and the actions."""
+
+    kind: str                                  # message | command | join | room | ...
+    action: str = "none"                       # none | warn | private | review | exempt |
+                                               # duplicate | ignored | reply | error
+    findings: list[Finding] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    error: str | None = None
+
+
+class Moderator:
+    def __init__(self, repo: Repository, rulebook: Rulebook, plugins: dict[str, Plugin],
+                 matcher: Matcher | None = None, *, bot_id: str = "bot",
+                 operators: Iterable[str] = (), lexicon_dir=None):
+        self.repo = repo
+        self.rulebook = rulebook
+        self.plugins = {name: p for name, p in plugins.items() if name in rulebook.rules}
+        if matcher is None:
+            from pathlib import Path
+            lexicon_dir = lexicon_dir or Path(__file__).resolve().parent.parent / "rules" / "lexicons"
+            matcher = Matcher(load_lexicons(lexicon_dir))
+        self.matcher = matcher
+        self.bot_id = bot_id
+        self.operators = frozenset(operators)
+        self.rooms: dict[str, Room] = {}
+        self.recent: dict[str, deque[Message]] = {}
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # (room, member, rule) -> time of the last warning, for the cooldown
+        self._last_warned: dict[tuple[str, str, str], datetime] = {}
+        self.params = self._params()
+        self.commands = CommandRouter(self)
+
+    def _params(self) -> dict[str, dict]:
+        out = {}
+        for name, plugin in self.plugins.items():
+            merged = dict(plugin.defaults)
+            merged.update(self.rulebook.rules[name].params)
+            out[name] = merged
+        return out
+
+    async def start(self) -> None:
+        """Load the rooms known from earlier runs."""
+        for room in await self.repo.load_rooms():
+            self.rooms[room.id] = room
+
+    def enabled_params(self) -> dict[str, dict]:
+        return {name: p for name, p in self.params.items() if self.rulebook.rules[name].enabled}
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = Room(id=room_id)
+        return room
+
+    def is_privileged(self, room: Room, contact_id: str) -> bool:
+        """Owner or operator, by contact id (never by nickname)."""
+        return contact_id == room.owner_id or contact_id in self.operators
+
+    # --- events ------------------------------------------------------------
+
+    async def handle(self, event: Event) -> Outcome:
+        if isinstance(event, Message):
+            return await self._on_message(event)
+        if isinstance(event, RoomSnapshot):
+            return await self._on_snapshot(event)
+        if isinstance(event, MemberJoined):
+            return await self._on_join(event)
+        if isinstance(event, MemberLeft):
+            return await self._on_leave(event)
+        if isinstance(event, BotAdded):
+            return self._on_bot_added(event)
+        log.warning("ignored an event of unknown type %s", type(event).__name__)
+        return Outcome("unknown", "ignored", error=f"unknown event type {type(event).__name__}")
+
+    async def _on_snapshot(self, event: RoomSnapshot) -> Outcome:
+        self.rooms[event.room.id] = event.room
+        await self.repo.save_room(event.room)
+        return Outcome("room")
+
+    async def _on_leave(self, event: MemberLeft) -> Outcome:
+        room = self.room(event.room_id)
+        member = room.members.pop(event.member_id, None) or Member(event.member_id)
+        await self.repo.save_member(room.id, member, present=False)
+        return Outcome("leave")
+
+    def _on_bot_added(self, event: BotAdded) -> Outcome:
+        text = f"{self.rulebook.greeting}\n\n{self.rulebook.rules_post()}"
+        return Outcome("bot_added", "reply", actions=[Send(event.room_id, text)])
+
+    async def _on_join(self, event: MemberJoined) -> Outcome:
+        room = self.room(event.room_id)
+        room.members[event.member.id] = event.member
+        await self.repo.save_member(room.id, event.member)
+        if event.member.id == self.bot_id:
+            return Outcome("join")
+        ctx = JoinContext(room=room, member=event.member, params=self.enabled_params(), ts=event.ts)
+        findings, trace = self._run(lambda p: p.on_join(ctx))
+        message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
+        return await self._conclude("join", room, event.member.id, event.member.display,
+                                    message_id, event.ts, findings, trace,
+                                    excerpt=f"入群昵称：{event.member.display}")
+
+    async def _on_message(self, msg: Message) -> Outcome:
+        if msg.sender_id == self.bot_id:
+            return Outcome("message", "ignored")
+        key = (msg.room_id, msg.id)
+        if key in self._seen:
+            return Outcome("message", "duplicate")
+        self._remember(key)
+        room = self.room(msg.room_id)
+        if msg.sender_id not in room.members and msg.sender_name:
+            room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
+        if msg.type is MessageType.TEXT and is_command(msg.text):
+            return await self.commands.dispatch(room, msg)
+        findings, trace = self.inspect(msg, room)
+        recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
+        recent.append(msg)
+        sender = room.members.get(msg.sender_id)
+        name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
+        return await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
+                                    findings, trace, excerpt=msg.text or msg.file_name or "")
+
+    def inspect(self, msg: Message, room: Room) -> tuple[list[Finding], list[dict]]:
+        """Findings and the per-plugin trace for one message; no storage."""
+        params = self.enabled_params()
+        ctx = make_context(msg, room, self.matcher, params,
+                           recent=list(self.recent.get(room.id, ())))
+        findings, trace = self._run(lambda p: p.inspect(ctx), params)
+        if ctx.truncated:
+            trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
+        return findings, trace
+
+    def _run(self, call, params=None) -> tuple[list[Finding], list[dict]]:
+        params = params if params is not None else self.enabled_params()
+        findings: list[Finding] = []
+        trace: list[dict] = []
+        for name in params:
+            plugin = self.plugins[name]
+            started = time.perf_counter()
+            try:
+                got = [f for f in call(plugin)]
+                for f in got:
+                    if not isinstance(f, Finding) or f.rule != name or not 0 <= f.score <= 1:
+                        raise TypeError(f"plugin returned an invalid finding: {f!r}"[:200])
+            except Exception as exc:  # noqa: BLE001 - one bad plugin must not stop the others
+                log.exception("plugin %s failed; the other rules carry on", name)
+                trace.append({"plugin": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                continue
+            findings.extend(got)
+            trace.append({"plugin": name, "hit": bool(got),
+                          "score": max((f.score for f in got), default=0.0),
+                          "ms": round((time.perf_counter() - started) * 1000, 3)})
+        return findings, trace
+
+    async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
+                        message_id: str, ts, findings: list[Finding], trace: list[dict],
+                        excerpt: str) -> Outcome:
+        candidates = [f for f in findings if self._over_threshold(f)]
+        if not candidates:
+            return Outcome(kind, "none", findings, trace)
+        exempt = self.rulebook.exempt_admins and self.is_privileged(room, sender_id)
+        since = ts - timedelta(days=self.rulebook.escalation.window_days)
+        prior = await self.repo.count_warnings(room.id, sender_id, since)
+        cooldown = timedelta(seconds=self.rulebook.escalation.cooldown_seconds)
+        cooling = frozenset(
+            f.rule for f in candidates
+            if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
+        decision = policy.decide(findings, self.rulebook, prior_warnings=prior, sender_exempt=exempt,
+                                 cooling=cooling)
+        actions = self._actions(decision, room, sender_id, sender_name)
+        warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
+        if any(f.rule == "classified" for f in decision.findings):
+            excerpt = next(f.evidence for f in decision.findings if f.rule == "classified")
+        rows = [
+            IncidentIn(room_id=room.id, message_id=message_id, rule=f.rule, sender_id=sender_id,
+                       sender_name=sender_name, ts=ts, score=f.score, evidence=f.evidence,
+                       reason=f.reason, excerpt=excerpt[:EXCERPT_CHARS], trace=trace,
+                       action=decision.action if i == 0 else "log",
+                       counted=decision.counted and i == 0,
+                       escalated=decision.notify_owner and i == 0,
+                       warning_text=warning_text if i == 0 else "")
+            for i, f in enumerate(decision.findings)
+        ]
+        if not await self.repo.record(rows):
+            return Outcome(kind, "duplicate", findings, trace)
+        if decision.counted:
+            self._last_warned[(room.id, sender_id, decision.primary.rule)] = ts
+        return Outcome(kind, decision.action, findings, trace, actions)
+
+    def _over_threshold(self, f: Finding) -> bool:
+        cfg = self.rulebook.rules.get(f.rule)
+        return cfg is not None and cfg.enabled and f.score >= cfg.threshold
+
+    def _actions(self, decision: policy.Decision, room: Room, sender_id: str,
+                 sender_name: str) -> list[Action]:
+        f = decision.primary
+        if f is None or not decision.counted:
+            return []
+        clause = self.rulebook.clause_text(f.rule)
+        title = self.plugins[f.rule].title
+        actions: list[Action] = []
+        if decision.action == "warn":
+            actions.append(Send(room.id, texts.group_warning(title, f, clause, decision.warnings),
+                                (sender_id,)))
+        else:
+            actions.append(SendPrivate(sender_id, texts.private_warning(room, title, f, clause),
+                                       room.id))
+        if decision.notify_owner and room.owner_id and room.owner_id != sender_id:
+            actions.append(SendPrivate(room.owner_id, texts.owner_note(
+                room, sender_name, title, f, decision.warnings,
+                self.rulebook.escalation.window_days), room.id))
+        if decision.remove:
+            actions.append(Remove(room.id, sender_id))
+            actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))
+        return actions
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        self._seen[key] = None
+        if len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)

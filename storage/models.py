@@ -1,0 +1,115 @@
+"""SQLAlchemy 2 models. Every table carries the room id.
+
+Incidents are never deleted or overwritten: a pardon is a row of its own, and
+a review changes only the review columns. The unique key on
+(room_id, message_id, rule) makes a redelivered message harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON, Boolean, DateTime, Float, Index, Integer, String, Text, TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RoomRow(Base):
+    __tablename__ = "rooms"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(500), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MemberRow(Base):
+    __tablename__ = "members"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    alias: Mapped[str] = mapped_column(String(200), default="")
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("room_id", "message_id", "rule", name="uq_incident_message_rule"),
+        Index("ix_incidents_room_sender_ts", "room_id", "sender_id", "ts"),
+        Index("ix_incidents_rule_ts", "rule", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))
+    # "violation" (a rule fired), "pardon" (an owner forgave earlier warnings)
+    kind: Mapped[str] = mapped_column(String(20), default="violation")
+    message_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    rule: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    sender_id: Mapped[str] = mapped_column(String(256))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # what the message said, cut short; for classified only a marking and hash
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    # every plugin's verdict on the message, hit or not (why it was flagged)
+    trace: Mapped[list] = mapped_column(JSON, default=list)
+    # warn | private | review | exempt | log
+    action: Mapped[str] = mapped_column(String(20), default="log")
+    # True on the one row per message whose warning counts toward escalation
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    warning_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reviewed_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)        # when it happened
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "room_id": self.room_id, "kind": self.kind,
+            "message_id": self.message_id, "rule": self.rule,
+            "sender_id": self.sender_id, "sender_name": self.sender_name,
+            "score": self.score, "evidence": self.evidence, "reason": self.reason,
+            "excerpt": self.excerpt, "action": self.action, "counted": self.counted,
+            "escalated": self.escalated, "status": self.status,
+            "ts": self.ts.isoformat() if self.ts else None,
+        }

@@ -1,0 +1,215 @@
+"""The engine end to end on real storage: decisions, records, actions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from core.actions import Remove, Send, SendPrivate
+from core.engine import Moderator
+from core.events import BotAdded, Member, MemberJoined, MessageType
+from core.plugin import Plugin
+from core.rulebook import Escalation
+
+CLASSIFIED = "机密★1年 关于城东片区项目用地调整的方案，先发大家看看"
+ADS = "自家代购面膜，原价199特价99元一盒，有需要的加微信 wx123456"
+CLEAN = "请各单位于周五下班前报送本月招商项目进展，材料发到商务局邮箱。"
+
+
+async def test_clean_work_talk_is_silent(moderator, repo, clock):
+    out = await moderator.handle(clock.msg(CLEAN))
+    assert out.action == "none" and out.actions == []
+    assert await repo.incidents() == []
+    # every plugin ran and left a trace entry, hit or not
+    assert {t["plugin"] for t in out.trace} == set(moderator.enabled_params())
+
+
+async def test_violation_is_recorded_then_warned(moderator, repo, clock):
+    out = await moderator.handle(clock.msg(ADS, "u3"))
+    assert out.action == "warn"
+    send = out.actions[0]
+    assert isinstance(send, Send) and send.mention_ids == ("u3",)
+    assert "群规第10条" in send.text
+    rows = await repo.incidents()
+    assert [r.rule for r in rows] == ["ads"]
+    assert rows[0].counted and rows[0].action == "warn" and rows[0].warning_text == send.text
+    assert rows[0].trace and rows[0].sender_id == "u3"
+
+
+async def test_classified_is_never_repeated(moderator, repo, clock):
+    out = await moderator.handle(clock.msg(CLASSIFIED))
+    assert out.action == "warn"
+    texts = [a.text for a in out.actions]
+    # the owner is told at once (rulebook: notify_owner on classified)
+    assert any(isinstance(a, SendPrivate) and a.contact_id == "u1" for a in out.actions)
+    for t in texts:
+        assert "城东片区" not in t
+    row = (await repo.incidents())[0]
+    assert row.rule == "classified"
+    for stored in (row.evidence, row.excerpt, row.warning_text):
+        assert "城东片区" not in stored
+    assert "机密★1年" in row.evidence and "sha256:" in row.evidence
+
+
+async def test_redelivered_message_warns_once(moderator, repo, clock, plugins, rulebook, matcher):
+    msg = clock.msg(ADS)
+    first = await moderator.handle(msg)
+    again = await moderator.handle(msg)
+    assert first.action == "warn" and again.action == "duplicate" and again.actions == []
+    # a restarted engine has forgotten the id; the database's unique key still holds
+    fresh = Moderator(repo, rulebook, plugins, matcher, bot_id="botid")
+    await fresh.start()
+    third = await fresh.handle(msg)
+    assert third.action == "duplicate" and third.actions == []
+    assert len(await repo.incidents()) == 1
+
+
+async def test_own_messages_are_ignored(moderator, repo, clock):
+    out = await moderator.handle(clock.msg(ADS, "botid"))
+    assert out.action == "ignored" and out.actions == []
+    assert await repo.incidents() == []
+
+
+class Exploding(Plugin):
+    name = "exploding"
+    title = "测试"
+
+    def inspect(self, ctx):
+        raise RuntimeError("boom")
+
+
+async def test_failing_plugin_is_isolated(repo, plugins, rulebook, matcher, clock, caplog):
+    from core.rulebook import RuleConfig
+    book = replace(rulebook, rules={"exploding": RuleConfig(), **rulebook.rules})
+    m = Moderator(repo, book, {**plugins, "exploding": Exploding()}, matcher, bot_id="botid")
+    out = await m.handle(clock.msg(ADS))
+    assert out.action == "warn" and [f.rule for f in out.findings] == ["ads"]
+    errors = [t for t in out.trace if t.get("error")]
+    assert errors == [{"plugin": "exploding", "error": "RuntimeError: boom"}]
+    assert "plugin exploding failed" in caplog.text
+
+
+async def test_escalation_notifies_owner_and_pardon_resets(moderator, repo, clock):
+    outs = [await moderator.handle(clock.msg(ADS.replace("199", str(199 + i)), "u3", gap=600))
+            for i in range(3)]
+    assert [o.action for o in outs] == ["warn"] * 3
+    owner_notes = [[a for a in o.actions if isinstance(a, SendPrivate) and a.contact_id == "u1"]
+                   for o in outs]
+    assert [len(n) for n in owner_notes] == [0, 0, 1]
+    assert "3次" in owner_notes[2][0].text
+    assert "近期第2次" in outs[1].actions[0].text
+    await repo.pardon("r1", "u3", "u1", "已当面提醒", ts=clock.t)
+    after = await moderator.handle(clock.msg(ADS + "！", "u3", gap=600))
+    assert not any(isinstance(a, SendPrivate) for a in after.actions)
+    assert "近期第" not in after.actions[0].text
+
+
+async def test_warnings_outside_window_do_not_count(moderator, clock):
+    for i in range(2):
+        out = await moderator.handle(clock.msg(ADS + str(i), "u3", gap=600))
+        assert out.action == "warn"
+    late = await moderator.handle(clock.msg(ADS + "x", "u3", gap=8 * 24 * 3600))
+    assert not any(isinstance(a, SendPrivate) for a in late.actions)
+
+
+async def test_removal_when_rulebook_enables_it(repo, plugins, rulebook, matcher, clock):
+    from core.events import RoomSnapshot
+    from tests.conftest import work_room
+    book = replace(rulebook, escalation=Escalation(window_days=7, notify_owner_after=2, remove_after=2))
+    m = Moderator(repo, book, plugins, matcher, bot_id="botid")
+    await m.handle(RoomSnapshot(work_room()))
+    await m.handle(clock.msg(ADS, "u3"))
+    out = await m.handle(clock.msg(ADS + "！", "u3", gap=600))
+    assert Remove("r1", "u3") in out.actions
+
+
+async def test_review_only_room_logs_and_never_speaks(repo, plugins, rulebook, matcher, clock):
+    from core.events import RoomSnapshot
+    from tests.conftest import work_room
+    m = Moderator(repo, replace(rulebook, mode="review"), plugins, matcher, bot_id="botid")
+    await m.handle(RoomSnapshot(work_room()))
+    out = await m.handle(clock.msg(CLASSIFIED))
+    assert out.action == "review" and out.actions == []
+    row = (await repo.incidents())[0]
+    assert row.action == "review" and not row.counted
+
+
+async def test_review_only_rule(repo, plugins, rulebook, matcher, clock):
+    rules = dict(rulebook.rules)
+    rules["ads"] = replace(rules["ads"], action="review")
+    m = Moderator(repo, replace(rulebook, rules=rules), plugins, matcher, bot_id="botid")
+    out = await m.handle(clock.msg(ADS))
+    assert out.action == "review" and out.actions == []
+    assert (await repo.incidents())[0].action == "review"
+
+
+async def test_owner_is_never_warned(moderator, repo, clock):
+    out = await moderator.handle(clock.msg(ADS, "u1"))
+    assert out.action == "exempt" and out.actions == []
+    assert (await repo.incidents())[0].action == "exempt"
+
+
+async def test_private_action_goes_to_sender_only(moderator, clock):
+    out = await moderator.handle(clock.msg("中央这个政策就是拍脑袋，根本不切实际，瞎折腾基层"))
+    assert out.action == "private"
+    assert all(not isinstance(a, Send) for a in out.actions)
+    assert out.actions[0].contact_id == "u2"
+
+
+async def test_red_envelope_by_type(moderator, clock):
+    out = await moderator.handle(clock.msg("恭喜发财，大吉大利", type=MessageType.RED_ENVELOPE, amount=200))
+    assert out.action == "warn" and out.findings[0].rule == "red_envelope"
+
+
+async def test_bot_added_posts_greeting_and_rules(moderator, rulebook, clock):
+    out = await moderator.handle(BotAdded("r1", clock.t, "u1"))
+    text = out.actions[0].text
+    assert rulebook.clauses[1] in text and "群规助手" in text
+
+
+async def test_join_with_bad_nickname_is_reminded(moderator, repo, clock):
+    out = await moderator.handle(MemberJoined("r1", Member("u9", "小王", "小王🌸"), clock.t, "u2"))
+    assert out.action == "warn" and out.actions[0].mention_ids == ("u9",)
+    assert "姓名-单位-职务" in out.actions[0].text
+    good = await moderator.handle(MemberJoined("r1", Member("u8", "刘洋", "刘洋-统计局-科员"), clock.t, "u2"))
+    assert good.action == "none"
+    assert [r.rule for r in await repo.incidents()] == ["realname"]
+
+
+async def test_oversized_message_is_cut_and_inspected(moderator, clock):
+    huge = CLASSIFIED + "。" + "项目进展情况汇报" * 5000
+    out = await moderator.handle(clock.msg(huge))
+    assert out.action == "warn"
+    assert any("cut to" in t.get("note", "") for t in out.trace)
+
+
+async def test_commands_by_contact_id_not_nickname(moderator, clock):
+    room = moderator.room("r1")
+    # a member who renamed themselves to the owner's nickname
+    room.members["u4"] = Member("u4", "李明", "李明-商务局-局长")
+    refused = await moderator.handle(clock.msg("/status", "u4"))
+    assert refused.action == "refused" and "仅限群主" in refused.actions[0].text
+    ok = await moderator.handle(clock.msg("/status", "u1"))
+    assert ok.action == "reply" and "涉密" in ok.actions[0].text
+    op = await moderator.handle(clock.msg("/状态", "op1"))
+    assert op.action == "reply"
+    rules = await moderator.handle(clock.msg("/rules", "u3"))
+    assert rules.action == "reply" and "涉密不上网" in rules.actions[0].text
+    unknown = await moderator.handle(clock.msg("/frobnicate", "u3"))
+    assert unknown.action == "unknown"
+    helptext = (await moderator.handle(clock.msg("/help", "u3"))).actions[0].text
+    assert "/rules" in helptext and "/status" not in helptext
+
+
+async def test_a_burst_earns_one_warning(moderator, repo, clock):
+    outs = [await moderator.handle(clock.msg("快回复", "u4", gap=5)) for _ in range(7)]
+    actions = [o.action for o in outs]
+    assert actions.count("warn") == 1 and actions[-1] == "log"
+    rows = await repo.incidents(rule="flood")
+    assert sum(r.counted for r in rows) == 1 and len(rows) == actions.count("warn") + actions.count("log")
+    # after the cooldown the same behaviour is warned again
+    later = await moderator.handle(clock.msg("快回复", "u4", gap=600))
+    for _ in range(6):
+        later = await moderator.handle(clock.msg("快回复", "u4", gap=5))
+    assert sum(r.counted for r in await repo.incidents(rule="flood")) == 2
