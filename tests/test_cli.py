@@ -45,8 +45,16 @@ def test_demo_warns_for_every_rule_and_is_idempotent(db):
     # every content rule is actually spoken about in the conversation, not only logged
     spoken = {r[2] for r in rows if r[3] in ("warn", "private")}
     assert spoken >= set(RULES), set(RULES) - spoken
-    # no classified content leaks into the printed warnings or the database
-    assert "干部调整考察名单" not in out.split("事件记录汇总")[0].split("[文件]")[-1].split("\n", 1)[1]
+    # no classified content leaks into the bot's words or the database
+    bot_lines = [l for l in out.splitlines() if l.lstrip().startswith("🤖")]
+    for secret in ("干部调整考察名单", "用地调整的内部方案"):
+        assert not any(secret in l for l in bot_lines)
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("select evidence || excerpt || warning_text from incidents "
+                              "where rule = 'classified' or message_id in "
+                              "(select message_id from incidents where rule = 'classified')").fetchall()
+    assert len(stored) >= 2
+    assert not any(secret in s[0] for s in stored for secret in ("干部调整", "用地调整"))
     second = bot("demo", "--db", f"sqlite:///{db}")
     assert second.returncode == 0, second.stderr
     assert incidents(db) == rows

@@ -1,0 +1,47 @@
+# 群规助手 (qungui-bot) — the moderation bot in a container.
+#
+#   docker build -t qungui-bot .
+#   docker run -v qungui-data:/data qungui-bot            # python bot.py run
+#   docker run -v qungui-data:/data qungui-bot demo       # replay the sample group
+#
+# The database lives on the /data volume so incidents survive a new image;
+# point BOT_DATABASE_URL at PostgreSQL (postgresql+asyncpg://…) in production.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Metadata first, then the source; `pip install .` needs both (README.md is
+# the package's readme in pyproject.toml).
+COPY pyproject.toml README.md ./
+COPY bot.py ./
+COPY core ./core
+COPY plugins ./plugins
+COPY storage ./storage
+COPY channels ./channels
+COPY web ./web
+# Rulebooks, lexicons and samples are read from /app/rules at run time; they
+# are data a deployer edits, not part of the installed package.
+COPY rules ./rules
+
+RUN pip install . \
+    && rm -rf build *.egg-info
+
+# A fixed, unprivileged uid so a mounted volume's ownership is predictable.
+RUN groupadd --system --gid 10001 bot \
+    && useradd --system --uid 10001 --gid bot --home-dir /app --no-create-home \
+               --shell /usr/sbin/nologin bot \
+    && mkdir -p /data \
+    && chown bot:bot /data
+
+ENV BOT_DATABASE_URL=sqlite+aiosqlite:////data/bot.sqlite3
+VOLUME /data
+
+USER bot
+
+ENTRYPOINT ["python", "bot.py"]
+CMD ["run"]

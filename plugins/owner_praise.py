@@ -1,0 +1,81 @@
+"""吹捧群主: flattery aimed at the room owner.
+
+The target is resolved per sentence: the owner named (李明, 李局, an @mention)
+is a clear target; 您 / 群主 / 领导 / the owner's bare title is a likely one;
+another named person (张书记) in the sentence means the praise is for them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.plugin import Context, Plugin, register
+from core.text import fold, normalize
+from plugins._common import (
+    TITLES, cue_hits, named_people, owner_forms, parse_alias, sentence_index,
+    sentence_starts,
+)
+
+NAMED, LIKELY, NONE = 3, 2, 0
+
+# score by (cue, target level)
+_SCORES = {("flattery", NAMED): 0.95, ("flattery", LIKELY): 0.8,
+           ("weak", NAMED): 0.55, ("weak", LIKELY): 0.5}
+
+
+@register
+class OwnerPraise(Plugin):
+    name = "owner_praise"
+    title = "吹捧群主"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        owner = ctx.room.owner
+        if owner is None or ctx.message.sender_id == owner.id:
+            return  # no owner to flatter; the owner praising themself is not this rule
+        personal, titular = owner_forms(owner)
+        if not parse_alias(owner)[2]:
+            titular = set(TITLES) | {t[0] for t in TITLES.values()}  # title unknown: any title
+        personal_keys = {fold(f) for f in personal if f}
+        mentioned = owner.id in ctx.message.mention_ids
+
+        starts = sentence_starts(ctx.text)
+        addresses = cue_hits(ctx, self.name, "address")
+        best = None
+        for cue in ("flattery", "weak"):
+            for hit in cue_hits(ctx, self.name, cue):
+                index = sentence_index(starts, hit.start)
+                level = self._target(ctx, starts, index, personal, personal_keys,
+                                     titular, addresses, mentioned)
+                score = _SCORES.get((cue, level))
+                if score and (best is None or score > best[0]):
+                    best = (score, hit, level)
+        if best is None:
+            return
+        score, hit, level = best
+        who = "群主" if level == NAMED else "领导（群主）"
+        yield self.finding(score, self._evidence(ctx, starts, hit),
+                           f"在群里吹捧{who}（“{hit.quote}”）")
+
+    def _target(self, ctx, starts, index, personal, personal_keys, titular, addresses, mentioned):
+        end = starts[index + 1] if index + 1 < len(starts) else len(ctx.text)
+        sentence = ctx.text[starts[index]:end]
+        view = normalize(sentence)
+        if mentioned or any(k and k in view.key for k in personal_keys):
+            return NAMED
+        others = [m.group() for m in named_people(view.plain)
+                  if not any(m.group() in f or f in m.group() for f in personal)]
+        if others:
+            return NONE  # 「张书记讲话太精彩」: praise for someone else
+        if any(sentence_index(starts, a.start) == index for a in addresses):
+            return LIKELY
+        if any(re.search(re.escape(t) + r"(?!们)", view.plain) for t in titular if len(t) >= 2):
+            return LIKELY
+        return NONE
+
+    @staticmethod
+    def _evidence(ctx, starts, hit):
+        index = sentence_index(starts, hit.start)
+        end = starts[index + 1] if index + 1 < len(starts) else len(ctx.text)
+        sentence = ctx.text[starts[index]:end].strip()
+        return sentence if len(sentence) <= 60 else hit.quote

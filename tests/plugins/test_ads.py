@@ -1,0 +1,33 @@
+import pytest
+
+from tests.plugins.conftest import THRESHOLD, top
+
+
+@pytest.mark.parametrize("text, contact", [
+    ("韩国正品面膜代购，需要的加微信 abc123", "加微信"),
+    ("自家产的茶叶，88元一盒，电话13812345678", "13812345678"),
+    ("招代理！零成本创业，加v详聊", "加v"),
+    ("特價燕窩，私聊", "私聊"),                                    # traditional
+    ("酱香白酒团购，联系一三八一二三四五六七八", "一三八一二三四五六七八"),  # numerals spelled out
+])
+def test_sales_with_contact(inspect, text, contact):
+    [f] = inspect("ads", text)
+    assert f.score >= 0.8
+    assert contact in f.evidence
+
+
+def test_sale_with_price_only(inspect):
+    [f] = inspect("ads", "新到的土特产，¥99包邮")
+    assert THRESHOLD <= f.score < 0.9 and "¥99" in f.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "政府采购公告：县商务局办公设备采购项目，预算金额50万元，联系电话13812345678",
+    "消费券第二轮发放，每人可领100元，请广泛宣传",
+    "落实招商优惠政策，企业可享受税收优惠",
+    "请各单位报送项目进度，联系人张伟，电话13812345678",
+    "这次团购的价格怎么样？",
+    "这个面膜生产线项目的投资价格比较合理，企业联系电话13812345678",
+])
+def test_procurement_and_policy_are_clean(inspect, text):
+    assert top(inspect("ads", text)) < THRESHOLD

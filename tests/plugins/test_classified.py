@@ -1,0 +1,82 @@
+import pytest
+
+from core.events import MessageType
+from tests.plugins.conftest import THRESHOLD, message, top
+
+BODY = "关于某项目的谈判底价为三点二亿元"
+
+
+@pytest.mark.parametrize("text, marking", [
+    (f"机密★1年\n{BODY}", "机密★1年"),
+    (f"绝密★启用前 {BODY}", "绝密★启用前"),
+    (f"秘密 保密期限：1年\n{BODY}", "秘密 保密期限：1年"),
+    (f"機密☆長期 {BODY}", "機密☆長期"),                 # traditional characters
+    (f"机 密＊10年 {BODY}", "机 密＊10年"),               # spaced, full-width star
+])
+def test_marking_is_found_and_body_is_redacted(inspect, text, marking):
+    [f] = inspect("classified", text)
+    assert f.score >= 0.95
+    assert f.evidence.startswith(marking)
+    assert BODY not in f.evidence and "底价" not in f.evidence
+    assert "sha256:" in f.evidence
+    assert marking in f.reason and BODY not in f.reason
+
+
+def test_marking_in_attachment_name(inspect):
+    msg = message("", type=MessageType.FILE, file_name="机密★5年 招商谈判方案.docx")
+    [f] = inspect("classified", msg)
+    assert f.score >= 0.95 and "招商谈判方案" not in f.evidence
+
+
+def test_internal_file_name(inspect):
+    msg = message("大家看一下", type=MessageType.FILE, file_name="（内部）干部考核结果汇总.xlsx")
+    [f] = inspect("classified", msg)
+    assert f.score >= THRESHOLD and "干部考核结果" not in f.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "【内部资料】2027年重点项目储备清单：一、……二、……",
+    "内部资料 注意保密\n全县财政收支情况如下：……",
+    "明天会上的讲话稿发给大家先看看，请勿外传",
+])
+def test_internal_label_on_shared_material(inspect, text):
+    [f] = inspect("classified", text)
+    assert f.score >= THRESHOLD
+    assert "重点项目" not in f.evidence and "财政收支" not in f.evidence
+
+
+def test_unpublished_personnel_list(inspect):
+    [f] = inspect("classified", "这次干部调整方案还没公布，拟任人选有张某、王某，先别外传")
+    assert f.score >= THRESHOLD
+    assert "张某" not in f.evidence
+
+
+@pytest.mark.parametrize("text", [
+    "请大家注意保密纪律，涉密文件不得上传微信群",
+    "上网不涉密，涉密不上网，请各单位严格落实",
+    "局里下周举办保密知识培训，请各科室报名",
+    "这个不是秘密，大家都知道明天开会",
+    "领导说的小秘密，周五有加餐",
+    "干部任前公示已在县政府网站发布，请大家监督",
+    "请把内部控制制度修订稿报给办公室",
+])
+def test_reminders_and_everyday_words_are_clean(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
+
+
+def test_secrecy_training_attachment_is_clean(inspect):
+    msg = message("培训课件", type=MessageType.FILE, file_name="涉密人员保密教育培训课件.pptx")
+    assert top(inspect("classified", msg)) < THRESHOLD
+
+
+def test_bracketed_level_in_file_name_is_a_marking(inspect):
+    from core.events import MessageType
+    from tests.conftest import Clock
+    msg = Clock().msg("", type=MessageType.FILE, file_name="【秘密】2027年干部调整考察名单.docx")
+    found = inspect("classified", msg)
+    assert found and found[0].score >= 0.9
+    assert "干部调整" not in found[0].evidence and "【秘密】" in found[0].evidence
+
+
+def test_secret_in_everyday_use_is_not_a_marking(inspect):
+    assert not [f for f in inspect("classified", "这个不是什么秘密，大家都知道") if f.score >= 0.6]

@@ -1,0 +1,42 @@
+import pytest
+
+from core.events import Room
+from tests.plugins.conftest import THRESHOLD, top
+
+
+@pytest.mark.parametrize("text", [
+    "今晚世界杯决赛，梅西能不能夺冠？",
+    "大家帮我在拼多多砍一刀，谢谢！",
+    "周末去吃火锅吗，新开的网红店",
+    "今天A股大盘又跌停了，基金全绿",
+    "今晚開黑打王者榮耀，誰來？",            # traditional characters
+    "老人必看！隔夜菜致癌，转发给家人",
+    "中秋快乐！祝大家身体健康，万事如意，心想事成",   # a greeting chain
+])
+def test_chit_chat_is_off_topic(inspect, text):
+    [f] = inspect("off_topic", text)
+    assert f.score >= THRESHOLD
+    assert f.evidence
+
+
+def test_shopping_link_scores_high(inspect):
+    assert top(inspect("off_topic", "帮忙砍一刀！")) >= 0.9
+
+
+@pytest.mark.parametrize("text", [
+    "收到", "好的👍", "1", "👍👍", "收到，马上落实",
+    "祝大家中秋快乐",                                    # a single greeting is manners
+    "明天上午九点开会，会后一起吃饭",                    # work cue present
+    "项目方代表今晚想请我们吃火锅，按规定婉拒了，材料照常报送",
+    "产业基金投资协议明天签约",
+    "请各单位周五前报送招商项目进度表",
+])
+def test_acknowledgements_and_work_talk(inspect, text):
+    assert top(inspect("off_topic", text)) < THRESHOLD
+
+
+def test_topic_of_the_room_is_not_off_topic(inspect, room):
+    union = Room(id="r4", topic="机关工会文体活动群", purpose="组织羽毛球比赛和健步走活动",
+                 owner_id=room.owner_id, members=room.members)
+    assert top(inspect("off_topic", "周六羽毛球比赛在体育馆", room=union)) < THRESHOLD
+    assert top(inspect("off_topic", "周六羽毛球比赛在体育馆")) >= THRESHOLD

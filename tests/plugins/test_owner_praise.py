@@ -1,0 +1,66 @@
+import pytest
+
+from core.events import Member, Room
+from tests.plugins.conftest import OWNER, THRESHOLD, message, top
+
+
+@pytest.mark.parametrize("text", [
+    "李局高瞻远瞩，我们都跟着您干！",
+    "李局长的讲话太精彩了，字字珠玑",
+    "领导英明！",
+    "学习了领导的指示，深受教育",
+    "群主运筹帷幄，佩服得五体投地",
+    "李 局 英 明 ！",                  # separators inserted
+    "李局長高瞻遠矚",                   # traditional characters
+])
+def test_flattery_of_owner(inspect, text):
+    [f] = inspect("owner_praise", text)
+    assert f.score >= THRESHOLD
+    assert f.evidence and f.evidence in text
+
+
+def test_named_owner_scores_higher_than_generic_address(inspect):
+    named = top(inspect("owner_praise", "李局高瞻远瞩"))
+    generic = top(inspect("owner_praise", "领导高瞻远瞩"))
+    assert named >= 0.9 and THRESHOLD <= generic < named
+
+
+def test_mention_of_owner(inspect):
+    msg = message("@李明-商务局-局长 英明决策，为您点赞", mentions=(OWNER.id,))
+    assert top(inspect("owner_praise", msg)) >= 0.9
+
+
+def test_owner_without_alias_title(inspect, room):
+    bare = Room(id="r2", topic=room.topic, purpose=room.purpose, owner_id="u7",
+                members={"u7": Member("u7", "周红", ""), **room.members})
+    assert top(inspect("owner_praise", "周红同志高瞻远瞩", room=bare)) >= 0.9
+    assert top(inspect("owner_praise", "书记英明", room=bare)) >= THRESHOLD
+
+
+def test_borderline_thanks_stays_below_threshold(inspect):
+    assert THRESHOLD > top(inspect("owner_praise", "辛苦了领导")) > 0
+
+
+@pytest.mark.parametrize("text", [
+    "收到，书记",
+    "好的李局",
+    "谢谢李局帮忙协调场地，周三上午签约仪式照常进行",
+    "张书记的讲话高屋建瓴，大家认真学习",        # praise of a third party
+    "各位领导辛苦了，材料已经全部报送",
+    "基层干部辛苦了，为大家点赞",
+    "王主任这次调研报告写得很到位",
+    "请李局审阅项目合同",
+    "您辛苦了，早点休息",
+    "县委书记在调研时强调，要高瞻远瞩谋划产业布局",
+])
+def test_clean_near_misses(inspect, text):
+    assert top(inspect("owner_praise", text)) < THRESHOLD
+
+
+def test_owner_is_never_praising_themself(inspect):
+    assert inspect("owner_praise", "领导英明，跟着我干", sender=OWNER.id) == []
+
+
+def test_room_without_owner(inspect, room):
+    ownerless = Room(id="r3", topic=room.topic, members=room.members)
+    assert inspect("owner_praise", "领导英明", room=ownerless) == []

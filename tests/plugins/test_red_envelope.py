@@ -1,0 +1,37 @@
+import pytest
+
+from core.events import MessageType
+from tests.plugins.conftest import THRESHOLD, message, top
+
+
+def test_red_envelope_message(inspect):
+    [f] = inspect("red_envelope", message("恭喜发财，大吉大利", type=MessageType.RED_ENVELOPE, amount=200))
+    assert f.score == 1.0
+    assert f.evidence == "红包 200元"
+
+
+def test_transfer_without_amount(inspect):
+    [f] = inspect("red_envelope", message("", type=MessageType.TRANSFER))
+    assert f.score == 1.0 and "转账" in f.evidence
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("项目签下来了，李局发个红包庆祝一下吧", "发个红包"),
+    ("今晚八点红包接龙，大家准备好", "红包接龙"),
+    ("搶紅包啦！", "搶紅包"),                       # traditional
+    ("我先转·账·给·你，回头再说", "转·账·给·你"),   # separators inserted
+])
+def test_soliciting_red_envelopes(inspect, text, quoted):
+    [f] = inspect("red_envelope", text)
+    assert 0.7 <= f.score < 1.0
+    assert f.evidence == quoted
+
+
+@pytest.mark.parametrize("text", [
+    "关于违规收受微信红包问题的通报",
+    "严禁在工作群发红包，请大家自觉遵守",
+    "节前廉洁提醒：不得收受红包礼金",
+    "请各单位本周五前报送项目进度表",
+])
+def test_discipline_notices_are_clean(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -1,0 +1,28 @@
+import pytest
+
+from tests.plugins.conftest import THRESHOLD, top
+
+
+@pytest.mark.parametrize("text", [
+    "明天民主推荐，大家投我一票，回头请大家吃饭",
+    "评优投票开始了，兄弟们支持一下我",
+    "换届选举的事，我已经跟几位打过招呼了，打招呼的都有好处",
+    "年度考核测评，記得給我打優秀，少不了你的",             # traditional
+    "民主测评帮我投一下，拜托拜托",
+])
+def test_canvassing(inspect, text):
+    [f] = inspect("vote_buying", text)
+    assert f.score >= THRESHOLD
+    assert f.evidence in text
+
+
+@pytest.mark.parametrize("text", [
+    "关于做好村两委换届选举工作的通知，请各镇按时上报候选人名单",
+    "严禁拉票贿选，违者严肃查处",
+    "民主测评明天上午九点在三楼会议室进行，请准时参加",
+    "请大家登录系统完成满意度测评投票",
+    "换届纪律十严禁，请大家认真学习",
+    "这个项目请大家多多支持",                      # no election
+])
+def test_neutral_notices_and_warnings_are_clean(inspect, text):
+    assert top(inspect("vote_buying", text)) < THRESHOLD
