@@ -23,7 +23,6 @@ COPY core ./core
 COPY plugins ./plugins
 COPY storage ./storage
 COPY channels ./channels
-COPY web ./web
 # Rulebooks, lexicons and samples are read from /app/rules at run time; they
 # are data a deployer edits, not part of the installed package.
 COPY rules ./rules
