@@ -19,6 +19,7 @@ WORKDIR /app
 # the package's readme in pyproject.toml).
 COPY pyproject.toml README.md ./
 COPY bot.py ./
+COPY cli ./cli
 COPY core ./core
 COPY plugins ./plugins
 COPY storage ./storage

@@ -1,0 +1,91 @@
+"""``bot.py audit``: an events file in, one result per message event out."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from cli import arguments, command
+from cli.common import ACTION_CN, CliError, add_rulebook_and_db, open_moderator, settings_from, table
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = max(total, 1), enabled
+
+    def step(self, lineno: int) -> None:
+        if self.enabled and (lineno % 200 == 0 or lineno == self.total):
+            filled = int(30 * lineno / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {lineno}/{self.total}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def configure(sp):
+    sp.add_argument("file", help="events file (JSONL)")
+    sp.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    sp.add_argument("--store", action="store_true",
+                    help="keep the incidents in the configured database (default: a scratch one)")
+    add_rulebook_and_db(sp)
+
+
+@command("audit", "check an events file, one JSON line per message",
+         "Run every event of a JSONL events file through the engine and print one result "
+         "per message event, in input order. Malformed lines are reported on stderr by "
+         "line number.")
+@arguments(configure)
+async def run(args) -> int:
+    from channels.replay import LineError, count_lines, read_events
+    from core.events import Message
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: no such file")
+    settings = settings_from(args)
+    scratch = None
+    if not args.store:
+        scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
+        settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
+    moderator = await open_moderator(settings)
+    tty = sys.stderr.isatty()
+    progress = Progress(count_lines(path) if tty else 0, tty)
+    errors = 0
+    rows = []
+    try:
+        for lineno, event in read_events(path):
+            progress.step(lineno)
+            if isinstance(event, LineError):
+                errors += 1
+                print(f"{path}: {event}", file=sys.stderr)
+                continue
+            outcome = await moderator.handle(event)
+            if not isinstance(event, Message):
+                continue
+            action = "command" if outcome.kind == "command" else outcome.action
+            if args.format == "jsonl":
+                sys.stdout.write(json.dumps({
+                    "id": event.id, "room_id": event.room_id, "sender_id": event.sender_id,
+                    "findings": [f.as_dict() for f in outcome.findings], "action": action,
+                }, ensure_ascii=False) + "\n")
+            else:
+                top = max(outcome.findings, key=lambda f: f.score, default=None)
+                rows.append([event.id, event.sender_name or event.sender_id,
+                             top.rule if top else "", f"{top.score:.2f}" if top else "",
+                             ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
+    finally:
+        progress.close()
+        await moderator.repo.close()
+        if scratch:
+            scratch.cleanup()
+    if args.format == "table":
+        table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"], rows)
+    if errors:
+        print(f"{errors} malformed line(s) skipped", file=sys.stderr)
+    return 0
