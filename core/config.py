@@ -21,7 +21,7 @@ class ConfigError(ValueError):
     pass
 
 
-@dataclass
+@dataclass(repr=False)
 class Settings:
     database_url: str = DEFAULT_URL
     rulebook: Path = DEFAULT_RULEBOOK
@@ -30,6 +30,9 @@ class Settings:
     puppet_token: str = field(default="", repr=False)
     puppet_endpoint: str = ""
     log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        return f"Settings({self.describe()})"
 
     def describe(self) -> str:
         token = "set" if self.puppet_token else "not set"

@@ -1,0 +1,42 @@
+"""Settings: defaults, then the TOML file, then the environment; secrets hidden."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import ConfigError, load_settings
+
+
+def test_file_then_environment(tmp_path):
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text('database_url = "postgresql://bot:pw@db/bot"\noperators = ["wxid_a"]\n', encoding="utf-8")
+    s = load_settings(cfg, env={})
+    assert s.database_url == "postgresql://bot:pw@db/bot" and s.operators == ("wxid_a",)
+    s = load_settings(cfg, env={"BOT_DATABASE_URL": "sqlite:///x.db", "BOT_OPERATORS": "a, b"})
+    assert s.database_url == "sqlite:///x.db" and s.operators == ("a", "b")
+
+
+def test_describe_hides_secrets(tmp_path):
+    s = load_settings(None,
+                      env={"BOT_DATABASE_URL": "postgresql://bot:hunter2@db/bot",
+                           "WECHATY_PUPPET_SERVICE_TOKEN": "tok-123"})
+    text = s.describe() + repr(s)
+    assert "hunter2" not in text and "tok-123" not in text and "puppet_token=set" in text
+
+
+@pytest.mark.parametrize("body, message", [
+    ("database_url = 5\n", "database_url must be a string"),
+    ("colour = 'red'\n", "unknown key 'colour'"),
+    ("operators = 'wxid'\n", "operators must be a list"),
+    ("database_url = \n", "not valid TOML"),
+])
+def test_bad_config_names_the_problem(tmp_path, body, message):
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(cfg, env={})
+
+
+def test_missing_named_config_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "absent.toml", env={})

@@ -1,0 +1,47 @@
+"""Normalization views and the shared automaton."""
+
+from __future__ import annotations
+
+from core.matcher import Matcher
+from core.text import fold, normalize
+
+
+def quotes(matcher, text, rule="x"):
+    return [h.quote for h in matcher.scan(normalize(text)).get(rule, [])]
+
+
+def test_views_and_offsets():
+    n = normalize("機密★１年，請勿外傳")
+    assert n.plain == "机密★1年,请勿外传"
+    assert n.key == "机密1年请勿外传"
+    a, b = n.key_span(0, 2)
+    assert n.original[a:b] == "機密"
+
+
+def test_disguises_fold_to_the_same_key():
+    assert fold("代 购") == fold("代-购") == fold("代\u200b购") == fold("代購") == "代购"
+    assert fold("ＶＸ") == fold("vx") and fold("①③⑧") == "138"
+    assert fold("好好好") == "好" and fold("1000") == "1000"
+
+
+def test_matcher_overlaps_rules_and_quotes_original():
+    m = Matcher([("a", "t", "中国"), ("b", "t", "国人"), ("a", "t", "加微信")])
+    hits = m.scan(normalize("我是中國人，加 微 信"))
+    assert [h.quote for h in hits["a"]] == ["中國", "加 微 信"]
+    assert [h.quote for h in hits["b"]] == ["國人"]
+    # only the rules asked for are dispatched
+    assert set(m.scan(normalize("中国人"), frozenset({"b"}))) == {"b"}
+
+
+def test_allow_list_suppresses_inside_longer_phrase_only():
+    m = Matcher([("x", "t", "黄片"), ("x", "allow", "三黄片"), ("*", "allow", "税收优惠"),
+                 ("x", "t", "优惠")])
+    assert quotes(m, "三黄片黄片") == ["黄片"]
+    assert quotes(m, "税收优惠政策") == []
+    assert quotes(m, "限时优惠") == ["优惠"]
+
+
+def test_latin_terms_match_whole_words():
+    m = Matcher([("x", "t", "sex"), ("x", "t", "69")])
+    assert quotes(m, "Middlesex 695") == []
+    assert quotes(m, "测试sex 69") == ["sex", "69"]
