@@ -113,3 +113,92 @@ class IncidentRow(Base):
             "escalated": self.escalated, "status": self.status,
             "ts": self.ts.isoformat() if self.ts else None,
         }
+
+
+class AuditRow(Base):
+    """Every change an owner, admin or reviewer makes: who, what, before, after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_room_ts", "room_id", "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))
+    actor_id: Mapped[str] = mapped_column(String(256))
+    action: Mapped[str] = mapped_column(String(60))          # e.g. "disable", "allow", "dismiss"
+    target: Mapped[str] = mapped_column(String(256), default="")
+    before: Mapped[dict | list | str | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | list | str | None] = mapped_column(JSON, nullable=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AppealRow(Base):
+    """A member disputes a warning; the owner sees it in the review queue."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    member_id: Mapped[str] = mapped_column(String(256))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")   # open | accepted | rejected
+    resolved_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReviewRow(Base):
+    """A reviewer's judgement of an incident (confirm / dismiss / reopen)."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))
+    incident_id: Mapped[int] = mapped_column(Integer, index=True)
+    reviewer: Mapped[str] = mapped_column(String(256))
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    allow_phrase: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WorkReportRow(Base):
+    """One member's daily work report (每日汇报) in one room on one day."""
+
+    __tablename__ = "work_reports"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)      # YYYY-MM-DD, China time
+    message_id: Mapped[str] = mapped_column(String(256))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageRow(Base):
+    """Recent messages kept for the context shown beside an incident.
+
+    Classified content is never stored: such a message keeps only its marking
+    and hash, like the incident itself.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_room_ts", "room_id", "ts"),)
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(256))
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    type: Mapped[str] = mapped_column(String(20), default="text")
+    text: Mapped[str] = mapped_column(Text, default="")
+    ts: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebAccountRow(Base):
+    """A reviewer account for the web page; room_id "*" reviews every room."""
+
+    __tablename__ = "web_accounts"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True, default="*")
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

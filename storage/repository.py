@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from core.events import Member, Room
-from storage.models import IncidentRow, MemberRow, RoomRow, utcnow
+from storage.models import AuditRow, IncidentRow, MemberRow, RoomRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,50 @@ class Repository:
                 if member.alias or present:
                     m.alias = member.alias or m.alias
                 m.present, m.updated_at = present, utcnow()
+
+    async def room_settings(self, room_id: str) -> dict:
+        """The room's own settings (overrides of the rulebook), {} if none."""
+        async with self.sessions() as s:
+            row = await s.get(RoomRow, room_id)
+            return dict(row.settings or {}) if row else {}
+
+    async def change_settings(self, room_id: str, actor_id: str, action: str, key: str,
+                              value) -> tuple[object, object]:
+        """Set one settings key and write the audit row in the same transaction.
+
+        Returns (before, after). ``value`` None removes the key.
+        """
+        async with self.sessions.begin() as s:
+            row = await s.get(RoomRow, room_id)
+            if row is None:
+                row = RoomRow(room_id=room_id, settings={})
+                s.add(row)
+            settings = dict(row.settings or {})
+            before = settings.get(key)
+            if value is None:
+                settings.pop(key, None)
+            else:
+                settings[key] = value
+            row.settings = settings          # a new dict, so the JSON column is saved
+            row.updated_at = utcnow()
+            s.add(AuditRow(room_id=room_id, actor_id=actor_id, action=action, target=key,
+                           before=before, after=value))
+        return before, value
+
+    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str) -> bool:
+        """Add a phrase to the room's allow-list; False if it was there already."""
+        current = list((await self.room_settings(room_id)).get("allow", []))
+        if phrase in current:
+            return False
+        await self.change_settings(room_id, actor_id, "allow", "allow", current + [phrase])
+        return True
+
+    async def audit_log(self, room_id: str | None = None, limit: int = 50) -> list[AuditRow]:
+        stmt = select(AuditRow).order_by(AuditRow.ts.desc(), AuditRow.id.desc()).limit(limit)
+        if room_id:
+            stmt = stmt.where(AuditRow.room_id == room_id)
+        async with self.sessions() as s:
+            return list(await s.scalars(stmt))
 
     async def load_rooms(self) -> list[Room]:
         async with self.sessions() as s:

@@ -113,3 +113,27 @@ def test_urls_pick_async_drivers_and_hide_passwords():
     assert async_url("sqlite:///data/x.sqlite3").startswith("sqlite+aiosqlite:///")
     assert async_url("postgresql://u:p@h/db").startswith("postgresql+asyncpg://")
     assert "secret" not in safe_url("postgresql://u:secret@h/db")
+
+
+async def test_models_and_migrations_agree(repo):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.models import Base
+
+    def diff(sync_conn):
+        return compare_metadata(MigrationContext.configure(sync_conn), Base.metadata)
+
+    async with repo.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_settings_changes_are_audited(repo):
+    await repo.change_settings("r1", "u1", "disable", "rules.ads", {"enabled": False})
+    assert await repo.add_allow_phrase("r1", "税收优惠", "u1")
+    assert not await repo.add_allow_phrase("r1", "税收优惠", "u1")
+    settings = await repo.room_settings("r1")
+    assert settings == {"rules.ads": {"enabled": False}, "allow": ["税收优惠"]}
+    log = await repo.audit_log("r1")
+    assert [(a.action, a.actor_id, a.before, a.after) for a in reversed(log)] == [
+        ("disable", "u1", None, {"enabled": False}), ("allow", "u1", None, ["税收优惠"])]
