@@ -19,11 +19,11 @@ async def run(args) -> int:
             "cannot start the WeChat channel: set WECHATY_PUPPET_SERVICE_TOKEN "
             "(and WECHATY_PUPPET_SERVICE_ENDPOINT if your puppet service has no discovery) "
             "in the environment. To try the bot without WeChat: python bot.py demo")
+    logging.getLogger("bot").info("starting with %s", settings.describe())
     try:
         from channels import wechaty as wechaty_channel
     except ImportError as exc:
         raise CliError(f"the WeChat channel is not available: {exc}") from None
-    logging.getLogger("bot").info("starting with %s", settings.describe())
     moderator = await open_moderator(settings)
     try:
         return await wechaty_channel.run(moderator, settings)

@@ -126,8 +126,9 @@ def test_run_without_token_says_what_to_set():
 
 
 def test_secret_token_is_never_printed(db):
-    res = bot("run", "--log-level", "DEBUG", "--db", f"sqlite:///{db}",
+    res = bot("--log-level", "DEBUG", "run", "--db", f"sqlite:///{db}",
               env={"WECHATY_PUPPET_SERVICE_TOKEN": "s3cr3t-token-value"})
+    assert "unrecognized arguments" not in res.stderr and "puppet_token=set" in res.stderr
     assert "s3cr3t-token-value" not in res.stdout + res.stderr
 
 
