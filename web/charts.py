@@ -40,9 +40,9 @@ def nice_peak(n: int) -> int:
 def day_chart(series: list[tuple[str, int]], width: int = 720, height: int = 220,
               link=lambda day: "") -> Chart:
     """Vertical bars, one per day, oldest on the left."""
-    left, bottom, top = 36, 24, 10
+    left, right, bottom, top = 36, 20, 24, 10
     peak = nice_peak(max((n for _, n in series), default=0))
-    slot = (width - left) / max(1, len(series))
+    slot = (width - left - right) / max(1, len(series))
     plot = height - bottom - top
     bars = []
     for i, (day, n) in enumerate(series):
