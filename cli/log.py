@@ -75,16 +75,16 @@ async def run(args) -> int:
         return 0
     table(sys.stdout, ["编号", "时间", "群", "发送人", "规则", "分数", "处置", "状态", "证据"],
           [[str(r.id), r.ts.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), r.room_id[:16],
-            (r.sender_name or r.sender_id)[:16], r.rule or "", f"{r.score:.2f}",
+            one_line(r.sender_name or r.sender_id, 16), r.rule or "", f"{r.score:.2f}",
             ACTION_CN.get(r.action, r.action), STATUS_CN.get(r.status, r.status),
-            _one_line(r.evidence, 30)]
+            one_line(r.evidence, 30)]
            for r in rows])
     if total > len(rows):
         print(f"共 {total} 条，显示最新 {len(rows)} 条（--limit 0 显示全部）。")
     return 0
 
 
-def _one_line(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
     # control characters in chat text must not move the terminal's cursor
     flat = "".join(c if c.isprintable() else " " for c in text)
     return flat[:limit] + ("…" if len(flat) > limit else "")

@@ -7,7 +7,7 @@ import sys
 
 from cli import arguments, command
 from cli.common import open_repo, settings_from, table
-from cli.log import STATUS_CN, add_filters, incident_filter
+from cli.log import STATUS_CN, one_line, add_filters, incident_filter
 
 
 def configure(sp):
@@ -44,7 +44,7 @@ async def run(args) -> int:
         f"{STATUS_CN.get(s, s)} {n}" for s, n in sorted(ov.by_status.items())) + "\n\n按规则\n")
     table(out, ["规则", "名称", "条数"], [[r, titles.get(r, ""), str(n)] for r, n in ov.by_rule])
     out.write("\n按群\n")
-    table(out, ["群", "群名称", "条数"], [[r, t[:20], str(n)] for r, t, n in ov.by_room])
+    table(out, ["群", "群名称", "条数"], [[r, one_line(t, 20), str(n)] for r, t, n in ov.by_room])
     out.write(f"\n按日（最近 {len(ov.by_day)} 天，北京时间）\n")
     peak = max((n for _, n in ov.by_day), default=0) or 1
     table(out, ["日期", "条数", ""], [[d, str(n), "█" * round(20 * n / peak)] for d, n in ov.by_day])

@@ -8,7 +8,7 @@ a reviewer may see (``rooms``: None means every room).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, cast, distinct, func, or_, select
@@ -178,12 +178,14 @@ class ReviewStore:
         rules to let that phrase pass from now on.
         """
         if decision not in DECISIONS:
-            raise ReviewError("bad_decision", f"unknown decision {decision!r} (confirm, dismiss or reopen)")
+            raise ReviewError("bad_decision",
+                              f"unknown decision {decision!r} (confirm, dismiss or reopen)")
         phrase = (allow_phrase or "").strip() or None
         if phrase and decision != "dismiss":
             raise ReviewError("phrase_needs_dismiss", "an allow-list phrase goes only with a dismissal")
         if phrase and len(phrase) > MAX_PHRASE:
-            raise ReviewError("phrase_too_long", f"the allow-list phrase is longer than {MAX_PHRASE} characters")
+            raise ReviewError("phrase_too_long",
+                              f"the allow-list phrase is longer than {MAX_PHRASE} characters")
         status = DECISIONS[decision]
         async with self.sessions.begin() as s:
             row = await s.get(IncidentRow, incident_id, with_for_update=True)
@@ -208,7 +210,8 @@ class ReviewStore:
             if appeal is None or (scope is not None and appeal.room_id not in scope):
                 raise ReviewError("not_found", f"no appeal {appeal_id}")
             if appeal.status != "open":
-                raise ReviewError("already_resolved", f"appeal {appeal_id} was already {appeal.status}")
+                raise ReviewError("already_resolved",
+                                  f"appeal {appeal_id} was already {appeal.status}")
             appeal.status = "accepted" if accept else "rejected"
             appeal.resolved_by, appeal.resolved_at = reviewer, utcnow()
             s.add(AuditRow(room_id=appeal.room_id, actor_id=reviewer, action=f"appeal_{appeal.status}",
@@ -286,7 +289,3 @@ class ReviewStore:
 
 def _china_day(ts: datetime):
     return ts.astimezone(_CHINA).date()
-
-
-def with_scope(f: IncidentFilter, rooms: frozenset[str] | None) -> IncidentFilter:
-    return replace(f, rooms=rooms)

@@ -152,14 +152,14 @@ async def incident_page(request: web.Request, error: str = "", status: int = 200
     incident_id = int(request.match_info["id"])
     detail = await request.app[REVIEWS].incident(incident_id, scope(request))
     if detail is None:
-        return render(request, "error.html", {"title": "未找到", "message": f"没有编号为 {incident_id} 的事件，"
-                                              "或您无权查看该群。"}, status=404)
+        return render(request, "error.html", {
+            "title": "未找到", "message": f"没有编号为 {incident_id} 的事件，或您无权查看该群。"}, status=404)
     row = detail.incident
     text = detail.message.text if detail.message else row.excerpt
     spans = [row.evidence] + [s.evidence for s in detail.siblings]
     return render(request, "incident.html", {
         "title": f"事件 #{row.id}", "d": detail, "row": row, "text": text, "spans": spans,
-        "error": error, "back": safe_next(request.query.get("back")) if request.query.get("back") else "/incidents",
+        "error": error, "back": safe_next(request.query.get("back") or "/incidents"),
     }, status=status)
 
 
