@@ -3,6 +3,8 @@
 #   docker build -t qungui-bot .
 #   docker run -v qungui-data:/data qungui-bot            # python bot.py run
 #   docker run -v qungui-data:/data qungui-bot demo       # replay the sample group
+#   docker run -v qungui-data:/data -p 127.0.0.1:8080:8080 qungui-bot web --host 0.0.0.0
+#                                                         # the review page, published on the host's loopback
 #
 # The database lives on the /data volume so incidents survive a new image;
 # point BOT_DATABASE_URL at PostgreSQL (postgresql+asyncpg://…) in production.
@@ -24,6 +26,7 @@ COPY core ./core
 COPY plugins ./plugins
 COPY storage ./storage
 COPY channels ./channels
+COPY web ./web
 # Rulebooks, lexicons and samples are read from /app/rules at run time; they
 # are data a deployer edits, not part of the installed package.
 COPY rules ./rules

@@ -75,7 +75,8 @@ async def open_moderator(settings):
     plugins, rulebook = load_parts(settings)
     repo = await open_repo(settings)
     moderator = Moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
-                          operators=settings.operators)
+                          operators=settings.operators,
+                          message_retention_days=settings.message_retention_days)
     await moderator.start()
     return moderator
 

@@ -30,6 +30,8 @@ class Settings:
     puppet_token: str = field(default="", repr=False)
     puppet_endpoint: str = ""
     log_level: str = "INFO"
+    # days of recent messages kept as context for reviewers; 0 keeps none
+    message_retention_days: int = 30
 
     def __repr__(self) -> str:
         return f"Settings({self.describe()})"
@@ -41,7 +43,8 @@ class Settings:
                 f"puppet_endpoint={self.puppet_endpoint or 'not set'}")
 
 
-_FILE_KEYS = {"database_url", "rulebook", "bot_id", "operators", "puppet_endpoint", "log_level"}
+_FILE_KEYS = {"database_url", "rulebook", "bot_id", "operators", "puppet_endpoint", "log_level",
+              "message_retention_days"}
 
 
 def load_settings(config: str | Path | None = None, env: dict | None = None) -> Settings:
@@ -61,6 +64,8 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"{path}: operators must be a list of contact ids")
                 s.operators = tuple(value)
+            elif key == "message_retention_days":
+                s.message_retention_days = _retention(value, str(path))
             elif not isinstance(value, str):
                 raise ConfigError(f"{path}: {key} must be a string")
             elif key == "rulebook":
@@ -77,6 +82,19 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
         s.bot_id = env["BOT_ID"]
     if env.get("BOT_OPERATORS"):
         s.operators = tuple(x.strip() for x in env["BOT_OPERATORS"].split(",") if x.strip())
+    if env.get("BOT_MESSAGE_RETENTION_DAYS"):
+        s.message_retention_days = _retention(env["BOT_MESSAGE_RETENTION_DAYS"],
+                                              "BOT_MESSAGE_RETENTION_DAYS")
     s.puppet_token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "")
     s.puppet_endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", s.puppet_endpoint)
     return s
+
+
+def _retention(value, where: str) -> int:
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = -1
+    if isinstance(value, bool) or days < 0:
+        raise ConfigError(f"{where}: message_retention_days must be a whole number of days >= 0")
+    return days

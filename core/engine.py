@@ -25,6 +25,7 @@ from core.matcher import Matcher, load_lexicons
 from core.plugin import Finding, JoinContext, Plugin, make_context
 from core.rulebook import Rulebook
 from core import texts
+from storage.messages import DEFAULT_RETENTION_DAYS, MessageLog, StoredMessage
 from storage.repository import IncidentIn, Repository
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,11 @@ class Outcome:
 class Moderator:
     def __init__(self, repo: Repository, rulebook: Rulebook, plugins: dict[str, Plugin],
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
-                 operators: Iterable[str] = (), lexicon_dir=None):
+                 operators: Iterable[str] = (), lexicon_dir=None,
+                 message_retention_days: int = DEFAULT_RETENTION_DAYS):
         self.repo = repo
+        # recent messages for the context a reviewer sees; written in the background
+        self.message_log = MessageLog(repo, message_retention_days)
         self.rulebook = rulebook
         self.plugins = {name: p for name, p in plugins.items() if name in rulebook.rules}
         if matcher is None:
@@ -156,8 +160,23 @@ class Moderator:
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
         name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
-        return await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
-                                    findings, trace, excerpt=msg.text or msg.file_name or "")
+        outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
+                                       findings, trace, excerpt=msg.text or msg.file_name or "")
+        if outcome.action != "duplicate":
+            self._log_message(msg, name, findings)
+        return outcome
+
+    def _log_message(self, msg: Message, name: str, findings: list[Finding]) -> None:
+        """Queue the message as context for reviewers (no database wait here).
+
+        Any classified finding, even one below the threshold, means only its
+        redacted evidence (marking and hash) is kept, never the text.
+        """
+        secret = next((f.evidence for f in findings if f.rule == "classified"), None)
+        text = secret if secret is not None else (msg.text or msg.file_name or "")
+        self.message_log.add(StoredMessage(room_id=msg.room_id, message_id=msg.id,
+                                           sender_id=msg.sender_id, sender_name=name,
+                                           type=msg.type.value, text=text, ts=msg.ts))
 
     def inspect(self, msg: Message, room: Room) -> tuple[list[Finding], list[dict]]:
         """Findings and the per-plugin trace for one message; no storage."""

@@ -92,6 +92,8 @@ class Repository:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.spool_path = spool_path
         self.degraded = False  # True while the database is unreachable
+        # async callables run before the engine is disposed (buffers that must be written)
+        self.on_close: list = []
 
     # --- lifecycle -------------------------------------------------------
 
@@ -130,6 +132,8 @@ class Repository:
             await conn.run_sync(upgrade)
 
     async def close(self) -> None:
+        for flush in self.on_close:
+            await flush()
         await self.engine.dispose()
 
     # --- rooms -------------------------------------------------------------
@@ -290,7 +294,8 @@ class Repository:
         return written
 
     async def count_warnings(self, room_id: str, sender_id: str, since: datetime) -> int:
-        """Counted warnings of a member in a room since a time, after the last pardon."""
+        """Counted warnings of a member in a room since a time, after the last
+        pardon; a warning a reviewer dismissed as a false alarm does not count."""
         async with self.sessions() as s:
             last_pardon = await s.scalar(select(func.max(IncidentRow.ts)).where(
                 IncidentRow.room_id == room_id, IncidentRow.sender_id == sender_id,
@@ -299,7 +304,8 @@ class Repository:
                      else IncidentRow.ts >= since)
             return await s.scalar(select(func.count()).select_from(IncidentRow).where(
                 IncidentRow.room_id == room_id, IncidentRow.sender_id == sender_id,
-                IncidentRow.kind == "violation", IncidentRow.counted.is_(True), after)) or 0
+                IncidentRow.kind == "violation", IncidentRow.counted.is_(True),
+                IncidentRow.status != "dismissed", after)) or 0
 
     async def pardon(self, room_id: str, member_id: str, by_id: str, reason: str,
                      ts: datetime | None = None) -> None:
