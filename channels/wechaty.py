@@ -539,11 +539,8 @@ class WechatyChannel:
 # --- bot.py run -----------------------------------------------------------------------
 
 
-async def run(moderator, settings) -> int:
-    """Connect through the puppet service and moderate until SIGTERM/SIGINT."""
-    if not settings.puppet_token:
-        log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
-        return 2
+def puppet_service(settings):
+    """wechaty's gRPC puppet-service client, configured from the settings."""
     w = load_wechaty()
     adopt_wechaty_loggers([settings.puppet_token])
     # PuppetService also reads the environment and complains (token included)
@@ -553,7 +550,15 @@ async def run(moderator, settings) -> int:
         options.token = settings.puppet_token
     if settings.puppet_endpoint and os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") != settings.puppet_endpoint:
         options.end_point = settings.puppet_endpoint
-    puppet = w.PuppetService(options)
+    return w.PuppetService(options)
+
+
+async def run(moderator, settings) -> int:
+    """Connect through the puppet service and moderate until SIGTERM/SIGINT."""
+    if not settings.puppet_token:
+        log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
+        return 2
+    puppet = puppet_service(settings)
     outbox_dir = moderator.repo.spool_path.parent if moderator.repo.spool_path else Path("data")
     channel = WechatyChannel(moderator, puppet, outbox_dir=outbox_dir)
     stop = asyncio.Event()
