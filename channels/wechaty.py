@@ -40,7 +40,8 @@ from typing import Any, Callable
 from core.actions import Action
 from core.events import (CHINA_TZ, BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
                          MessageType, Room, RoomSnapshot)
-from channels.outbound import MENTION_SEPARATOR, Clock, OutboundQueue
+from channels.cards import describe_payload
+from channels.outbound import Clock, OutboundQueue
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,6 @@ MEMBER_LOOKUPS = 8            # concurrent member look-ups while loading a room
 _WECHATY_LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 _MENTION = re.compile(r"@([^@\s\u2005]{1,64})[\u2005 ]")
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[^@\s\u2005]{1,64}[\u2005 ])+")
-_XML_FIELD = {name: re.compile(rf"<{name}>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</{name}>", re.S)
-              for name in ("title", "des", "feedesc", "receivertitle")}
-_AMOUNT = re.compile(r"[￥¥]\s*([0-9]+(?:\.[0-9]{1,2})?)")
 
 _wechaty: SimpleNamespace | None = None
 
@@ -151,32 +149,6 @@ def _core_type(wechaty_type: Any) -> MessageType:
         mt.MESSAGE_TYPE_VIDEO: MessageType.VIDEO, mt.MESSAGE_TYPE_EMOTICON: MessageType.EMOTICON,
         mt.MESSAGE_TYPE_RECALLED: MessageType.RECALLED,
     }.get(wechaty_type, MessageType.OTHER)
-
-
-def _xml_field(text: str, name: str) -> str:
-    m = _XML_FIELD[name].search(text)
-    return m.group(1).strip() if m else ""
-
-
-def describe_payload(mtype: MessageType, text: str, filename: str) -> tuple[str, str | None, float | None]:
-    """(text, file name, amount) for the engine. Cards (files, links, red
-    envelopes, transfers) arrive as XML; only their human-readable fields are kept."""
-    text = text or ""
-    if mtype is MessageType.TEXT:
-        return text, None, None
-    is_xml = text.lstrip().startswith("<")
-    readable = " ".join(filter(None, (_xml_field(text, "title"), _xml_field(text, "des")))) \
-        if is_xml else text
-    if mtype is MessageType.FILE:
-        return "", filename or _xml_field(text, "title") or None, None
-    if mtype in (MessageType.RED_ENVELOPE, MessageType.TRANSFER):
-        amount_src = _xml_field(text, "feedesc") or text
-        m = _AMOUNT.search(amount_src)
-        label = _xml_field(text, "receivertitle") or readable
-        return label if is_xml else text, None, float(m.group(1)) if m else None
-    if mtype in (MessageType.URL, MessageType.MINI_PROGRAM):
-        return readable, None, None
-    return ("" if is_xml else text), filename or None, None
 
 
 def to_china_time(timestamp: float | int | None, fallback: datetime) -> datetime:
