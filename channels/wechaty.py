@@ -73,6 +73,9 @@ def load_wechaty() -> SimpleNamespace:
     # Python 3.11 refuses unhashable dataclass defaults, so give it identity hashing.
     if puppet_schemas.PuppetOptions.__hash__ is None:
         puppet_schemas.PuppetOptions.__hash__ = object.__hash__
+    # wechaty 0.10.7 uses pyee's old import path; the warning says nothing we can act on
+    warnings.filterwarnings("ignore", message="pyee.AsyncIOEventEmitter has been moved",
+                            category=DeprecationWarning)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)   # telnetlib, used for its port probe
         import wechaty
@@ -314,6 +317,13 @@ class WechatyChannel:
         await bot.init_puppet_event_bridge(bot.puppet)
         self.stats.connects += 1
         log.info("connecting to the puppet service (attempt %d)", self.stats.connects)
+        endpoint = getattr(getattr(bot.puppet, "options", None), "end_point", None)
+        if endpoint and isinstance(bot.puppet, load_wechaty().PuppetService):
+            # PuppetService probes the endpoint with a blocking 3 s telnet; probe it in a
+            # thread first, so a gateway that is down does not stall sending meanwhile
+            from wechaty_puppet_service.utils import ping_endpoint
+            if not await asyncio.to_thread(ping_endpoint, endpoint):
+                raise ConnectionError(f"the puppet service at {endpoint} does not answer")
         await bot.puppet.start()   # returns when the event stream ends
 
     async def _disconnect(self) -> None:
