@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 MENTION_SEPARATOR = "\u2005"   # WeChat ends an @mention with a four-per-em space
 BUDGET_WINDOW = 60.0
 MAX_BACKOFF = 300.0
+OFFLINE_POLL = 1.0            # while the platform is unreachable, look again this often
 UNSENT_FILE = "outbound-unsent.jsonl"
 FAILED_FILE = "outbound-failed.jsonl"
 
@@ -54,6 +55,9 @@ class Transport(Protocol):
     async def remove_member(self, room_id: str, member_id: str) -> None: ...
 
     def mention_name(self, room_id: str, contact_id: str) -> str: ...
+
+    def available(self) -> bool:
+        """False while disconnected: sending waits instead of burning its retries."""
 
 
 class Clock(Protocol):
@@ -242,6 +246,8 @@ class OutboundQueue:
             if item is None:
                 await self.clock.wait(None, self._wake)
                 continue
+            if due <= now and not self.transport.available():
+                due = now + OFFLINE_POLL
             if due > now:
                 delay = due - now
                 if self._closing:

@@ -208,6 +208,9 @@ class PuppetTransport:
         member = self.channel.moderator.room(room_id).members.get(contact_id)
         return member.display if member else contact_id
 
+    def available(self) -> bool:
+        return self.channel.connected.is_set()
+
 
 class WechatyChannel:
     """Joins one wechaty bot (any puppet) to the engine."""

@@ -27,6 +27,7 @@ class Recorder:
         self.removed: list[tuple[float, str, str]] = []
         self.fail = dict(fail or {})
         self.attempts: dict[str, list[float]] = defaultdict(list)
+        self.online = True
 
     async def send_text(self, conversation_id, text, mention_ids):
         self.attempts[conversation_id].append(self.clock.now())
@@ -37,6 +38,9 @@ class Recorder:
 
     async def remove_member(self, room_id, member_id):
         self.removed.append((self.clock.now(), room_id, member_id))
+
+    def available(self):
+        return self.online
 
     def mention_name(self, room_id, contact_id):
         return {"u1": "李明-商务局-局长", "u2": "张伟-发改委-科长"}.get(contact_id, f"成员{contact_id}")
@@ -130,6 +134,20 @@ async def test_failed_send_is_retried_with_backoff_and_others_keep_going(tmp_pat
     r2 = next(c for c in rec.calls if c[1] == "r2")
     assert r2[0] < tries[-1]
     assert q.stats.retried == 2 and q.stats.sent == 2
+
+
+async def test_sending_waits_while_disconnected_instead_of_using_up_retries(tmp_path):
+    policy = Sending(merge_window_seconds=0, max_attempts=2)
+    q, rec, clock = make(tmp_path, policy)
+    rec.online = False
+    q.submit([Send("r1", "温馨提醒：请注意", ("u2",))])
+    q.start()
+    await until(lambda: clock.now() > 1000 + 600, what="ten offline minutes")
+    assert rec.attempts == {} and q.pending == 1
+    rec.online = True
+    await until(lambda: len(rec.calls) == 1, what="the send once back online")
+    await q.close()
+    assert q.stats.failed == 0 and len(rec.attempts["r1"]) == 1
 
 
 async def test_a_send_that_never_succeeds_is_recorded_not_lost(tmp_path):
