@@ -29,25 +29,37 @@ class Progress:
 
 
 def configure(sp):
-    sp.add_argument("file", help="events file (JSONL)")
+    from channels.exports import FORMATS
+    sp.add_argument("file", help="events file (JSONL) or a chat export: WeChatMsg/留痕 CSV, "
+                                 "chatlog CSV or JSON, PyWxDump CSV (detected by the header)")
+    sp.add_argument("--input", choices=FORMATS, default="auto",
+                    help="the file's format (default: detected)")
+    sp.add_argument("--owner", metavar="CONTACT_ID",
+                    help="the group owner's contact id, for exports (they carry no owner)")
     sp.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     sp.add_argument("--store", action="store_true",
                     help="keep the incidents in the configured database (default: a scratch one)")
     add_rulebook_and_db(sp)
 
 
-@command("audit", "check an events file, one JSON line per message",
-         "Run every event of a JSONL events file through the engine and print one result "
-         "per message event, in input order. Malformed lines are reported on stderr by "
-         "line number.")
+@command("audit", "check an events file or chat export, one JSON line per message",
+         "Run every event of a JSONL events file, or every message of a WeChat chat export "
+         "(WeChatMsg/留痕 CSV, chatlog CSV/JSON, PyWxDump CSV; UTF-8 or GBK), through the "
+         "engine and print one result per message, in input order. Malformed lines are "
+         "reported on stderr by line number.")
 @arguments(configure)
 async def run(args) -> int:
-    from channels.replay import LineError, count_lines, read_events
+    from channels.exports import ExportError, detect_format, read_export
+    from channels.replay import LineError, count_lines
     from core.events import Message
 
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{args.file}: no such file")
+    try:
+        fmt = detect_format(path) if args.input == "auto" else args.input
+    except (ExportError, OSError) as exc:
+        raise CliError(f"{args.file}: {exc}") from None
     settings = settings_from(args)
     scratch = None
     if not args.store:
@@ -59,7 +71,7 @@ async def run(args) -> int:
     errors = 0
     rows = []
     try:
-        for lineno, event in read_events(path):
+        for lineno, event in _events(read_export(path, fmt, owner_id=args.owner), path):
             progress.step(lineno)
             if isinstance(event, LineError):
                 errors += 1
@@ -89,3 +101,15 @@ async def run(args) -> int:
     if errors:
         print(f"{errors} malformed line(s) skipped", file=sys.stderr)
     return 0
+
+
+def _events(events, path):
+    """The reader's events, with a whole-file problem turned into a clear error."""
+    from channels.exports import ExportError
+
+    try:
+        yield from events
+    except ExportError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: cannot decode the file ({exc.reason})") from None

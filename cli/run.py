@@ -10,7 +10,8 @@ from cli.common import CliError, add_db, add_rulebook_and_db, open_moderator, op
 
 @command("run", "the live bot on WeChat (needs the puppet service settings)",
          "Connect to WeChat through the wechaty puppet service. Needs "
-         "WECHATY_PUPPET_SERVICE_TOKEN in the environment.")
+         "WECHATY_PUPPET_SERVICE_TOKEN (and usually WECHATY_PUPPET_SERVICE_ENDPOINT, "
+         "host:port) in the environment. Stops cleanly on SIGTERM, sending what is queued.")
 @arguments(add_rulebook_and_db)
 async def run(args) -> int:
     settings = settings_from(args)
@@ -19,6 +20,10 @@ async def run(args) -> int:
             "cannot start the WeChat channel: set WECHATY_PUPPET_SERVICE_TOKEN "
             "(and WECHATY_PUPPET_SERVICE_ENDPOINT if your puppet service has no discovery) "
             "in the environment. To try the bot without WeChat: python bot.py demo")
+    # the live bot reports its connection and a health line at INFO
+    for name in ("bot", "channels"):
+        if logging.getLogger(name).getEffectiveLevel() > logging.INFO:
+            logging.getLogger(name).setLevel(logging.INFO)
     logging.getLogger("bot").info("starting with %s", settings.describe())
     try:
         from channels import wechaty as wechaty_channel

@@ -101,13 +101,16 @@ class Moderator:
 
     # --- events ------------------------------------------------------------
 
-    async def handle(self, event: Event) -> Outcome:
+    async def handle(self, event: Event, *, speak: bool = True) -> Outcome:
+        """``speak=False``: record as usual but decide review-only and answer no
+        command. Channels use it for events that arrive late (a replay after a
+        reconnect), when a warning would come out of the blue."""
         if isinstance(event, Message):
-            return await self._on_message(event)
+            return await self._on_message(event, speak)
         if isinstance(event, RoomSnapshot):
             return await self._on_snapshot(event)
         if isinstance(event, MemberJoined):
-            return await self._on_join(event)
+            return await self._on_join(event, speak)
         if isinstance(event, MemberLeft):
             return await self._on_leave(event)
         if isinstance(event, BotAdded):
@@ -130,7 +133,7 @@ class Moderator:
         text = f"{self.rulebook.greeting}\n\n{self.rulebook.rules_post()}"
         return Outcome("bot_added", "reply", actions=[Send(event.room_id, text)])
 
-    async def _on_join(self, event: MemberJoined) -> Outcome:
+    async def _on_join(self, event: MemberJoined, speak: bool = True) -> Outcome:
         room = self.room(event.room_id)
         room.members[event.member.id] = event.member
         await self.repo.save_member(room.id, event.member)
@@ -141,9 +144,9 @@ class Moderator:
         message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
         return await self._conclude("join", room, event.member.id, event.member.display,
                                     message_id, event.ts, findings, trace,
-                                    excerpt=f"入群昵称：{event.member.display}")
+                                    excerpt=f"入群昵称：{event.member.display}", review=not speak)
 
-    async def _on_message(self, msg: Message) -> Outcome:
+    async def _on_message(self, msg: Message, speak: bool = True) -> Outcome:
         if msg.sender_id == self.bot_id:
             return Outcome("message", "ignored")
         key = (msg.room_id, msg.id)
@@ -154,6 +157,8 @@ class Moderator:
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
         if msg.type is MessageType.TEXT and is_command(msg.text):
+            if not speak:
+                return Outcome("command", "ignored")
             return await self.commands.dispatch(room, msg)
         findings, trace = self.inspect(msg, room)
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
@@ -161,7 +166,8 @@ class Moderator:
         sender = room.members.get(msg.sender_id)
         name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
-                                       findings, trace, excerpt=msg.text or msg.file_name or "")
+                                       findings, trace, excerpt=msg.text or msg.file_name or "",
+                                       review=not speak)
         if outcome.action != "duplicate":
             self._log_message(msg, name, findings)
         return outcome
@@ -212,7 +218,7 @@ class Moderator:
 
     async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
                         message_id: str, ts, findings: list[Finding], trace: list[dict],
-                        excerpt: str) -> Outcome:
+                        excerpt: str, review: bool = False) -> Outcome:
         candidates = [f for f in findings if self._over_threshold(f)]
         if not candidates:
             return Outcome(kind, "none", findings, trace)
@@ -224,7 +230,7 @@ class Moderator:
             f.rule for f in candidates
             if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
         decision = policy.decide(findings, self.rulebook, prior_warnings=prior, sender_exempt=exempt,
-                                 cooling=cooling)
+                                 room_review=review, cooling=cooling)
         actions = self._actions(decision, room, sender_id, sender_name)
         warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
         if any(f.rule == "classified" for f in decision.findings):

@@ -43,6 +43,21 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """How the live channel paces what it says, so the account reads like a
+    careful person and does not trip WeChat's risk control."""
+
+    per_minute: int = 40                  # all rooms together, any sliding minute
+    room_gap_seconds: float = 3.0         # at least this long between two sends in one chat
+    jitter_seconds: float = 2.0           # plus a random 0..jitter on every gap
+    merge_window_seconds: float = 5.0     # warnings to one member this close become one message
+    max_attempts: int = 5                 # a failed send is retried this many times in all
+    retry_base_seconds: float = 2.0       # backoff: base, 2×base, 4×base … (capped at 5 minutes)
+    stale_after_seconds: float = 600      # older messages (replays after a reconnect) are only logged
+    drain_seconds: float = 60             # on shutdown, keep sending this long before setting aside
+
+
+@dataclass(frozen=True)
 class Rulebook:
     name: str
     greeting: str
@@ -51,6 +66,7 @@ class Rulebook:
     mode: str = "normal"           # review: the whole room is log-only
     escalation: Escalation = Escalation()
     exempt_admins: bool = True     # the owner and admins are never warned
+    sending: Sending = Sending()
     source: str = ""
 
     def clause_text(self, rule: str) -> tuple[int, str] | None:
@@ -69,9 +85,17 @@ class Rulebook:
         return "\n".join(lines)
 
 
-_TOP_KEYS = {"name", "greeting", "clauses", "rules", "mode", "escalation", "exempt_admins"}
+_TOP_KEYS = {"name", "greeting", "clauses", "rules", "mode", "escalation", "exempt_admins",
+             "sending"}
 _RULE_KEYS = {"enabled", "threshold", "action", "clause", "notify_owner", "params"}
 _ESC_KEYS = {"window_days", "notify_owner_after", "remove_after", "cooldown_seconds"}
+# key -> (lowest allowed, highest allowed, integer?)
+_SENDING_LIMITS = {
+    "per_minute": (1, 600, True), "room_gap_seconds": (0, 3600, False),
+    "jitter_seconds": (0, 600, False), "merge_window_seconds": (0, 600, False),
+    "max_attempts": (1, 100, True), "retry_base_seconds": (0.01, 3600, False),
+    "stale_after_seconds": (1, 7 * 86400, False), "drain_seconds": (0, 3600, False),
+}
 
 
 def _fail(where: str, message: str):
@@ -126,6 +150,7 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
         remove_after=int(_number(esc.get("remove_after", 0), "escalation.remove_after", 0)),
         cooldown_seconds=_number(esc.get("cooldown_seconds", 300), "escalation.cooldown_seconds", 0),
     )
+    sending = _sending(d.get("sending", {}))
     rules_raw = d["rules"]
     if not isinstance(rules_raw, dict) or not rules_raw:
         _fail("rules", "must be a non-empty mapping of rule id to settings")
@@ -166,7 +191,20 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
     return Rulebook(name=d["name"].strip(), greeting=d["greeting"].strip(), clauses=tuple(clauses),
                     rules=rules, mode=mode, escalation=escalation,
                     exempt_admins=_bool(d.get("exempt_admins", True), "exempt_admins"),
-                    source=source)
+                    sending=sending, source=source)
+
+
+def _sending(raw: Any) -> Sending:
+    d = _check_keys(raw if raw is not None else {}, set(_SENDING_LIMITS), "sending")
+    values = {}
+    for key, (lo, hi, integer) in _SENDING_LIMITS.items():
+        if key not in d:
+            continue
+        value = _number(d[key], f"sending.{key}", lo, hi)
+        if integer and value != int(value):
+            _fail(f"sending.{key}", f"must be a whole number, got {value!r}")
+        values[key] = int(value) if integer else float(value)
+    return Sending(**values)
 
 
 def load_rulebook(path: str | Path = DEFAULT_RULEBOOK, known_rules: set[str] | None = None,
