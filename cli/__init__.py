@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 # the order commands are listed in --help; others follow alphabetically
-ORDER = ("demo", "chat", "audit", "log", "stats", "web", "run", "migrate")
+ORDER = ("demo", "chat", "audit", "log", "stats", "web", "rooms", "run", "migrate")
 
 
 @dataclass(frozen=True)

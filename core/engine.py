@@ -12,19 +12,22 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
 from core import policy
 from core.actions import Action, Remove, Send, SendPrivate
 from core.commands import CommandRouter, is_command
+from core.duties import Duties
 from core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message, MessageType,
-                         Room, RoomSnapshot)
+                         PrivateMessage, Room, RoomSnapshot)
 from core.matcher import Matcher, load_lexicons
-from core.plugin import Finding, JoinContext, Plugin, make_context
+from core.plugin import Context, Finding, JoinContext, Plugin, make_context
+from core.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
 from core.rulebook import Rulebook
-from core import texts
+from core import replies, texts
+from storage.group_records import GroupRecords
 from storage.messages import DEFAULT_RETENTION_DAYS, MessageLog, StoredMessage
 from storage.repository import IncidentIn, Repository
 
@@ -71,6 +74,10 @@ class Moderator:
         # (room, member, rule) -> time of the last warning, for the cooldown
         self._last_warned: dict[tuple[str, str, str], datetime] = {}
         self.params = self._params()
+        # per-room overrides of the rulebook (owners' commands), cached
+        self.settings = RoomSettings(repo, rulebook, self.params, self.matcher)
+        self.records = GroupRecords(repo)
+        self.duties = Duties(self)
         self.commands = CommandRouter(self)
 
     def _params(self) -> dict[str, dict]:
@@ -85,6 +92,7 @@ class Moderator:
         """Load the rooms known from earlier runs."""
         for room in await self.repo.load_rooms():
             self.rooms[room.id] = room
+        await self.settings.load_all()
 
     def enabled_params(self) -> dict[str, dict]:
         return {name: p for name, p in self.params.items() if self.rulebook.rules[name].enabled}
@@ -96,8 +104,13 @@ class Moderator:
         return room
 
     def is_privileged(self, room: Room, contact_id: str) -> bool:
-        """Owner or operator, by contact id (never by nickname)."""
-        return contact_id == room.owner_id or contact_id in self.operators
+        """Owner, delegated admin or operator, by contact id (never by nickname)."""
+        return (contact_id == room.owner_id or contact_id in self.operators
+                or contact_id in self.settings.peek(room.id).admins)
+
+    async def tick(self, now: datetime) -> list[Action]:
+        """Timed duties due at ``now`` (the daily work-report reminder)."""
+        return await self.duties.tick(now)
 
     # --- events ------------------------------------------------------------
 
@@ -115,6 +128,8 @@ class Moderator:
             return await self._on_leave(event)
         if isinstance(event, BotAdded):
             return self._on_bot_added(event)
+        if isinstance(event, PrivateMessage):
+            return await self._on_private(event)
         log.warning("ignored an event of unknown type %s", type(event).__name__)
         return Outcome("unknown", "ignored", error=f"unknown event type {type(event).__name__}")
 
@@ -139,12 +154,23 @@ class Moderator:
         await self.repo.save_member(room.id, event.member)
         if event.member.id == self.bot_id:
             return Outcome("join")
-        ctx = JoinContext(room=room, member=event.member, params=self.enabled_params(), ts=event.ts)
-        findings, trace = self._run(lambda p: p.on_join(ctx))
+        view = await self.settings.get(room.id)
+        ctx = JoinContext(room=room, member=event.member, params=view.params, ts=event.ts)
+        findings, trace = self._run(lambda p: p.on_join(ctx), view.params)
         message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
         return await self._conclude("join", room, event.member.id, event.member.display,
                                     message_id, event.ts, findings, trace,
-                                    excerpt=f"入群昵称：{event.member.display}", review=not speak)
+                                    excerpt=f"入群昵称：{event.member.display}", view=view,
+                                    review=not speak)
+
+    async def _on_private(self, msg: PrivateMessage) -> Outcome:
+        if msg.sender_id == self.bot_id:
+            return Outcome("private", "ignored")
+        key = ("", msg.id)
+        if key in self._seen:
+            return Outcome("private", "duplicate")
+        self._remember(key)
+        return await self.commands.dispatch_private(msg)
 
     async def _on_message(self, msg: Message, speak: bool = True) -> Outcome:
         if msg.sender_id == self.bot_id:
@@ -156,18 +182,21 @@ class Moderator:
         room = self.room(msg.room_id)
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
+        view = await self.settings.get(room.id)
         if msg.type is MessageType.TEXT and is_command(msg.text):
             if not speak:
                 return Outcome("command", "ignored")
             return await self.commands.dispatch(room, msg)
-        findings, trace = self.inspect(msg, room)
+        if msg.type is MessageType.TEXT:
+            await self.duties.note_message(msg, view)
+        findings, trace = self.inspect(msg, room, view)
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
         name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
-                                       review=not speak)
+                                       view=view, review=not speak)
         if outcome.action != "duplicate":
             self._log_message(msg, name, findings)
         return outcome
@@ -184,15 +213,42 @@ class Moderator:
                                            sender_id=msg.sender_id, sender_name=name,
                                            type=msg.type.value, text=text, ts=msg.ts))
 
-    def inspect(self, msg: Message, room: Room) -> tuple[list[Finding], list[dict]]:
-        """Findings and the per-plugin trace for one message; no storage."""
-        params = self.enabled_params()
-        ctx = make_context(msg, room, self.matcher, params,
+    def inspect(self, msg: Message, room: Room,
+                view: RoomView | None = None) -> tuple[list[Finding], list[dict]]:
+        """Findings and the per-plugin trace for one message; no storage.
+
+        ``view`` is the room's effective settings (the rulebook's defaults
+        if not given): which rules run, the room's allow and deny phrases
+        (in its automaton) and the purpose the off-topic rule reads."""
+        view = view or self.settings.default
+        params = view.params
+        if view.topic is not None and view.topic != room.purpose:
+            room = replace(room, purpose=view.topic)
+        ctx = make_context(msg, room, view.matcher, params,
                            recent=list(self.recent.get(room.id, ())))
         findings, trace = self._run(lambda p: p.inspect(ctx), params)
+        if view.deny:
+            findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
         return findings, trace
+
+    @staticmethod
+    def _room_terms(ctx: Context, findings: list[Finding], trace: list[dict]) -> list[Finding]:
+        """A phrase the room's owner denied is a finding of the rule it was
+        filed under; where that rule's plugin also fired, the higher score
+        stands (one finding per rule and message)."""
+        by_rule = {f.rule: f for f in findings}
+        for rule, hits in ctx.hits.items():
+            denied = [h for h in hits if h.cue == ROOM_DENY]
+            if not denied:
+                continue
+            hit = denied[0]
+            own = Finding(rule, ROOM_TERM_SCORE, hit.quote, replies.room_term_reason(hit.term))
+            trace.append({"plugin": ROOM_DENY, "rule": rule, "hit": True, "term": hit.term})
+            if rule not in by_rule or by_rule[rule].score < own.score:
+                by_rule[rule] = own
+        return list(by_rule.values())
 
     def _run(self, call, params=None) -> tuple[list[Finding], list[dict]]:
         params = params if params is not None else self.enabled_params()
@@ -218,20 +274,21 @@ class Moderator:
 
     async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
                         message_id: str, ts, findings: list[Finding], trace: list[dict],
-                        excerpt: str, review: bool = False) -> Outcome:
-        candidates = [f for f in findings if self._over_threshold(f)]
+                        excerpt: str, view: RoomView, review: bool = False) -> Outcome:
+        book = view.rulebook
+        candidates = [f for f in findings if self._over_threshold(f, book)]
         if not candidates:
             return Outcome(kind, "none", findings, trace)
-        exempt = self.rulebook.exempt_admins and self.is_privileged(room, sender_id)
-        since = ts - timedelta(days=self.rulebook.escalation.window_days)
+        exempt = book.exempt_admins and self.is_privileged(room, sender_id)
+        since = ts - timedelta(days=book.escalation.window_days)
         prior = await self.repo.count_warnings(room.id, sender_id, since)
-        cooldown = timedelta(seconds=self.rulebook.escalation.cooldown_seconds)
+        cooldown = timedelta(seconds=book.escalation.cooldown_seconds)
         cooling = frozenset(
             f.rule for f in candidates
             if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
-        decision = policy.decide(findings, self.rulebook, prior_warnings=prior, sender_exempt=exempt,
-                                 room_review=review, cooling=cooling)
-        actions = self._actions(decision, room, sender_id, sender_name)
+        decision = policy.decide(findings, book, prior_warnings=prior, sender_exempt=exempt,
+                                 room_review=view.quiet or review, cooling=cooling)
+        actions = self._actions(decision, room, sender_id, sender_name, book)
         warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
         if any(f.rule == "classified" for f in decision.findings):
             excerpt = next(f.evidence for f in decision.findings if f.rule == "classified")
@@ -251,16 +308,17 @@ class Moderator:
             self._last_warned[(room.id, sender_id, decision.primary.rule)] = ts
         return Outcome(kind, decision.action, findings, trace, actions)
 
-    def _over_threshold(self, f: Finding) -> bool:
-        cfg = self.rulebook.rules.get(f.rule)
+    @staticmethod
+    def _over_threshold(f: Finding, book: Rulebook) -> bool:
+        cfg = book.rules.get(f.rule)
         return cfg is not None and cfg.enabled and f.score >= cfg.threshold
 
     def _actions(self, decision: policy.Decision, room: Room, sender_id: str,
-                 sender_name: str) -> list[Action]:
+                 sender_name: str, book: Rulebook) -> list[Action]:
         f = decision.primary
         if f is None or not decision.counted:
             return []
-        clause = self.rulebook.clause_text(f.rule)
+        clause = book.clause_text(f.rule)
         title = self.plugins[f.rule].title
         actions: list[Action] = []
         if decision.action == "warn":
@@ -272,7 +330,7 @@ class Moderator:
         if decision.notify_owner and room.owner_id and room.owner_id != sender_id:
             actions.append(SendPrivate(room.owner_id, texts.owner_note(
                 room, sender_name, title, f, decision.warnings,
-                self.rulebook.escalation.window_days), room.id))
+                book.escalation.window_days), room.id))
         if decision.remove:
             actions.append(Remove(room.id, sender_id))
             actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))

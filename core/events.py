@@ -109,7 +109,18 @@ class BotAdded:
     inviter_id: str | None = None
 
 
-Event = Union[RoomSnapshot, MemberJoined, MemberLeft, BotAdded, Message]
+@dataclass(frozen=True)
+class PrivateMessage:
+    """A message to the bot in a private chat (a 举报, an appeal, /help)."""
+
+    id: str
+    sender_id: str
+    ts: datetime
+    text: str = ""
+    sender_name: str = ""
+
+
+Event = Union[RoomSnapshot, MemberJoined, MemberLeft, BotAdded, Message, PrivateMessage]
 
 
 # --- reading events from plain dicts (JSONL lines, exports) ---------------
@@ -226,6 +237,17 @@ def event_from_dict(d: Any, *, now: datetime | None = None) -> Event:
             inviter_id=_str(d, "inviter_id") or None,
             ts=parse_ts(d.get("ts")) if d.get("ts") or now is None else now,
         )
+    if kind == "private":
+        text = d.get("text") or ""
+        if not isinstance(text, str):
+            raise EventError("field 'text' must be a string")
+        return PrivateMessage(
+            id=_str(d, "id", required=True),
+            sender_id=_str(d, "sender_id", required=True),
+            sender_name=_str(d, "sender_name", limit=200),
+            text=text,
+            ts=parse_ts(d.get("ts")) if d.get("ts") or now is None else now,
+        )
     if kind is None:
         raise EventError("missing field 'kind'")
     raise EventError(f"unknown event kind {str(kind)[:40]!r}")
@@ -256,4 +278,8 @@ def event_to_dict(event: Event) -> dict:
     if isinstance(event, BotAdded):
         return {"kind": "bot_added", "room_id": event.room_id, "ts": event.ts.isoformat(),
                 "inviter_id": event.inviter_id}
+    if isinstance(event, PrivateMessage):
+        return {"kind": "private", "id": event.id, "ts": event.ts.isoformat(),
+                "sender_id": event.sender_id, "sender_name": event.sender_name,
+                "text": event.text}
     raise TypeError(f"not an event: {event!r}")

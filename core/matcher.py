@@ -47,8 +47,9 @@ class _Entry:
 
 class Matcher:
     def __init__(self, entries: Iterable[tuple[str, str, str]]):
+        self._source = tuple(entries)
         by_key: dict[str, list[_Entry]] = defaultdict(list)
-        for rule, cue, term in entries:
+        for rule, cue, term in self._source:
             key = fold(term)
             if not key:
                 continue
@@ -59,6 +60,11 @@ class Matcher:
         self._entries = [by_key[k] for k in self._keys]
         self._automaton = ahocorasick_rs.AhoCorasick(self._keys) if self._keys else None
         self.rules = frozenset(e.rule for es in self._entries for e in es)
+
+    def extended(self, extra: Iterable[tuple[str, str, str]]) -> "Matcher":
+        """A new matcher with ``extra`` entries beside these (a room's own
+        allow and deny phrases), so a message is still scanned in one pass."""
+        return Matcher(self._source + tuple(extra))
 
     def __len__(self) -> int:
         return sum(len(es) for es in self._entries)

@@ -58,6 +58,23 @@ class Sending:
 
 
 @dataclass(frozen=True)
+class WorkReport:
+    """每日汇报: a message starting with ``marker`` counts as the day's report."""
+
+    marker: str = "【工作汇报】"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A sensitive period (换届选举 ...): while a room has it on, the listed
+    rules weigh more. Each rule's overrides may lower its threshold (never
+    raise it), tell the owner of every hit, or change its action."""
+
+    title: str
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Rulebook:
     name: str
     greeting: str
@@ -68,6 +85,9 @@ class Rulebook:
     exempt_admins: bool = True     # the owner and admins are never warned
     sending: Sending = Sending()
     source: str = ""
+    work_report: WorkReport = WorkReport()
+    periods: Mapping[str, Period] = field(default_factory=dict)
+    deny_rule: str = "off_topic"   # the rule a room's /deny phrase reports under by default
 
     def clause_text(self, rule: str) -> tuple[int, str] | None:
         cfg = self.rules.get(rule)
@@ -86,7 +106,8 @@ class Rulebook:
 
 
 _TOP_KEYS = {"name", "greeting", "clauses", "rules", "mode", "escalation", "exempt_admins",
-             "sending"}
+             "sending", "work_report", "periods", "deny_rule"}
+_PERIOD_RULE_KEYS = {"threshold", "notify_owner", "action"}
 _RULE_KEYS = {"enabled", "threshold", "action", "clause", "notify_owner", "params"}
 _ESC_KEYS = {"window_days", "notify_owner_after", "remove_after", "cooldown_seconds"}
 # key -> (lowest allowed, highest allowed, integer?)
@@ -191,7 +212,10 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
     return Rulebook(name=d["name"].strip(), greeting=d["greeting"].strip(), clauses=tuple(clauses),
                     rules=rules, mode=mode, escalation=escalation,
                     exempt_admins=_bool(d.get("exempt_admins", True), "exempt_admins"),
-                    sending=sending, source=source)
+                    sending=sending, source=source,
+                    work_report=_work_report(d.get("work_report", {})),
+                    periods=_periods(d.get("periods", {}), rules),
+                    deny_rule=_deny_rule(d.get("deny_rule", "off_topic"), rules))
 
 
 def _sending(raw: Any) -> Sending:
@@ -205,6 +229,48 @@ def _sending(raw: Any) -> Sending:
             _fail(f"sending.{key}", f"must be a whole number, got {value!r}")
         values[key] = int(value) if integer else float(value)
     return Sending(**values)
+
+
+def _work_report(raw: Any) -> WorkReport:
+    d = _check_keys(raw if raw is not None else {}, {"marker"}, "work_report")
+    marker = d.get("marker", WorkReport.marker)
+    if not isinstance(marker, str) or not marker.strip():
+        _fail("work_report.marker", "must be a non-empty string, e.g. 【工作汇报】")
+    return WorkReport(marker=marker.strip())
+
+
+def _periods(raw: Any, rules: Mapping[str, RuleConfig]) -> dict[str, Period]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        _fail("periods", "must be a mapping of period name to settings")
+    out = {}
+    for name, p in raw.items():
+        where = f"periods.{name}"
+        p = _check_keys(p if p is not None else {}, {"title", "rules"}, where)
+        title = p.get("title", name)
+        if not isinstance(title, str) or not title.strip():
+            _fail(f"{where}.title", "must be a non-empty string")
+        overrides = _check_keys(p.get("rules", {}) or {}, set(rules), f"{where}.rules")
+        checked = {}
+        for rule, o in overrides.items():
+            rw = f"{where}.rules.{rule}"
+            o = _check_keys(o if o is not None else {}, _PERIOD_RULE_KEYS, rw)
+            if "threshold" in o:
+                _number(o["threshold"], f"{rw}.threshold", 0.0, 1.0)
+            if "notify_owner" in o:
+                _bool(o["notify_owner"], f"{rw}.notify_owner")
+            if "action" in o and o["action"] not in ACTIONS:
+                _fail(f"{rw}.action", f"must be one of {', '.join(ACTIONS)}, got {o['action']!r}")
+            checked[rule] = dict(o)
+        out[str(name)] = Period(title=title.strip(), rules=checked)
+    return out
+
+
+def _deny_rule(value: Any, rules: Mapping[str, RuleConfig]) -> str:
+    if value not in rules:
+        _fail("deny_rule", f"must be one of the rulebook's rules, got {value!r}")
+    return value
 
 
 def load_rulebook(path: str | Path = DEFAULT_RULEBOOK, known_rules: set[str] | None = None,

@@ -178,6 +178,11 @@ class Repository:
             row = await s.get(RoomRow, room_id)
             return dict(row.settings or {}) if row else {}
 
+    async def all_room_settings(self) -> dict[str, dict]:
+        """Every room's own settings, for loading them all at start-up."""
+        async with self.sessions() as s:
+            return {r.room_id: dict(r.settings or {}) for r in await s.scalars(select(RoomRow))}
+
     async def change_settings(self, room_id: str, actor_id: str, action: str, key: str,
                               value) -> tuple[object, object]:
         """Set one settings key and write the audit row in the same transaction.
