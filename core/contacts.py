@@ -24,7 +24,7 @@ _DIGITS = re.compile(r"\d+")
 _LANDLINE = re.compile(r"(?<![\d-])(?:\(?0\d{2,3}\)?[-\s]?\d{7,8}|[48]00[-\s]?\d{3}[-\s]?\d{4})(?![\d-])")
 # A WeChat/QQ marker, anything that is not a letter or digit, then the id.
 _ID_SEP = r"[^0-9a-z\u4e00-\u9fff]{0,4}"
-_WECHAT = re.compile(r"(?:微信号?|v信|威信|薇信|卫星|vx|wx|weixin|\bv)(?:号|同号)?" + _ID_SEP
+_WECHAT = re.compile(r"(?:微信号?|v信|威信|薇信|卫星|vx|wx|weixin|(?<![a-z0-9])v)(?:号|同号)?" + _ID_SEP
                      + r"([a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])")
 _QQ = re.compile(r"(?:qq群?|扣扣|企鹅|q群)(?:号)?" + _ID_SEP + r"([1-9]\d{4,11})(?!\d)")
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
