@@ -68,10 +68,16 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
     return ctx.text[start:end]
 
 
-def preceded_by(ctx: Context, hit: Hit, words: Iterable[str], window: int = 6) -> bool:
-    """True when one of ``words`` appears just before ``hit`` (防止一刀切, 严禁发红包)."""
-    before = normalize(ctx.text[max(0, hit.start - window):hit.start]).plain
-    return any(w in before for w in words)
+_CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
+
+
+def clause_before(ctx: Context, hit: Hit) -> str:
+    """Plain text from the start of ``hit``'s clause up to the hit: where a
+    「防止」 or 「杜绝」 governs a whole list (防止形式主义、官僚主义)."""
+    start = 0
+    for m in _CLAUSE_END.finditer(ctx.text, 0, hit.start):
+        start = m.end()
+    return normalize(ctx.text[start:hit.start]).plain
 
 
 # --- acknowledgements -------------------------------------------------------
