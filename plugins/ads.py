@@ -43,6 +43,10 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
         contact = cue_hits(ctx, "ads", "contact")[0].quote
     m = _PRICE.search(norm.plain)
     figure = norm.quote_plain(m.start(), m.end()) if m else None
+    if m and m.group().startswith("买"):
+        a, b = norm.plain_span(m.start(), m.end())
+        # 「买一送一」 is both the offer and its price: it counts once
+        sales = [h for h in sales if h.end <= a or h.start >= b]
     price = figure or next((h.quote for h in cue_hits(ctx, "ads", "price")), None)
 
     what = sales[0].quote if sales else (pitches[0].quote if pitches else None)

@@ -27,10 +27,12 @@ _DOMAINS = {
 _GENERIC = {"工作", "工作群", "专项", "专班", "群", "交流", "沟通", "通知", "相关", "事项",
             "有关", "推进", "开展", "做好", "全体", "人员", "同志", "大家", "服务", "活动",
             "组织", "管理", "建设", "工作专班", "发展"}
-# Cues that make a message another rule's business, by rule and lexicon section.
-_OTHER_RULES = {"vote_buying": ("election",), "red_envelope": ("solicit",),
-                "gossip": ("derogatory", "private"), "rumor": ("claim",),
-                "cronyism": ("circle",), "central_policy": ("target",)}
+# Cue combinations that make a message another rule's business: (rule, the
+# lexicon sections that must all be present).
+_OTHER_RULES = (("vote_buying", ("election",)), ("red_envelope", ("solicit",)),
+                ("gossip", ("person", "derogatory")), ("gossip", ("private",)),
+                ("rumor", ("claim", "urgency")), ("cronyism", ("circle", "favor")),
+                ("central_policy", ("target", "negative")))
 _SHOPPING_ASKS = ("砍一刀", "帮我砍", "帮忙砍", "帮我助力", "帮忙助力", "帮忙点一下", "帮我点一下")
 _LEAD_INS = {"祝大家"}     # 「祝大家中秋快乐」 is one greeting, not two
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
@@ -63,7 +65,7 @@ class OffTopic(Plugin):
         chat = [h for cue in _DOMAINS for h in cue_hits(ctx, self.name, cue)]
         if not chat or has_cue(ctx, self.name, "work"):
             return
-        if any(has_cue(ctx, rule, *cues) for rule, cues in _OTHER_RULES.items()):
+        if any(all(has_cue(ctx, rule, cue) for cue in cues) for rule, cues in _OTHER_RULES):
             return
         sale = ads.assess(ctx)
         if sale and sale[0] >= 0.6:
