@@ -175,7 +175,7 @@ _LONG_TITLES = ("书记", "局长", "主任", "科长", "处长", "县长", "部
 # One-character spoken titles (李局, 王部) also end organisation names (公安局,
 # 人武部), so surnames that end such names are left out for these forms.
 _SHORT_TITLES = ("局", "部", "处", "科", "县")
-_NOT_BEFORE_SHORT = "安管武高政利业理务"
+_NOT_BEFORE_SHORT = "安管武高政利业理务全和司"
 _lao_xiao = "".join(c for c in SURNAMES if c not in _NOT_AFTER_LAO_XIAO)
 _short_surnames = "".join(c for c in SURNAMES if c not in _NOT_BEFORE_SHORT)
 NAMED_PERSON = re.compile(
