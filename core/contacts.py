@@ -30,8 +30,10 @@ _QQ = re.compile(r"(?:qq群?|扣扣|企鹅|q群)(?:号)?" + _ID_SEP + r"([1-9]\d
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _HOST = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 _IPV4_RE = r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
-_URL = re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\uff00-\uffef<>\"'，。、！？]+"
-                  r"|(?<![a-z0-9@.-])" + _HOST + r"(?:/[^\s\u3000-\u303f\uff00-\uffef<>\"'，。]*)?")
+# URL characters are ASCII (a comma ends a link: the plain view folds ，to ,)
+_URL_CHARS = r"[a-z0-9\-._~:/?#@!$&*+;=%]"
+_URL = re.compile(r"(?:https?://|www\.)" + _URL_CHARS + "+"
+                  r"|(?<![a-z0-9@.-])" + _HOST + "(?:/" + _URL_CHARS + "*)?")
 _IPV4 = re.compile(r"(?<![\d.])" + _IPV4_RE + r"(?![\d.]*\d)")
 # bare host names that are really file names or abbreviations
 _NOT_HOSTS = re.compile(r"\.(?:docx?|xlsx?|pptx?|pdf|txt|jpe?g|png|gif|zip|rar|wps|mp[34])$")

@@ -131,11 +131,12 @@ def load_corpus(path: Path, known_rules: Iterable[str],
             raise CorpusError(f"{where}: not JSON ({exc.msg})") from None
         if not isinstance(d, dict):
             raise CorpusError(f"{where}: expected a JSON object")
-        samples.append(_sample(d, where, lineno, known, groups))
+        samples.append(sample_from_dict(d, where, lineno, known, groups))
     return samples
 
 
-def _sample(d: dict, where: str, lineno: int, known: set[str], groups: dict) -> Sample:
+def sample_from_dict(d: dict, where: str, lineno: int, known: set[str], groups: dict) -> Sample:
+    """One corpus line as a message in a room of its own (room id from ``lineno``)."""
     text = d.get("text", "")
     labels = d.get("labels", [])
     if not isinstance(text, str):
