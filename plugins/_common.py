@@ -57,6 +57,19 @@ def same_sentence(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
     return pairs
 
 
+def pattern_hits(ctx: Context, pattern: re.Pattern, rule: str, cue: str, *,
+                 view: str = "plain", term: str | None = None) -> list[Hit]:
+    """Hits for a regular expression over the plain or key view, quoting the
+    original text (the key view sees through 「小 张」 and 一三八)."""
+    norm = ctx.norm
+    text, span = (norm.key, norm.key_span) if view == "key" else (norm.plain, norm.plain_span)
+    hits = []
+    for m in pattern.finditer(text):
+        a, b = span(m.start(), m.end())
+        hits.append(Hit(rule, cue, term or m.group(), a, b, ctx.text[a:b]))
+    return hits
+
+
 def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
     """The original text from the first to the last hit: what the sender wrote."""
     start = min(h.start for h in hits)

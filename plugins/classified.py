@@ -9,7 +9,7 @@ import re
 
 from core.plugin import Context, Plugin, redact, register
 from core.text import normalize
-from plugins._common import cue_hits, has_cue, same_sentence
+from plugins._common import cue_hits, same_sentence
 
 _SEP = r"[\s_·.\-]*"                       # separators inserted to dodge a filter
 

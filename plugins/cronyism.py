@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from core.matcher import Hit
 from core.plugin import Context, Plugin, register
-from plugins._common import cue_hits, has_cue, quote, same_sentence
+from plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 # Circles that are improper in themselves, even without a favour named.
 _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
@@ -21,15 +20,6 @@ _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈",
 # 「跟着王局混」: following a patron; 「这个工程给我表弟做」: work handed to a tie.
 _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包)")
-
-
-def _pattern_hits(ctx: Context, pattern: re.Pattern, cue: str, term: str) -> list[Hit]:
-    norm = ctx.norm
-    hits = []
-    for m in pattern.finditer(norm.plain):
-        a, b = norm.plain_span(m.start(), m.end())
-        hits.append(Hit("cronyism", cue, term, a, b, ctx.text[a:b]))
-    return hits
 
 
 @register
@@ -41,10 +31,12 @@ class Cronyism(Plugin):
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             return  # 招商对接, 亲清政商关系, warnings against 圈子文化
-        circles = cue_hits(ctx, self.name, "circle") + _pattern_hits(ctx, _FOLLOW, "circle", "跟着混")
+        circles = cue_hits(ctx, self.name, "circle") + pattern_hits(ctx, _FOLLOW, self.name, "circle",
+                                                                     term="跟着混")
         if not circles:
             return
-        favors = cue_hits(ctx, self.name, "favor") + _pattern_hits(ctx, _HAND_OVER, "favor", "给…做")
+        favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
+                                                                   term="给…做")
         favors = [h for h in favors
                   if not any(c.start <= h.start and h.end <= c.end for c in circles)]
         pairs = same_sentence(ctx, circles, favors, max_gap=1)

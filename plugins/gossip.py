@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from core.matcher import Hit
 from core.plugin import Context, Plugin, register
-from plugins._common import cue_hits, has_cue, named_people, quote, same_sentence
+from plugins._common import NAMED_PERSON, cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 
 @register
@@ -23,12 +23,8 @@ class Gossip(Plugin):
         central = cue_hits(ctx, "central_policy", "target")
         people = [h for h in cue_hits(ctx, self.name, "person")
                   if not any(c.start <= h.start and h.end <= c.end for c in central)]
-        norm = ctx.norm
         # on the key view, so that 「小 张」 with spaces is still a person
-        for m in named_people(norm.key):
-            a, b = norm.key_span(m.start(), m.end())
-            people.append(Hit(self.name, "person", m.group(), a, b, ctx.text[a:b]))
-        return people
+        return people + pattern_hits(ctx, NAMED_PERSON, self.name, "person", view="key")
 
     def inspect(self, ctx: Context):
         derogatory = cue_hits(ctx, self.name, "derogatory")

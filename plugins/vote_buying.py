@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from core.matcher import Hit
 from core.plugin import Context, Plugin, register
-from plugins._common import cue_hits, has_cue, quote, same_sentence
+from plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
 _CANVASS = re.compile(
@@ -34,19 +33,12 @@ class VoteBuying(Plugin):
     title = "拉票贿选"
     defaults = {}
 
-    def _canvass(self, ctx: Context) -> list[Hit]:
-        norm = ctx.norm
-        hits = []
-        for m in _CANVASS.finditer(norm.key):
-            a, b = norm.key_span(m.start(), m.end())
-            hits.append(Hit(self.name, "solicit", m.group(), a, b, ctx.text[a:b]))
-        return hits
-
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "warning"):
             return  # 「严禁拉票贿选」, 换届纪律 notices
         elections = cue_hits(ctx, self.name, "election")
-        solicits = cue_hits(ctx, self.name, "solicit") + self._canvass(ctx)
+        solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
+                                                                       view="key")
         if not elections:
             # 「投我一票，请你们吃大餐」: the ask names the vote itself
             own = [h for h in solicits if re.match(r"(?:投|选)(?:给)?我", h.quote)]
