@@ -135,3 +135,11 @@ def load_lexicons(directory) -> list[tuple[str, str, str]]:
     for path in sorted(Path(directory).glob("*.txt")):
         entries.extend(read_lexicon(path))
     return entries
+
+
+def outermost(hits: list[Hit]) -> list[Hit]:
+    """Hits not lying inside a longer hit: the longest match at each place
+    (``我的`` inside ``我的世界`` is dropped, a lone ``我的`` is kept)."""
+    return [h for h in hits
+            if not any(o is not h and o.start <= h.start and h.end <= o.end
+                       and (o.end - o.start) > (h.end - h.start) for o in hits)]

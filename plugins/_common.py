@@ -57,6 +57,19 @@ def same_sentence(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
     return pairs
 
 
+def pattern_hits(ctx: Context, pattern: re.Pattern, rule: str, cue: str, *,
+                 view: str = "plain", term: str | None = None) -> list[Hit]:
+    """Hits for a regular expression over the plain or key view, quoting the
+    original text (the key view sees through 「小 张」 and 一三八)."""
+    norm = ctx.norm
+    text, span = (norm.key, norm.key_span) if view == "key" else (norm.plain, norm.plain_span)
+    hits = []
+    for m in pattern.finditer(text):
+        a, b = span(m.start(), m.end())
+        hits.append(Hit(rule, cue, term or m.group(), a, b, ctx.text[a:b]))
+    return hits
+
+
 def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
     """The original text from the first to the last hit: what the sender wrote."""
     start = min(h.start for h in hits)
@@ -68,10 +81,16 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
     return ctx.text[start:end]
 
 
-def preceded_by(ctx: Context, hit: Hit, words: Iterable[str], window: int = 6) -> bool:
-    """True when one of ``words`` appears just before ``hit`` (防止一刀切, 严禁发红包)."""
-    before = normalize(ctx.text[max(0, hit.start - window):hit.start]).plain
-    return any(w in before for w in words)
+_CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
+
+
+def clause_before(ctx: Context, hit: Hit) -> str:
+    """Plain text from the start of ``hit``'s clause up to the hit: where a
+    「防止」 or 「杜绝」 governs a whole list (防止形式主义、官僚主义)."""
+    start = 0
+    for m in _CLAUSE_END.finditer(ctx.text, 0, hit.start):
+        start = m.end()
+    return normalize(ctx.text[start:hit.start]).plain
 
 
 # --- acknowledgements -------------------------------------------------------
@@ -169,7 +188,7 @@ _LONG_TITLES = ("书记", "局长", "主任", "科长", "处长", "县长", "部
 # One-character spoken titles (李局, 王部) also end organisation names (公安局,
 # 人武部), so surnames that end such names are left out for these forms.
 _SHORT_TITLES = ("局", "部", "处", "科", "县")
-_NOT_BEFORE_SHORT = "安管武高政利业理务"
+_NOT_BEFORE_SHORT = "安管武高政利业理务全和司"
 _lao_xiao = "".join(c for c in SURNAMES if c not in _NOT_AFTER_LAO_XIAO)
 _short_surnames = "".join(c for c in SURNAMES if c not in _NOT_BEFORE_SHORT)
 NAMED_PERSON = re.compile(

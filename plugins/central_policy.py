@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.plugin import Context, Plugin, register
-from plugins._common import cue_hits, has_cue, preceded_by, quote, same_sentence
+from plugins._common import clause_before, cue_hits, has_cue, quote, same_sentence
 
 
 @register
@@ -17,7 +17,7 @@ class CentralPolicy(Plugin):
             return  # 通报/典型案例/辟谣 quote the offence, they do not commit it
         counters = [h.term for h in cue_hits(ctx, self.name, "counter")]
         negatives = [h for h in cue_hits(ctx, self.name, "negative")
-                     if not preceded_by(ctx, h, counters, window=10)]
+                     if not any(c in clause_before(ctx, h) for c in counters)]
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not targets:
             return

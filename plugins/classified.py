@@ -9,7 +9,7 @@ import re
 
 from core.plugin import Context, Plugin, redact, register
 from core.text import normalize
-from plugins._common import cue_hits, has_cue, same_sentence
+from plugins._common import cue_hits, same_sentence
 
 _SEP = r"[\s_·.\-]*"                       # separators inserted to dodge a filter
 
@@ -72,9 +72,15 @@ class Classified(Plugin):
             return 0.9, word, f"附件“文件名”标注“{word}”，疑似涉密或内部文件"
         return None
 
+    def _reminded(self, ctx: Context) -> bool:
+        """A reminder or notice about secrecy, not inside a label (内部通报 is a label)."""
+        labels = cue_hits(ctx, self.name, "label")
+        return any(not any(l.start <= r.start and r.end <= l.end for l in labels)
+                   for r in cue_hits(ctx, self.name, "reminder"))
+
     def _label(self, ctx: Context):
         labels = cue_hits(ctx, self.name, "label")
-        if not labels or has_cue(ctx, self.name, "reminder"):
+        if not labels or self._reminded(ctx):
             return None
         header = ctx.param(self.name, "header_chars", self.defaults["header_chars"])
         best = None
@@ -95,7 +101,7 @@ class Classified(Plugin):
     def _personnel(self, ctx: Context):
         pairs = same_sentence(ctx, cue_hits(ctx, self.name, "personnel"),
                               cue_hits(ctx, self.name, "unpublished"), max_gap=1)
-        if not pairs or has_cue(ctx, self.name, "reminder"):
+        if not pairs or self._reminded(ctx):
             return None
         what, how = pairs[0]
         return 0.85, what.quote, f"疑似提前发布未公开的人事信息（“{what.quote}”“{how.quote}”）"

@@ -45,3 +45,34 @@ def test_latin_terms_match_whole_words():
     m = Matcher([("x", "t", "sex"), ("x", "t", "69")])
     assert quotes(m, "Middlesex 695") == []
     assert quotes(m, "测试sex 69") == ["sex", "69"]
+
+
+def test_outermost_keeps_the_longest_match_at_each_place():
+    from core.matcher import outermost
+
+    m = Matcher([("x", "t", "我的"), ("x", "t", "我的世界")])
+    hits = m.scan(normalize("不是我的也不是我的世界"))["x"]
+    assert [h.quote for h in hits] == ["我的", "我的世界", "我的"]        # every overlap
+    assert [h.quote for h in outermost(hits)] == ["我的", "我的世界"]
+
+
+def test_lexicon_terms_survive_folding():
+    """A term must not fold to something shorter and broader: 包包 would fold
+    to 包 (repeats collapse) and then match every 包 in every message."""
+    from pathlib import Path
+
+    from core.matcher import load_lexicons
+
+    root = Path(__file__).resolve().parent.parent / "rules" / "lexicons"
+    bad = [(rule, term, fold(term)) for rule, _, term in load_lexicons(root)
+           if len(term) > 1 and len(fold(term)) < 2 and not term.isascii()]
+    assert bad == []
+
+
+def test_styled_and_hidden_disguises():
+    assert fold("𝐕𝐗") == "vx" and fold("Ⓥⓧ") == "vx"                 # styled and circled letters
+    assert fold("红\u200b包") == fold("红🧧包") == fold("紅包") == "红包"  # zero-width, emoji, traditional
+    assert fold("贰零贰陆") == "2026" and fold("⑵⒍") == "26"
+    n = normalize("加 V ❤ 信")
+    a, b = n.key_span(0, len(n.key))
+    assert n.original[a:b] == "加 V ❤ 信"

@@ -4,7 +4,8 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text, contact", [
-    ("韩国正品面膜代购，需要的加微信 abc123", "加微信"),
+    ("韩国正品面膜代购，需要的加微信 abc123", "abc123"),      # the WeChat id itself
+    ("招兼职，日赚300，加V：abc123456", "abc123456"),
     ("自家产的茶叶，88元一盒，电话13812345678", "13812345678"),
     ("招代理！零成本创业，加v详聊", "加v"),
     ("特價燕窩，私聊", "私聊"),                                    # traditional

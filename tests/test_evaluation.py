@@ -1,0 +1,100 @@
+"""The labelled corpus, ``core.evaluation`` and ``bot.py eval``."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.evaluation import CONTENT_RULES, CorpusError, load_corpus
+from tests.test_cli import bot
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "rules" / "corpus"
+RULES = set(CONTENT_RULES) | {"flood", "realname"}
+
+
+def lines(split: str) -> list[dict]:
+    return [json.loads(x) for x in (CORPUS / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+            if x.strip()]
+
+
+def test_corpus_is_big_and_varied_enough():
+    dev, test = lines("dev"), lines("test")
+    everything = dev + test
+    positives = Counter(label for d in everything for label in d["labels"])
+    assert all(positives[rule] >= 40 for rule in CONTENT_RULES), positives
+    assert sum(1 for d in everything if not d["labels"]) >= 300
+    assert len({d["group"] for d in everything}) >= 8
+    for split in (dev, test):   # each split covers every rule
+        assert set(CONTENT_RULES) <= {label for d in split for label in d["labels"]}
+
+
+def test_held_aside_split_shares_no_message_with_dev():
+    def texts(split):   # text-less events (a transfer, a file) are told apart by the rest
+        return {d["text"] or json.dumps({k: v for k, v in d.items() if k != "id"}, sort_keys=True)
+                for d in lines(split)}
+
+    assert not texts("dev") & texts("test")
+
+
+def test_every_line_loads_into_a_room_with_an_owner():
+    for split in ("dev", "test"):
+        samples = load_corpus(CORPUS / f"{split}.jsonl", RULES)
+        assert all(s.room.owner is not None and s.room.topic for s in samples)
+    mentioned = [s for s in load_corpus(CORPUS / "dev.jsonl", RULES) if s.message.mention_ids]
+    assert mentioned and all("@" in s.text for s in mentioned)
+
+
+@pytest.mark.parametrize("line, error", [
+    ('{"text": "x", "labels": ["nonsense"]}', "unknown rule id(s) nonsense"),
+    ('{"text": "x", "labels": "ads"}', "labels must be a list"),
+    ('{"text": "x", "labels": [], "type": "hologram"}', "unknown message type"),
+    ('{"text": ', "not JSON"),
+    ('["text"]', "expected a JSON object"),
+])
+def test_bad_lines_are_named(tmp_path, line, error):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"text": "收到", "labels": []}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=rf"c\.jsonl:2: .*{error.split('(')[0]}"):
+        load_corpus(path, RULES)
+
+
+def test_eval_counts_what_it_sees(tmp_path):
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [
+        {"text": "机密★1年 关于人事调整的方案", "labels": ["classified"], "group": "committee"},
+        {"text": "明天上午九点开会", "labels": [], "group": "committee"},
+        {"text": "请各单位周五前报送材料", "labels": ["rumor"], "group": "office"},   # a miss
+        {"text": "代购面膜，加微信 abc12345", "labels": [], "group": "office"},      # a false alarm
+        {"text": "李局高瞻远瞩", "labels": ["owner_praise"], "owner": "李明-商务局-局长"},
+    ]) + "\n", encoding="utf-8")
+    out = bot("eval", str(path), "--format", "json", "--errors")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["samples"] == 5 and report["clean"] == 2 and report["clean_flagged"] == 1
+    assert report["rules"]["classified"] == {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0,
+                                             "recall": 1.0, "f1": 1.0}
+    assert report["rules"]["owner_praise"]["tp"] == 1
+    assert report["rules"]["rumor"]["fn"] == 1 and report["rules"]["ads"]["fp"] == 1
+    assert {e["text"][:4] for e in report["errors"]} == {"请各单位", "代购面膜"}
+    table = bot("eval", str(path))
+    assert "classified" in table.stdout and "clean flagged: 1/2 = 50.00%" in table.stdout
+    assert bot("eval", str(path), "--max-clean-flagged", "0.02").returncode == 1
+
+
+def test_eval_reports_a_bad_corpus_line():
+    out = bot("eval", str(ROOT / "tests" / "data" / "events_sample.jsonl"))
+    assert out.returncode == 2 and "events_sample.jsonl:" in out.stderr
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_detection_quality_on_the_project_corpus(split):
+    """The issue's bar, on the project's own corpus: macro F1 ≥ 0.90 over the
+    ten content rules and at most 2% of clean messages flagged."""
+    out = bot("eval", str(CORPUS / f"{split}.jsonl"), "--format", "json")
+    report = json.loads(out.stdout)
+    assert report["macro_f1"] >= 0.90, report
+    assert report["clean_flagged_share"] <= 0.02, report
