@@ -52,10 +52,12 @@ class Outcome:
 
 
 class Moderator:
-    def __init__(self, repo: Repository, rulebook: Rulebook, plugins: dict[str, Plugin],
+    def __init__(self, repo: Repository | None, rulebook: Rulebook, plugins: dict[str, Plugin],
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS):
+        # repo None: an inspection-only engine (eval, benchmarks) that never
+        # handles events, only calls inspect()
         self.repo = repo
         # recent messages for the context a reviewer sees; written in the background
         self.message_log = MessageLog(repo, message_retention_days)

@@ -55,7 +55,10 @@ class MessageLog:
         self._warned = False
         self.written = 0
         self.dropped = 0
-        repo.on_close.append(self.flush)
+        if repo is not None:
+            repo.on_close.append(self.flush)
+        else:
+            self.retention = None      # an inspection-only engine stores nothing
 
     @property
     def enabled(self) -> bool:
