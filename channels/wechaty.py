@@ -25,6 +25,7 @@ reason next to it:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -39,9 +40,10 @@ from typing import Any, Callable
 
 from core.actions import Action
 from core.events import (CHINA_TZ, BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
-                         MessageType, Room, RoomSnapshot)
+                         MessageType, PrivateMessage, Room, RoomSnapshot)
 from channels.cards import describe_payload
 from channels.outbound import Clock, OutboundQueue
+from channels.ticker import run_duties
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,7 @@ class WechatyChannel:
         self.moderator = moderator
         self.sending = moderator.rulebook.sending
         self.wall = wall or (lambda: datetime.now(CHINA_TZ))
+        self._all_rooms_loaded = float("-inf")
         self.room_refresh_seconds = room_refresh_seconds
         self.health_seconds = health_seconds
         self.reconnect_first, self.reconnect_max = reconnect
@@ -263,7 +266,10 @@ class WechatyChannel:
             log.info("%d message(s) left unsent by the last run are queued again", restored)
         tasks = [asyncio.create_task(self._connection_loop(stop), name="wechaty-connection"),
                  asyncio.create_task(self._consume(), name="wechaty-inbox"),
-                 asyncio.create_task(self._health(), name="wechaty-health")]
+                 asyncio.create_task(self._health(), name="wechaty-health"),
+                 # timed duties: the daily work-report reminder
+                 asyncio.create_task(run_duties(self.moderator, self, now=self.wall),
+                                     name="wechaty-duties")]
         self.outbound.start()
         try:
             await stop.wait()
@@ -394,10 +400,11 @@ class WechatyChannel:
 
     async def _on_message(self, msg) -> None:
         payload = msg.payload
-        if not payload.room_id:
-            return   # private chats are not moderated
         if payload.from_id and payload.from_id == self.self_id:
             self.stats.own += 1
+            return
+        if not payload.room_id:
+            await self._on_private(payload)
             return
         room = await self.room_state(payload.room_id)
         if payload.from_id not in room.members:
@@ -413,6 +420,23 @@ class WechatyChannel:
         outcome = await self._deliver(event, speak=fresh)
         if outcome.action == "duplicate":
             self.stats.duplicates += 1
+
+    async def _on_private(self, payload) -> None:
+        """A private chat with the bot: not moderated, but members may appeal
+        or report (举报) there, so text goes to the engine's private commands."""
+        if _core_type(payload.type) is not MessageType.TEXT or not payload.from_id:
+            return
+        if not any(payload.from_id in r.members for r in self.moderator.rooms.values()):
+            await self._load_all_rooms()    # a report names a room the bot must know
+        contact = self.bot.Contact.load(payload.from_id)
+        name = ""
+        with contextlib.suppress(Exception):
+            await contact.ready()
+            name = contact.name
+        event = PrivateMessage(id=payload.id, sender_id=payload.from_id,
+                               ts=to_china_time(payload.timestamp, self.wall()),
+                               text=payload.text or "", sender_name=name)
+        await self._deliver(event)
 
     def message_event(self, payload, room: Room) -> Message:
         mtype = _core_type(payload.type)
@@ -491,6 +515,20 @@ class WechatyChannel:
                          current.owner_id)
             await self._deliver(RoomSnapshot(loaded, self.wall()))
         return self.moderator.room(room_id)
+
+    async def _load_all_rooms(self) -> None:
+        """Read every room the account is in (at most once a minute)."""
+        now = time.monotonic()
+        if now - self._all_rooms_loaded < ROOM_RETRY_SECONDS * 6:
+            return
+        self._all_rooms_loaded = now
+        try:
+            room_ids = await self.puppet.room_list()
+        except Exception as exc:  # noqa: BLE001 - keep what we know
+            log.warning("could not list rooms: %s: %s", type(exc).__name__, str(exc)[:200])
+            return
+        for room_id in room_ids:
+            await self.room_state(room_id, at_most_every=ROOM_RETRY_SECONDS)
 
     async def _load_room(self, room_id: str, current: Room) -> Room:
         wroom = self.bot.Room.load(room_id)

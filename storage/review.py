@@ -23,6 +23,10 @@ CONTEXT_MESSAGES = 3            # messages shown before and after an incident
 MAX_PHRASE = 200
 
 
+# what reviewers judge: rule violations and members' anonymous reports (举报)
+REVIEWABLE = ("violation", "report")
+
+
 class ReviewError(ValueError):
     """A review that cannot be carried out; ``code`` says why, for callers
     that explain it to people."""
@@ -46,7 +50,7 @@ class IncidentFilter:
     rooms: frozenset[str] | None = None  # the rooms this reviewer may see; None = all
 
     def conditions(self) -> list:
-        conds = [IncidentRow.kind == "violation"]
+        conds = [IncidentRow.kind.in_(REVIEWABLE)]
         if self.rooms is not None:
             conds.append(IncidentRow.room_id.in_(sorted(self.rooms)))
         if self.room:
@@ -138,7 +142,7 @@ class ReviewStore:
                        context: int = CONTEXT_MESSAGES) -> IncidentDetail | None:
         async with self.sessions() as s:
             row = await s.get(IncidentRow, incident_id)
-            if row is None or row.kind != "violation" or (scope is not None and row.room_id not in scope):
+            if row is None or row.kind not in REVIEWABLE or (scope is not None and row.room_id not in scope):
                 return None
             siblings = []
             message = None
@@ -189,7 +193,7 @@ class ReviewStore:
         status = DECISIONS[decision]
         async with self.sessions.begin() as s:
             row = await s.get(IncidentRow, incident_id, with_for_update=True)
-            if row is None or row.kind != "violation" or (scope is not None and row.room_id not in scope):
+            if row is None or row.kind not in REVIEWABLE or (scope is not None and row.room_id not in scope):
                 raise ReviewError("not_found", f"no incident {incident_id}")
             before = row.status
             now = utcnow()

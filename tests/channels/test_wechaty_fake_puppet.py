@@ -224,3 +224,31 @@ async def test_a_broken_event_is_reported_and_the_bot_carries_on(live_moderator,
         assert channel.stats.errors == 1
     assert len([s for s in puppet.sent if s[0] == ROOM]) == 1
     assert "could not handle a message event" in caplog.text
+
+
+async def test_private_report_is_filed_without_naming_the_reporter(live_moderator, puppet, tmp_path):
+    async with running(live_moderator, puppet, tmp_path) as channel:
+        # a private chat has no room id; the text goes to the engine's private commands
+        puppet.say("", "u3", "/举报 有人在群里用化名推销保健品")
+        await settle(channel)
+    to_reporter = [s for s in puppet.sent if s[0] == "u3"]
+    assert len(to_reporter) == 1 and to_reporter[0][2] == []
+    to_owner = [s for s in puppet.sent if s[0] == "u1"]
+    assert len(to_owner) == 1 and "王芳" not in to_owner[0][1] and "u3" not in to_owner[0][1]
+    reports = await live_moderator.repo.incidents(kind="report")
+    assert len(reports) == 1 and reports[0].room_id == ROOM and reports[0].sender_id == ""
+    assert not [s for s in puppet.sent if s[0] == ROOM]     # nothing said in the group
+
+
+async def test_daily_report_reminder_is_posted_by_the_channel(live_moderator, puppet, tmp_path):
+    from datetime import datetime, timedelta
+    from core.events import CHINA_TZ
+    now = datetime(2026, 11, 20, 17, 59, tzinfo=CHINA_TZ)
+    async with running(live_moderator, puppet, tmp_path, wall=lambda: now) as channel:
+        puppet.say(ROOM, "u1", "/report-due 18:00", ts=now.timestamp())
+        await settle(channel)
+        from channels.ticker import tick_once
+        assert await tick_once(live_moderator, channel, now + timedelta(minutes=2)) >= 1
+        await settle(channel)
+    reminders = [s for s in puppet.sent if s[0] == ROOM and "汇报" in s[1]]
+    assert reminders, puppet.sent

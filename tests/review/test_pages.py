@@ -259,3 +259,23 @@ async def test_static_assets_are_bundled(client):
     css = await client.get(href)
     assert css.status == 200 and "svg.chart" in await css.text()
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_members_reports_are_in_the_review_queue_without_a_reporter(signed_in, repo, seeded):
+    from datetime import datetime, timezone
+    from core.events import PrivateMessage
+    out = await seeded.handle(PrivateMessage("pm-1", "u3", datetime.now(timezone.utc),
+                                             "/举报 1 有人在群里推销<b>保健品</b>"))
+    assert out.action != "error", out
+    rows = await repo.incidents(kind="report")
+    assert len(rows) == 1
+    client = signed_in
+    listing = await (await client.get("/incidents?status=open")).text()
+    assert f'href="/incidents/{rows[0].id}' in listing and "成员举报" in listing
+    html = await (await client.get(f"/incidents/{rows[0].id}")).text()
+    assert "成员匿名举报" in html and "&lt;b&gt;保健品&lt;/b&gt;" in html
+    assert "<dt>发送人</dt>" not in html and "u3" not in html   # the reporter is not named
+    token = csrf_of(html)
+    res = await client.post(f"/incidents/{rows[0].id}/review", data={"decision": "confirm", "csrf": token})
+    assert res.status in (200, 303)
+    assert (await repo.incidents(kind="report"))[0].status == "confirmed"
