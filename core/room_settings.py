@@ -198,9 +198,11 @@ class RoomSettings:
             raw = await self.repo.room_settings(room_id)
         except (SQLAlchemyError, OSError, ConnectionError) as exc:
             # the database is down: keep moderating with what we last knew
-            log.warning("room settings of %s not readable (%s); using the last known",
-                        room_id, type(exc).__name__)
-            return cached[1] if cached else self.view(room_id, {})
+            log.warning("room settings of %s not readable (%s); using the last known "
+                        "for %ss", room_id, type(exc).__name__, self.ttl)
+            view = cached[1] if cached else self.view(room_id, {})
+            self._views[room_id] = (self._monotonic(), view)   # retry after the ttl, not per message
+            return view
         return self._store(room_id, raw)
 
     def peek(self, room_id: str) -> RoomView:

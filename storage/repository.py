@@ -8,6 +8,7 @@ again: a record is never lost because a server was down.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -86,6 +87,24 @@ class IncidentIn:
 _DOWN = (OperationalError, DBAPIError, OSError, ConnectionError)
 
 
+def _outage_tolerant(fallback):
+    """For writes and reads the engine can do without during an outage (room
+    data it also holds in memory, warning counts): log, mark the repository
+    degraded, and carry on with ``fallback(self, *args)``. Incident rows never
+    take this path: they go to the spool."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        async def tolerant(self, *args, **kwargs):
+            try:
+                return await method(self, *args, **kwargs)
+            except _DOWN as exc:
+                self._down(exc, method.__name__)
+                return fallback(self, *args, **kwargs)
+        return tolerant
+    return wrap
+
+
 class Repository:
     def __init__(self, engine: AsyncEngine, spool_path: Path | None = None):
         self.engine = engine
@@ -138,6 +157,7 @@ class Repository:
 
     # --- rooms -------------------------------------------------------------
 
+    @_outage_tolerant(lambda self, *a, **k: None)
     async def save_room(self, room: Room) -> None:
         async with self.sessions.begin() as s:
             row = await s.get(RoomRow, room.id)
@@ -159,6 +179,7 @@ class Repository:
                 if member_id not in room.members and m.present:
                     m.present = False
 
+    @_outage_tolerant(lambda self, *a, **k: None)
     async def save_member(self, room_id: str, member: Member, present: bool = True) -> None:
         async with self.sessions.begin() as s:
             m = await s.get(MemberRow, (room_id, member.id))
@@ -214,6 +235,7 @@ class Repository:
         await self.change_settings(room_id, actor_id, "allow", "allow", current + [phrase])
         return True
 
+    @_outage_tolerant(lambda self, *a, **k: [])
     async def audit_log(self, room_id: str | None = None, limit: int = 50) -> list[AuditRow]:
         stmt = select(AuditRow).order_by(AuditRow.ts.desc(), AuditRow.id.desc()).limit(limit)
         if room_id:
@@ -268,11 +290,14 @@ class Repository:
         self.degraded = False
         return True
 
-    def _spool(self, rows: Iterable[IncidentIn], exc: BaseException) -> None:
+    def _down(self, exc: BaseException, what: str) -> None:
         if not self.degraded:
-            log.error("database unavailable (%s); incidents are kept in %s until it is back",
-                      type(exc).__name__, self.spool_path)
+            log.error("database unavailable (%s in %s); incidents are kept in %s until it is back",
+                      type(exc).__name__, what, self.spool_path)
         self.degraded = True
+
+    def _spool(self, rows: Iterable[IncidentIn], exc: BaseException) -> None:
+        self._down(exc, "record")
         self.spool_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.spool_path, "a", encoding="utf-8") as f:
             for r in rows:
@@ -298,6 +323,16 @@ class Repository:
         log.warning("wrote %d spooled incident rows to the database", written)
         return written
 
+    def _spooled_warnings(self, room_id: str, sender_id: str, since: datetime) -> int:
+        """Counted warnings waiting in the spool (while the database is down)."""
+        if self.spool_path is None or not self.spool_path.exists():
+            return 0
+        rows = (IncidentIn.from_json(line) for line in
+                self.spool_path.read_text(encoding="utf-8").splitlines() if line.strip())
+        return sum(1 for r in rows if r.room_id == room_id and r.sender_id == sender_id
+                   and r.counted and r.ts >= since)
+
+    @_outage_tolerant(_spooled_warnings)
     async def count_warnings(self, room_id: str, sender_id: str, since: datetime) -> int:
         """Counted warnings of a member in a room since a time, after the last
         pardon; a warning a reviewer dismissed as a false alarm does not count."""

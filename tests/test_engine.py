@@ -213,3 +213,33 @@ async def test_a_burst_earns_one_warning(moderator, repo, clock):
     for _ in range(6):
         later = await moderator.handle(clock.msg("快回复", "u4", gap=5))
     assert sum(r.counted for r in await repo.incidents(rule="flood")) == 2
+
+
+async def test_database_down_the_bot_keeps_moderating_and_keeps_every_record(
+        tmp_path, plugins, rulebook, matcher, clock, db_url, caplog):
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from core.events import RoomSnapshot
+    from storage.repository import Repository
+    from tests.conftest import work_room
+
+    spool = tmp_path / "spool.jsonl"
+    # nothing listens on port 1: every statement fails as during a real outage
+    down = Repository(create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none"), spool)
+    m = Moderator(down, rulebook, plugins, matcher, bot_id="botid")
+    await m.handle(RoomSnapshot(work_room()))
+    await m.handle(MemberJoined("r1", Member("u9", "小王", "小王🌸"), clock.t, "u2"))
+    out = await m.handle(clock.msg(ADS, "u3"))
+    assert out.action == "warn" and out.actions          # still moderating
+    clean = await m.handle(clock.msg(CLEAN, "u2"))
+    assert clean.action == "none"
+    status = await m.handle(clock.msg("/status", "u1"))
+    assert "数据库暂不可用" in status.actions[0].text       # says what is wrong
+    assert "database unavailable" in caplog.text
+    await down.close()
+    # the database is back: every record is there
+    up = await Repository.open(db_url, spool_path=spool)
+    await up.flush_spool()
+    rules = sorted(r.rule for r in await up.incidents())
+    assert rules == ["ads", "realname"]
+    await up.close()
