@@ -4,10 +4,11 @@ Lexicon cues are precise but only know the words someone wrote down; a
 message phrased in a way nobody foresaw passes them by. Each content rule
 therefore also has a logistic-regression model over the message's character
 1–3-grams (of the folded key view, so inserted separators, styled letters,
-traditional characters and spaced-out words do not matter). It is consulted only for the rules the
-lexicon stage left undecided on a message (no finding of that rule at all),
-and fires only above a per-rule threshold chosen on held-out messages so
-that clean work talk stays unflagged.
+traditional characters and spaced-out words do not matter). It is
+consulted only for the rules the lexicon stage left undecided on a message
+(no finding of that rule, no cue marking the message harmless), and fires
+only above a per-rule threshold chosen on out-of-fold predictions and held
+to a budget of clean messages, so that work talk stays unflagged.
 
 Inference is plain Python over a dict of weights (no numpy, no
 scikit-learn): the weights are trained offline by ``tools/train_model.py``
