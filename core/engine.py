@@ -26,6 +26,7 @@ from core.matcher import Matcher, load_lexicons
 from core.plugin import Context, Finding, JoinContext, Plugin, make_context
 from core.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
 from core.rulebook import Rulebook
+from core import model as learned_model
 from core import replies, texts
 from storage.group_records import GroupRecords
 from storage.messages import DEFAULT_RETENTION_DAYS, MessageLog, StoredMessage
@@ -55,7 +56,8 @@ class Moderator:
     def __init__(self, repo: Repository | None, rulebook: Rulebook, plugins: dict[str, Plugin],
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
-                 message_retention_days: int = DEFAULT_RETENTION_DAYS):
+                 message_retention_days: int = DEFAULT_RETENTION_DAYS,
+                 model: learned_model.LinearModel | None = None):
         # repo None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
         self.repo = repo
@@ -68,6 +70,10 @@ class Moderator:
             lexicon_dir = lexicon_dir or Path(__file__).resolve().parent.parent / "rules" / "lexicons"
             matcher = Matcher(load_lexicons(lexicon_dir))
         self.matcher = matcher
+        # the learned stage, read once per process; off in the rulebook: not even loaded
+        if model is None and rulebook.learned.enabled:
+            model = learned_model.load()
+        self.model = model
         self.bot_id = bot_id
         self.operators = frozenset(operators)
         self.rooms: dict[str, Room] = {}
@@ -229,11 +235,30 @@ class Moderator:
         ctx = make_context(msg, room, view.matcher, params,
                            recent=list(self.recent.get(room.id, ())))
         findings, trace = self._run(lambda p: p.inspect(ctx), params)
+        if self.model is not None and view.rulebook.learned.enabled:
+            findings += self._learned(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
         return findings, trace
+
+    def _learned(self, ctx: Context, findings: list[Finding], params: dict,
+                 book: Rulebook, trace: list[dict]) -> list[Finding]:
+        """The learned stage, for the rules whose cues left the message undecided."""
+        started = time.perf_counter()
+        rules = [r for r in params if book.learned.applies(r)]
+        titles = {r: self.plugins[r].title for r in rules}
+        try:
+            got = learned_model.supplement(self.model, ctx, findings, rules, titles)
+        except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
+            log.exception("learned stage failed; the lexicon findings stand")
+            trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            return []
+        trace.append({"plugin": "learned", "hit": bool(got),
+                      "rules": [f.rule for f in got],
+                      "ms": round((time.perf_counter() - started) * 1000, 3)})
+        return got
 
     @staticmethod
     def _room_terms(ctx: Context, findings: list[Finding], trace: list[dict]) -> list[Finding]:

@@ -75,6 +75,19 @@ class Period:
 
 
 @dataclass(frozen=True)
+class Learned:
+    """The learned stage (core/model.py): per-rule linear models consulted
+    where the lexicon cues leave a message undecided. ``rules`` empty means
+    every content rule the model knows."""
+
+    enabled: bool = True
+    rules: tuple[str, ...] = ()
+
+    def applies(self, rule: str) -> bool:
+        return self.enabled and (not self.rules or rule in self.rules)
+
+
+@dataclass(frozen=True)
 class Rulebook:
     name: str
     greeting: str
@@ -88,6 +101,7 @@ class Rulebook:
     work_report: WorkReport = WorkReport()
     periods: Mapping[str, Period] = field(default_factory=dict)
     deny_rule: str = "off_topic"   # the rule a room's /deny phrase reports under by default
+    learned: Learned = Learned()
 
     def clause_text(self, rule: str) -> tuple[int, str] | None:
         cfg = self.rules.get(rule)
@@ -106,7 +120,7 @@ class Rulebook:
 
 
 _TOP_KEYS = {"name", "greeting", "clauses", "rules", "mode", "escalation", "exempt_admins",
-             "sending", "work_report", "periods", "deny_rule"}
+             "sending", "work_report", "periods", "deny_rule", "learned"}
 _PERIOD_RULE_KEYS = {"threshold", "notify_owner", "action"}
 _RULE_KEYS = {"enabled", "threshold", "action", "clause", "notify_owner", "params"}
 _ESC_KEYS = {"window_days", "notify_owner_after", "remove_after", "cooldown_seconds"}
@@ -215,7 +229,8 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
                     sending=sending, source=source,
                     work_report=_work_report(d.get("work_report", {})),
                     periods=_periods(d.get("periods", {}), rules),
-                    deny_rule=_deny_rule(d.get("deny_rule", "off_topic"), rules))
+                    deny_rule=_deny_rule(d.get("deny_rule", "off_topic"), rules),
+                    learned=_learned(d.get("learned", {}), rules))
 
 
 def _sending(raw: Any) -> Sending:
@@ -271,6 +286,17 @@ def _deny_rule(value: Any, rules: Mapping[str, RuleConfig]) -> str:
     if value not in rules:
         _fail("deny_rule", f"must be one of the rulebook's rules, got {value!r}")
     return value
+
+
+def _learned(raw: Any, rules: Mapping[str, RuleConfig]) -> Learned:
+    d = _check_keys(raw if raw is not None else {}, {"enabled", "rules"}, "learned")
+    chosen = d.get("rules", []) or []
+    if not isinstance(chosen, list) or not all(isinstance(r, str) for r in chosen):
+        _fail("learned.rules", "must be a list of rule ids")
+    for rule in chosen:
+        if rule not in rules:
+            _fail("learned.rules", f"unknown rule {rule!r} (known: {', '.join(sorted(rules))})")
+    return Learned(enabled=_bool(d.get("enabled", True), "learned.enabled"), rules=tuple(chosen))
 
 
 def load_rulebook(path: str | Path = DEFAULT_RULEBOOK, known_rules: set[str] | None = None,

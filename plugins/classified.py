@@ -11,7 +11,7 @@ from core.plugin import Context, Plugin, redact, register
 from core.text import normalize
 from plugins._common import cue_hits, same_sentence
 
-_SEP = r"[\s_·.\-]*"                       # separators inserted to dodge a filter
+_SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
 
 def _spaced(word: str) -> str:
