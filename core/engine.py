@@ -236,7 +236,7 @@ class Moderator:
                            recent=list(self.recent.get(room.id, ())))
         findings, trace = self._run(lambda p: p.inspect(ctx), params)
         if self.model is not None and view.rulebook.learned.enabled:
-            findings += self._learned(ctx, findings, params, view.rulebook, trace)
+            findings = self._learned(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
@@ -245,20 +245,27 @@ class Moderator:
 
     def _learned(self, ctx: Context, findings: list[Finding], params: dict,
                  book: Rulebook, trace: list[dict]) -> list[Finding]:
-        """The learned stage, for the rules whose cues left the message undecided."""
+        """The learned stage: the lexicon findings it all but rules out are
+        lowered below the bar, and the rules whose cues left the message
+        undecided get a finding where the model is confident."""
         started = time.perf_counter()
         rules = [r for r in params if book.learned.applies(r)]
         titles = {r: self.plugins[r].title for r in rules}
         try:
+            mine = [f for f in findings if f.rule in rules]
+            tempered = learned_model.temper(self.model, ctx, mine)
             got = learned_model.supplement(self.model, ctx, findings, rules, titles)
         except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
             log.exception("learned stage failed; the lexicon findings stand")
             trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
-            return []
+            return findings
+        lowered = dict(zip(map(id, mine), tempered))
+        kept = [lowered.get(id(f), f) for f in findings]
         trace.append({"plugin": "learned", "hit": bool(got),
                       "rules": [f.rule for f in got],
+                      "lowered": [a.rule for a, b in zip(mine, tempered) if a is not b],
                       "ms": round((time.perf_counter() - started) * 1000, 3)})
-        return got
+        return kept + got
 
     @staticmethod
     def _room_terms(ctx: Context, findings: list[Finding], trace: list[dict]) -> list[Finding]:

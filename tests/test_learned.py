@@ -54,18 +54,28 @@ def test_switched_off_in_the_rulebook_the_lexicons_decide_alone(rulebook, plugin
     with_model = Moderator(None, rulebook, plugins, matcher)
     without = Moderator(None, off(rulebook), plugins, matcher)
     assert without.model is None
-    added = 0
+    added = lowered = 0
     for s in held_out:
         on, trace_on = with_model.inspect(s.message, s.room)
         alone, trace_off = without.inspect(s.message, s.room)
-        learned = [f for f in on if "语义模型" in f.reason]
+        learned = [f for f in on if f.reason.startswith("语义模型")]
         added += len(learned)
-        # the model only adds findings, on rules the lexicons left open
-        assert [f for f in on if f not in learned] == alone
+        kept = [f for f in on if f not in learned]
+        # the model adds findings only on rules the lexicons left open ...
         assert not {f.rule for f in learned} & {f.rule for f in alone}
         assert all("语义模型" not in f.reason for f in alone)
+        # ... and otherwise may only lower a weak lexicon finding below the bar
+        assert [(f.rule, f.evidence) for f in kept] == [(f.rule, f.evidence) for f in alone]
+        for mine, lexicon in zip(kept, alone):
+            if mine != lexicon:
+                lowered += 1
+                assert mine.score == learned_model.TEMPER_SCORE < lexicon.score
+                assert lexicon.score <= learned_model.TEMPER_MAX_SCORE
+                assert mine.rule not in learned_model.TEMPER_NEVER
+                assert mine.reason.startswith(lexicon.reason) and "未予认定" in mine.reason
         assert "learned" not in {t["plugin"] for t in trace_off}
     assert added, "the learned stage never fired on the held-out messages"
+    assert lowered, "the learned stage never lowered a lexicon finding on the held-out messages"
 
 
 def test_the_learned_stage_pays_on_held_out_messages(rulebook, plugins, matcher, held_out):
@@ -184,3 +194,45 @@ def test_rulebook_learned_key_is_validated(learned, error):
 
 def test_default_rulebook_turns_the_model_on(rulebook):
     assert rulebook.learned.enabled and rulebook.learned.applies("gossip")
+
+
+def test_the_model_lowers_only_weak_lexicon_findings_it_rules_out(plugins, matcher):
+    from core.plugin import Finding
+    model = learned_model.LinearModel.from_dict({
+        "format": learned_model.FORMAT,
+        "rules": {r: {"bias": -12.0, "threshold": 0.8, "weights": {"开会": -3.0}}
+                  for r in ("gossip", "off_topic", "classified", "ads")}})
+    params = {r: {} for r in ("gossip", "off_topic", "classified", "ads")}
+    ctx = make_context(_message("明天上午九点开会，请准时参加"), _room(), matcher, params)
+    weak = Finding("gossip", 0.85, "开会", "背后议论领导")
+    strong = Finding("off_topic", 0.95, "开会", "闲聊")
+    secret = Finding("classified", 0.7, "sha256:…", "密级标志")
+    low = Finding("ads", 0.2, "x", "y")
+    out = learned_model.temper(model, ctx, [weak, strong, secret, low])
+    assert out[1:] == [strong, secret, low]
+    assert out[0].rule == "gossip" and out[0].score == learned_model.TEMPER_SCORE
+    assert out[0].reason.startswith("背后议论领导") and "未予认定" in out[0].reason
+    # a model that finds the message plausible leaves the finding as it was
+    sure = learned_model.LinearModel.from_dict({
+        "format": learned_model.FORMAT,
+        "rules": {"gossip": {"bias": 0.0, "threshold": 0.8, "weights": {}}}})
+    assert learned_model.temper(sure, ctx, [weak]) == [weak]
+    # acknowledgements and very short messages are never judged by the model
+    short = make_context(_message("收到"), _room(), matcher, params)
+    assert learned_model.temper(model, short, [weak]) == [weak]
+
+
+def test_a_lowered_finding_does_not_reach_the_owner(rulebook, plugins, matcher):
+    """End to end: a notice that quotes gossip is caught by the lexicon pair
+    but stays below the bar once the model has judged it."""
+    moderator = Moderator(None, rulebook, plugins, matcher)
+    held = [s for name in HELD_OUT for s in load_corpus(CORPUS / name, plugins)]
+    lowered = []
+    for s in held:
+        on, trace = moderator.inspect(s.message, s.room)
+        learned = next(t for t in trace if t["plugin"] == "learned")
+        if learned.get("lowered"):
+            lowered.append(s)
+            bar = {r: rulebook.rules[r].threshold for r in learned["lowered"]}
+            assert all(f.score < bar[f.rule] for f in on if f.rule in bar)
+    assert lowered

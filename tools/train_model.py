@@ -1,10 +1,10 @@
 """Train the learned stage (rules/models/linear.json) from the labelled corpus.
 
     .venv/bin/pip install -e '.[train]'
-    .venv/bin/python tools/train_model.py            # dev.jsonl + extra.jsonl
+    .venv/bin/python tools/train_model.py            # dev.jsonl + extra*.jsonl
 
 One logistic regression per content rule over the features of
-``core.model.features`` (character 1–3-grams of the key view).
+``core.model.features`` (character n-grams of the key view, 1–3 by default).
 The decision threshold of each rule is chosen on out-of-fold predictions,
 weighing a false alarm on a message the lexicon stage leaves undecided (the
 only messages the model is ever asked about) as ``--fp-cost`` missed
@@ -101,27 +101,30 @@ def raise_for_clean_budget(oof, ys, thresholds, clean, budget: float) -> None:
         thresholds[best[1]] = best[2]
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("corpus", nargs="*", help="training corpora (default: dev.jsonl and, "
-                                              "if present, extra.jsonl)")
+    ap.add_argument("corpus", nargs="*", help="training corpora (default: dev.jsonl and every "
+                                              "extra*.jsonl beside it)")
     ap.add_argument("--out", default=str(learned_model.DEFAULT_MODEL))
     ap.add_argument("--C", type=float, default=4.0, help="inverse L2 regularisation strength")
+    ap.add_argument("--ngrams", default="1,2,3", help="character n-gram sizes, e.g. 1,2,3,4")
+    ap.add_argument("--class-weight", choices=("none", "balanced"), default="none",
+                    help="weigh each rule's few positives up to its many negatives")
     ap.add_argument("--min-df", type=int, default=2, help="features seen in fewer messages are dropped")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--fp-cost", type=float, default=8.0,
                     help="a false alarm counts this many missed violations when choosing thresholds")
     ap.add_argument("--clean-budget", type=float, default=0.01,
                     help="largest share of clean messages the model alone may flag, out of fold")
-    args = ap.parse_args()
+    return ap
 
-    files = [Path(p) for p in args.corpus] or [p for p in (CORPUS / "dev.jsonl", CORPUS / "extra.jsonl")
-                                               if p.is_file()]
-    groups = load_groups(CORPUS / "groups.yaml")
-    samples = [s for f in files for s in load_corpus(f, set(load_plugins()), groups)]
-    print(f"training on {len(samples)} messages from {', '.join(str(f) for f in files)}")
 
-    feats = [learned_model.features(normalize(subject(s))) for s in samples]
+def train(samples, args, quiet: bool = False) -> dict:
+    """The model file's content (a dict), trained on ``samples``."""
+    say = (lambda *a, **k: None) if quiet else print
+    ngrams = tuple(int(n) for n in str(args.ngrams).split(","))
+    weight = None if args.class_weight == "none" else "balanced"
+    feats = [learned_model.features(normalize(subject(s)), ngrams) for s in samples]
     df = Counter(f for fs in feats for f in fs)
     vocab = {f: i for i, f in enumerate(sorted(f for f, c in df.items() if c >= args.min_df))}
     rows, cols = [], []
@@ -132,7 +135,7 @@ def main() -> int:
                 cols.append(vocab[f])
     X = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(samples), len(vocab)))
     names = sorted(vocab, key=vocab.get)
-    decided = lexicon_decided(samples)
+    decided = None if quiet else lexicon_decided(samples)
     clean = np.array([not s.labels for s in samples])
 
     oof, ys, thresholds = {}, {}, {}
@@ -141,7 +144,7 @@ def main() -> int:
         oof[rule] = np.zeros(len(samples))
         folds = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=0)
         for tr, te in folds.split(X, y):
-            clf = LogisticRegression(C=args.C, max_iter=2000)
+            clf = LogisticRegression(C=args.C, max_iter=2000, class_weight=weight)
             clf.fit(X[tr], y[tr])
             oof[rule][te] = clf.predict_proba(X[te])[:, 1]
         # The threshold is chosen on the model's own out-of-fold predictions
@@ -157,8 +160,8 @@ def main() -> int:
         thresholds[rule] = best[1]
     raise_for_clean_budget(oof, ys, thresholds, clean, args.clean_budget)
 
-    print(f"{'rule':<15}{'pos':>5}{'open pos':>9}{'thr':>6}{'oof tp':>7}{'oof fp':>7}"
-          f"{'clean fp':>9}")
+    say(f"{'rule':<15}{'pos':>5}{'open pos':>9}{'thr':>6}{'oof tp':>7}{'oof fp':>7}"
+        f"{'clean fp':>9}")
     out_rules = {}
     for rule in CONTENT_RULES:
         y, threshold = ys[rule], thresholds[rule]
@@ -167,25 +170,40 @@ def main() -> int:
                        int((fire & clean).sum()))
         if tp == 0:
             threshold = 1.0  # the model never pays for this rule: keep it silent
-        clf = LogisticRegression(C=args.C, max_iter=2000)
+        clf = LogisticRegression(C=args.C, max_iter=2000, class_weight=weight)
         clf.fit(X, y)
         weights = {names[i]: round(float(w), 4) for i, w in enumerate(clf.coef_[0])
                    if abs(w) >= 0.002}
         out_rules[rule] = {"bias": round(float(clf.intercept_[0]), 4), "threshold": threshold,
                            "weights": weights}
-        open_pos = sum(1 for d, yy in zip(decided, y) if yy and rule not in d)
-        print(f"{rule:<15}{int(y.sum()):>5}{open_pos:>9}{threshold:>6}{tp:>7}{fp:>7}{cfp:>9}")
+        if decided is not None:
+            open_pos = sum(1 for d, yy in zip(decided, y) if yy and rule not in d)
+            say(f"{rule:<15}{int(y.sum()):>5}{open_pos:>9}{threshold:>6}{tp:>7}{fp:>7}{cfp:>9}")
     union = np.zeros(len(samples), dtype=bool)
     for rule in CONTENT_RULES:
         union |= oof[rule] >= thresholds[rule]
-    print(f"clean messages the model alone would flag (out of fold): "
-          f"{int((union & clean).sum())}/{int(clean.sum())}")
+    say(f"clean messages the model alone would flag (out of fold): "
+        f"{int((union & clean).sum())}/{int(clean.sum())}")
+    sizes = "-".join(str(n) for n in (min(ngrams), max(ngrams))) if ngrams == tuple(
+        range(min(ngrams), max(ngrams) + 1)) else ",".join(map(str, ngrams))
+    return {"format": learned_model.FORMAT, "features": f"char {sizes}-grams of the key view",
+            "ngrams": list(ngrams), "C": args.C, "min_df": args.min_df,
+            "class_weight": args.class_weight, "rules": out_rules}
 
-    data = {"format": learned_model.FORMAT,
-            "trained_on": [str(f.relative_to(ROOT)) if f.is_absolute() and ROOT in f.parents
-                           else str(f) for f in files],
-            "features": "char 1-3-grams of the key view",
-            "C": args.C, "min_df": args.min_df, "rules": out_rules}
+
+def default_corpora() -> list[Path]:
+    return [CORPUS / "dev.jsonl", *sorted(CORPUS.glob("extra*.jsonl"))]
+
+
+def main() -> int:
+    args = parser().parse_args()
+    files = [Path(p) for p in args.corpus] or default_corpora()
+    groups = load_groups(CORPUS / "groups.yaml")
+    samples = [s for f in files for s in load_corpus(f, set(load_plugins()), groups)]
+    print(f"training on {len(samples)} messages from {', '.join(str(f) for f in files)}")
+    data = train(samples, args)
+    data["trained_on"] = [str(f.relative_to(ROOT)) if f.is_absolute() and ROOT in f.parents
+                          else str(f) for f in files]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"),
                                          sort_keys=True) + "\n", encoding="utf-8")
