@@ -14,6 +14,11 @@ from plugins._common import cue_hits, same_sentence
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
 
+# a marking quoted and called a 字样 (a notice describing a case), not one
+# heading the material itself
+_DESCRIBED = re.compile(r"^\s*[”\"'’」』]?\s*(?:等)?字样")
+
+
 def _spaced(word: str) -> str:
     return _SEP.join(map(re.escape, word))
 
@@ -53,6 +58,9 @@ class Classified(Plugin):
             m = pattern.search(plain)
             if m:
                 marking = ctx.norm.quote_plain(m.start(), m.end()).strip()
+                if _DESCRIBED.search(plain[m.end():m.end() + 4]) and self._reminded(ctx):
+                    # 【通报】……将标有“机密★1年”字样的文件…: a case, not the document
+                    return 0.45, marking, f"通报中提及密级标志“{marking}”"
                 complete = bool(re.search(_PERIOD + "$", m.group()))
                 return (0.97 if complete else 0.9, marking, f"消息含密级标志“{marking}”")
         m = MARKING_BRACKET.search(plain)

@@ -12,7 +12,7 @@ import re
 from core.plugin import Context, Plugin, register
 from core.text import fold, normalize
 from plugins._common import (
-    TITLES, cue_hits, named_people, owner_forms, parse_alias, sentence_index,
+    TITLES, cue_hits, has_cue, named_people, owner_forms, parse_alias, sentence_index,
     sentence_starts,
 )
 
@@ -45,6 +45,8 @@ class OwnerPraise(Plugin):
         owner = ctx.room.owner
         if owner is None or ctx.message.sender_id == owner.id:
             return  # no owner to flatter; the owner praising themself is not this rule
+        if has_cue(ctx, self.name, "notice"):
+            return  # a 警示/通报 quotes the flattery it condemns
         personal, titular = owner_forms(owner)
         if not parse_alias(owner)[2]:
             titular = set(TITLES) | {t[0] for t in TITLES.values()}  # title unknown: any title

@@ -33,3 +33,19 @@ def test_same_sentence_scores_higher(inspect):
 ])
 def test_loyal_neutral_and_notices_are_clean(inspect, text):
     assert top(inspect("central_policy", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "中央天天光喊口号，落到下面就是一句空话",             # slogans
+    "国家的经济政策一会放一会收，企业都不敢投了",         # flip-flops
+    "上面的政策出了问题就甩锅给基层",                     # burden-shifting
+    "所谓的顶层设计，还不是让下面买单",                   # sarcasm
+])
+def test_families_of_negative_judgement(inspect, text):
+    assert top(inspect("central_policy", text)) >= THRESHOLD
+
+
+def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
+    for text in ("认真学习贯彻党中央关于一带一路建设的决策部署",
+                 "国家集采药品已全部落地，请各医院做好配备"):
+        assert top(inspect("central_policy", text)) < THRESHOLD

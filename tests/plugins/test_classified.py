@@ -80,3 +80,10 @@ def test_bracketed_level_in_file_name_is_a_marking(inspect):
 
 def test_secret_in_everyday_use_is_not_a_marking(inspect):
     assert not [f for f in inspect("classified", "这个不是什么秘密，大家都知道") if f.score >= 0.6]
+
+
+def test_a_notice_describing_a_marking_is_not_a_leak(inspect):
+    text = "【通报】某单位干部将标有“机密★1年”字样的文件拍照上传工作群，给予警告处分"
+    assert top(inspect("classified", text)) < THRESHOLD
+    # the same marking heading the material itself still is
+    assert top(inspect("classified", f"机密★1年 {BODY}，请大家注意保密")) >= 0.95

@@ -28,3 +28,17 @@ def test_disparaging_or_private_gossip(inspect, text):
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "那个新来的科长写个总结都狗屁不通",                     # incompetence
+    "听说那位副主任是靠老丈人上去的",                       # got there by connections
+    "那个处长台上一套台下一套，大家心里有数",               # two-faced
+])
+def test_derogatory_families_are_gossip(inspect, text):
+    assert top(inspect("gossip", text)) >= THRESHOLD
+
+
+def test_a_warning_against_gossip_is_not_gossip(inspect):
+    text = "有人在群里议论领导私生活，违反群纪律，请立即停止"
+    assert top(inspect("gossip", text)) < THRESHOLD

@@ -40,3 +40,19 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
                  owner_id=room.owner_id, members=room.members)
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆", room=union)) < THRESHOLD
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆")) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "昨晚追剧到两点，那个男主演技真绝",                 # series and stars
+    "我那几只票又被套了，现在割肉还是补仓？",             # stock talk
+    "周六去爬山吗？听说山顶花开了",                       # outings
+    "在水库钓了条大鲤鱼，晚上红烧，谁来整两杯",           # food and drink
+    "通关了没？最后那个boss太难打",                       # games
+])
+def test_everyday_chat_families_are_off_topic(inspect, text):
+    assert top(inspect("off_topic", text)) >= THRESHOLD
+
+
+def test_a_chat_word_inside_a_work_word_is_not_chat(inspect):
+    # 理发 inside 处理发帖人
+    assert top(inspect("off_topic", "造谣帖子已核实，公安机关已依法处理发帖人")) < THRESHOLD

@@ -64,3 +64,8 @@ def test_owner_is_never_praising_themself(inspect):
 def test_room_without_owner(inspect, room):
     ownerless = Room(id="r3", topic=room.topic, members=room.members)
     assert inspect("owner_praise", "领导英明", room=ownerless) == []
+
+
+def test_a_warning_that_quotes_flattery_is_not_flattery(inspect):
+    text = "警示教育：有干部在工作群对李局肉麻吹捧，“英明神武”“跟着您干是福气”，请引以为戒"
+    assert top(inspect("owner_praise", text)) < THRESHOLD
