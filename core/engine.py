@@ -252,18 +252,14 @@ class Moderator:
         rules = [r for r in params if book.learned.applies(r)]
         titles = {r: self.plugins[r].title for r in rules}
         try:
-            mine = [f for f in findings if f.rule in rules]
-            tempered = learned_model.temper(self.model, ctx, mine)
-            got = learned_model.supplement(self.model, ctx, findings, rules, titles)
+            kept, got = learned_model.review(self.model, ctx, findings, rules, titles)
         except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
             log.exception("learned stage failed; the lexicon findings stand")
             trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
             return findings
-        lowered = dict(zip(map(id, mine), tempered))
-        kept = [lowered.get(id(f), f) for f in findings]
         trace.append({"plugin": "learned", "hit": bool(got),
                       "rules": [f.rule for f in got],
-                      "lowered": [a.rule for a, b in zip(mine, tempered) if a is not b],
+                      "lowered": [a.rule for a, b in zip(findings, kept) if a is not b],
                       "ms": round((time.perf_counter() - started) * 1000, 3)})
         return kept + got
 

@@ -187,14 +187,27 @@ def closed_rules(findings: Iterable[Finding], hits: Mapping[str, list[Hit]]) -> 
     return closed
 
 
-def temper(model: LinearModel, ctx: Context, findings: list[Finding]) -> list[Finding]:
+class _Features:
+    """The message's features, computed at most once and only if asked for."""
+
+    def __init__(self, norm: Normalized, ngrams: tuple[int, ...]):
+        self.norm, self.ngrams, self._feats = norm, ngrams, None
+
+    def get(self) -> set[str]:
+        if self._feats is None:
+            self._feats = features(self.norm, self.ngrams)
+        return self._feats
+
+
+def temper(model: LinearModel, ctx: Context, findings: list[Finding],
+           feats: _Features | None = None) -> list[Finding]:
     """The lexicon findings, with those the model finds all but impossible
     lowered below the rulebook's bar (see ``TEMPER_BELOW``); the reason says so."""
     weak = [f for f in findings if f.rule in model.rules and f.rule not in TEMPER_NEVER
             and TEMPER_SCORE < f.score <= TEMPER_MAX_SCORE]
     if not weak or not worth_asking(ctx.norm, ctx.text):
         return findings
-    feats = features(ctx.norm, model.ngrams)
+    feats = (feats or _Features(ctx.norm, model.ngrams)).get()
     out = []
     for f in findings:
         if f in weak:
@@ -207,7 +220,8 @@ def temper(model: LinearModel, ctx: Context, findings: list[Finding]) -> list[Fi
 
 
 def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
-               rules: Iterable[str], titles: Mapping[str, str]) -> list[Finding]:
+               rules: Iterable[str], titles: Mapping[str, str],
+               feats: _Features | None = None) -> list[Finding]:
     """Findings of the learned stage for the ``rules`` the lexicon stage left
     undecided: no finding of the rule at all (a low-scored finding is a
     decision too), and that none of the rule's veto cues marks as harmless."""
@@ -217,7 +231,7 @@ def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
     open_rules = [r for r in rules if r not in closed and r in model.rules]
     if not open_rules:
         return []
-    feats = features(ctx.norm, model.ngrams)
+    feats = (feats or _Features(ctx.norm, model.ngrams)).get()
     out = []
     for rule in open_rules:
         rm = model.rules[rule]
@@ -232,3 +246,16 @@ def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
             evidence = ctx.text[:120]
         out.append(Finding(rule, rm.score(p), evidence[:200], reason))
     return out
+
+
+def review(model: LinearModel, ctx: Context, findings: list[Finding], rules: Iterable[str],
+           titles: Mapping[str, str]) -> tuple[list[Finding], list[Finding]]:
+    """The learned stage on one message: the lexicon findings of ``rules``,
+    tempered (``temper``), and the model's own findings for the rules they
+    left undecided (``supplement``). The features are computed once."""
+    rules = list(rules)
+    feats = _Features(ctx.norm, model.ngrams)
+    mine = [f for f in findings if f.rule in rules]
+    lowered = dict(zip(map(id, mine), temper(model, ctx, mine, feats)))
+    return ([lowered.get(id(f), f) for f in findings],
+            supplement(model, ctx, findings, rules, titles, feats))
