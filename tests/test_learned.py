@@ -20,7 +20,7 @@ from core.text import normalize
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "rules" / "corpus"
 # Written independently of the rules and the model, and used by neither: the
-# model is trained on dev.jsonl and extra.jsonl.
+# model is trained on dev.jsonl and extra*.jsonl.
 HELD_OUT = ("holdout.jsonl", "test.jsonl")
 
 
@@ -86,13 +86,15 @@ def test_the_learned_stage_pays_on_held_out_messages(rulebook, plugins, matcher,
         tp = sum(s.tp for s in report.rules.values())
         return tp / (tp + sum(s.fn for s in report.rules.values()))
 
-    assert recall(with_model) > recall(alone) + 0.02
-    assert with_model.macro_f1 > alone.macro_f1
+    assert recall(with_model) > recall(alone) + 0.03
+    assert with_model.macro_f1 > alone.macro_f1 + 0.02
     assert with_model.clean_flagged_share <= 0.02
-    # what the model adds is mostly right
+    # what the model adds is mostly right, and what it tempers was mostly
+    # wrong: all told, no more false alarms than the lexicons alone
     extra_tp = sum(s.tp for s in with_model.rules.values()) - sum(s.tp for s in alone.rules.values())
     extra_fp = sum(s.fp for s in with_model.rules.values()) - sum(s.fp for s in alone.rules.values())
     assert extra_tp >= 4 * max(extra_fp, 1)
+    assert extra_fp <= 0
 
 
 def test_rulebook_can_limit_the_model_to_some_rules(rulebook, plugins, matcher, held_out):
@@ -175,6 +177,22 @@ def test_the_shipped_model_file_is_valid_and_covers_the_content_rules():
     assert data["format"] == learned_model.FORMAT
     assert set(data["rules"]) == set(CONTENT_RULES)
     assert "rules/corpus/holdout.jsonl" not in data["trained_on"]
+    assert "rules/corpus/test.jsonl" not in data["trained_on"]
+    assert data["ngrams"] == [1, 2, 3]
+
+
+def test_a_model_file_names_its_ngram_sizes(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"format": learned_model.FORMAT, "ngrams": [2, 4],
+                                "rules": {}}), encoding="utf-8")
+    model = learned_model.load(path)
+    assert model.ngrams == (2, 4)
+    assert learned_model.features(normalize("招商引资"), model.ngrams) == {
+        "招商", "商引", "引资", "招商引资"}
+    path.write_text(json.dumps({"format": learned_model.FORMAT, "ngrams": [0],
+                                "rules": {}}), encoding="utf-8")
+    with pytest.raises(learned_model.ModelError, match="ngrams"):
+        learned_model.LinearModel.from_dict(json.loads(path.read_text()), str(path))
 
 
 @pytest.mark.parametrize("learned, error", [
