@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--fp-cost", type=float, default=8.0,
                     help="a false alarm counts this many missed violations when choosing thresholds")
-    ap.add_argument("--clean-budget", type=float, default=0.01,
+    ap.add_argument("--clean-budget", type=float, default=0.0075,
                     help="largest share of clean messages the model alone may flag, out of fold")
     return ap
 

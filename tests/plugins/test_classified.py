@@ -87,3 +87,16 @@ def test_a_notice_describing_a_marking_is_not_a_leak(inspect):
     assert top(inspect("classified", text)) < THRESHOLD
     # the same marking heading the material itself still is
     assert top(inspect("classified", f"机密★1年 {BODY}，请大家注意保密")) >= 0.95
+
+
+@pytest.mark.parametrize("text", [
+    "省里下发的那份文件是密件，已在机要室登记，需要阅看的领导请到机要室，不在群里传",
+    "这份内部资料不要在群里发，需要的同志到机要室查阅",
+])
+def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
+
+
+def test_a_marking_is_a_leak_whatever_the_message_promises(inspect):
+    [f] = inspect("classified", "附件（机密★1年）请各位阅处，不在群里传")
+    assert f.score >= THRESHOLD

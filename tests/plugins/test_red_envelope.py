@@ -35,3 +35,13 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
 ])
 def test_discipline_notices_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "供应商硬塞的红包已原路退回，并向纪委报备",
+    "有个老板加我发红包表示感谢，我没收，已退回",
+    "节前收到的礼金红包已上交机关纪委",
+])
+def test_a_refused_and_reported_gift_is_clean(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD
+
