@@ -42,3 +42,12 @@ def test_derogatory_families_are_gossip(inspect, text):
 def test_a_warning_against_gossip_is_not_gossip(inspect):
     text = "有人在群里议论领导私生活，违反群纪律，请立即停止"
     assert top(inspect("gossip", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "内部消息：交通局那个局长被留置了，好像牵扯一大批人",
+    "听朋友讲某集团老板被带走了，咱们那个项目要黄",
+])
+def test_news_of_a_detention_is_not_private_life_gossip(inspect, text):
+    # an unverified case report is the rumour rule's business, not a slur on a colleague
+    assert top(inspect("gossip", text)) < THRESHOLD
