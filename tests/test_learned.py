@@ -181,6 +181,13 @@ def test_the_shipped_model_file_is_valid_and_covers_the_content_rules():
     assert data["ngrams"] == [1, 2, 3]
 
 
+def test_the_shipped_model_learned_from_every_training_corpus():
+    # a corpus added beside dev.jsonl without retraining would be silently ignored
+    data = json.loads(learned_model.DEFAULT_MODEL.read_text(encoding="utf-8"))
+    corpora = {f"rules/corpus/{p.name}" for p in [CORPUS / "dev.jsonl", *CORPUS.glob("extra*.jsonl")]}
+    assert corpora == set(data["trained_on"])
+
+
 def test_a_model_file_names_its_ngram_sizes(tmp_path):
     path = tmp_path / "m.json"
     path.write_text(json.dumps({"format": learned_model.FORMAT, "ngrams": [2, 4],
