@@ -13,8 +13,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cli import build_parser
-    from cli.common import CliError
+    from qungui.cli import build_parser
+    from qungui.cli.common import CliError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),

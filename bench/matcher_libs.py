@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ahocorasick_rs  # noqa: E402
 
 from bench.mix import ROOT, mix  # noqa: E402
-from core.matcher import load_lexicons  # noqa: E402
-from core.text import fold, normalize  # noqa: E402
+from qungui.core.matcher import load_lexicons  # noqa: E402
+from qungui.core.text import fold, normalize  # noqa: E402
 
 
 def timed(fn, repeat: int = 3) -> float:
@@ -40,7 +40,7 @@ def main() -> int:
     except ImportError:
         print("pyahocorasick is not installed: .venv/bin/pip install pyahocorasick", file=sys.stderr)
         return 2
-    keys = sorted({k for _, _, term in load_lexicons(ROOT / "rules" / "lexicons") if (k := fold(term))})
+    keys = sorted({k for _, _, term in load_lexicons(ROOT / "qungui" / "rules" / "lexicons") if (k := fold(term))})
     texts = [normalize(d["text"]).key for d in mix(20_000)]
     chars = sum(map(len, texts))
     print(f"{len(keys)} lexicon keys, {len(texts)} messages, {chars / len(texts):.1f} key chars each")

@@ -31,14 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 
 async def run(retention_days: int, rounds: int, workdir: str) -> dict:
-    from channels.replay import LineError, read_events
-    from cli.common import DEMO_EVENTS
-    from core import nlp
-    from core.engine import Moderator
-    from core.events import Message
-    from core.plugin import load_plugins
-    from core.rulebook import load_rulebook
-    from storage.repository import Repository
+    from qungui.channels.replay import LineError, read_events
+    from qungui.cli.common import DEMO_EVENTS
+    from qungui.core import nlp
+    from qungui.pipeline.engine import Moderator
+    from qungui.core.events import Message
+    from qungui.core.plugin import load_plugins
+    from qungui.core.rulebook import load_rulebook
+    from qungui.storage.repository import Repository
 
     plugins = load_plugins()
     rulebook = load_rulebook(known_rules=set(plugins),

@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = (ROOT / "rules" / "corpus" / "dev.jsonl", ROOT / "rules" / "corpus" / "test.jsonl")
+CORPORA = (ROOT / "qungui" / "rules" / "corpus" / "dev.jsonl", ROOT / "qungui" / "rules" / "corpus" / "test.jsonl")
 
 
 def corpus_lines() -> list[dict]:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import nlp  # noqa: E402
-from core.engine import Moderator  # noqa: E402
-from core.events import Message, Room  # noqa: E402
-from core.matcher import Matcher, load_lexicons  # noqa: E402
-from core.plugin import load_plugins  # noqa: E402
-from core.rulebook import load_rulebook  # noqa: E402
+from qungui.core import nlp  # noqa: E402
+from qungui.pipeline.engine import Moderator  # noqa: E402
+from qungui.core.events import Message, Room  # noqa: E402
+from qungui.core.matcher import Matcher, load_lexicons  # noqa: E402
+from qungui.core.plugin import load_plugins  # noqa: E402
+from qungui.core.rulebook import load_rulebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["请各单位于周五下班前报送本月招商项目进展，材料发到商务局邮箱。",
@@ -52,7 +52,7 @@ async def main() -> None:
     nlp.init()
     plugins = load_plugins()
     rulebook = load_rulebook(known_rules=set(plugins))
-    base = Matcher(load_lexicons(ROOT / "rules" / "lexicons"))
+    base = Matcher(load_lexicons(ROOT / "qungui" / "rules" / "lexicons"))
     raw = {"allow": [f"放行短语{i}号" for i in range(10)],
            "deny": [{"rule": "off_topic", "phrase": f"禁用词{i}"} for i in range(9)]
            + [{"rule": "off_topic", "phrase": "内部价"}]}

@@ -26,13 +26,13 @@ from bench.mix import ROOT, mix  # noqa: E402
 
 STARTUP = """
 import time; t = time.perf_counter()
-from cli.common import load_parts
-from core.config import load_settings
-from core.engine import Moderator
-from core.evaluation import load_corpus
+from qungui.cli.common import load_parts
+from qungui.config import load_settings
+from qungui.pipeline.engine import Moderator
+from qungui.pipeline.evaluation import load_corpus
 plugins, rulebook = load_parts(load_settings(None))
 m = Moderator(None, rulebook, plugins)
-s = load_corpus(__import__('pathlib').Path('rules/corpus/test.jsonl'), plugins)[0]
+s = load_corpus(__import__('pathlib').Path('qungui/rules/corpus/test.jsonl'), plugins)[0]
 m.inspect(s.message, s.room)
 print(time.perf_counter() - t)
 """
@@ -40,11 +40,11 @@ print(time.perf_counter() - t)
 
 def main() -> int:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-    from cli.common import load_parts
-    from core.config import load_settings
-    from core.engine import Moderator
-    from core.evaluation import load_groups, sample_from_dict
-    from core.text import normalize
+    from qungui.cli.common import load_parts
+    from qungui.config import load_settings
+    from qungui.pipeline.engine import Moderator
+    from qungui.pipeline.evaluation import load_groups, sample_from_dict
+    from qungui.core.text import normalize
 
     plugins, rulebook = load_parts(load_settings(None))
     moderator = Moderator(None, rulebook, plugins)   # inspection never touches storage

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.events import CHINA_TZ, Member, Message, MessageType, Room, RoomSnapshot
+from qungui.core.events import CHINA_TZ, Member, Message, MessageType, Room, RoomSnapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = os.environ.get("BOT_TEST_PG_HOST", "127.0.0.1")
@@ -70,26 +70,26 @@ def db_url(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def plugins():
-    from core.plugin import load_plugins
+    from qungui.core.plugin import load_plugins
     return load_plugins()
 
 
 @pytest.fixture(scope="session")
 def rulebook(plugins):
-    from core.rulebook import load_rulebook
+    from qungui.core.rulebook import load_rulebook
     return load_rulebook(known_rules=set(plugins),
                          plugin_params={n: p.defaults for n, p in plugins.items()})
 
 
 @pytest.fixture(scope="session")
 def matcher():
-    from core.matcher import Matcher, load_lexicons
-    return Matcher(load_lexicons(ROOT / "rules" / "lexicons"))
+    from qungui.core.matcher import Matcher, load_lexicons
+    return Matcher(load_lexicons(ROOT / "qungui" / "rules" / "lexicons"))
 
 
 @pytest.fixture
 async def repo(db_url):
-    from storage.repository import Repository
+    from qungui.storage.repository import Repository
     r = await Repository.open(db_url)
     yield r
     await r.close()
@@ -128,7 +128,7 @@ def clock():
 
 @pytest.fixture
 async def moderator(repo, plugins, rulebook, matcher):
-    from core.engine import Moderator
+    from qungui.pipeline.engine import Moderator
     m = Moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
     await m.start()
     await m.handle(RoomSnapshot(work_room()))

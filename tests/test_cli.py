@@ -127,7 +127,7 @@ def test_run_without_token_says_what_to_set():
 
 def test_bad_rulebook_names_the_key(tmp_path, db):
     bad = tmp_path / "bad.yaml"
-    bad.write_text((ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
+    bad.write_text((ROOT / "qungui" / "rules" / "default.yaml").read_text(encoding="utf-8")
                    .replace("threshold: 0.6, action: warn, clause: 10", "threshold: 7, action: warn, clause: 10"),
                    encoding="utf-8")
     res = bot("audit", str(SAMPLE), "--rulebook", str(bad))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import ConfigError, load_settings
+from qungui.config import ConfigError, load_settings
 
 
 def test_file_then_environment(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import contacts
-from core.text import normalize
+from qungui.core import contacts
+from qungui.core.text import normalize
 
 
 def quotes(finder, text, *args):

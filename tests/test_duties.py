@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.actions import Send
-from core.events import CHINA_TZ, Member, MemberJoined, Message
+from qungui.core.actions import Send
+from qungui.core.events import CHINA_TZ, Member, MemberJoined, Message
 from tests.test_owner_commands import make_admin, restarted, say
 
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from core.actions import Remove, Send, SendPrivate
-from core.engine import Moderator
-from core.events import BotAdded, Member, MemberJoined, MessageType
-from core.plugin import Plugin
-from core.rulebook import Escalation
+from qungui.core.actions import Remove, Send, SendPrivate
+from qungui.pipeline.engine import Moderator
+from qungui.core.events import BotAdded, Member, MemberJoined, MessageType
+from qungui.core.plugin import Plugin
+from qungui.core.rulebook import Escalation
 
 CLASSIFIED = "机密★1年 关于城东片区项目用地调整的方案，先发大家看看"
 ADS = "自家代购面膜，原价199特价99元一盒，有需要的加微信 wx123456"
@@ -80,7 +80,7 @@ class Exploding(Plugin):
 
 
 async def test_failing_plugin_is_isolated(repo, plugins, rulebook, matcher, clock, caplog):
-    from core.rulebook import RuleConfig
+    from qungui.core.rulebook import RuleConfig
     book = replace(rulebook, rules={"exploding": RuleConfig(), **rulebook.rules})
     m = Moderator(repo, book, {**plugins, "exploding": Exploding()}, matcher, bot_id="botid")
     out = await m.handle(clock.msg(ADS))
@@ -114,7 +114,7 @@ async def test_warnings_outside_window_do_not_count(moderator, clock):
 
 
 async def test_removal_when_rulebook_enables_it(repo, plugins, rulebook, matcher, clock):
-    from core.events import RoomSnapshot
+    from qungui.core.events import RoomSnapshot
     from tests.conftest import work_room
     book = replace(rulebook, escalation=Escalation(window_days=7, notify_owner_after=2, remove_after=2))
     m = Moderator(repo, book, plugins, matcher, bot_id="botid")
@@ -125,7 +125,7 @@ async def test_removal_when_rulebook_enables_it(repo, plugins, rulebook, matcher
 
 
 async def test_review_only_room_logs_and_never_speaks(repo, plugins, rulebook, matcher, clock):
-    from core.events import RoomSnapshot
+    from qungui.core.events import RoomSnapshot
     from tests.conftest import work_room
     m = Moderator(repo, replace(rulebook, mode="review"), plugins, matcher, bot_id="botid")
     await m.handle(RoomSnapshot(work_room()))
@@ -219,8 +219,8 @@ async def test_database_down_the_bot_keeps_moderating_and_keeps_every_record(
         tmp_path, plugins, rulebook, matcher, clock, db_url, caplog):
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from core.events import RoomSnapshot
-    from storage.repository import Repository
+    from qungui.core.events import RoomSnapshot
+    from qungui.storage.repository import Repository
     from tests.conftest import work_room
 
     spool = tmp_path / "spool.jsonl"

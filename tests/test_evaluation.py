@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core.evaluation import CONTENT_RULES, CorpusError, load_corpus
+from qungui.pipeline.evaluation import CONTENT_RULES, CorpusError, load_corpus
 from tests.test_cli import bot
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "rules" / "corpus"
+CORPUS = ROOT / "qungui" / "rules" / "corpus"
 RULES = set(CONTENT_RULES) | {"flood", "realname"}
 
 

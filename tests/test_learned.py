@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from core import model as learned_model
-from core.engine import Moderator
-from core.evaluation import CONTENT_RULES, evaluate, load_corpus
-from core.events import Member, Message, Room
-from core.plugin import make_context
-from core.rulebook import RulebookError, parse_rulebook
-from core.text import normalize
+from qungui.pipeline import learned as learned_model
+from qungui.pipeline.engine import Moderator
+from qungui.pipeline.evaluation import CONTENT_RULES, evaluate, load_corpus
+from qungui.core.events import Member, Message, Room
+from qungui.core.plugin import make_context
+from qungui.core.rulebook import RulebookError, parse_rulebook
+from qungui.core.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "rules" / "corpus"
+CORPUS = ROOT / "qungui" / "rules" / "corpus"
 # Written independently of the rules and the model, and used by neither: the
 # model is trained on dev.jsonl and extra*.jsonl.
 HELD_OUT = ("holdout.jsonl", "test.jsonl")
@@ -112,7 +112,7 @@ def _room():
 
 
 def _message(text: str) -> Message:
-    from core.evaluation import T0
+    from qungui.pipeline.evaluation import T0
     return Message(id="m", room_id="r", sender_id="u", ts=T0, text=text)
 
 
@@ -133,7 +133,7 @@ def test_a_finding_names_what_the_model_saw_and_classified_stays_redacted(plugin
     assert 0.6 <= secret.score <= 1.0
     assert found["gossip"].evidence == text
     # a rule the lexicon stage already decided is not asked again
-    from core.plugin import Finding
+    from qungui.core.plugin import Finding
     decided = Finding("gossip", 0.3, "x", "y")
     again = learned_model.supplement(model, ctx, [decided], params, {})
     assert {f.rule for f in again} == {"classified"}
@@ -209,7 +209,7 @@ def test_a_model_file_names_its_ngram_sizes(tmp_path):
     ({"model": "x"}, "learned.model: unknown key"),
 ])
 def test_rulebook_learned_key_is_validated(learned, error):
-    from core.rulebook import DEFAULT_RULEBOOK
+    from qungui.core.rulebook import DEFAULT_RULEBOOK
     import yaml
     data = yaml.safe_load(DEFAULT_RULEBOOK.read_text(encoding="utf-8"))
     data["learned"] = learned
@@ -222,7 +222,7 @@ def test_default_rulebook_turns_the_model_on(rulebook):
 
 
 def test_the_model_lowers_only_weak_lexicon_findings_it_rules_out(plugins, matcher):
-    from core.plugin import Finding
+    from qungui.core.plugin import Finding
     model = learned_model.LinearModel.from_dict({
         "format": learned_model.FORMAT,
         "rules": {r: {"bias": -12.0, "threshold": 0.8, "weights": {"开会": -3.0}}

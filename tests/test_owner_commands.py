@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.actions import Send, SendPrivate
-from core.engine import Moderator
-from core.events import Member, RoomSnapshot
+from qungui.core.actions import Send, SendPrivate
+from qungui.pipeline.engine import Moderator
+from qungui.core.events import Member, RoomSnapshot
 from tests.conftest import work_room
 
 ADS = "自家代购面膜，原价199特价99元一盒，有需要的加微信 wx123456"
@@ -220,7 +220,7 @@ async def test_allow_list_never_silences_classified(moderator, repo, clock):
 async def test_allow_from_another_process_is_seen(moderator, repo, clock, db_url):
     """The web review page writes with its own connection; the bot sees it
     once its cached view expires."""
-    from storage.repository import Repository
+    from qungui.storage.repository import Repository
     await say(moderator, clock, "/deny 内部价")
     other = await Repository.open(db_url)
     try:

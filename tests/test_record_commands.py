@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.actions import Send, SendPrivate
-from core.events import PrivateMessage, RoomSnapshot
+from qungui.core.actions import Send, SendPrivate
+from qungui.core.events import PrivateMessage, RoomSnapshot
 from tests.conftest import work_room
 from tests.test_owner_commands import ADS, CLASSIFIED, impostor, make_admin, restarted, say
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from core.events import PrivateMessage, event_from_dict, event_to_dict
-from core.room_settings import RoomSettings, effective_rulebook, parse_due
-from core.rulebook import DEFAULT_RULEBOOK, RulebookError, parse_rulebook
+from qungui.core.events import PrivateMessage, event_from_dict, event_to_dict
+from qungui.pipeline.room_settings import RoomSettings, effective_rulebook, parse_due
+from qungui.core.rulebook import DEFAULT_RULEBOOK, RulebookError, parse_rulebook
 
 
 def test_overrides_apply_and_bad_values_are_ignored(rulebook):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from core.rulebook import DEFAULT_RULEBOOK, RulebookError, load_rulebook, parse_rulebook
+from qungui.core.rulebook import DEFAULT_RULEBOOK, RulebookError, load_rulebook, parse_rulebook
 
 
 def base():

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.events import Member, Room
-from storage.repository import IncidentIn, Repository, async_url, safe_url
+from qungui.core.events import Member, Room
+from qungui.storage.repository import IncidentIn, Repository, async_url, safe_url
 from tests.conftest import T0
 
 
@@ -119,7 +119,7 @@ async def test_models_and_migrations_agree(repo):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from storage.models import Base
+    from qungui.storage.models import Base
 
     def diff(sync_conn):
         return compare_metadata(MigrationContext.configure(sync_conn), Base.metadata)

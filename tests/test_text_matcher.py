@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.matcher import Matcher
-from core.text import fold, normalize
+from qungui.core.matcher import Matcher
+from qungui.core.text import fold, normalize
 
 
 def quotes(matcher, text, rule="x"):
@@ -48,7 +48,7 @@ def test_latin_terms_match_whole_words():
 
 
 def test_outermost_keeps_the_longest_match_at_each_place():
-    from core.matcher import outermost
+    from qungui.core.matcher import outermost
 
     m = Matcher([("x", "t", "我的"), ("x", "t", "我的世界")])
     hits = m.scan(normalize("不是我的也不是我的世界"))["x"]
@@ -61,9 +61,9 @@ def test_lexicon_terms_survive_folding():
     to 包 (repeats collapse) and then match every 包 in every message."""
     from pathlib import Path
 
-    from core.matcher import load_lexicons
+    from qungui.core.matcher import load_lexicons
 
-    root = Path(__file__).resolve().parent.parent / "rules" / "lexicons"
+    root = Path(__file__).resolve().parent.parent / "qungui" / "rules" / "lexicons"
     bad = [(rule, term, fold(term)) for rule, _, term in load_lexicons(root)
            if len(term) > 1 and len(fold(term)) < 2 and not term.isascii()]
     assert bad == []

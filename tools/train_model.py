@@ -29,14 +29,14 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import model as learned_model  # noqa: E402
-from core.engine import Moderator  # noqa: E402
-from core.evaluation import CONTENT_RULES, load_corpus, load_groups  # noqa: E402
-from core.plugin import load_plugins  # noqa: E402
-from core.rulebook import DEFAULT_RULEBOOK, load_rulebook  # noqa: E402
-from core.text import normalize  # noqa: E402
+from qungui.pipeline import learned as learned_model  # noqa: E402
+from qungui.pipeline.engine import Moderator  # noqa: E402
+from qungui.pipeline.evaluation import CONTENT_RULES, load_corpus, load_groups  # noqa: E402
+from qungui.core.plugin import load_plugins  # noqa: E402
+from qungui.core.rulebook import DEFAULT_RULEBOOK, load_rulebook  # noqa: E402
+from qungui.core.text import normalize  # noqa: E402
 
-CORPUS = ROOT / "rules" / "corpus"
+CORPUS = ROOT / "qungui" / "rules" / "corpus"
 THRESHOLDS = [round(0.3 + 0.02 * i, 2) for i in range(35)]     # 0.30 … 0.98
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.rulebook import Sending
+from qungui.core.rulebook import Sending
 
 # The pacing rules still apply; only the waits are short, so tests take milliseconds.
 FAST = Sending(per_minute=600, room_gap_seconds=0.0, jitter_seconds=0.0, merge_window_seconds=0.2,
@@ -26,7 +26,7 @@ def fast_rulebook(rulebook):
 
 @pytest.fixture
 async def live_moderator(repo, plugins, fast_rulebook, matcher):
-    from core.engine import Moderator
+    from qungui.pipeline.engine import Moderator
     m = Moderator(repo, fast_rulebook, plugins, matcher, bot_id="bot", operators=["op1"])
     await m.start()
     return m
@@ -35,7 +35,7 @@ async def live_moderator(repo, plugins, fast_rulebook, matcher):
 @pytest.fixture
 def puppet():
     from tests.channels.fakes import WorkGroupPuppet
-    from channels.wechaty import load_wechaty
+    from qungui.channels.wechaty import load_wechaty
     p = WorkGroupPuppet(load_wechaty().PuppetOptions())
     p.add_room(ROOM, "招商引资专项工作群", OWNER[0], MEMBERS)
     return p

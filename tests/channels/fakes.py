@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import datetime
 
-from channels.wechaty import load_wechaty
+from qungui.channels.wechaty import load_wechaty
 
 load_wechaty()   # the Python 3.11 fix must come before wechaty is imported
 

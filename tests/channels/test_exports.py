@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.exports import ExportError, RowError, detect_encoding, detect_format, read_export
-from core.events import Message, MessageType, RoomSnapshot
+from qungui.channels.exports import ExportError, RowError, detect_encoding, detect_format, read_export
+from qungui.core.events import Message, MessageType, RoomSnapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "exports"

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from channels.outbound import FAILED_FILE, UNSENT_FILE, OutboundQueue, render_mentions
-from core.actions import Remove, Send, SendPrivate
-from core.rulebook import Sending
+from qungui.channels.outbound import FAILED_FILE, UNSENT_FILE, OutboundQueue, render_mentions
+from qungui.core.actions import Remove, Send, SendPrivate
+from qungui.core.rulebook import Sending
 from tests.channels.fakes import FakeClock, until
 
 DEFAULT = Sending()   # the rulebook defaults: 40 a minute, 3 s apart in a chat, jitter 2 s

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from core.config import Settings
+from qungui.config import Settings
 from tests.channels.conftest import MEMBERS, OWNER, ROOM
 from tests.channels.fake_service import TS_RED_ENVELOPE, FakePuppetService
 from tests.channels.fakes import until
@@ -37,7 +37,7 @@ def free_port() -> int:
 
 async def test_channel_over_the_real_puppet_service_client_reconnects(live_moderator, tmp_path,
                                                                       monkeypatch):
-    from channels.wechaty import WechatyChannel, puppet_service
+    from qungui.channels.wechaty import WechatyChannel, puppet_service
 
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_ENDPOINT", raising=False)
@@ -77,7 +77,7 @@ async def test_channel_over_the_real_puppet_service_client_reconnects(live_moder
 
 
 def fast_rulebook(tmp_path: Path) -> Path:
-    data = yaml.safe_load((ROOT / "rules" / "default.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((ROOT / "qungui" / "rules" / "default.yaml").read_text(encoding="utf-8"))
     data["sending"].update(room_gap_seconds=0.2, jitter_seconds=0.1, merge_window_seconds=0.3)
     path = tmp_path / "rulebook.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

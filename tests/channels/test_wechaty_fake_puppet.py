@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from channels.wechaty import WechatyChannel, load_wechaty
+from qungui.channels.wechaty import WechatyChannel, load_wechaty
 from tests.channels.conftest import ROOM
 from tests.channels.fakes import BOT_ID, until
 
@@ -153,7 +153,7 @@ async def test_stale_replay_is_logged_not_warned(live_moderator, puppet, tmp_pat
 
 async def test_duplicate_delivery_warns_once_even_after_a_restart(repo, plugins, fast_rulebook,
                                                                   matcher, puppet, tmp_path):
-    from core.engine import Moderator
+    from qungui.pipeline.engine import Moderator
     from wechaty.utils.async_helper import SingleIdContainer
 
     async def fresh_moderator():
@@ -242,12 +242,12 @@ async def test_private_report_is_filed_without_naming_the_reporter(live_moderato
 
 async def test_daily_report_reminder_is_posted_by_the_channel(live_moderator, puppet, tmp_path):
     from datetime import datetime, timedelta
-    from core.events import CHINA_TZ
+    from qungui.core.events import CHINA_TZ
     now = datetime(2026, 11, 20, 17, 59, tzinfo=CHINA_TZ)
     async with running(live_moderator, puppet, tmp_path, wall=lambda: now) as channel:
         puppet.say(ROOM, "u1", "/report-due 18:00", ts=now.timestamp())
         await settle(channel)
-        from channels.ticker import tick_once
+        from qungui.channels.ticker import tick_once
         assert await tick_once(live_moderator, channel, now + timedelta(minutes=2)) >= 1
         await settle(channel)
     reminders = [s for s in puppet.sent if s[0] == ROOM and "汇报" in s[1]]

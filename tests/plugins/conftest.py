@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.events import CHINA_TZ, Member, Message, MessageType, Room
-from core.matcher import Matcher, load_lexicons
-from core.plugin import JoinContext, load_plugins, make_context
+from qungui.core.events import CHINA_TZ, Member, Message, MessageType, Room
+from qungui.core.matcher import Matcher, load_lexicons
+from qungui.core.plugin import JoinContext, load_plugins, make_context
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ)
@@ -30,7 +30,7 @@ def plugins():
 
 @pytest.fixture(scope="session")
 def matcher():
-    return Matcher(load_lexicons(ROOT / "rules" / "lexicons"))
+    return Matcher(load_lexicons(ROOT / "qungui" / "rules" / "lexicons"))
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 import pytest
 
-from core.events import MessageType
+from qungui.core.events import MessageType
 from tests.plugins.conftest import THRESHOLD, message, top
 
 BODY = "关于某项目的谈判底价为三点二亿元"
@@ -70,7 +70,7 @@ def test_secrecy_training_attachment_is_clean(inspect):
 
 
 def test_bracketed_level_in_file_name_is_a_marking(inspect):
-    from core.events import MessageType
+    from qungui.core.events import MessageType
     from tests.conftest import Clock
     msg = Clock().msg("", type=MessageType.FILE, file_name="【秘密】2027年干部调整考察名单.docx")
     found = inspect("classified", msg)

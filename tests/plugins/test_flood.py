@@ -1,4 +1,4 @@
-from core.events import MessageType
+from qungui.core.events import MessageType
 from tests.plugins.conftest import THRESHOLD, later, message, top
 
 

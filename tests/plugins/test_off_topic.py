@@ -1,6 +1,6 @@
 import pytest
 
-from core.events import Room
+from qungui.core.events import Room
 from tests.plugins.conftest import THRESHOLD, top
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from core.events import Member, Room
+from qungui.core.events import Member, Room
 from tests.plugins.conftest import OWNER, THRESHOLD, message, top
 
 

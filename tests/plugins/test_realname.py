@@ -1,6 +1,6 @@
 import pytest
 
-from core.events import Member
+from qungui.core.events import Member
 
 
 @pytest.mark.parametrize("alias", ["张伟-商务局-科员", "欧阳小芳-县委办-副主任",

@@ -1,6 +1,6 @@
 import pytest
 
-from core.events import MessageType
+from qungui.core.events import MessageType
 from tests.plugins.conftest import THRESHOLD, message, top
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from core.events import MessageType, RoomSnapshot
+from qungui.core.events import MessageType, RoomSnapshot
 from tests.conftest import work_room
 
 CLASSIFIED = "机密★1年 关于城东片区项目用地调整的方案，先发大家看看"
@@ -38,8 +38,8 @@ async def seeded(moderator, clock):
 
 @pytest.fixture
 async def accounts(repo):
-    from storage.accounts import AccountStore
-    from web.auth import hash_password
+    from qungui.storage.accounts import AccountStore
+    from qungui.web.auth import hash_password
 
     store = AccountStore(repo)
     await store.set_password("审核员", hash_password(PASSWORD, n=TEST_COST), ["*"], actor="test")
@@ -49,7 +49,7 @@ async def accounts(repo):
 
 @pytest.fixture
 async def app(repo, accounts):
-    from web import create_app
+    from qungui.web import create_app
     return create_app(repo, failure_delay=0)
 
 

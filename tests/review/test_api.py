@@ -76,7 +76,7 @@ async def test_review_needs_the_csrf_header(signed_in, repo):
 
 
 async def test_resolve_appeal_via_api(signed_in, repo):
-    from storage.models import AppealRow
+    from qungui.storage.models import AppealRow
     iid = await incident_id(repo, "ads", sender="u2")
     async with repo.sessions.begin() as s:
         s.add(appeal := AppealRow(room_id="r1", incident_id=iid, member_id="u2", reason="误会"))

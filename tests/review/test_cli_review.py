@@ -40,7 +40,7 @@ def test_log_filters_and_formats(stored):
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(tmp_path):
-    from core.export import safe_cell
+    from qungui.review.export import safe_cell
     assert safe_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert safe_cell("+1") == "'+1" and safe_cell("正常文本") == "正常文本"
 
@@ -69,7 +69,7 @@ def test_set_password_stores_a_slow_hash_never_the_password(tmp_path):
     assert room == "r1" and secret not in dump
     scheme, n, r, p, _, _ = stored.split("$")
     assert scheme == "scrypt" and int(n) >= 2 ** 15
-    from web.auth import verify_password
+    from qungui.web.auth import verify_password
     assert verify_password(secret, stored) and not verify_password(secret + "x", stored)
     # from standard input, and a second time only updates
     again = bot("web", "--set-password", "--user", "li", "--db", url, input="another-long-one\n")

@@ -12,7 +12,7 @@ PAGES = ["/", "/incidents", "/incidents/1", "/export.csv"]
 
 
 async def incident_id(repo, rule, room="r1", sender=None):
-    from storage.review import IncidentFilter, ReviewStore
+    from qungui.storage.review import IncidentFilter, ReviewStore
     rows, _ = await ReviewStore(repo).incidents(IncidentFilter(rule=rule, room=room, member=sender))
     return rows[0].id
 
@@ -174,7 +174,7 @@ async def test_hostile_message_renders_as_text(signed_in, repo):
 
 
 async def test_confirm_then_dismiss_with_allow_phrase_records_who_and_when(signed_in, repo):
-    from storage.models import ReviewRow
+    from qungui.storage.models import ReviewRow
     client = signed_in
     iid = await incident_id(repo, "ads", sender="u2")
     token = await page_csrf(client, f"/incidents/{iid}")
@@ -234,7 +234,7 @@ async def test_csv_export_of_the_current_filter(signed_in):
 
 
 async def test_appeals_are_shown_and_resolved(signed_in, repo):
-    from storage.models import AppealRow
+    from qungui.storage.models import AppealRow
     iid = await incident_id(repo, "ads", sender="u2")
     async with repo.sessions.begin() as s:
         s.add(AppealRow(room_id="r1", incident_id=iid, member_id="u2", reason="<b>我是转发工会通知</b>"))
@@ -263,7 +263,7 @@ async def test_static_assets_are_bundled(client):
 
 async def test_members_reports_are_in_the_review_queue_without_a_reporter(signed_in, repo, seeded):
     from datetime import datetime, timezone
-    from core.events import PrivateMessage
+    from qungui.core.events import PrivateMessage
     out = await seeded.handle(PrivateMessage("pm-1", "u3", datetime.now(timezone.utc),
                                              "/举报 1 有人在群里推销<b>保健品</b>"))
     assert out.action != "error", out

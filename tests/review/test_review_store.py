@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.events import CHINA_TZ, MessageType
-from storage.messages import MessageLog, StoredMessage
-from storage.models import AuditRow, MessageRow
-from storage.repository import IncidentIn, Repository
-from storage.review import IncidentFilter, ReviewError, ReviewStore
+from qungui.core.events import CHINA_TZ, MessageType
+from qungui.storage.messages import MessageLog, StoredMessage
+from qungui.storage.models import AuditRow, MessageRow
+from qungui.storage.repository import IncidentIn, Repository
+from qungui.storage.review import IncidentFilter, ReviewError, ReviewStore
 from tests.review.conftest import ADS, CLASSIFIED
 
 
@@ -39,7 +39,7 @@ async def test_filters_text_member_and_until(repo):
     assert await ids(text="100%") == ["a"]            # % is literal, not a wildcard
     assert await ids(text="_") == ["b"]
     assert await ids(member="王芳") == ["b"] and await ids(member="u2") == ["c", "a"]
-    from core.when import parse_when
+    from qungui.review.when import parse_when
     assert await ids(until=parse_when("2026-11-20", end=True)) == ["b", "a"]
     assert await ids(since=parse_when("2026-11-21")) == ["c"]
     assert await ids(rooms=frozenset({"r9"})) == []
@@ -143,7 +143,7 @@ async def test_message_log_off_and_database_down(tmp_path):
 
 
 async def test_accounts_are_audited_without_the_hash(repo):
-    from storage.accounts import AccountStore
+    from qungui.storage.accounts import AccountStore
     store = AccountStore(repo)
     assert await store.set_password("li", "scrypt$1$1$1$c2FsdA==$aGFzaA==", ["r1", "r2"], actor="cli")
     assert not await store.set_password("li", "scrypt$1$1$1$c2FsdA==$bmV3", ["*"], actor="cli")

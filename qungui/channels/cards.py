@@ -1,0 +1,40 @@
+"""WeChat "cards" (files, links, mini programs, red envelopes, transfers)
+arrive as XML, live or in an export. The engine gets only their
+human-readable fields: a title, a description, a file name, an amount."""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.events import MessageType
+
+_XML_FIELD = {name: re.compile(rf"<{name}>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</{name}>", re.S)
+              for name in ("title", "des", "feedesc", "receivertitle")}
+_AMOUNT = re.compile(r"[￥¥]\s*([0-9]+(?:\.[0-9]{1,2})?)")
+
+
+def _xml_field(text: str, name: str) -> str:
+    m = _XML_FIELD[name].search(text)
+    return m.group(1).strip() if m else ""
+
+
+def describe_payload(mtype: MessageType, text: str, filename: str) -> tuple[str, str | None, float | None]:
+    """(text, file name, amount) for the engine. Cards (files, links, red
+    envelopes, transfers) arrive as XML; only their human-readable fields are kept."""
+    text = text or ""
+    if mtype is MessageType.TEXT:
+        return text, None, None
+    is_xml = text.lstrip().startswith("<")
+    readable = " ".join(filter(None, (_xml_field(text, "title"), _xml_field(text, "des")))) \
+        if is_xml else text
+    if mtype is MessageType.FILE:
+        return "", filename or _xml_field(text, "title") or None, None
+    if mtype in (MessageType.RED_ENVELOPE, MessageType.TRANSFER):
+        amount_src = _xml_field(text, "feedesc") or text
+        m = _AMOUNT.search(amount_src)
+        label = _xml_field(text, "receivertitle") or readable
+        return label if is_xml else text, None, float(m.group(1)) if m else None
+    if mtype in (MessageType.URL, MessageType.MINI_PROGRAM):
+        return readable, None, None
+    return ("" if is_xml else text), filename or None, None
+

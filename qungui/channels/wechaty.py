@@ -1,0 +1,597 @@
+"""The live channel: WeChat through python-wechaty and a puppet service.
+
+It translates wechaty events into ``core.events``, hands them to the engine
+and gives the resulting actions to the outbound queue (channels/outbound.py),
+which paces them. It decides nothing.
+
+python-wechaty 0.10.7 needs some care, each worked around here with the
+reason next to it:
+
+- on Python 3.11 ``import wechaty`` fails (a dataclass default of the
+  unhashable ``PuppetOptions``): ``load_wechaty`` makes it hashable first,
+  and every ``Wechaty`` gets a fresh ``PuppetOptions()`` of its own;
+- its loggers bypass ours and log message text and the service token:
+  ``adopt_wechaty_loggers`` routes them through ours, quieter, token hidden;
+- ``Room.ready(force_sync=True)`` returns early when a payload is cached,
+  and the ``Room``/``Contact`` pools are shared by every bot in the process:
+  rooms are refreshed by dropping the payload, pools are reset per connection;
+- the plugin manager probes local port 5000 and starts a scheduler at every
+  login, which fails on the second login after a reconnect: the bot uses no
+  wechaty plugins, so it gets a manager that does nothing;
+- ``Wechaty.start()`` swallows errors and sleeps a fixed minute: the
+  connection loop here reconnects with backoff itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import signal
+import time
+import warnings
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from qungui.core.actions import Action
+from qungui.core.events import (CHINA_TZ, BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
+                         MessageType, PrivateMessage, Room, RoomSnapshot)
+from qungui.channels.cards import describe_payload
+from qungui.channels.outbound import Clock, OutboundQueue
+from qungui.channels.ticker import run_duties
+
+log = logging.getLogger(__name__)
+
+RECONNECT_FIRST = 1.0         # seconds before the first reconnect; doubles up to the cap
+RECONNECT_MAX = 120.0
+ROOM_REFRESH_SECONDS = 600    # room data (topic, owner, members, nicknames) older than this is reloaded
+ROOM_RETRY_SECONDS = 30       # an unknown sender reloads the room at most this often
+HEALTH_SECONDS = 300
+MEMBER_LOOKUPS = 8            # concurrent member look-ups while loading a room
+
+_WECHATY_LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+_MENTION = re.compile(r"@([^@\s\u2005]{1,64})[\u2005 ]")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@[^@\s\u2005]{1,64}[\u2005 ])+")
+
+_wechaty: SimpleNamespace | None = None
+
+
+# --- loading python-wechaty -------------------------------------------------
+
+
+def load_wechaty() -> SimpleNamespace:
+    """Import python-wechaty with the Python 3.11 fix applied first."""
+    global _wechaty
+    if _wechaty is not None:
+        return _wechaty
+    from wechaty_puppet.schemas import puppet as puppet_schemas
+
+    # WechatyOptions declares ``puppet_options: PuppetOptions = PuppetOptions()``;
+    # Python 3.11 refuses unhashable dataclass defaults, so give it identity hashing.
+    if puppet_schemas.PuppetOptions.__hash__ is None:
+        puppet_schemas.PuppetOptions.__hash__ = object.__hash__
+    # wechaty 0.10.7 uses pyee's old import path; the warning says nothing we can act on
+    warnings.filterwarnings("ignore", message="pyee.AsyncIOEventEmitter has been moved",
+                            category=DeprecationWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)   # telnetlib, used for its port probe
+        import wechaty
+        import wechaty_puppet
+        import wechaty_puppet_service
+        from wechaty.utils.async_helper import SingleIdContainer
+    _wechaty = SimpleNamespace(
+        Wechaty=wechaty.Wechaty, WechatyOptions=wechaty.WechatyOptions,
+        PuppetOptions=puppet_schemas.PuppetOptions, PuppetService=wechaty_puppet_service.PuppetService,
+        MessageType=wechaty_puppet.MessageType, SingleIdContainer=SingleIdContainer)
+    adopt_wechaty_loggers()
+    return _wechaty
+
+
+class _RedactSecrets(logging.Filter):
+    def __init__(self):
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            for secret in self.secrets:
+                text = text.replace(secret, "***")
+            record.msg, record.args = text, ()
+        return True
+
+
+_REDACT = _RedactSecrets()
+_ADOPTED: list[logging.Logger] = []
+
+
+def adopt_wechaty_loggers(secrets: list[str] = (), level: int = logging.WARNING) -> None:
+    """wechaty's loggers print to stderr on their own at INFO, including the
+    text of every message and, with both set, the service token. Route them
+    through ours at ``level`` with secrets masked."""
+    _REDACT.secrets.update(s for s in secrets if s)
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if not isinstance(logger, logging.Logger) or logger.propagate or logger in _ADOPTED:
+            continue
+        own = [h for h in logger.handlers
+               if h.formatter is not None and h.formatter._fmt == _WECHATY_LOG_FORMAT]
+        if not own:
+            continue
+        for h in own:
+            logger.removeHandler(h)
+        logger.propagate = True
+        logger.setLevel(level)
+        logger.addFilter(_REDACT)
+        _ADOPTED.append(logger)
+
+
+class _NoPlugins:
+    """Stands in for wechaty's plugin manager (see the module docstring)."""
+
+    async def start(self) -> None:
+        return None
+
+    async def emit_events(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# --- translating payloads ----------------------------------------------------
+
+
+def _core_type(wechaty_type: Any) -> MessageType:
+    mt = load_wechaty().MessageType
+    return {
+        mt.MESSAGE_TYPE_TEXT: MessageType.TEXT, mt.MESSAGE_TYPE_IMAGE: MessageType.IMAGE,
+        mt.MESSAGE_TYPE_ATTACHMENT: MessageType.FILE,
+        mt.MESSAGE_TYPE_RED_ENVELOPE: MessageType.RED_ENVELOPE,
+        mt.MESSAGE_TYPE_TRANSFER: MessageType.TRANSFER, mt.MESSAGE_TYPE_URL: MessageType.URL,
+        mt.MESSAGE_TYPE_MINI_PROGRAM: MessageType.MINI_PROGRAM, mt.MESSAGE_TYPE_AUDIO: MessageType.AUDIO,
+        mt.MESSAGE_TYPE_VIDEO: MessageType.VIDEO, mt.MESSAGE_TYPE_EMOTICON: MessageType.EMOTICON,
+        mt.MESSAGE_TYPE_RECALLED: MessageType.RECALLED,
+    }.get(wechaty_type, MessageType.OTHER)
+
+
+def to_china_time(timestamp: float | int | None, fallback: datetime) -> datetime:
+    """Puppet timestamps are seconds or milliseconds since the epoch."""
+    if not timestamp:
+        return fallback
+    if timestamp > 2_145_888_000:
+        timestamp = timestamp / 1000
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).astimezone(CHINA_TZ)
+
+
+def _contact_name(contact) -> str:
+    """A contact's WeChat name, or "" when the puppet could not load it."""
+    return (contact.payload.name or "") if contact.is_ready() else ""
+
+
+def _as_china_time(date: datetime | None, fallback: datetime) -> datetime:
+    """wechaty hands room events a naive local datetime."""
+    if date is None:
+        return fallback
+    return (date.astimezone() if date.tzinfo is None else date).astimezone(CHINA_TZ)
+
+
+# --- the channel ------------------------------------------------------------------
+
+
+@dataclass
+class ChannelStats:
+    events: int = 0
+    messages: int = 0
+    stale: int = 0
+    duplicates: int = 0
+    own: int = 0
+    errors: int = 0
+    connects: int = 0
+    last_event: float = 0.0
+
+
+class PuppetTransport:
+    """The outbound queue's view of the puppet: text with mention ids, removals."""
+
+    def __init__(self, channel: "WechatyChannel"):
+        self.channel = channel
+
+    async def send_text(self, conversation_id: str, text: str, mention_ids: tuple[str, ...]) -> None:
+        puppet = self.channel.puppet
+        await puppet.message_send_text(conversation_id=conversation_id, message=text,
+                                       mention_ids=list(mention_ids) or None)
+
+    async def remove_member(self, room_id: str, member_id: str) -> None:
+        await self.channel.puppet.room_delete(room_id, member_id)
+
+    def mention_name(self, room_id: str, contact_id: str) -> str:
+        member = self.channel.moderator.room(room_id).members.get(contact_id)
+        return member.display if member else contact_id
+
+    def available(self) -> bool:
+        return self.channel.connected.is_set()
+
+
+class WechatyChannel:
+    """Joins one wechaty bot (any puppet) to the engine."""
+
+    def __init__(self, moderator, puppet, *, outbox_dir: str | Path, clock: Clock | None = None,
+                 wall: Callable[[], datetime] | None = None,
+                 room_refresh_seconds: float = ROOM_REFRESH_SECONDS,
+                 health_seconds: float = HEALTH_SECONDS,
+                 reconnect: tuple[float, float] = (RECONNECT_FIRST, RECONNECT_MAX)):
+        w = load_wechaty()
+        self.moderator = moderator
+        self.sending = moderator.rulebook.sending
+        self.wall = wall or (lambda: datetime.now(CHINA_TZ))
+        self._all_rooms_loaded = float("-inf")
+        self.room_refresh_seconds = room_refresh_seconds
+        self.health_seconds = health_seconds
+        self.reconnect_first, self.reconnect_max = reconnect
+        # a fresh PuppetOptions: the class-level default would be shared by every bot
+        options = w.WechatyOptions(puppet=puppet, puppet_options=w.PuppetOptions())
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        options.scheduler = AsyncIOScheduler()   # no job-store file; it is never started
+        self.bot = w.Wechaty(options)
+        self.bot._plugin_manager = _NoPlugins()
+        self.outbound = OutboundQueue(PuppetTransport(self), self.sending, outbox_dir=outbox_dir,
+                                      clock=clock)
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.stats = ChannelStats()
+        self.connected = asyncio.Event()
+        self.self_id: str | None = None
+        self._refreshed: dict[str, float] = {}
+        self._lookups = asyncio.Semaphore(MEMBER_LOOKUPS)
+        for name in ("message", "room-join", "room-leave", "room-topic", "login", "logout"):
+            # a plain function: pyee calls it at once, so events keep their order
+            self.bot.on(name, self._enqueue(name))
+
+    @property
+    def puppet(self):
+        return self.bot.puppet
+
+    def _enqueue(self, name: str):
+        def put(*args):
+            self.inbox.put_nowait((name, args))
+        return put
+
+    # --- running ---------------------------------------------------------------
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set, then drain the outbound queue."""
+        restored = self.outbound.restore()
+        if restored:
+            log.info("%d message(s) left unsent by the last run are queued again", restored)
+        tasks = [asyncio.create_task(self._connection_loop(stop), name="wechaty-connection"),
+                 asyncio.create_task(self._consume(), name="wechaty-inbox"),
+                 asyncio.create_task(self._health(), name="wechaty-health"),
+                 # timed duties: the daily work-report reminder
+                 asyncio.create_task(run_duties(self.moderator, self, now=self.wall),
+                                     name="wechaty-duties")]
+        self.outbound.start()
+        try:
+            await stop.wait()
+        finally:
+            # 1. receive nothing more; 2. handle what was received, so its warnings
+            # are queued; 3. drain the queue while still connected; 4. disconnect
+            tasks[0].cancel()
+            await asyncio.gather(tasks[0], return_exceptions=True)
+            try:
+                await asyncio.wait_for(self.inbox.join(), timeout=max(self.sending.drain_seconds, 1))
+            except asyncio.TimeoutError:
+                log.error("%d received event(s) not handled before shutdown", self.inbox.qsize())
+            for t in tasks[1:]:
+                t.cancel()
+            await asyncio.gather(*tasks[1:], return_exceptions=True)
+            log.info("shutting down: draining %d queued message(s)", self.outbound.pending)
+            kept = await self.outbound.close()
+            await self._disconnect()
+            s = self.outbound.stats
+            log.info("stopped: sent %d, retried %d, failed %d, set aside %d", s.sent, s.retried,
+                     s.failed, kept)
+
+    async def _connection_loop(self, stop: asyncio.Event) -> None:
+        delay = self.reconnect_first
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await self._connect_once()
+                log.warning("the puppet service closed the event stream")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the gateway may be down; try again
+                log.error("puppet service connection failed: %s: %s", type(exc).__name__,
+                          str(exc)[:300])
+            self.connected.clear()
+            await self._disconnect()
+            if time.monotonic() - started > 60:
+                delay = self.reconnect_first   # it was up a while: start the backoff afresh
+            log.info("reconnecting in %.1fs", delay)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+            delay = min(delay * 2, self.reconnect_max)
+
+    async def _connect_once(self) -> None:
+        bot = self.bot
+        await bot.init_puppet()
+        # wechaty's Room/Contact pools live on the base classes and outlive
+        # a connection: give this connection its own, so no stale payload survives
+        for cls in (bot.Room, bot.Contact, bot.ContactSelf):
+            cls._pool = {}
+        self._refreshed.clear()
+        await bot.init_puppet_event_bridge(bot.puppet)
+        self.stats.connects += 1
+        log.info("connecting to the puppet service (attempt %d)", self.stats.connects)
+        endpoint = getattr(getattr(bot.puppet, "options", None), "end_point", None)
+        if endpoint and isinstance(bot.puppet, load_wechaty().PuppetService):
+            # PuppetService probes the endpoint with a blocking 3 s telnet; probe it in a
+            # thread first, so a gateway that is down does not stall sending meanwhile
+            from wechaty_puppet_service.utils import ping_endpoint
+            if not await asyncio.to_thread(ping_endpoint, endpoint):
+                raise ConnectionError(f"the puppet service at {endpoint} does not answer")
+        await bot.puppet.start()   # returns when the event stream ends
+
+    async def _disconnect(self) -> None:
+        puppet = self.bot._puppet
+        if puppet is None:
+            return
+        try:
+            await puppet.stop()
+        except Exception as exc:  # noqa: BLE001 - the gateway may already be gone
+            log.debug("puppet stop: %s", exc)
+            # PuppetService.stop raises before closing its channel when the gateway is gone
+            channel = getattr(puppet, "channel", None)
+            if channel is not None:
+                channel.close()
+                puppet.channel = None
+            if hasattr(puppet, "_puppet_stub"):
+                puppet._puppet_stub = None
+
+    async def _health(self) -> None:
+        while True:
+            await asyncio.sleep(self.health_seconds)
+            log.info(self.health_line())
+
+    def health_line(self) -> str:
+        s, q = self.stats, self.outbound.stats
+        idle = f"{time.monotonic() - s.last_event:.0f}s ago" if s.last_event else "never"
+        return (f"health: connected={self.connected.is_set()} rooms={len(self.moderator.rooms)} "
+                f"events={s.events} messages={s.messages} stale={s.stale} duplicates={s.duplicates} "
+                f"errors={s.errors} queued={self.outbound.pending} sent={q.sent} merged={q.merged} "
+                f"retried={q.retried} failed={q.failed} last_event={idle}")
+
+    # --- events ---------------------------------------------------------------------
+
+    async def _consume(self) -> None:
+        while True:
+            name, args = await self.inbox.get()
+            try:
+                self.stats.events += 1
+                self.stats.last_event = time.monotonic()
+                await getattr(self, "_on_" + name.replace("-", "_"))(*args)
+            except Exception:  # noqa: BLE001 - one bad event must not stop the bot
+                self.stats.errors += 1
+                log.exception("could not handle a %s event; carrying on", name)
+            finally:
+                self.inbox.task_done()
+
+    async def perform(self, actions: list[Action]) -> None:
+        self.outbound.submit(actions)
+
+    async def _deliver(self, event: Event, *, speak: bool = True):
+        outcome = await self.moderator.handle(event, speak=speak)
+        if outcome.actions:
+            await self.perform(outcome.actions)
+        return outcome
+
+    async def _on_login(self, contact) -> None:
+        self.self_id = contact.contact_id
+        self.moderator.bot_id = contact.contact_id   # its own messages never trigger rules
+        self.connected.set()
+        log.info("logged in as %s", contact.contact_id)
+
+    async def _on_logout(self, contact) -> None:
+        self.connected.clear()
+        log.warning("the account %s logged out", getattr(contact, "contact_id", "?"))
+
+    async def _on_message(self, msg) -> None:
+        payload = msg.payload
+        if payload.from_id and payload.from_id == self.self_id:
+            self.stats.own += 1
+            return
+        if not payload.room_id:
+            await self._on_private(payload)
+            return
+        room = await self.room_state(payload.room_id)
+        if payload.from_id not in room.members:
+            room = await self.room_state(payload.room_id, force=True, at_most_every=ROOM_RETRY_SECONDS)
+        event = self.message_event(payload, room)
+        self.stats.messages += 1
+        age = (self.wall() - event.ts).total_seconds()
+        fresh = age <= self.sending.stale_after_seconds
+        if not fresh:
+            self.stats.stale += 1
+            log.info("message %s in %s is %.0fs old (a replay): logged, not warned about",
+                     event.id, event.room_id, age)
+        outcome = await self._deliver(event, speak=fresh)
+        if outcome.action == "duplicate":
+            self.stats.duplicates += 1
+
+    async def _on_private(self, payload) -> None:
+        """A private chat with the bot: not moderated, but members may appeal
+        or report (举报) there, so text goes to the engine's private commands."""
+        if _core_type(payload.type) is not MessageType.TEXT or not payload.from_id:
+            return
+        if not any(payload.from_id in r.members for r in self.moderator.rooms.values()):
+            await self._load_all_rooms()    # a report names a room the bot must know
+        contact = self.bot.Contact.load(payload.from_id)
+        name = ""
+        with contextlib.suppress(Exception):
+            await contact.ready()
+            name = contact.name
+        event = PrivateMessage(id=payload.id, sender_id=payload.from_id,
+                               ts=to_china_time(payload.timestamp, self.wall()),
+                               text=payload.text or "", sender_name=name)
+        await self._deliver(event)
+
+    def message_event(self, payload, room: Room) -> Message:
+        mtype = _core_type(payload.type)
+        text, file_name, amount = describe_payload(mtype, payload.text, payload.filename)
+        mention_ids = tuple(m for m in (payload.mention_ids or ()) if m)
+        if mtype is MessageType.TEXT:
+            if not mention_ids:
+                by_name = {}
+                for m in room.members.values():
+                    by_name.setdefault(m.name, m.id)
+                    if m.alias:
+                        by_name[m.alias] = m.id
+                mention_ids = tuple(dict.fromkeys(
+                    by_name[n] for n in _MENTION.findall(text) if n in by_name))
+            stripped = _LEADING_MENTIONS.sub("", text)
+            if stripped.lstrip().startswith(("/", "／")):
+                text = stripped   # "@群规助手 /status" is a command
+        sender = room.members.get(payload.from_id)
+        return Message(id=payload.id, room_id=payload.room_id, sender_id=payload.from_id,
+                       ts=to_china_time(payload.timestamp, self.wall()), type=mtype, text=text,
+                       sender_name=sender.display if sender else "", mention_ids=mention_ids[:100],
+                       file_name=file_name, amount=amount)
+
+    async def _on_room_join(self, wroom, invitees, inviter, date) -> None:
+        room_id = wroom.room_id
+        ts = _as_china_time(date, self.wall())
+        fresh = (self.wall() - ts).total_seconds() <= self.sending.stale_after_seconds
+        room = await self.room_state(room_id, force=True)
+        inviter_id = getattr(inviter, "contact_id", None) or None
+        for contact in invitees:
+            cid = contact.contact_id
+            if cid == self.self_id:
+                log.info("added to room %s (%s) by %s", room_id, room.topic, inviter_id)
+                await self._deliver(BotAdded(room_id, ts, inviter_id), speak=fresh)
+                continue
+            member = room.members.get(cid) or Member(cid, _contact_name(contact))
+            # a repeated join event is harmless: the engine keys it by member and time
+            await self._deliver(MemberJoined(room_id, member, ts, inviter_id), speak=fresh)
+
+    async def _on_room_leave(self, wroom, leavers, remover, date) -> None:
+        room_id = wroom.room_id
+        ts = _as_china_time(date, self.wall())
+        for contact in leavers:
+            if contact.contact_id == self.self_id:
+                log.warning("the bot left or was removed from room %s", room_id)
+                self._refreshed.pop(room_id, None)
+                continue
+            await self._deliver(MemberLeft(room_id, contact.contact_id, ts))
+        await self.room_state(room_id, force=True)
+
+    async def _on_room_topic(self, wroom, new_topic, old_topic, changer, date) -> None:
+        log.info("room %s renamed from %r to %r", wroom.room_id, old_topic, new_topic)
+        await self.room_state(wroom.room_id, force=True)
+
+    # --- room data --------------------------------------------------------------------
+
+    async def room_state(self, room_id: str, *, force: bool = False,
+                         at_most_every: float = 0.0) -> Room:
+        """The room as the engine knows it, reloaded from the puppet when stale
+        (or forced), and given to the engine as a snapshot when it changed."""
+        current = self.moderator.room(room_id)
+        last = self._refreshed.get(room_id)
+        age = time.monotonic() - last if last is not None else None
+        if age is not None and (age < at_most_every or (not force and age < self.room_refresh_seconds)):
+            return current
+        self._refreshed[room_id] = time.monotonic()
+        try:
+            loaded = await self._load_room(room_id, current)
+        except Exception as exc:  # noqa: BLE001 - keep what we knew; try again soon
+            log.warning("could not load room %s: %s: %s", room_id, type(exc).__name__, str(exc)[:200])
+            self._refreshed[room_id] -= max(self.room_refresh_seconds - ROOM_RETRY_SECONDS, 0)
+            return current
+        if loaded != current:
+            if current.owner_id and loaded.owner_id != current.owner_id:
+                log.info("room %s has a new owner: %s (was %s)", room_id, loaded.owner_id,
+                         current.owner_id)
+            await self._deliver(RoomSnapshot(loaded, self.wall()))
+        return self.moderator.room(room_id)
+
+    async def _load_all_rooms(self) -> None:
+        """Read every room the account is in (at most once a minute)."""
+        now = time.monotonic()
+        if now - self._all_rooms_loaded < ROOM_RETRY_SECONDS * 6:
+            return
+        self._all_rooms_loaded = now
+        try:
+            room_ids = await self.puppet.room_list()
+        except Exception as exc:  # noqa: BLE001 - keep what we know
+            log.warning("could not list rooms: %s: %s", type(exc).__name__, str(exc)[:200])
+            return
+        for room_id in room_ids:
+            await self.room_state(room_id, at_most_every=ROOM_RETRY_SECONDS)
+
+    async def _load_room(self, room_id: str, current: Room) -> Room:
+        wroom = self.bot.Room.load(room_id)
+        # Room.ready(force_sync=True) returns early while a payload is cached
+        wroom._payload = None
+        await wroom.ready()
+        owner = await wroom.owner()
+        member_ids = list(wroom.payload.member_ids or []) or await self.puppet.room_members(room_id)
+
+        async def member(cid: str) -> Member:
+            async with self._lookups:
+                contact = self.bot.Contact.load(cid)
+                contact._payload = None   # reload (and no "set payload more than once" warning)
+                try:
+                    await contact.ready()
+                except Exception as exc:  # noqa: BLE001 - a member we cannot see is kept by id
+                    log.debug("contact %s: %s", cid, exc)
+                try:
+                    alias = await wroom.alias(contact) or ""
+                except Exception as exc:  # noqa: BLE001
+                    log.debug("room alias of %s: %s", cid, exc)
+                    alias = ""
+                return Member(cid, _contact_name(contact), alias)
+
+        members = await asyncio.gather(*(member(cid) for cid in dict.fromkeys(member_ids)))
+        return replace(current, topic=wroom.payload.topic or current.topic,
+                       owner_id=owner.contact_id if owner else None,
+                       members={m.id: m for m in members})
+
+
+# --- bot.py run -----------------------------------------------------------------------
+
+
+def puppet_service(settings):
+    """wechaty's gRPC puppet-service client, configured from the settings."""
+    w = load_wechaty()
+    adopt_wechaty_loggers([settings.puppet_token])
+    # PuppetService also reads the environment and complains (token included)
+    # when both say the same thing: pass only what the environment does not
+    options = w.PuppetOptions()
+    if os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN") != settings.puppet_token:
+        options.token = settings.puppet_token
+    if settings.puppet_endpoint and os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") != settings.puppet_endpoint:
+        options.end_point = settings.puppet_endpoint
+    return w.PuppetService(options)
+
+
+async def run(moderator, settings) -> int:
+    """Connect through the puppet service and moderate until SIGTERM/SIGINT."""
+    if not settings.puppet_token:
+        log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
+        return 2
+    puppet = puppet_service(settings)
+    outbox_dir = moderator.repo.spool_path.parent if moderator.repo.spool_path else Path("data")
+    channel = WechatyChannel(moderator, puppet, outbox_dir=outbox_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("WeChat channel starting (endpoint %s)", settings.puppet_endpoint or "from token discovery")
+    try:
+        await channel.serve(stop)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    return 0

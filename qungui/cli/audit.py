@@ -1,0 +1,115 @@
+"""``bot.py audit``: an events file in, one result per message event out."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from qungui.cli import arguments, command
+from qungui.cli.common import ACTION_CN, CliError, add_rulebook_and_db, open_moderator, settings_from, table
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = max(total, 1), enabled
+
+    def step(self, lineno: int) -> None:
+        if self.enabled and (lineno % 200 == 0 or lineno == self.total):
+            filled = int(30 * lineno / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {lineno}/{self.total}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def configure(sp):
+    from qungui.channels.exports import FORMATS
+    sp.add_argument("file", help="events file (JSONL) or a chat export: WeChatMsg/留痕 CSV, "
+                                 "chatlog CSV or JSON, PyWxDump CSV (detected by the header)")
+    sp.add_argument("--input", choices=FORMATS, default="auto",
+                    help="the file's format (default: detected)")
+    sp.add_argument("--owner", metavar="CONTACT_ID",
+                    help="the group owner's contact id, for exports (they carry no owner)")
+    sp.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    sp.add_argument("--store", action="store_true",
+                    help="keep the incidents in the configured database (default: a scratch one)")
+    add_rulebook_and_db(sp)
+
+
+@command("audit", "check an events file or chat export, one JSON line per message",
+         "Run every event of a JSONL events file, or every message of a WeChat chat export "
+         "(WeChatMsg/留痕 CSV, chatlog CSV/JSON, PyWxDump CSV; UTF-8 or GBK), through the "
+         "engine and print one result per message, in input order. Malformed lines are "
+         "reported on stderr by line number.")
+@arguments(configure)
+async def run(args) -> int:
+    from qungui.channels.exports import ExportError, detect_format, read_export
+    from qungui.channels.replay import LineError, count_lines
+    from qungui.core.events import Message
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{args.file}: no such file")
+    try:
+        fmt = detect_format(path) if args.input == "auto" else args.input
+    except (ExportError, OSError) as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    settings = settings_from(args)
+    scratch = None
+    if not args.store:
+        scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
+        settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
+    moderator = await open_moderator(settings)
+    tty = sys.stderr.isatty()
+    progress = Progress(count_lines(path) if tty else 0, tty)
+    errors = 0
+    rows = []
+    try:
+        for lineno, event in _events(read_export(path, fmt, owner_id=args.owner), path):
+            progress.step(lineno)
+            if isinstance(event, LineError):
+                errors += 1
+                print(f"{path}: {event}", file=sys.stderr)
+                continue
+            outcome = await moderator.handle(event)
+            if not isinstance(event, Message):
+                continue
+            action = "command" if outcome.kind == "command" else outcome.action
+            if args.format == "jsonl":
+                sys.stdout.write(json.dumps({
+                    "id": event.id, "room_id": event.room_id, "sender_id": event.sender_id,
+                    "findings": [f.as_dict() for f in outcome.findings], "action": action,
+                }, ensure_ascii=False) + "\n")
+            else:
+                top = max(outcome.findings, key=lambda f: f.score, default=None)
+                rows.append([event.id, event.sender_name or event.sender_id,
+                             top.rule if top else "", f"{top.score:.2f}" if top else "",
+                             ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
+    finally:
+        progress.close()
+        await moderator.repo.close()
+        if scratch:
+            scratch.cleanup()
+    if args.format == "table":
+        table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"], rows)
+    if errors:
+        print(f"{errors} malformed line(s) skipped", file=sys.stderr)
+    return 0
+
+
+def _events(events, path):
+    """The reader's events, with a whole-file problem turned into a clear error."""
+    from qungui.channels.exports import ExportError
+
+    try:
+        yield from events
+    except ExportError as exc:
+        raise CliError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}: cannot decode the file ({exc.reason})") from None

@@ -1,0 +1,110 @@
+"""What the commands share: settings, opening the parts, printing tables."""
+
+from __future__ import annotations
+
+import argparse
+import unicodedata
+from pathlib import Path
+from qungui.rules import data_path
+
+DEMO_EVENTS = data_path("samples", "demo.jsonl")
+
+# how actions are named to people
+ACTION_CN = {"warn": "群内提醒", "private": "私聊提醒", "review": "仅记录", "exempt": "豁免（群主/管理员）",
+             "none": "无违规", "duplicate": "重复投递", "log": "仅记录（不重复提醒）", "reply": "指令回复",
+             "refused": "指令拒绝", "unknown": "未知指令", "ignored": "忽略", "error": "出错"}
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 2."""
+
+
+def add_rulebook_and_db(sp: argparse.ArgumentParser, db: bool = True) -> None:
+    sp.add_argument("--rulebook", help="rulebook YAML (default rules/default.yaml)")
+    if db:
+        add_db(sp)
+
+
+def add_db(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--db", help="SQLAlchemy database URL (default: BOT_DATABASE_URL or "
+                                 "sqlite:///data/bot.sqlite3)")
+
+
+def settings_from(args):
+    from qungui.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        raise CliError(f"config error: {exc}") from None
+    if getattr(args, "rulebook", None):
+        settings.rulebook = Path(args.rulebook)
+    if getattr(args, "db", None):
+        settings.database_url = args.db
+    return settings
+
+
+def load_parts(settings):
+    """Plugins and rulebook, validated; jieba loaded. Once per process."""
+    from qungui.core import nlp
+    from qungui.core.plugin import load_plugins
+    from qungui.core.rulebook import RulebookError, load_rulebook
+
+    plugins = load_plugins()
+    try:
+        rulebook = load_rulebook(settings.rulebook, set(plugins),
+                                 {n: p.defaults for n, p in plugins.items()})
+    except RulebookError as exc:
+        raise CliError(f"rulebook error: {exc}") from None
+    nlp.init()
+    return plugins, rulebook
+
+
+async def open_repo(settings):
+    from qungui.storage.repository import Repository, StorageUnavailable
+
+    try:
+        return await Repository.open(settings.database_url)
+    except StorageUnavailable as exc:
+        raise CliError(str(exc)) from None
+
+
+async def open_moderator(settings):
+    from qungui.pipeline.engine import Moderator
+
+    plugins, rulebook = load_parts(settings)
+    repo = await open_repo(settings)
+    moderator = Moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
+                          operators=settings.operators,
+                          message_retention_days=settings.message_retention_days)
+    await moderator.start()
+    return moderator
+
+
+def safe(url: str) -> str:
+    from qungui.storage.repository import safe_url
+    return safe_url(url)
+
+
+def relative(path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def table(out, header: list[str], rows: list[list[str]]) -> None:
+    """A plain-text table that lines up Chinese (double-width) text."""
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells):
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths)).rstrip() + "\n"
+
+    out.write(line(header))
+    out.write("  ".join("─" * w for w in widths) + "\n")
+    for r in rows:
+        out.write(line(r))

@@ -1,0 +1,90 @@
+"""``bot.py log``: the incident log, filtered, as a table, CSV or JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from qungui.cli import arguments, command
+from qungui.cli.common import ACTION_CN, add_db, open_repo, settings_from, table
+
+STATUS_CN = {"open": "待审核", "confirmed": "已确认", "dismissed": "误报已撤销"}
+
+
+def when(end: bool):
+    def parse(value: str):
+        from qungui.review.when import WhenError, parse_when
+        try:
+            return parse_when(value, end=end)
+        except WhenError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
+def add_filters(sp) -> None:
+    """The filters ``log`` and ``stats`` share (the web page has the same)."""
+    sp.add_argument("--room", help="room id")
+    sp.add_argument("--rule", help="rule id, e.g. classified")
+    sp.add_argument("--member", "--sender", dest="member",
+                    help="sender contact id, or part of the sender's name")
+    sp.add_argument("--status", choices=("open", "confirmed", "dismissed"), help="review status")
+    sp.add_argument("--since", type=when(False), help="7d, 12h, or an ISO date such as 2026-11-20")
+    sp.add_argument("--until", type=when(True),
+                    help="end of the range (exclusive); a bare date includes that day")
+    sp.add_argument("--search", "-q", dest="search", help="text in evidence, reason, excerpt or names")
+    add_db(sp)
+
+
+def incident_filter(args):
+    from qungui.storage.review import IncidentFilter
+    return IncidentFilter(room=args.room, rule=args.rule, member=args.member, status=args.status,
+                          since=args.since, until=args.until, text=args.search)
+
+
+def configure(sp):
+    add_filters(sp)
+    sp.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 = all)")
+    sp.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                    help="table (default), csv, or json (one object per line)")
+
+
+@command("log", "list recorded incidents",
+         "List incidents from the database, newest first, filtered; export as CSV or JSON lines.")
+@arguments(configure)
+async def run(args) -> int:
+    from qungui.core.events import CHINA_TZ
+    from qungui.review.export import incident_dict, write_csv
+    from qungui.storage.review import ReviewStore
+
+    repo = await open_repo(settings_from(args))
+    try:
+        rows, total = await ReviewStore(repo).incidents(
+            incident_filter(args), limit=args.limit if args.limit > 0 else 2**31 - 1)
+    finally:
+        await repo.close()
+    if args.format == "json":
+        for r in rows:
+            sys.stdout.write(json.dumps(incident_dict(r), ensure_ascii=False) + "\n")
+        return 0
+    if args.format == "csv":
+        write_csv(sys.stdout, rows)
+        return 0
+    if not rows:
+        print("没有符合条件的记录。")
+        return 0
+    table(sys.stdout, ["编号", "时间", "群", "发送人", "规则", "分数", "处置", "状态", "证据"],
+          [[str(r.id), r.ts.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), r.room_id[:16],
+            one_line(r.sender_name or r.sender_id, 16), r.rule or "", f"{r.score:.2f}",
+            ACTION_CN.get(r.action, r.action), STATUS_CN.get(r.status, r.status),
+            one_line(r.evidence, 30)]
+           for r in rows])
+    if total > len(rows):
+        print(f"共 {total} 条，显示最新 {len(rows)} 条（--limit 0 显示全部）。")
+    return 0
+
+
+def one_line(text: str, limit: int) -> str:
+    # control characters in chat text must not move the terminal's cursor
+    flat = "".join(c if c.isprintable() else " " for c in text)
+    return flat[:limit] + ("…" if len(flat) > limit else "")

@@ -1,0 +1,46 @@
+"""``bot.py run`` (the live bot) and ``bot.py migrate``."""
+
+from __future__ import annotations
+
+import logging
+
+from qungui.cli import arguments, command
+from qungui.cli.common import CliError, add_db, add_rulebook_and_db, open_moderator, open_repo, safe, settings_from
+
+
+@command("run", "the live bot on WeChat (needs the puppet service settings)",
+         "Connect to WeChat through the wechaty puppet service. Needs "
+         "WECHATY_PUPPET_SERVICE_TOKEN (and usually WECHATY_PUPPET_SERVICE_ENDPOINT, "
+         "host:port) in the environment. Stops cleanly on SIGTERM, sending what is queued.")
+@arguments(add_rulebook_and_db)
+async def run(args) -> int:
+    settings = settings_from(args)
+    if not settings.puppet_token:
+        raise CliError(
+            "cannot start the WeChat channel: set WECHATY_PUPPET_SERVICE_TOKEN "
+            "(and WECHATY_PUPPET_SERVICE_ENDPOINT if your puppet service has no discovery) "
+            "in the environment. To try the bot without WeChat: python bot.py demo")
+    # the live bot reports its connection and a health line at INFO
+    for name in ("bot", "channels"):
+        if logging.getLogger(name).getEffectiveLevel() > logging.INFO:
+            logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("bot").info("starting with %s", settings.describe())
+    try:
+        from qungui.channels import wechaty as wechaty_channel
+    except ImportError as exc:
+        raise CliError(f"the WeChat channel is not available: {exc}") from None
+    moderator = await open_moderator(settings)
+    try:
+        return await wechaty_channel.run(moderator, settings)
+    finally:
+        await moderator.repo.close()
+
+
+@command("migrate", "bring the database schema up to date",
+         "Apply the Alembic migrations to the configured database.")
+@arguments(add_db)
+async def migrate(args) -> int:
+    settings = settings_from(args)
+    await (await open_repo(settings)).close()
+    print(f"database is at the latest schema: {safe(settings.database_url)}")
+    return 0

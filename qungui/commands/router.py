@@ -1,0 +1,241 @@
+"""Slash commands typed in the group (or privately to the bot), and who may use them.
+
+Permission goes by contact id, never by nickname: a member who renames
+themselves to the owner's name is still refused. Four levels, each including
+the ones below it:
+
+- ``member``: everyone in the group;
+- ``admin``: delegated admins the owner named with ``/admin add @member``;
+- ``owner``: the room's owner (from the room's data);
+- ``operator``: the deployment's operators (configuration), in every room.
+
+Anyone below a command's level gets one short refusal (at most once per
+command in ``REFUSAL_COOLDOWN``, so a refused member cannot make the bot
+flood the group), and every attempt is an audit-log row.
+
+Every command has a Chinese alias. The commands themselves live in
+``core/*_commands.py``; plugins may add commands through a ``commands``
+sequence of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Awaitable, Callable, Union
+
+from qungui.commands import replies
+from qungui.core.actions import Action, Send, SendPrivate
+from qungui.core.events import Message, PrivateMessage, Room
+
+if TYPE_CHECKING:
+    from qungui.pipeline.engine import Moderator, Outcome
+
+log = logging.getLogger(__name__)
+
+MEMBER, ADMIN, OWNER, OPERATOR = "member", "admin", "owner", "operator"
+RANK = {MEMBER: 0, ADMIN: 1, OWNER: 2, OPERATOR: 3}
+ACTION_NAMES = replies.ACTION_NAMES
+REFUSAL = replies.REFUSAL[ADMIN]
+REFUSAL_COOLDOWN = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A command's answer: text in the group (mentioning the sender and
+    ``mentions``), or only private messages (``text`` empty)."""
+
+    text: str = ""
+    mentions: tuple[str, ...] = ()
+    private: tuple[SendPrivate, ...] = ()
+    action: str = "reply"
+
+
+Handler = Callable[["Moderator", Room, Message, list[str]], Awaitable[Union[str, Reply]]]
+# private handlers get the message sent to the bot and answer the sender
+PrivateHandler = Callable[["Moderator", PrivateMessage, list[str]], Awaitable[Union[str, Reply]]]
+
+
+def is_command(text: str) -> bool:
+    return text.lstrip().startswith(("/", "／"))
+
+
+def parse(text: str) -> tuple[str, list[str]]:
+    body = text.lstrip()[1:]
+    parts = body.split()
+    if not parts:
+        return "", []
+    return parts[0].lower(), parts[1:]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler | None
+    level: str = MEMBER
+    help: str = ""
+    aliases: tuple[str, ...] = ()
+    usage: str = ""                   # arguments, shown by /help, e.g. "规则 0.8"
+    private: PrivateHandler | None = None   # how it answers in a private chat, if at all
+
+
+def role(engine: "Moderator", room: Room, contact_id: str) -> str:
+    """The contact's level in the room, by contact id only."""
+    if contact_id in engine.operators:
+        return OPERATOR
+    if room.owner_id and contact_id == room.owner_id:
+        return OWNER
+    if contact_id in engine.settings.peek(room.id).admins:
+        return ADMIN
+    return MEMBER
+
+
+def mentioned(engine: "Moderator", msg: Message) -> list[str]:
+    """The contact ids the message @mentions (never a typed nickname), the
+    bot left out, in order, once each."""
+    return list(dict.fromkeys(m for m in msg.mention_ids if m and m != engine.bot_id))
+
+
+def words(args: list[str]) -> list[str]:
+    """The arguments without the @mention text the client put there."""
+    return [a for a in args if not a.startswith(("@", "＠"))]
+
+
+async def _help(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
+    rank = RANK[role(engine, room, msg.sender_id)]
+    lines = ["可用指令："]
+    for cmd in engine.commands.listing():
+        if RANK[cmd.level] <= rank:
+            lines.append(replies.help_line(cmd.name, cmd.aliases, cmd.usage, cmd.help))
+    return "\n".join(lines)
+
+
+async def _rules(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
+    return engine.rulebook.rules_post()
+
+
+async def _status(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
+    view = await engine.settings.get(room.id)
+    titles = {r: (engine.plugins[r].title if r in engine.plugins else r) for r in view.rulebook.rules}
+    changes = [r for r in await engine.repo.audit_log(room.id, limit=20)
+               if r.action not in replies.NOT_CHANGES][:3]
+    names = {m.id: m.display for m in room.members.values()}
+    return replies.status(view, titles, changes, names, degraded=engine.repo.degraded)
+
+
+async def _private_help(engine: "Moderator", msg: PrivateMessage, args: list[str]) -> str:
+    return replies.PRIVATE_HELP
+
+
+BUILTINS = (
+    Command("help", _help, MEMBER, "查看可用指令", ("帮助",), private=_private_help),
+    Command("rules", _rules, MEMBER, "查看本群群规", ("群规",)),
+    Command("status", _status, ADMIN, "查看各规则设置、本群设置与最近变更", ("状态",)),
+)
+
+
+def all_commands() -> tuple[Command, ...]:
+    from qungui.commands import duties as duty_commands, members as member_commands, records as record_commands, settings as settings_commands
+    return (BUILTINS + settings_commands.COMMANDS + record_commands.COMMANDS
+            + member_commands.COMMANDS + duty_commands.COMMANDS)
+
+
+class CommandRouter:
+    def __init__(self, engine: "Moderator"):
+        self.engine = engine
+        self._table: dict[str, Command] = {}
+        self._commands: list[Command] = []
+        # (room, contact, command) -> when that contact was last told "no"
+        self._refused: dict[tuple[str, str, str], datetime] = {}
+        self._uses: dict[tuple, list[datetime]] = {}
+        for cmd in all_commands():
+            self.add(cmd)
+        for plugin in engine.plugins.values():
+            for cmd in getattr(plugin, "commands", ()):
+                self.add(cmd)
+
+    def add(self, cmd: Command) -> None:
+        for name in (cmd.name, *cmd.aliases):
+            if name in self._table:
+                raise ValueError(f"command /{name} is defined twice")
+            self._table[name] = cmd
+        self._commands.append(cmd)
+
+    def listing(self) -> list[Command]:
+        return list(self._commands)
+
+    def find(self, name: str) -> Command | None:
+        return self._table.get(name)
+
+    def within_rate(self, key: tuple, now: datetime, limit: int, per: timedelta) -> bool:
+        """Count one use under ``key``; False when ``limit`` uses in ``per`` are exceeded."""
+        uses = [t for t in self._uses.get(key, ()) if now - t < per]
+        if len(uses) >= limit:
+            self._uses[key] = uses
+            return False
+        self._uses[key] = uses + [now]
+        return True
+
+    async def dispatch(self, room: Room, msg: Message) -> "Outcome":
+        from qungui.pipeline.engine import Outcome
+
+        name, args = parse(msg.text)
+        cmd = self._table.get(name)
+        if cmd is None or cmd.handler is None:
+            reply = (replies.private_only(name) if cmd is not None else replies.unknown_command(name))
+            return Outcome("command", "unknown", actions=[Send(room.id, reply, (msg.sender_id,))])
+        level = role(self.engine, room, msg.sender_id)
+        if RANK[level] < RANK[cmd.level]:
+            return await self._refuse(room, msg, cmd, level)
+        try:
+            reply = await cmd.handler(self.engine, room, msg, args)
+        except Exception as exc:  # noqa: BLE001 - a broken command must not stop the bot
+            log.exception("command /%s failed", cmd.name)
+            return Outcome("command", "error", error=str(exc)[:200],
+                           actions=[Send(room.id, replies.COMMAND_FAILED, (msg.sender_id,))])
+        if isinstance(reply, str):
+            reply = Reply(reply)
+        actions: list[Action] = []
+        if reply.text:
+            actions.append(Send(room.id, reply.text, (msg.sender_id, *reply.mentions)))
+        actions.extend(reply.private)
+        return Outcome("command", reply.action, actions=actions)
+
+    async def _refuse(self, room: Room, msg: Message, cmd: Command, level: str) -> "Outcome":
+        from qungui.pipeline.engine import Outcome
+
+        log.info("refused /%s from %s (%s) in room %s", cmd.name, msg.sender_id, level, room.id)
+        try:
+            await self.engine.records.audit(room.id, msg.sender_id, "refused", f"/{cmd.name}",
+                                            after={"level": level, "text": msg.text[:200]})
+        except Exception:  # noqa: BLE001 - the refusal still stands without its record
+            log.exception("could not record the refused /%s", cmd.name)
+        key = (room.id, msg.sender_id, cmd.name)
+        last = self._refused.get(key)
+        self._refused[key] = msg.ts
+        if last is not None and msg.ts - last < REFUSAL_COOLDOWN:
+            return Outcome("command", "refused")
+        return Outcome("command", "refused",
+                       actions=[Send(room.id, replies.REFUSAL[cmd.level], (msg.sender_id,))])
+
+    async def dispatch_private(self, msg: PrivateMessage) -> "Outcome":
+        """A message sent to the bot privately: only commands with a private
+        form answer; anything else gets the short private help."""
+        from qungui.pipeline.engine import Outcome
+
+        name, args = parse(msg.text) if msg.text.lstrip().startswith(("/", "／")) else ("", [])
+        cmd = self._table.get(name)
+        if cmd is None or cmd.private is None:
+            text = replies.PRIVATE_HELP if cmd is None else replies.group_only(name)
+            return Outcome("private", "reply", actions=[SendPrivate(msg.sender_id, text)])
+        try:
+            reply = await cmd.private(self.engine, msg, args)
+        except Exception as exc:  # noqa: BLE001 - a broken command must not stop the bot
+            log.exception("private command /%s failed", cmd.name)
+            return Outcome("private", "error", error=str(exc)[:200],
+                           actions=[SendPrivate(msg.sender_id, replies.COMMAND_FAILED)])
+        if isinstance(reply, str):
+            reply = Reply(reply)
+        return Outcome("private", reply.action,
+                       actions=[SendPrivate(msg.sender_id, reply.text), *reply.private])

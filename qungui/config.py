@@ -1,0 +1,100 @@
+"""Deployment settings: defaults, then a TOML config file, then the environment.
+
+Secrets (the puppet token, a database password) belong in the environment;
+``describe()`` renders the settings for logs with every secret hidden.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qungui.core.rulebook import DEFAULT_RULEBOOK
+from qungui.storage.repository import DEFAULT_URL, safe_url
+
+DEFAULT_CONFIG = Path("bot.toml")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(repr=False)
+class Settings:
+    database_url: str = DEFAULT_URL
+    rulebook: Path = DEFAULT_RULEBOOK
+    bot_id: str = "bot"
+    operators: tuple[str, ...] = ()
+    puppet_token: str = field(default="", repr=False)
+    puppet_endpoint: str = ""
+    log_level: str = "INFO"
+    # days of recent messages kept as context for reviewers; 0 keeps none
+    message_retention_days: int = 30
+
+    def __repr__(self) -> str:
+        return f"Settings({self.describe()})"
+
+    def describe(self) -> str:
+        token = "set" if self.puppet_token else "not set"
+        return (f"database={safe_url(self.database_url)} rulebook={self.rulebook} "
+                f"bot_id={self.bot_id} operators={len(self.operators)} puppet_token={token} "
+                f"puppet_endpoint={self.puppet_endpoint or 'not set'}")
+
+
+_FILE_KEYS = {"database_url", "rulebook", "bot_id", "operators", "puppet_endpoint", "log_level",
+              "message_retention_days"}
+
+
+def load_settings(config: str | Path | None = None, env: dict | None = None) -> Settings:
+    env = os.environ if env is None else env
+    s = Settings()
+    path = Path(config or env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        bot = data.get("bot", data)
+        for key, value in bot.items():
+            if key not in _FILE_KEYS:
+                raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(_FILE_KEYS))})")
+            if key == "operators":
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ConfigError(f"{path}: operators must be a list of contact ids")
+                s.operators = tuple(value)
+            elif key == "message_retention_days":
+                s.message_retention_days = _retention(value, str(path))
+            elif not isinstance(value, str):
+                raise ConfigError(f"{path}: {key} must be a string")
+            elif key == "rulebook":
+                s.rulebook = Path(value)
+            else:
+                setattr(s, key, value)
+    elif config:
+        raise ConfigError(f"{path}: no such config file")
+    if env.get("BOT_DATABASE_URL"):
+        s.database_url = env["BOT_DATABASE_URL"]
+    if env.get("BOT_RULEBOOK"):
+        s.rulebook = Path(env["BOT_RULEBOOK"])
+    if env.get("BOT_ID"):
+        s.bot_id = env["BOT_ID"]
+    if env.get("BOT_OPERATORS"):
+        s.operators = tuple(x.strip() for x in env["BOT_OPERATORS"].split(",") if x.strip())
+    if env.get("BOT_MESSAGE_RETENTION_DAYS"):
+        s.message_retention_days = _retention(env["BOT_MESSAGE_RETENTION_DAYS"],
+                                              "BOT_MESSAGE_RETENTION_DAYS")
+    s.puppet_token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "")
+    s.puppet_endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", s.puppet_endpoint)
+    return s
+
+
+def _retention(value, where: str) -> int:
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = -1
+    if isinstance(value, bool) or days < 0:
+        raise ConfigError(f"{where}: message_retention_days must be a whole number of days >= 0")
+    return days

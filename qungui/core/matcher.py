@@ -1,0 +1,145 @@
+"""One multi-pattern automaton over every lexicon of every rule.
+
+Lexicon terms are folded with ``core.text.fold`` and compiled once into a
+single Aho-Corasick automaton (ahocorasick-rs); one pass over a message's key
+view finds every term of every rule, overlaps included. Hits are then
+dispatched by rule and cue.
+
+Allow-list entries (cue ``allow``, of a rule or of ``*`` for all rules) are
+patterns in the same automaton: a deny hit lying inside a longer allowed hit
+is dropped, so ``三黄片`` allowed suppresses ``黄片`` there and only there.
+Terms that begin or end with an ASCII letter or digit match whole words only
+(``sex`` is not found in ``Middlesex``, ``69`` not in ``695``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+import ahocorasick_rs
+
+from qungui.core.text import Normalized, fold, is_word_char
+
+ALLOW = "allow"
+ALL_RULES = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: str
+    cue: str
+    term: str          # the lexicon entry as written
+    start: int         # in the original text
+    end: int
+    quote: str         # original[start:end]: what the sender wrote
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    rule: str
+    cue: str
+    term: str
+    word_start: bool   # needs a word boundary before
+    word_end: bool     # needs a word boundary after
+
+
+class Matcher:
+    def __init__(self, entries: Iterable[tuple[str, str, str]]):
+        self._source = tuple(entries)
+        by_key: dict[str, list[_Entry]] = defaultdict(list)
+        for rule, cue, term in self._source:
+            key = fold(term)
+            if not key:
+                continue
+            by_key[key].append(_Entry(rule, cue, term,
+                                      key[0].isascii() and key[0].isalnum(),
+                                      key[-1].isascii() and key[-1].isalnum()))
+        self._keys = list(by_key)
+        self._entries = [by_key[k] for k in self._keys]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._keys) if self._keys else None
+        self.rules = frozenset(e.rule for es in self._entries for e in es)
+
+    def extended(self, extra: Iterable[tuple[str, str, str]]) -> "Matcher":
+        """A new matcher with ``extra`` entries beside these (a room's own
+        allow and deny phrases), so a message is still scanned in one pass."""
+        return Matcher(self._source + tuple(extra))
+
+    def __len__(self) -> int:
+        return sum(len(es) for es in self._entries)
+
+    def scan(self, norm: Normalized, rules: frozenset[str] | None = None) -> dict[str, list[Hit]]:
+        """All hits by rule, allow-listed ones removed, in text order."""
+        if self._automaton is None or not norm.key:
+            return {}
+        original = norm.original
+        deny: list[Hit] = []
+        allow: list[Hit] = []
+        for index, kstart, kend in self._automaton.find_matches_as_indexes(norm.key, overlapping=True):
+            a, b = norm.key_span(kstart, kend)
+            for entry in self._entries[index]:
+                if rules is not None and entry.rule not in rules and entry.rule != ALL_RULES:
+                    continue
+                if entry.word_start and a > 0 and is_word_char(original[a - 1]):
+                    continue
+                if entry.word_end and b < len(original) and is_word_char(original[b]):
+                    continue
+                hit = Hit(entry.rule, entry.cue, entry.term, a, b, original[a:b])
+                (allow if entry.cue == ALLOW else deny).append(hit)
+        result: dict[str, list[Hit]] = defaultdict(list)
+        for hit in deny:
+            if allow and any(
+                (al.rule == hit.rule or al.rule == ALL_RULES)
+                and al.start <= hit.start and hit.end <= al.end
+                and (al.end - al.start) > (hit.end - hit.start)
+                for al in allow
+            ):
+                continue
+            result[hit.rule].append(hit)
+        for hits in result.values():
+            hits.sort(key=lambda h: (h.start, -h.end))
+        return dict(result)
+
+
+def read_lexicon(path) -> list[tuple[str, str, str]]:
+    """Read ``rules/lexicons/<rule>.txt``: ``[cue]`` headers, one term a line.
+
+    ``#`` starts a comment; terms before any header belong to cue ``terms``.
+    The rule id is the file name without ``.txt``; ``_allow.txt`` holds
+    allow-list entries for every rule.
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    rule = ALL_RULES if path.stem == "_allow" else path.stem
+    cue = ALLOW if rule == ALL_RULES else "terms"
+    entries = []
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            cue = line[1:-1].strip()
+            if not cue:
+                raise ValueError(f"{path}:{lineno}: empty section name")
+            continue
+        entries.append((rule, cue, line))
+    return entries
+
+
+def load_lexicons(directory) -> list[tuple[str, str, str]]:
+    from pathlib import Path
+
+    entries = []
+    for path in sorted(Path(directory).glob("*.txt")):
+        entries.extend(read_lexicon(path))
+    return entries
+
+
+def outermost(hits: list[Hit]) -> list[Hit]:
+    """Hits not lying inside a longer hit: the longest match at each place
+    (``我的`` inside ``我的世界`` is dropped, a lone ``我的`` is kept)."""
+    return [h for h in hits
+            if not any(o is not h and o.start <= h.start and h.end <= o.end
+                       and (o.end - o.start) > (h.end - h.start) for o in hits)]

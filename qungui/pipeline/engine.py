@@ -1,0 +1,374 @@
+"""The Moderator: one event in, a recorded decision and actions out.
+
+Flow for a message: ignore the bot's own; route slash commands; normalize
+once and scan all lexicons once; let each enabled plugin inspect (a plugin
+that raises is isolated and logged); decide by the rulebook and the sender's
+history; commit the incident rows; only then return the actions. A message id
+seen before produces nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from qungui.rules import data_path
+from qungui.pipeline import policy
+from qungui.core.actions import Action, Remove, Send, SendPrivate
+from qungui.commands.router import CommandRouter, is_command
+from qungui.pipeline.duties import Duties
+from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message, MessageType,
+                         PrivateMessage, Room, RoomSnapshot)
+from qungui.core.matcher import Matcher, load_lexicons
+from qungui.core.plugin import Context, Finding, JoinContext, Plugin, make_context
+from qungui.pipeline.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
+from qungui.core.rulebook import Rulebook
+from qungui.pipeline import learned as learned_model
+from qungui.commands import replies
+from qungui.pipeline import texts
+from qungui.storage.group_records import GroupRecords
+from qungui.storage.messages import DEFAULT_RETENTION_DAYS, MessageLog, StoredMessage
+from qungui.storage.repository import IncidentIn, Repository
+
+log = logging.getLogger(__name__)
+
+RECENT_PER_ROOM = 50          # messages kept per room for flood and context checks
+SEEN_IDS = 20_000             # message ids remembered to drop redeliveries early
+EXCERPT_CHARS = 500
+
+
+@dataclass
+class Outcome:
+    """What happened to one event: the audit line and the actions."""
+
+    kind: str                                  # message | command | join | room | ...
+    action: str = "none"                       # none | warn | private | review | exempt |
+                                               # duplicate | ignored | reply | error
+    findings: list[Finding] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    error: str | None = None
+
+
+class Moderator:
+    def __init__(self, repo: Repository | None, rulebook: Rulebook, plugins: dict[str, Plugin],
+                 matcher: Matcher | None = None, *, bot_id: str = "bot",
+                 operators: Iterable[str] = (), lexicon_dir=None,
+                 message_retention_days: int = DEFAULT_RETENTION_DAYS,
+                 model: learned_model.LinearModel | None = None):
+        # repo None: an inspection-only engine (eval, benchmarks) that never
+        # handles events, only calls inspect()
+        self.repo = repo
+        # recent messages for the context a reviewer sees; written in the background
+        self.message_log = MessageLog(repo, message_retention_days)
+        self.rulebook = rulebook
+        self.plugins = {name: p for name, p in plugins.items() if name in rulebook.rules}
+        if matcher is None:
+            from pathlib import Path
+            lexicon_dir = lexicon_dir or data_path("lexicons")
+            matcher = Matcher(load_lexicons(lexicon_dir))
+        self.matcher = matcher
+        # the learned stage, read once per process; off in the rulebook: not even loaded
+        if model is None and rulebook.learned.enabled:
+            model = learned_model.load()
+        self.model = model
+        self.bot_id = bot_id
+        self.operators = frozenset(operators)
+        self.rooms: dict[str, Room] = {}
+        self.recent: dict[str, deque[Message]] = {}
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # (room, member, rule) -> time of the last warning, for the cooldown
+        self._last_warned: dict[tuple[str, str, str], datetime] = {}
+        self.params = self._params()
+        # per-room overrides of the rulebook (owners' commands), cached
+        self.settings = RoomSettings(repo, rulebook, self.params, self.matcher)
+        self.records = GroupRecords(repo)
+        self.duties = Duties(self)
+        self.commands = CommandRouter(self)
+
+    def _params(self) -> dict[str, dict]:
+        out = {}
+        for name, plugin in self.plugins.items():
+            merged = dict(plugin.defaults)
+            merged.update(self.rulebook.rules[name].params)
+            out[name] = merged
+        return out
+
+    async def start(self) -> None:
+        """Load the rooms known from earlier runs."""
+        for room in await self.repo.load_rooms():
+            self.rooms[room.id] = room
+        await self.settings.load_all()
+
+    def enabled_params(self) -> dict[str, dict]:
+        return {name: p for name, p in self.params.items() if self.rulebook.rules[name].enabled}
+
+    def room(self, room_id: str) -> Room:
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = Room(id=room_id)
+        return room
+
+    def is_privileged(self, room: Room, contact_id: str) -> bool:
+        """Owner, delegated admin or operator, by contact id (never by nickname)."""
+        return (contact_id == room.owner_id or contact_id in self.operators
+                or contact_id in self.settings.peek(room.id).admins)
+
+    async def tick(self, now: datetime) -> list[Action]:
+        """Timed duties due at ``now`` (the daily work-report reminder)."""
+        return await self.duties.tick(now)
+
+    # --- events ------------------------------------------------------------
+
+    async def handle(self, event: Event, *, speak: bool = True) -> Outcome:
+        """``speak=False``: record as usual but decide review-only and answer no
+        command. Channels use it for events that arrive late (a replay after a
+        reconnect), when a warning would come out of the blue."""
+        if isinstance(event, Message):
+            return await self._on_message(event, speak)
+        if isinstance(event, RoomSnapshot):
+            return await self._on_snapshot(event)
+        if isinstance(event, MemberJoined):
+            return await self._on_join(event, speak)
+        if isinstance(event, MemberLeft):
+            return await self._on_leave(event)
+        if isinstance(event, BotAdded):
+            return self._on_bot_added(event)
+        if isinstance(event, PrivateMessage):
+            return await self._on_private(event)
+        log.warning("ignored an event of unknown type %s", type(event).__name__)
+        return Outcome("unknown", "ignored", error=f"unknown event type {type(event).__name__}")
+
+    async def _on_snapshot(self, event: RoomSnapshot) -> Outcome:
+        self.rooms[event.room.id] = event.room
+        await self.repo.save_room(event.room)
+        return Outcome("room")
+
+    async def _on_leave(self, event: MemberLeft) -> Outcome:
+        room = self.room(event.room_id)
+        member = room.members.pop(event.member_id, None) or Member(event.member_id)
+        await self.repo.save_member(room.id, member, present=False)
+        return Outcome("leave")
+
+    def _on_bot_added(self, event: BotAdded) -> Outcome:
+        text = f"{self.rulebook.greeting}\n\n{self.rulebook.rules_post()}"
+        return Outcome("bot_added", "reply", actions=[Send(event.room_id, text)])
+
+    async def _on_join(self, event: MemberJoined, speak: bool = True) -> Outcome:
+        room = self.room(event.room_id)
+        room.members[event.member.id] = event.member
+        await self.repo.save_member(room.id, event.member)
+        if event.member.id == self.bot_id:
+            return Outcome("join")
+        view = await self.settings.get(room.id)
+        ctx = JoinContext(room=room, member=event.member, params=view.params, ts=event.ts)
+        findings, trace = self._run(lambda p: p.on_join(ctx), view.params)
+        message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
+        return await self._conclude("join", room, event.member.id, event.member.display,
+                                    message_id, event.ts, findings, trace,
+                                    excerpt=f"入群昵称：{event.member.display}", view=view,
+                                    review=not speak)
+
+    async def _on_private(self, msg: PrivateMessage) -> Outcome:
+        if msg.sender_id == self.bot_id:
+            return Outcome("private", "ignored")
+        key = ("", msg.id)
+        if key in self._seen:
+            return Outcome("private", "duplicate")
+        self._remember(key)
+        return await self.commands.dispatch_private(msg)
+
+    async def _on_message(self, msg: Message, speak: bool = True) -> Outcome:
+        if msg.sender_id == self.bot_id:
+            return Outcome("message", "ignored")
+        key = (msg.room_id, msg.id)
+        if key in self._seen:
+            return Outcome("message", "duplicate")
+        self._remember(key)
+        room = self.room(msg.room_id)
+        if msg.sender_id not in room.members and msg.sender_name:
+            room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
+        view = await self.settings.get(room.id)
+        if msg.type is MessageType.TEXT and is_command(msg.text):
+            if not speak:
+                return Outcome("command", "ignored")
+            return await self.commands.dispatch(room, msg)
+        if msg.type is MessageType.TEXT:
+            await self.duties.note_message(msg, view)
+        findings, trace = self.inspect(msg, room, view)
+        recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
+        recent.append(msg)
+        sender = room.members.get(msg.sender_id)
+        name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
+        outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
+                                       findings, trace, excerpt=msg.text or msg.file_name or "",
+                                       view=view, review=not speak)
+        if outcome.action != "duplicate":
+            self._log_message(msg, name, findings)
+        return outcome
+
+    def _log_message(self, msg: Message, name: str, findings: list[Finding]) -> None:
+        """Queue the message as context for reviewers (no database wait here).
+
+        Any classified finding, even one below the threshold, means only its
+        redacted evidence (marking and hash) is kept, never the text.
+        """
+        secret = next((f.evidence for f in findings if f.rule == "classified"), None)
+        text = secret if secret is not None else (msg.text or msg.file_name or "")
+        self.message_log.add(StoredMessage(room_id=msg.room_id, message_id=msg.id,
+                                           sender_id=msg.sender_id, sender_name=name,
+                                           type=msg.type.value, text=text, ts=msg.ts))
+
+    def inspect(self, msg: Message, room: Room,
+                view: RoomView | None = None) -> tuple[list[Finding], list[dict]]:
+        """Findings and the per-plugin trace for one message; no storage.
+
+        ``view`` is the room's effective settings (the rulebook's defaults
+        if not given): which rules run, the room's allow and deny phrases
+        (in its automaton) and the purpose the off-topic rule reads."""
+        view = view or self.settings.default
+        params = view.params
+        if view.topic is not None and view.topic != room.purpose:
+            room = replace(room, purpose=view.topic)
+        ctx = make_context(msg, room, view.matcher, params,
+                           recent=list(self.recent.get(room.id, ())))
+        findings, trace = self._run(lambda p: p.inspect(ctx), params)
+        if self.model is not None and view.rulebook.learned.enabled:
+            findings = self._learned(ctx, findings, params, view.rulebook, trace)
+        if view.deny:
+            findings = self._room_terms(ctx, findings, trace)
+        if ctx.truncated:
+            trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
+        return findings, trace
+
+    def _learned(self, ctx: Context, findings: list[Finding], params: dict,
+                 book: Rulebook, trace: list[dict]) -> list[Finding]:
+        """The learned stage: the lexicon findings it all but rules out are
+        lowered below the bar, and the rules whose cues left the message
+        undecided get a finding where the model is confident."""
+        started = time.perf_counter()
+        rules = [r for r in params if book.learned.applies(r)]
+        titles = {r: self.plugins[r].title for r in rules}
+        try:
+            kept, got = learned_model.review(self.model, ctx, findings, rules, titles)
+        except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
+            log.exception("learned stage failed; the lexicon findings stand")
+            trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            return findings
+        trace.append({"plugin": "learned", "hit": bool(got),
+                      "rules": [f.rule for f in got],
+                      "lowered": [a.rule for a, b in zip(findings, kept) if a is not b],
+                      "ms": round((time.perf_counter() - started) * 1000, 3)})
+        return kept + got
+
+    @staticmethod
+    def _room_terms(ctx: Context, findings: list[Finding], trace: list[dict]) -> list[Finding]:
+        """A phrase the room's owner denied is a finding of the rule it was
+        filed under; where that rule's plugin also fired, the higher score
+        stands (one finding per rule and message)."""
+        by_rule = {f.rule: f for f in findings}
+        for rule, hits in ctx.hits.items():
+            denied = [h for h in hits if h.cue == ROOM_DENY]
+            if not denied:
+                continue
+            hit = denied[0]
+            own = Finding(rule, ROOM_TERM_SCORE, hit.quote, replies.room_term_reason(hit.term))
+            trace.append({"plugin": ROOM_DENY, "rule": rule, "hit": True, "term": hit.term})
+            if rule not in by_rule or by_rule[rule].score < own.score:
+                by_rule[rule] = own
+        return list(by_rule.values())
+
+    def _run(self, call, params=None) -> tuple[list[Finding], list[dict]]:
+        params = params if params is not None else self.enabled_params()
+        findings: list[Finding] = []
+        trace: list[dict] = []
+        for name in params:
+            plugin = self.plugins[name]
+            started = time.perf_counter()
+            try:
+                got = [f for f in call(plugin)]
+                for f in got:
+                    if not isinstance(f, Finding) or f.rule != name or not 0 <= f.score <= 1:
+                        raise TypeError(f"plugin returned an invalid finding: {f!r}"[:200])
+            except Exception as exc:  # noqa: BLE001 - one bad plugin must not stop the others
+                log.exception("plugin %s failed; the other rules carry on", name)
+                trace.append({"plugin": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
+                continue
+            findings.extend(got)
+            trace.append({"plugin": name, "hit": bool(got),
+                          "score": max((f.score for f in got), default=0.0),
+                          "ms": round((time.perf_counter() - started) * 1000, 3)})
+        return findings, trace
+
+    async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
+                        message_id: str, ts, findings: list[Finding], trace: list[dict],
+                        excerpt: str, view: RoomView, review: bool = False) -> Outcome:
+        book = view.rulebook
+        candidates = [f for f in findings if self._over_threshold(f, book)]
+        if not candidates:
+            return Outcome(kind, "none", findings, trace)
+        exempt = book.exempt_admins and self.is_privileged(room, sender_id)
+        since = ts - timedelta(days=book.escalation.window_days)
+        prior = await self.repo.count_warnings(room.id, sender_id, since)
+        cooldown = timedelta(seconds=book.escalation.cooldown_seconds)
+        cooling = frozenset(
+            f.rule for f in candidates
+            if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
+        decision = policy.decide(findings, book, prior_warnings=prior, sender_exempt=exempt,
+                                 room_review=view.quiet or review, cooling=cooling)
+        actions = self._actions(decision, room, sender_id, sender_name, book)
+        warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
+        if any(f.rule == "classified" for f in decision.findings):
+            excerpt = next(f.evidence for f in decision.findings if f.rule == "classified")
+        rows = [
+            IncidentIn(room_id=room.id, message_id=message_id, rule=f.rule, sender_id=sender_id,
+                       sender_name=sender_name, ts=ts, score=f.score, evidence=f.evidence,
+                       reason=f.reason, excerpt=excerpt[:EXCERPT_CHARS], trace=trace,
+                       action=decision.action if i == 0 else "log",
+                       counted=decision.counted and i == 0,
+                       escalated=decision.notify_owner and i == 0,
+                       warning_text=warning_text if i == 0 else "")
+            for i, f in enumerate(decision.findings)
+        ]
+        if not await self.repo.record(rows):
+            return Outcome(kind, "duplicate", findings, trace)
+        if decision.counted:
+            self._last_warned[(room.id, sender_id, decision.primary.rule)] = ts
+        return Outcome(kind, decision.action, findings, trace, actions)
+
+    @staticmethod
+    def _over_threshold(f: Finding, book: Rulebook) -> bool:
+        cfg = book.rules.get(f.rule)
+        return cfg is not None and cfg.enabled and f.score >= cfg.threshold
+
+    def _actions(self, decision: policy.Decision, room: Room, sender_id: str,
+                 sender_name: str, book: Rulebook) -> list[Action]:
+        f = decision.primary
+        if f is None or not decision.counted:
+            return []
+        clause = book.clause_text(f.rule)
+        title = self.plugins[f.rule].title
+        actions: list[Action] = []
+        if decision.action == "warn":
+            actions.append(Send(room.id, texts.group_warning(title, f, clause, decision.warnings),
+                                (sender_id,)))
+        else:
+            actions.append(SendPrivate(sender_id, texts.private_warning(room, title, f, clause),
+                                       room.id))
+        if decision.notify_owner and room.owner_id and room.owner_id != sender_id:
+            actions.append(SendPrivate(room.owner_id, texts.owner_note(
+                room, sender_name, title, f, decision.warnings,
+                book.escalation.window_days), room.id))
+        if decision.remove:
+            actions.append(Remove(room.id, sender_id))
+            actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))
+        return actions
+
+    def _remember(self, key: tuple[str, str]) -> None:
+        self._seen[key] = None
+        if len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)

@@ -1,0 +1,203 @@
+"""Small helpers shared by the rule plugins.
+
+Most rules fire on a *combination* of cues (a target and a judgement, a
+claim and a push to spread it) found in the same sentence, and stand down
+when the message is a notice, warning or rebuttal that merely quotes the
+offence. These helpers keep that logic in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Iterable, Sequence
+
+from qungui.core.events import Member
+from qungui.core.matcher import Hit
+from qungui.core.plugin import Context
+from qungui.core.text import normalize
+
+# Sentence boundaries in the original text. A comma does not end a sentence:
+# 「中央这个政策，纯属瞎折腾」 is one judgement.
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Start offsets of the sentences of ``text`` (always begins with 0)."""
+    return [0] + [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
+
+
+def sentence_index(starts: Sequence[int], pos: int) -> int:
+    return bisect_right(starts, pos) - 1
+
+
+def cue_hits(ctx: Context, rule: str, *cues: str) -> list[Hit]:
+    groups = ctx.cues(rule)
+    return [h for cue in cues for h in groups.get(cue, ())]
+
+
+def has_cue(ctx: Context, rule: str, *cues: str) -> bool:
+    groups = ctx.cues(rule)
+    return any(groups.get(cue) for cue in cues)
+
+
+def same_sentence(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
+                  max_gap: int = 0) -> list[tuple[Hit, Hit]]:
+    """Pairs (a, b) whose sentences are at most ``max_gap`` sentences apart."""
+    starts = sentence_starts(ctx.text)
+    second = list(second)
+    pairs = []
+    for a in first:
+        ia = sentence_index(starts, a.start)
+        for b in second:
+            if a is b or (a.start == b.start and a.end == b.end):
+                continue
+            if abs(sentence_index(starts, b.start) - ia) <= max_gap:
+                pairs.append((a, b))
+    return pairs
+
+
+def pattern_hits(ctx: Context, pattern: re.Pattern, rule: str, cue: str, *,
+                 view: str = "plain", term: str | None = None) -> list[Hit]:
+    """Hits for a regular expression over the plain or key view, quoting the
+    original text (the key view sees through 「小 张」 and 一三八)."""
+    norm = ctx.norm
+    text, span = (norm.key, norm.key_span) if view == "key" else (norm.plain, norm.plain_span)
+    hits = []
+    for m in pattern.finditer(text):
+        a, b = span(m.start(), m.end())
+        hits.append(Hit(rule, cue, term or m.group(), a, b, ctx.text[a:b]))
+    return hits
+
+
+def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
+    """The original text from the first to the last hit: what the sender wrote."""
+    start = min(h.start for h in hits)
+    end = max(h.end for h in hits)
+    if end - start > limit:  # far apart: quote both ends rather than a paragraph
+        first = min(hits, key=lambda h: h.start)
+        last = max(hits, key=lambda h: h.end)
+        return f"{first.quote}……{last.quote}"
+    return ctx.text[start:end]
+
+
+_CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
+
+
+def clause_before(ctx: Context, hit: Hit) -> str:
+    """Plain text from the start of ``hit``'s clause up to the hit: where a
+    「防止」 or 「杜绝」 governs a whole list (防止形式主义、官僚主义)."""
+    start = 0
+    for m in _CLAUSE_END.finditer(ctx.text, 0, hit.start):
+        start = m.end()
+    return normalize(ctx.text[start:hit.start]).plain
+
+
+# --- acknowledgements -------------------------------------------------------
+
+_ACK = re.compile(
+    r"^(收到|好的?|好滴|明白|了解|知道了|已阅|已收到|ok|okay|嗯+|对|是的?|谢谢|感谢|辛苦|"
+    r"没问题|遵照执行|照办|马上办|\+?1|666|👍|🙏|[\W_]*)+$"
+)
+
+
+def is_acknowledgement(text: str) -> bool:
+    """收到 / 好的 / 👍 / 1 and the like, possibly several, possibly with a name."""
+    plain = normalize(text).plain
+    plain = re.sub(r"[\s,，.。!！~～、…]+", "", plain)
+    if not plain:
+        return True
+    if _ACK.match(plain):
+        return True
+    # 「收到，李局」「好的书记」: an acknowledgement plus a short form of address
+    stripped = re.sub(r"^(收到|好的?|明白|已阅|ok|谢谢|感谢)+", "", plain)
+    return stripped != plain and len(stripped) <= 4
+
+
+# --- members and titles -----------------------------------------------------
+
+# Titles by which an owner is addressed, with their short spoken forms.
+TITLES = {
+    "书记": ("书记",), "副书记": ("书记",), "县长": ("县长", "县"), "副县长": ("县长", "县"),
+    "市长": ("市长",), "区长": ("区长", "区"), "镇长": ("镇长",), "乡长": ("乡长",),
+    "局长": ("局长", "局"), "副局长": ("局长", "局"), "主任": ("主任",), "副主任": ("主任",),
+    "部长": ("部长", "部"), "副部长": ("部长", "部"), "处长": ("处长", "处"),
+    "副处长": ("处长", "处"), "科长": ("科长", "科"), "副科长": ("科长", "科"),
+    "厅长": ("厅长", "厅"), "主席": ("主席",), "秘书长": ("秘书长",), "院长": ("院长",),
+    "校长": ("校长",), "所长": ("所长",), "站长": ("站长",), "队长": ("队长",),
+    "总经理": ("总",), "董事长": ("董",), "组长": ("组长",), "主委": ("主委",),
+}
+
+
+def parse_alias(member: Member) -> tuple[str, str, str]:
+    """(name, unit, title) from a 姓名-单位-职务 nickname; missing parts are ''."""
+    alias = re.sub(r"[－—–‐_]", "-", member.alias or "")
+    parts = [p.strip() for p in alias.split("-") if p.strip()]
+    name = parts[0] if parts else (member.name or "").strip()
+    unit = parts[1] if len(parts) >= 3 else ""
+    title = parts[-1] if len(parts) >= 3 else ""
+    if not name:
+        name = (member.name or "").strip()
+    return name, unit, title
+
+
+def owner_forms(member: Member) -> tuple[set[str], set[str]]:
+    """How people in the group refer to ``member``.
+
+    Returns (personal, titular): personal forms name this person (李明,
+    李局, 李局长, 明书记 is rare and left out); titular forms are the bare
+    title (局长), which points at the owner only when no one else is named.
+    """
+    name, _, title = parse_alias(member)
+    personal: set[str] = set()
+    titular: set[str] = set()
+    if name and re.fullmatch(r"[\u4e00-\u9fa5·]{2,6}", name):
+        personal.add(name)
+        surname = name[0]
+        short = _title_forms(title)
+        for form in short:
+            personal.add(surname + form)
+        titular.update(f for f in short if len(f) >= 2)
+    elif name:
+        personal.add(name)
+    return personal, titular
+
+
+def _title_forms(title: str) -> tuple[str, ...]:
+    for known in sorted(TITLES, key=len, reverse=True):
+        if title.endswith(known):
+            return TITLES[known]
+    return (title,) if title else ()
+
+
+# Common surnames, for 老王 / 小李 / 张局 style references to people.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+    "于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱"
+    "江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢"
+    "安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅"
+    "童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾"
+    "尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全"
+    "佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+
+# 老X / 小X where X is a surname, except pairs that are ordinary words (小时, 老师).
+_NOT_AFTER_LAO_XIAO = "时师于和全成明车米应商路常边文安单管解康白方毛"
+_LONG_TITLES = ("书记", "局长", "主任", "科长", "处长", "县长", "部长", "市长", "区长",
+                "镇长", "乡长", "厅长", "院长", "所长", "站长", "队长", "主席", "秘书长", "组长")
+# One-character spoken titles (李局, 王部) also end organisation names (公安局,
+# 人武部), so surnames that end such names are left out for these forms.
+_SHORT_TITLES = ("局", "部", "处", "科", "县")
+_NOT_BEFORE_SHORT = "安管武高政利业理务全和司"
+_lao_xiao = "".join(c for c in SURNAMES if c not in _NOT_AFTER_LAO_XIAO)
+_short_surnames = "".join(c for c in SURNAMES if c not in _NOT_BEFORE_SHORT)
+NAMED_PERSON = re.compile(
+    rf"[老小][{_lao_xiao}]"
+    rf"|[{SURNAMES}](?:{'|'.join(_LONG_TITLES)})"
+    rf"|[{_short_surnames}](?:{'|'.join(_SHORT_TITLES)})(?!长)"
+)
+
+
+def named_people(plain: str) -> list[re.Match]:
+    """老王, 小李, 张局, 王书记 ... in a plain-view string."""
+    return list(NAMED_PERSON.finditer(plain))

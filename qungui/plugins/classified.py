@@ -1,0 +1,115 @@
+"""涉密信息: 密级标志, internal-material labels, unpublished personnel lists.
+
+Evidence never carries the text: only the marking and a hash (core.plugin.redact).
+"""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.plugin import Context, Plugin, redact, register
+from qungui.core.text import normalize
+from qungui.plugins._common import cue_hits, same_sentence
+
+_SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
+
+
+# a marking quoted and called a 字样 (a notice describing a case), not one
+# heading the material itself
+_DESCRIBED = re.compile(r"^\s*[”\"'’」』]?\s*(?:等)?字样")
+
+
+def _spaced(word: str) -> str:
+    return _SEP.join(map(re.escape, word))
+
+
+_LEVEL = "(?:" + "|".join(_spaced(w) for w in ("绝密", "机密", "秘密")) + ")"
+_PERIOD = r"(?:[\d一二三四五六七八九十两]+\s*(?:年|个月|月)|长期|启用前|公布前|会议结束前|解密前)"
+# 机密★1年 / 绝密★启用前 / 秘密*长期
+MARKING_STAR = re.compile(_LEVEL + r"\s*[★☆*✱✲✳⭐]\s*" + _PERIOD + "?")
+# 秘密 保密期限：1年
+MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*[:：]?\s*" + _PERIOD)
+# 【秘密】 / [机密] as a label in a title or file name
+MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]")
+# what in a file name betrays the content: 内部 (not 内部控制/审计), 涉密, 密件
+_FILE_WORDS = re.compile(r"涉密|密件|内部(?!控制|审计|管理|装修|结构|培训|招聘)|绝密|机密")
+# secrecy training and education material is not itself secret
+_FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|警示")
+
+
+@register
+class Classified(Plugin):
+    name = "classified"
+    title = "涉密信息"
+    defaults = {
+        # a label counts as a header if it starts within this many characters
+        "header_chars": 12,
+    }
+
+    def inspect(self, ctx: Context):
+        found = self._marking(ctx) or self._file_name(ctx) or self._label(ctx) or self._personnel(ctx)
+        if found:
+            score, marking, reason = found
+            yield self.finding(score, redact(ctx.text, marking), reason)
+
+    def _marking(self, ctx: Context):
+        plain = ctx.norm.plain
+        for pattern in (MARKING_STAR, MARKING_TERM):
+            m = pattern.search(plain)
+            if m:
+                marking = ctx.norm.quote_plain(m.start(), m.end()).strip()
+                if _DESCRIBED.search(plain[m.end():m.end() + 4]) and self._reminded(ctx):
+                    # 【通报】……将标有“机密★1年”字样的文件…: a case, not the document
+                    return 0.45, marking, f"通报中提及密级标志“{marking}”"
+                complete = bool(re.search(_PERIOD + "$", m.group()))
+                return (0.97 if complete else 0.9, marking, f"消息含密级标志“{marking}”")
+        m = MARKING_BRACKET.search(plain)
+        if m:
+            marking = ctx.norm.quote_plain(m.start(), m.end()).strip()
+            return 0.95, marking, f"消息或附件标注密级“{marking}”"
+        return None
+
+    def _file_name(self, ctx: Context):
+        name = ctx.message.file_name
+        if not name:
+            return None
+        plain = normalize(name).plain
+        m = _FILE_WORDS.search(plain)
+        if m and not _FILE_BENIGN.search(plain):
+            word = m.group()
+            return 0.9, word, f"附件“文件名”标注“{word}”，疑似涉密或内部文件"
+        return None
+
+    def _reminded(self, ctx: Context) -> bool:
+        """A reminder or notice about secrecy, not inside a label (内部通报 is a label)."""
+        labels = cue_hits(ctx, self.name, "label")
+        return any(not any(l.start <= r.start and r.end <= l.end for l in labels)
+                   for r in cue_hits(ctx, self.name, "reminder"))
+
+    def _label(self, ctx: Context):
+        labels = cue_hits(ctx, self.name, "label")
+        if not labels or self._reminded(ctx):
+            return None
+        header = ctx.param(self.name, "header_chars", self.defaults["header_chars"])
+        best = None
+        for hit in labels:
+            before = ctx.text[max(0, hit.start - 1):hit.start]
+            if hit.start <= header or before in ("【", "[", "（", "(", "《", "〔"):
+                score = 0.9          # 【内部资料】 at the top of what is shared
+            elif (ctx.message.type.value in ("file", "image")
+                  or same_sentence(ctx, [hit], cue_hits(ctx, self.name, "material"), max_gap=1)):
+                score = 0.75         # 「讲话稿发给大家，请勿外传」
+            else:
+                score = 0.45
+            if best is None or score > best[0]:
+                best = (score, hit.quote)
+        score, marking = best
+        return score, marking, f"转发标注“{marking}”的内部材料"
+
+    def _personnel(self, ctx: Context):
+        pairs = same_sentence(ctx, cue_hits(ctx, self.name, "personnel"),
+                              cue_hits(ctx, self.name, "unpublished"), max_gap=1)
+        if not pairs or self._reminded(ctx):
+            return None
+        what, how = pairs[0]
+        return 0.85, what.quote, f"疑似提前发布未公开的人事信息（“{what.quote}”“{how.quote}”）"

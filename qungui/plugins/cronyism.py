@@ -1,0 +1,59 @@
+"""圈子文化: networking for private gain (老乡会, 拜码头, 政商圈子).
+
+A tie (hometown, school, army, kin, a patron) plus a favour in the same or
+the next sentence; a few ties are improper in themselves (拜码头, 站队,
+认干爹). Investment promotion that invites 在外老乡企业家 and discipline
+notices against 圈子文化 are not this.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
+
+# Circles that are improper in themselves, even without a favour named.
+_INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
+             "政商圈", "政商圈子", "政商人脉", "站队", "站好队", "找靠山", "抱团", "小圈子",
+             "的人说了算", "跟着混"}
+# 「跟着王局混」: following a patron; 「这个工程给我表弟做」: work handed to a tie.
+_FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
+_HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包)")
+
+
+@register
+class Cronyism(Plugin):
+    name = "cronyism"
+    title = "圈子文化"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        if has_cue(ctx, self.name, "official"):
+            return  # 招商对接, 亲清政商关系, warnings against 圈子文化
+        circles = cue_hits(ctx, self.name, "circle") + pattern_hits(ctx, _FOLLOW, self.name, "circle",
+                                                                     term="跟着混")
+        if not circles:
+            return
+        favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
+                                                                   term="给…做")
+        favors = [h for h in favors
+                  if not any(c.start <= h.start and h.end <= c.end for c in circles)]
+        pairs = same_sentence(ctx, circles, favors, max_gap=1)
+        if pairs:
+            circle, favor = pairs[0]
+            yield self.finding(0.85, quote(ctx, circle, favor),
+                               f"借“{circle.quote}”关系谋求“{favor.quote}”，搞圈子")
+            return
+        inherent = [h for h in circles if h.term in _INHERENT]
+        helps = same_sentence(ctx, circles, cue_hits(ctx, self.name, "help"), max_gap=1)
+        if helps:
+            circle, help_ = helps[0]
+            # 「同学会碰到老同学，他说可以帮忙咨询」: a favour, not necessarily improper
+            score = 0.8 if inherent else 0.5
+            yield self.finding(score, quote(ctx, circle, help_),
+                               f"借“{circle.quote}”关系请托“{help_.quote}”")
+            return
+        if inherent:
+            hit = inherent[0]
+            yield self.finding(0.65, hit.quote, f"宣扬“{hit.quote}”一类圈子文化")

@@ -1,0 +1,47 @@
+"""背后议论: disparaging a colleague or leader, or gossip about private life.
+
+A person (named: 老王, 小李, 张局; or pointed at: 那个副局长, 新来的, 他)
+plus a derogatory judgement in the same sentence, or plus private-life
+gossip in the same or the next one. Casework about a 群众, official notices
+and self-criticism are not gossip, and judging 中央领导 is central_policy's.
+"""
+
+from __future__ import annotations
+
+from qungui.core.matcher import Hit
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins._common import NAMED_PERSON, cue_hits, has_cue, pattern_hits, quote, same_sentence
+
+
+@register
+class Gossip(Plugin):
+    name = "gossip"
+    title = "背后议论"
+    defaults = {}
+
+    def _people(self, ctx: Context) -> list[Hit]:
+        central = cue_hits(ctx, "central_policy", "target")
+        people = [h for h in cue_hits(ctx, self.name, "person")
+                  if not any(c.start <= h.start and h.end <= c.end for c in central)]
+        # on the key view, so that 「小 张」 with spaces is still a person
+        return people + pattern_hits(ctx, NAMED_PERSON, self.name, "person", view="key")
+
+    def inspect(self, ctx: Context):
+        derogatory = cue_hits(ctx, self.name, "derogatory")
+        private = cue_hits(ctx, self.name, "private")
+        if not derogatory and not private or has_cue(ctx, self.name, "notice"):
+            return
+        people = self._people(ctx)
+        pairs = same_sentence(ctx, people, derogatory)
+        if pairs:
+            person, judgement = pairs[0]
+            yield self.finding(0.85, quote(ctx, person, judgement),
+                               f"在群里贬损他人（“{person.quote}”“{judgement.quote}”）")
+            return
+        pairs = same_sentence(ctx, people, private, max_gap=1)
+        if pairs:
+            person, gossip = pairs[0]
+            # casework (a 群众 who divorced and applies for aid) is not gossip
+            score = 0.45 if has_cue(ctx, self.name, "work") else 0.85
+            yield self.finding(score, quote(ctx, person, gossip),
+                               f"在群里议论他人私生活（“{gossip.quote}”）")

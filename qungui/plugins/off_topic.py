@@ -1,0 +1,95 @@
+"""闲聊灌水: chit-chat that has nothing to do with the group's work.
+
+A message is chit-chat when it talks of a chit-chat domain (food, sport,
+stars, stocks, games, health tips, greetings, children, shopping, travel,
+everyday life) and nothing of work: no work cue, no word of this room's own
+topic and purpose, none of the recent on-topic talk. Acknowledgements and
+emoji never are, and a message that another rule is about (an advert, a
+vote, a red envelope, gossip) is left to that rule.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from qungui.core import nlp
+from qungui.core.events import MessageType
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins import ads
+from qungui.plugins._common import cue_hits, has_cue, is_acknowledgement
+
+_DOMAINS = {
+    "food": "美食聚餐", "sport": "体育", "entertainment": "影视娱乐", "stock": "股票理财",
+    "game": "游戏", "health": "养生偏方", "greeting": "节日问候", "kids": "晒娃家事",
+    "shopping": "购物砍价", "travel": "旅游出行", "life": "生活琐事",
+}
+# Too general to tell one group's topic from another's.
+_GENERIC = {"工作", "工作群", "专项", "专班", "群", "交流", "沟通", "通知", "相关", "事项",
+            "有关", "推进", "开展", "做好", "全体", "人员", "同志", "大家", "服务", "活动",
+            "组织", "管理", "建设", "工作专班", "发展"}
+# Cue combinations that make a message another rule's business: (rule, the
+# lexicon sections that must all be present).
+_OTHER_RULES = (("vote_buying", ("election",)), ("red_envelope", ("solicit",)),
+                ("gossip", ("person", "derogatory")), ("gossip", ("private",)),
+                ("rumor", ("claim", "urgency")), ("cronyism", ("circle", "favor")),
+                ("central_policy", ("target", "negative")))
+_SHOPPING_ASKS = ("砍一刀", "帮我砍", "帮忙砍", "帮我助力", "帮忙助力", "帮忙点一下", "帮我点一下")
+_LEAD_INS = {"祝大家"}     # 「祝大家中秋快乐」 is one greeting, not two
+RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
+
+
+@lru_cache(maxsize=1024)
+def topic_words(topic: str, purpose: str) -> frozenset[str]:
+    words = nlp.keywords(f"{topic} {purpose}", top=30) + nlp.cut(f"{topic} {purpose}")
+    return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC)
+
+
+def _recent_words(ctx: Context, chat_terms: set[str]) -> set[str]:
+    """Keywords of the last few messages that were work talk (no chat term)."""
+    words: set[str] = set()
+    for msg in ctx.recent[-RECENT_ON_TOPIC:]:
+        if msg.text and not any(t in msg.text for t in chat_terms):
+            words.update(w for w in nlp.keywords(msg.text, top=5) if len(w) >= 2)
+    return words - _GENERIC
+
+
+@register
+class OffTopic(Plugin):
+    name = "off_topic"
+    title = "闲聊灌水"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        if ctx.message.type is not MessageType.TEXT or is_acknowledgement(ctx.message.text):
+            return
+        chat = [h for cue in _DOMAINS for h in cue_hits(ctx, self.name, cue)]
+        if not chat or has_cue(ctx, self.name, "work"):
+            return
+        if any(all(has_cue(ctx, rule, cue) for cue in cues) for rule, cues in _OTHER_RULES):
+            return
+        sale = ads.assess(ctx)
+        if sale and sale[0] >= 0.6:
+            return  # an advert, not chit-chat
+        terms = {h.term for h in chat}
+        plain = ctx.norm.plain
+        if any(w in plain for w in topic_words(ctx.room.topic, ctx.room.purpose)):
+            return  # 「羽毛球比赛周六几点」 in the 工会活动 group is its business
+        if ctx.recent and any(w in plain for w in _recent_words(ctx, terms)):
+            return  # a reply to the work talk just before it
+        chat.sort(key=lambda h: h.start)
+        domains = {h.cue for h in chat}
+        if domains == {"shopping"} and terms & set(_SHOPPING_ASKS):
+            score = 0.9          # 拼多多砍一刀: asking the whole group for clicks
+        elif domains == {"greeting"}:
+            # one 中秋快乐 is manners; a chain of wishes (早上好……万事如意) is noise
+            score = 0.5 if len(terms - _LEAD_INS) < 2 else 0.65
+        elif len(terms) == 1:
+            score = 0.65
+        elif len(terms) == 2:
+            score = 0.8
+        else:
+            score = 0.9
+        first = chat[0]
+        topics = "、".join(_DOMAINS[d] for d in sorted(domains))
+        yield self.finding(score, first.quote if len(ctx.text) > 60 else ctx.text.strip(),
+                           f"与本群工作无关的闲聊（{topics}）")

@@ -1,0 +1,117 @@
+"""吹捧群主: flattery aimed at the room owner.
+
+The target is resolved per sentence: the owner named (李明, 李局, an @mention)
+is a clear target; 您 / 群主 / 领导 / the owner's bare title is a likely one;
+another named person (张书记) in the sentence means the praise is for them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.plugin import Context, Plugin, register
+from qungui.core.text import fold, normalize
+from qungui.plugins._common import (
+    TITLES, cue_hits, has_cue, named_people, owner_forms, parse_alias, sentence_index,
+    sentence_starts,
+)
+
+NAMED, LIKELY, NONE = 3, 2, 0
+
+# score by (cue, target level)
+_SCORES = {("flattery", NAMED): 0.95, ("flattery", LIKELY): 0.8,
+           ("weak", NAMED): 0.55, ("weak", LIKELY): 0.5,
+           ("weak2", NAMED): 0.65, ("weak2", LIKELY): 0.55,
+           ("intensified", NAMED): 0.7, ("intensified", LIKELY): 0.65}
+# 「太伟大了」「真是绝了」「周全得很」: praise made emphatic. Courtesy
+# (辛苦了) stays courtesy however emphatic.
+_INTENSIFIER_BEFORE = re.compile(r"(?:太|真是|真|简直|非常|特别|超|超级|好|这么|实在|就是|最|无比|十分)\s*$")
+_INTENSIFIER_AFTER = re.compile(r"^\s*(?:了|啦|得很|得不得了|极了|没得说)")
+_COURTESY = ("辛苦",)
+# A title behind another body's name is someone else: 省委书记 in a 市委 group.
+_ORG_TITLE = re.compile(r"([省市县区州镇乡村]委|[省市县区]政府|中央|国务院|部里|省里|市里|县里)"
+                        r"(?:主要领导|副?书记|副?主任|领导)")
+# Praise words used as an instruction: 「要高瞻远瞩谋划产业布局」.
+_DIRECTIVE = re.compile(r"(?:强调|指出|要求|提出|号召|指示)[^。！？!?]*要\s*$")
+
+
+@register
+class OwnerPraise(Plugin):
+    name = "owner_praise"
+    title = "吹捧群主"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        owner = ctx.room.owner
+        if owner is None or ctx.message.sender_id == owner.id:
+            return  # no owner to flatter; the owner praising themself is not this rule
+        if has_cue(ctx, self.name, "notice"):
+            return  # a 警示/通报 quotes the flattery it condemns
+        personal, titular = owner_forms(owner)
+        if not parse_alias(owner)[2]:
+            titular = set(TITLES) | {t[0] for t in TITLES.values()}  # title unknown: any title
+        personal_keys = {fold(f) for f in personal if f}
+        mentioned = owner.id in ctx.message.mention_ids
+
+        starts = sentence_starts(ctx.text)
+        addresses = cue_hits(ctx, self.name, "address")
+        best = None
+        unit = parse_alias(owner)[1]
+        weak_terms: dict[int, set[str]] = {}
+        for hit in cue_hits(ctx, self.name, "weak"):
+            weak_terms.setdefault(sentence_index(starts, hit.start), set()).add(hit.term)
+        for cue in ("flattery", "weak", "positive"):
+            for hit in cue_hits(ctx, self.name, cue):
+                if _DIRECTIVE.search(ctx.text[starts[sentence_index(starts, hit.start)]:hit.start]):
+                    continue
+                index = sentence_index(starts, hit.start)
+                level = self._target(ctx, starts, index, personal, personal_keys,
+                                     titular, addresses, mentioned, unit)
+                strength = cue
+                if cue != "flattery" and self._intensified(ctx, hit):
+                    strength = "intensified"
+                elif cue == "weak" and len(weak_terms.get(index, ())) >= 2:
+                    strength = "weak2"
+                score = _SCORES.get((strength, level))
+                if score and (best is None or score > best[0]):
+                    best = (score, hit, level)
+        if best is None:
+            return
+        score, hit, level = best
+        who = "群主" if level == NAMED else "领导（群主）"
+        yield self.finding(score, self._evidence(ctx, starts, hit),
+                           f"在群里吹捧{who}（“{hit.quote}”）")
+
+    @staticmethod
+    def _intensified(ctx: Context, hit) -> bool:
+        if hit.term.startswith(_COURTESY):
+            return False
+        before = ctx.text[max(0, hit.start - 4):hit.start]
+        after = ctx.text[hit.end:hit.end + 4]
+        return bool(_INTENSIFIER_BEFORE.search(before) or _INTENSIFIER_AFTER.search(after))
+
+    def _target(self, ctx, starts, index, personal, personal_keys, titular, addresses, mentioned,
+                unit=""):
+        end = starts[index + 1] if index + 1 < len(starts) else len(ctx.text)
+        sentence = ctx.text[starts[index]:end]
+        view = normalize(sentence)
+        if mentioned or any(k and k in view.key for k in personal_keys):
+            return NAMED
+        others = [m.group() for m in named_people(view.plain)
+                  if not any(m.group() in f or f in m.group() for f in personal)]
+        if others:
+            return NONE  # 「张书记讲话太精彩」: praise for someone else
+        if any(m.group(1) not in unit for m in _ORG_TITLE.finditer(view.plain)):
+            return NONE  # 「省委书记在调研时强调……」 in a 市委 group: another leader
+        if any(sentence_index(starts, a.start) == index for a in addresses):
+            return LIKELY
+        if any(re.search(re.escape(t) + r"(?!们)", view.plain) for t in titular if len(t) >= 2):
+            return LIKELY
+        return NONE
+
+    @staticmethod
+    def _evidence(ctx, starts, hit):
+        index = sentence_index(starts, hit.start)
+        end = starts[index + 1] if index + 1 < len(starts) else len(ctx.text)
+        sentence = ctx.text[starts[index]:end].strip()
+        return sentence if len(sentence) <= 60 else hit.quote

@@ -1,0 +1,58 @@
+"""红包转账: red envelopes and transfers, or asking for them, in a work group.
+
+A red-envelope or transfer message is always this. In text, red envelopes
+being sent, grabbed, asked for or thanked for (发个红包, 抢红包, 求红包,
+谢谢李局的红包, hb发一波) and money transferred between members (微信转你,
+每人转我50) are. Discipline notices, a 红包雨 marketing plan, and a red
+envelope promised for votes (vote_buying's business) are not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.events import MessageType
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins._common import cue_hits, has_cue
+
+_KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
+# On the key view: punctuation and separators gone, numerals are digits.
+_ENVELOPE = r"(?:红包|hb|利是|利市)"
+_ACTS = re.compile(
+    r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE
+    + r"|" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢)"
+)
+_TRANSFER = re.compile(
+    r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
+    r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
+    r"|(?:给|每人)[\u4e00-\u9fff]{0,3}转了?\d+(?:块|元)"
+)
+
+
+@register
+class RedEnvelope(Plugin):
+    name = "red_envelope"
+    title = "红包转账"
+    defaults = {"text_score": 0.8}
+
+    def inspect(self, ctx: Context):
+        kind = _KIND.get(ctx.message.type)
+        if kind:
+            amount = ctx.message.amount
+            evidence = f"{kind} {amount:g}元" if amount is not None else kind
+            yield self.finding(1.0, evidence, f"在工作群发{kind}" + (f"（{amount:g}元）" if amount is not None else ""))
+            return
+        if has_cue(ctx, self.name, "notice", "event") or has_cue(ctx, "vote_buying", "election"):
+            return  # 通报 / 红包雨营销方案 / 「投我的每人发个红包」 (vote buying)
+        norm = ctx.norm
+        quote = None
+        asks = cue_hits(ctx, self.name, "solicit")
+        if asks:
+            quote = asks[0].quote
+        else:
+            m = _ACTS.search(norm.key) or _TRANSFER.search(norm.key)
+            if m:
+                quote = norm.quote_key(m.start(), m.end())
+        if quote:
+            yield self.finding(ctx.param(self.name, "text_score", self.defaults["text_score"]),
+                               quote, f"在工作群张罗发红包或转账（“{quote}”）")

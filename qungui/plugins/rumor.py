@@ -1,0 +1,27 @@
+"""传播谣言: an unverified claim pushed to spread."""
+
+from __future__ import annotations
+
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins._common import cue_hits, has_cue, quote
+
+
+@register
+class Rumor(Plugin):
+    name = "rumor"
+    title = "传播谣言"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        if has_cue(ctx, self.name, "debunk"):
+            return  # 辟谣 notices and 「请勿转发未经核实的消息」
+        claims = cue_hits(ctx, self.name, "claim")
+        pushes = cue_hits(ctx, self.name, "urgency")
+        if not claims or not pushes:
+            return
+        alarms = cue_hits(ctx, self.name, "alarm")
+        score = 0.9 if alarms else 0.65
+        claim, push = claims[0], pushes[-1]
+        what = f"，内容涉及“{alarms[0].quote}”" if alarms else ""
+        yield self.finding(score, quote(ctx, claim, push),
+                           f"以“{claim.quote}”传播未经核实的消息并催促“{push.quote}”{what}")

@@ -1,0 +1,67 @@
+"""拉票贿选: canvassing or buying votes around elections and evaluations.
+
+An election, vote or evaluation (换届, 民主推荐, 测评, 评优) plus a request
+for one's own or one's side's votes (投我一票, 给我打优秀, 都投老刘) or a
+reward (请吃饭, 每户200块, 一桶油). 「投我一票」 names the vote by itself.
+Warnings against canvassing and neutral voting notices are not this.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qungui.core.plugin import Context, Plugin, register
+from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
+
+# On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
+_CANVASS = re.compile(
+    r"(?:投|选|勾|推荐|支持)(?:给)?(?:我|他|她|咱|俺)(?!们的意见)"
+    r"|(?:投|选|支持)(?:老|小)[\u4e00-\u9fff](?!师|板|百姓|乡)"
+    r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
+    r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"
+)
+# a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
+_FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
+# 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote
+# everyone is asked to cast it is a reminder.
+_SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
+
+
+@register
+class VoteBuying(Plugin):
+    name = "vote_buying"
+    title = "拉票贿选"
+    defaults = {}
+
+    def inspect(self, ctx: Context):
+        if has_cue(ctx, self.name, "warning"):
+            return  # 「严禁拉票贿选」, 换届纪律 notices
+        elections = cue_hits(ctx, self.name, "election")
+        solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
+                                                                       view="key")
+        if not elections:
+            # 「投我一票，请你们吃大餐」: the ask names the vote itself
+            own = [h for h in solicits if re.match(r"(?:投|选)(?:给)?我", h.quote)]
+            if own:
+                yield self.finding(0.7, own[0].quote, f"在群里拉票（“{own[0].quote}”）")
+            return
+        strong = same_sentence(ctx, elections, solicits, max_gap=2)
+        if strong:
+            election, ask = strong[0]
+            yield self.finding(0.9, quote(ctx, election, ask),
+                               f"在“{election.quote}”中拉票（“{ask.quote}”）")
+            return
+        asks = cue_hits(ctx, self.name, "ask")
+        rewards = cue_hits(ctx, self.name, "reward")
+        bought = same_sentence(ctx, elections, rewards, max_gap=2)
+        if bought and (asks or _FOR_SOMEONE.search(ctx.norm.key)):
+            election, reward = bought[0]
+            yield self.finding(0.85, quote(ctx, election, reward),
+                               f"在“{election.quote}”中许诺“{reward.quote}”换取投票")
+            return
+        weak = same_sentence(ctx, elections, asks, max_gap=1)
+        if weak:
+            election, ask = weak[0]
+            score = 0.7 if _SELFISH.search(ctx.norm.plain) else 0.45
+            yield self.finding(score, quote(ctx, election, ask),
+                               f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")

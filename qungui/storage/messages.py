@@ -1,0 +1,126 @@
+"""Recent messages, kept so a reviewer sees what was said around an incident.
+
+The engine hands every inspected message to ``MessageLog.add``, which only
+appends to a buffer; a background task writes the buffer in one batch
+(``BATCH`` messages or ``DELAY`` seconds, whichever comes first). So a warning
+never waits on this write. The log is context, not a record: if the database
+is down, the batch is dropped with one warning, never spooled.
+
+Retention: messages older than ``retention_days`` before the newest one
+written are deleted, at most once per ``PRUNE_EVERY`` batches. The reference
+is the newest message, not the wall clock, so replaying an old conversation
+keeps its context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from qungui.storage.models import MessageRow
+from qungui.storage.repository import _DOWN, Repository
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+DELAY = 1.0
+MAX_BUFFER = 10_000          # past this (database down for long) the oldest are dropped
+MAX_TEXT = 2_000
+PRUNE_EVERY = 50
+DEFAULT_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    room_id: str
+    message_id: str
+    sender_id: str
+    sender_name: str
+    type: str
+    text: str          # already redacted by the caller where classified
+    ts: datetime
+
+
+class MessageLog:
+    def __init__(self, repo: Repository, retention_days: int = DEFAULT_RETENTION_DAYS):
+        self.repo = repo
+        self.retention = timedelta(days=retention_days) if retention_days > 0 else None
+        self._buffer: list[StoredMessage] = []
+        self._task: asyncio.Task | None = None
+        self._batches = 0
+        self._warned = False
+        self.written = 0
+        self.dropped = 0
+        if repo is not None:
+            repo.on_close.append(self.flush)
+        else:
+            self.retention = None      # an inspection-only engine stores nothing
+
+    @property
+    def enabled(self) -> bool:
+        return self.retention is not None
+
+    def add(self, message: StoredMessage) -> None:
+        """Queue a message for writing; returns at once."""
+        if not self.enabled:
+            return
+        if len(message.text) > MAX_TEXT:
+            message = StoredMessage(**{**message.__dict__, "text": message.text[:MAX_TEXT] + "…"})
+        self._buffer.append(message)
+        if len(self._buffer) > MAX_BUFFER:
+            self.dropped += len(self._buffer) - MAX_BUFFER
+            del self._buffer[:len(self._buffer) - MAX_BUFFER]
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._later())
+        elif len(self._buffer) >= BATCH:
+            self._task.cancel()
+            self._task = asyncio.get_running_loop().create_task(self._later(0))
+
+    async def _later(self, delay: float = DELAY) -> None:
+        await asyncio.sleep(delay)
+        await self._write()
+
+    async def flush(self) -> None:
+        """Write whatever is buffered now (called on close)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        await self._write()
+
+    async def _write(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        try:
+            async with self.repo.sessions.begin() as s:
+                keys = {(m.room_id, m.message_id) for m in batch}
+                rooms = sorted({k[0] for k in keys})
+                existing = {(r, i) for r, i in (await s.execute(
+                    select(MessageRow.room_id, MessageRow.message_id).where(
+                        MessageRow.room_id.in_(rooms),
+                        MessageRow.message_id.in_(sorted({k[1] for k in keys}))))).all()}
+                seen = set(existing)
+                for m in batch:
+                    if (m.room_id, m.message_id) not in seen:      # a redelivery is kept once
+                        seen.add((m.room_id, m.message_id))
+                        s.add(MessageRow(**m.__dict__))
+                self._batches += 1
+                if self.retention and self._batches % PRUNE_EVERY == 1:
+                    newest = max(m.ts for m in batch)
+                    await s.execute(delete(MessageRow).where(MessageRow.ts < newest - self.retention))
+            self.written += len(seen) - len(existing)
+            self._warned = False
+        except _DOWN as exc:
+            self.dropped += len(batch)
+            if not self._warned:
+                log.warning("message context not stored (%s); incidents are unaffected",
+                            type(exc).__name__)
+                self._warned = True

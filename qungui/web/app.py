@@ -1,0 +1,172 @@
+"""The aiohttp application: wiring, security middleware and shared helpers.
+
+Every page and API route needs a signed-in reviewer except the sign-in page,
+the static files and the OpenAPI document. Every POST must carry the
+session's CSRF token (a form field ``csrf`` or the ``X-CSRF-Token`` header)
+and, when the browser names an Origin, come from this site.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+from yarl import URL
+
+from qungui.core.plugin import load_plugins
+from qungui.storage.accounts import AccountStore
+from qungui.storage.repository import Repository
+from qungui.storage.review import ReviewStore
+from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, SessionStore, SignInThrottle
+
+HERE = Path(__file__).resolve().parent
+PUBLIC = ("/login", "/static/", "/api/openapi.json", "/healthz")
+
+REPO = web.AppKey("repo", Repository)
+REVIEWS = web.AppKey("reviews", ReviewStore)
+ACCOUNTS = web.AppKey("accounts", AccountStore)
+SESSIONS = web.AppKey("sessions", SessionStore)
+THROTTLE = web.AppKey("throttle", SignInThrottle)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+RULE_TITLES = web.AppKey("rule_titles", dict)
+OPTIONS = web.AppKey("options", dict)
+# typed request keys arrived in aiohttp 3.13; older versions take the plain name
+SESSION = web.RequestKey("session", object) if hasattr(web, "RequestKey") else "session"
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def create_app(repo: Repository, *, secure_cookies: bool = False,
+               failure_delay: float = 1.0, throttle: SignInThrottle | None = None) -> web.Application:
+    """The review site over ``repo``. ``secure_cookies`` when served over HTTPS
+    (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in."""
+    app = web.Application(middlewares=[security_headers, require_session],
+                          client_max_size=64 * 1024)
+    app[REPO] = repo
+    app[REVIEWS] = ReviewStore(repo)
+    app[ACCOUNTS] = AccountStore(repo)
+    app[SESSIONS] = SessionStore()
+    app[THROTTLE] = throttle or SignInThrottle()
+    app[RULE_TITLES] = {name: p.title for name, p in load_plugins().items()}
+    app[OPTIONS] = {"secure_cookies": secure_cookies, "failure_delay": failure_delay}
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    from qungui.web import labels
+    env.globals.update(labels.template_globals(app[RULE_TITLES]))
+    env.globals["static"] = static_url
+    app[TEMPLATES] = env
+    from qungui.web import api, pages
+    pages.setup(app)
+    api.setup(app)
+    app.router.add_static("/static/", HERE / "static", append_version=True)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+@functools.lru_cache(maxsize=32)
+def static_url(name: str) -> str:
+    """A bundled asset's URL with its content hash, so a new version is never stale."""
+    import hashlib
+    digest = hashlib.sha256((HERE / "static" / name).read_bytes()).hexdigest()[:10]
+    return f"/static/{name}?v={digest}"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def is_public(path: str) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _secure(response)
+        raise
+    _secure(response)
+    return response
+
+
+def _secure(response) -> None:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "same-origin")   # "no-referrer" makes browsers send Origin: null
+    h.setdefault("Cache-Control", "no-store")
+
+
+@web.middleware
+async def require_session(request: web.Request, handler):
+    session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
+    request[SESSION] = session
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
+        return forbidden(request, "请求来源与本站不符，已拒绝。")
+    if is_public(request.path):
+        return await handler(request)
+    if session is None:
+        if is_api(request):
+            return web.json_response({"error": "unauthorized", "message": "请先登录"}, status=401)
+        target = request.path_qs if request.method == "GET" else "/"
+        raise web.HTTPSeeOther(f"/login?next={quote(target, safe='')}")
+    if request.method == "POST":
+        token = request.headers.get("X-CSRF-Token")
+        if token is None and not is_api(request):
+            token = (await request.post()).get("csrf")
+        if not session.csrf_ok(token if isinstance(token, str) else None):
+            return forbidden(request, "表单已过期或缺少安全校验码，请刷新页面后重试。")
+    return await handler(request)
+
+
+def same_origin(request: web.Request) -> bool:
+    """A browser names the page a POST came from (Origin, else Referer); it must
+    be this site. Clients that send neither (scripts, curl) are judged by the
+    session and CSRF token alone."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin:
+        return True
+    if origin == "null":
+        return False
+    u = URL(origin)
+    return u.host == request.url.host and u.port == request.url.port
+
+
+def forbidden(request: web.Request, message: str) -> web.Response:
+    if is_api(request):
+        return web.json_response({"error": "forbidden", "message": message}, status=403)
+    return render(request, "error.html", {"title": "操作被拒绝", "message": message}, status=403)
+
+
+def render(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
+    session = request.get(SESSION)
+    ctx = {"session": session, "csrf": session.csrf if session else "", "path": request.path}
+    ctx.update(context)
+    html = request.app[TEMPLATES].get_template(template).render(**ctx)
+    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, httponly=True, samesite="Strict", path="/", max_age=max_age,
+                        secure=request.app[OPTIONS]["secure_cookies"])
+
+
+def login_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+__all__ = ["create_app", "render", "set_cookie", "LOGIN_COOKIE", "SESSION_COOKIE"]

@@ -1,0 +1,63 @@
+"""The incident filter as it travels in a URL (?room=&rule=&member=&status=
+&since=&until=&q=&page=), shared by the pages, the CSV export and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from qungui.review.when import WhenError, parse_when
+from qungui.storage.review import STATUSES, IncidentFilter
+
+KEYS = ("room", "rule", "member", "status", "since", "until", "q")
+MAX_VALUE = 200
+
+
+@dataclass
+class Query:
+    filter: IncidentFilter
+    page: int = 1
+    values: dict[str, str] = field(default_factory=dict)   # as typed, for forms and links
+    errors: list[str] = field(default_factory=list)
+
+    def link(self, **change) -> str:
+        """This query with some values changed (None or "" removes one)."""
+        values = dict(self.values)
+        for key, value in change.items():
+            if value in (None, "") or (key == "page" and str(value) == "1"):
+                values.pop(key, None)
+            else:
+                values[key] = str(value)
+        return "?" + urlencode(values)
+
+
+def parse_query(query, rooms: frozenset[str] | None, known_rules=()) -> Query:
+    values = {k: query.get(k, "").strip()[:MAX_VALUE] for k in KEYS}
+    values = {k: v for k, v in values.items() if v}
+    errors = []
+    since = until = None
+    if "since" in values:
+        try:
+            since = parse_when(values["since"])
+        except WhenError:
+            errors.append(f"起始时间“{values.pop('since')}”无法识别（示例：2026-11-20 或 7d）")
+    if "until" in values:
+        try:
+            until = parse_when(values["until"], end=True)
+        except WhenError:
+            errors.append(f"截止时间“{values.pop('until')}”无法识别（示例：2026-11-20）")
+    if values.get("status") and values["status"] not in STATUSES:
+        errors.append("审核状态只能是 待审核、已确认 或 误报已撤销")
+        values.pop("status")
+    if values.get("rule") and known_rules and values["rule"] not in known_rules:
+        errors.append(f"没有规则“{values.pop('rule')}”")
+    try:
+        page = max(1, min(100_000, int(query.get("page", "1"))))
+    except ValueError:
+        page = 1
+    if page > 1:
+        values["page"] = str(page)
+    f = IncidentFilter(room=values.get("room"), rule=values.get("rule"), member=values.get("member"),
+                       status=values.get("status"), since=since, until=until, text=values.get("q"),
+                       rooms=rooms)
+    return Query(f, page, values, errors)

@@ -1,0 +1,52 @@
+"""How the web page names things, and small helpers the templates use."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from qungui.cli.common import ACTION_CN
+from qungui.cli.log import STATUS_CN
+from qungui.core.events import CHINA_TZ
+
+DECISION_CN = {"confirm": "确认违规", "dismiss": "撤销（误报）", "reopen": "重新打开"}
+APPEAL_CN = {"open": "待处理", "accepted": "已采纳", "rejected": "已驳回"}
+REVIEW_ERROR_CN = {
+    "not_found": "未找到该事件或申诉，或您无权处理该群。",
+    "phrase_needs_dismiss": "只有撤销误报时才能添加放行词语。",
+    "phrase_too_long": "放行词语太长（不超过 200 字）。",
+    "already_resolved": "该申诉已处理过。",
+    "bad_decision": "无法识别的审核操作。",
+}
+PAGE_SIZE = 25
+
+
+def china_time(ts: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return ts.astimezone(CHINA_TZ).strftime(fmt) if ts else ""
+
+
+def highlight(text: str, spans: list[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_trigger) around every occurrence of the
+    triggering spans; the template escapes each piece."""
+    marks = [False] * len(text)
+    # evidence may join several cues with spaces ("代购 99元一盒 加微信"): mark each
+    parts = {p for span in spans for p in re.split(r"[\s…]+", span or "") if len(p) >= 2}
+    for span in parts:
+        start = text.find(span)
+        while start != -1:
+            for i in range(start, start + len(span)):
+                marks[i] = True
+            start = text.find(span, start + len(span))
+    pieces: list[tuple[str, bool]] = []
+    for ch, hit in zip(text, marks):
+        if pieces and pieces[-1][1] == hit:
+            pieces[-1] = (pieces[-1][0] + ch, hit)
+        else:
+            pieces.append((ch, hit))
+    return pieces
+
+
+def template_globals(rule_titles: dict[str, str]) -> dict:
+    return {"ACTION_CN": ACTION_CN, "STATUS_CN": STATUS_CN, "DECISION_CN": DECISION_CN,
+            "APPEAL_CN": APPEAL_CN, "RULE_TITLES": rule_titles, "china_time": china_time,
+            "highlight": highlight}

@@ -1,0 +1,198 @@
+"""The HTML pages: sign-in, overview, incident list, incident detail, review
+actions and the CSV export."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from aiohttp import web
+
+from qungui.review.export import csv_text
+from qungui.core.events import CHINA_TZ
+from qungui.storage.review import ReviewError
+from qungui.web import charts
+from qungui.web.app import (ACCOUNTS, SESSION, LOGIN_COOKIE, OPTIONS, REVIEWS, RULE_TITLES, SESSION_COOKIE,
+                     SESSIONS, THROTTLE, login_token, render, set_cookie)
+from qungui.web.auth import check_password
+from qungui.web.filters import parse_query
+from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
+
+MAX_EXPORT = 100_000
+MAX_NOTE = 1000
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/login", login_page)
+    r.add_post("/login", login)
+    r.add_post("/logout", logout)
+    r.add_get("/", overview)
+    r.add_get("/incidents", incident_list)
+    r.add_get("/incidents/{id:\\d+}", incident_page)
+    r.add_post("/incidents/{id:\\d+}/review", review)
+    r.add_post("/appeals/{id:\\d+}/resolve", resolve_appeal)
+    r.add_get("/export.csv", export_csv)
+
+
+def scope(request: web.Request):
+    return request[SESSION].rooms
+
+
+def query(request: web.Request):
+    return parse_query(request.query, scope(request), request.app[RULE_TITLES])
+
+
+# --- signing in and out --------------------------------------------------
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never //host or a scheme) is followed after sign-in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    if request[SESSION] is not None and not error:
+        raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+    token = login_token()
+    response = render(request, "login.html", {"title": "登录", "login_csrf": token, "error": error,
+                                              "next": safe_next(request.query.get("next"))},
+                      status=status)
+    set_cookie(request, response, LOGIN_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    form = await request.post()
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    sent = form.get("csrf", "")
+    if not cookie or not isinstance(sent, str) or not _same(cookie, sent):
+        return await login_page(request, "登录表单已过期，请重新输入。", status=403)
+    username = str(form.get("username", "")).strip()[:100]
+    password = str(form.get("password", ""))[:1000]
+    keys = (f"ip:{request.remote}", f"user:{username}")
+    throttle = request.app[THROTTLE]
+    wait = throttle.wait_seconds(*keys)
+    if wait:
+        minutes = (wait + 59) // 60
+        return await login_page(request, f"登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
+    account = await request.app[ACCOUNTS].get(username) if username else None
+    ok = await check_password(password, account.password_hash if account else None)
+    if not ok:
+        throttle.failed(*keys)
+        await asyncio.sleep(request.app[OPTIONS]["failure_delay"])
+        return await login_page(request, "用户名或密码不正确。", status=401)
+    throttle.succeeded(*keys)
+    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))   # a new session, never a reused one
+    token, _ = request.app[SESSIONS].create(account.username, account.rooms)
+    response = web.HTTPSeeOther(safe_next(str(form.get("next", "/"))))
+    set_cookie(request, response, SESSION_COOKIE, token)
+    response.del_cookie(LOGIN_COOKIE, path="/")
+    raise response
+
+
+def _same(a: str, b: str) -> bool:
+    import hmac
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+async def logout(request: web.Request) -> web.Response:
+    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+# --- overview ------------------------------------------------------------
+
+async def overview(request: web.Request) -> web.Response:
+    q = query(request)
+    try:
+        days = max(7, min(90, int(request.query.get("days", "30"))))
+    except ValueError:
+        days = 30
+    ov = await request.app[REVIEWS].overview(q.filter, days=days)
+    titles = request.app[RULE_TITLES]
+    per_day = charts.day_chart(ov.by_day, link=lambda d: "/incidents" + q.link(since=d, until=d))
+    per_rule = charts.rule_chart([(r, titles.get(r, r), n) for r, n in ov.by_rule],
+                                 link=lambda r: "/incidents" + q.link(rule=r))
+    return render(request, "overview.html", {"title": "概览", "q": q, "ov": ov, "days": days,
+                                             "per_day": per_day, "per_rule": per_rule})
+
+
+# --- the list ------------------------------------------------------------
+
+async def incident_list(request: web.Request) -> web.Response:
+    q = query(request)
+    store = request.app[REVIEWS]
+    rows, total = await store.incidents(q.filter, offset=(q.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render(request, "incidents.html", {
+        "title": "事件列表", "q": q, "rows": rows, "total": total, "page": q.page, "pages": pages,
+        "rooms": await store.rooms(scope(request)), "rules": sorted(request.app[RULE_TITLES].items()),
+    }, status=400 if q.errors else 200)
+
+
+async def export_csv(request: web.Request) -> web.Response:
+    q = query(request)
+    if q.errors:
+        raise web.HTTPBadRequest(text="；".join(q.errors))
+    rows, _ = await request.app[REVIEWS].incidents(q.filter, limit=MAX_EXPORT)
+    stamp = datetime.now(CHINA_TZ).strftime("%Y%m%d-%H%M")
+    # the byte order mark lets spreadsheet programs read the Chinese text as UTF-8
+    return web.Response(body=("\ufeff" + csv_text(rows)).encode("utf-8"),
+                        content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="incidents-{stamp}.csv"'})
+
+
+# --- one incident --------------------------------------------------------
+
+async def incident_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    incident_id = int(request.match_info["id"])
+    detail = await request.app[REVIEWS].incident(incident_id, scope(request))
+    if detail is None:
+        return render(request, "error.html", {
+            "title": "未找到", "message": f"没有编号为 {incident_id} 的事件，或您无权查看该群。"}, status=404)
+    row = detail.incident
+    text = detail.message.text if detail.message else row.excerpt
+    spans = [row.evidence] + [s.evidence for s in detail.siblings]
+    return render(request, "incident.html", {
+        "title": f"事件 #{row.id}", "d": detail, "row": row, "text": text, "spans": spans,
+        "error": error, "back": safe_next(request.query.get("back") or "/incidents"),
+    }, status=status)
+
+
+async def review(request: web.Request) -> web.Response:
+    incident_id = int(request.match_info["id"])
+    form = await request.post()
+    decision = str(form.get("decision", ""))
+    note = str(form.get("note", "")).strip()[:MAX_NOTE]
+    phrase = str(form.get("allow_phrase", "")).strip() if decision == "dismiss" else ""
+    session = request[SESSION]
+    try:
+        await request.app[REVIEWS].review(incident_id, session.reviewer, decision, note=note,
+                                          allow_phrase=phrase or None, scope=session.rooms)
+    except ReviewError as exc:
+        return await incident_page(request, _review_error(exc), status=400)
+    raise web.HTTPSeeOther(f"/incidents/{incident_id}?done={decision}")
+
+
+async def resolve_appeal(request: web.Request) -> web.Response:
+    appeal_id = int(request.match_info["id"])
+    form = await request.post()
+    session = request[SESSION]
+    accept = form.get("decision") == "accept"
+    if form.get("decision") not in ("accept", "reject"):
+        raise web.HTTPBadRequest(text="decision must be accept or reject")
+    try:
+        appeal = await request.app[REVIEWS].resolve_appeal(appeal_id, session.reviewer, accept,
+                                                           scope=session.rooms)
+    except ReviewError as exc:
+        return render(request, "error.html", {"title": "无法处理申诉", "message": _review_error(exc)},
+                      status=400)
+    raise web.HTTPSeeOther(f"/incidents/{appeal.incident_id}")
+
+
+def _review_error(exc: ReviewError) -> str:
+    return REVIEW_ERROR_CN.get(exc.code, "无法识别的审核操作。")
