@@ -21,15 +21,9 @@ WORKDIR /app
 # the package's readme in pyproject.toml).
 COPY pyproject.toml README.md ./
 COPY bot.py ./
-COPY cli ./cli
-COPY core ./core
-COPY plugins ./plugins
-COPY storage ./storage
-COPY channels ./channels
-COPY web ./web
-# Rulebooks, lexicons and samples are read from /app/rules at run time; they
-# are data a deployer edits, not part of the installed package.
-COPY rules ./rules
+# One package; the rulebook, lexicons, model and samples ship inside it as
+# package data (qungui/rules), found through qungui.rules.data_path.
+COPY qungui ./qungui
 
 RUN pip install . \
     && rm -rf build *.egg-info

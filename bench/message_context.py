@@ -34,18 +34,18 @@ async def run(retention_days: int, rounds: int, workdir: str) -> dict:
     from qungui.channels.replay import LineError, read_events
     from qungui.cli.common import DEMO_EVENTS
     from qungui.core import nlp
-    from qungui.pipeline.engine import Moderator
+    from qungui.app import build_moderator
     from qungui.core.events import Message
-    from qungui.core.plugin import load_plugins
+    from qungui.core.plugin import specs_of
+    from qungui.plugins import load_plugins
     from qungui.core.rulebook import load_rulebook
     from qungui.storage.repository import Repository
 
     plugins = load_plugins()
-    rulebook = load_rulebook(known_rules=set(plugins),
-                             plugin_params={n: p.defaults for n, p in plugins.items()})
+    rulebook = load_rulebook(specs=specs_of(plugins))
     nlp.init()
     repo = await Repository.open(f"sqlite+aiosqlite:///{workdir}/bench-{retention_days}.sqlite3")
-    moderator = Moderator(repo, rulebook, plugins, message_retention_days=retention_days)
+    moderator = build_moderator(repo, rulebook, plugins, message_retention_days=retention_days)
     events = [e for _, e in read_events(DEMO_EVENTS) if not isinstance(e, LineError)]
     timings = []
     for r in range(rounds):

@@ -17,10 +17,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qungui.core import nlp  # noqa: E402
+from qungui.app import build_moderator
 from qungui.pipeline.engine import Moderator  # noqa: E402
 from qungui.core.events import Message, Room  # noqa: E402
 from qungui.core.matcher import Matcher, load_lexicons  # noqa: E402
-from qungui.core.plugin import load_plugins  # noqa: E402
+from qungui.core.plugin import specs_of  # noqa: E402
+from qungui.plugins import load_plugins  # noqa: E402
 from qungui.core.rulebook import load_rulebook  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,12 +53,12 @@ class FakeRepo:
 async def main() -> None:
     nlp.init()
     plugins = load_plugins()
-    rulebook = load_rulebook(known_rules=set(plugins))
+    rulebook = load_rulebook(specs=specs_of(plugins))
     base = Matcher(load_lexicons(ROOT / "qungui" / "rules" / "lexicons"))
     raw = {"allow": [f"放行短语{i}号" for i in range(10)],
            "deny": [{"rule": "off_topic", "phrase": f"禁用词{i}"} for i in range(9)]
            + [{"rule": "off_topic", "phrase": "内部价"}]}
-    m = Moderator(FakeRepo(raw), rulebook, plugins, base, bot_id="bot")
+    m = build_moderator(FakeRepo(raw), rulebook, plugins, base, bot_id="bot")
     build = timed(lambda: base.extended([("ads", "room_deny", f"词{i}") for i in range(20)]), 20)
     print(f"lexicon entries: {len(base)}")
     print(f"room automaton build (20 extra phrases): median {statistics.median(build):.1f} ms, "

@@ -70,15 +70,15 @@ def db_url(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def plugins():
-    from qungui.core.plugin import load_plugins
+    from qungui.plugins import load_plugins
     return load_plugins()
 
 
 @pytest.fixture(scope="session")
 def rulebook(plugins):
+    from qungui.core.plugin import specs_of
     from qungui.core.rulebook import load_rulebook
-    return load_rulebook(known_rules=set(plugins),
-                         plugin_params={n: p.defaults for n, p in plugins.items()})
+    return load_rulebook(specs=specs_of(plugins))
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +128,8 @@ def clock():
 
 @pytest.fixture
 async def moderator(repo, plugins, rulebook, matcher):
-    from qungui.pipeline.engine import Moderator
-    m = Moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
+    from qungui.app import build_moderator
+    m = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
     await m.start()
     await m.handle(RoomSnapshot(work_room()))
     return m

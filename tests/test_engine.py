@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from qungui.core.actions import Remove, Send, SendPrivate
-from qungui.pipeline.engine import Moderator
+from qungui.app import build_moderator
 from qungui.core.events import BotAdded, Member, MemberJoined, MessageType
-from qungui.core.plugin import Plugin
+from qungui.core.plugin import Plugin, RuleSpec
 from qungui.core.rulebook import Escalation
 
 CLASSIFIED = "机密★1年 关于城东片区项目用地调整的方案，先发大家看看"
@@ -21,8 +21,12 @@ async def test_clean_work_talk_is_silent(moderator, repo, clock):
     out = await moderator.handle(clock.msg(CLEAN))
     assert out.action == "none" and out.actions == []
     assert await repo.incidents() == []
-    # every plugin ran and left a trace entry, hit or not, and so did the learned stage
-    assert {t["plugin"] for t in out.trace} == set(moderator.enabled_params()) | {"learned"}
+    # every message rule ran and left a verdict in the trace, hit or not (a rule
+    # that stood down says why), and so did the learned stage; join rules did not run
+    message_rules = {r for r in moderator.enabled_params()
+                     if moderator.plugins[r].spec.event == "message"}
+    assert {t["plugin"] for t in out.trace} == message_rules | {"learned"}
+    assert all(t["note"] for t in out.trace if t["plugin"] in message_rules)
 
 
 async def test_violation_is_recorded_then_warned(moderator, repo, clock):
@@ -58,7 +62,7 @@ async def test_redelivered_message_warns_once(moderator, repo, clock, plugins, r
     again = await moderator.handle(msg)
     assert first.action == "warn" and again.action == "duplicate" and again.actions == []
     # a restarted engine has forgotten the id; the database's unique key still holds
-    fresh = Moderator(repo, rulebook, plugins, matcher, bot_id="botid")
+    fresh = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid")
     await fresh.start()
     third = await fresh.handle(msg)
     assert third.action == "duplicate" and third.actions == []
@@ -72,22 +76,39 @@ async def test_own_messages_are_ignored(moderator, repo, clock):
 
 
 class Exploding(Plugin):
-    name = "exploding"
-    title = "测试"
+    spec = RuleSpec(id="exploding", title="测试", gravity=0)
 
     def inspect(self, ctx):
         raise RuntimeError("boom")
 
 
+class Mute(Plugin):
+    """Returns nothing: not a verdict, which the engine must refuse."""
+    spec = RuleSpec(id="mute", title="测试", gravity=0)
+
+    def inspect(self, ctx):
+        return None
+
+
 async def test_failing_plugin_is_isolated(repo, plugins, rulebook, matcher, clock, caplog):
     from qungui.core.rulebook import RuleConfig
     book = replace(rulebook, rules={"exploding": RuleConfig(), **rulebook.rules})
-    m = Moderator(repo, book, {**plugins, "exploding": Exploding()}, matcher, bot_id="botid")
+    m = build_moderator(repo, book, {**plugins, "exploding": Exploding()}, matcher, bot_id="botid")
     out = await m.handle(clock.msg(ADS))
     assert out.action == "warn" and [f.rule for f in out.findings] == ["ads"]
     errors = [t for t in out.trace if t.get("error")]
     assert errors == [{"plugin": "exploding", "error": "RuntimeError: boom"}]
     assert "plugin exploding failed" in caplog.text
+
+
+async def test_a_rule_that_returns_no_verdict_is_isolated(repo, plugins, rulebook, matcher, clock):
+    from qungui.core.rulebook import RuleConfig
+    book = replace(rulebook, rules={"mute": RuleConfig(), **rulebook.rules})
+    m = build_moderator(repo, book, {**plugins, "mute": Mute()}, matcher, bot_id="botid")
+    out = await m.handle(clock.msg(ADS))
+    assert out.action == "warn" and [f.rule for f in out.findings] == ["ads"]
+    [error] = [t for t in out.trace if t.get("error")]
+    assert error["plugin"] == "mute" and "no verdict" in error["error"]
 
 
 async def test_escalation_notifies_owner_and_pardon_resets(moderator, repo, clock):
@@ -117,7 +138,7 @@ async def test_removal_when_rulebook_enables_it(repo, plugins, rulebook, matcher
     from qungui.core.events import RoomSnapshot
     from tests.conftest import work_room
     book = replace(rulebook, escalation=Escalation(window_days=7, notify_owner_after=2, remove_after=2))
-    m = Moderator(repo, book, plugins, matcher, bot_id="botid")
+    m = build_moderator(repo, book, plugins, matcher, bot_id="botid")
     await m.handle(RoomSnapshot(work_room()))
     await m.handle(clock.msg(ADS, "u3"))
     out = await m.handle(clock.msg(ADS + "！", "u3", gap=600))
@@ -127,7 +148,7 @@ async def test_removal_when_rulebook_enables_it(repo, plugins, rulebook, matcher
 async def test_review_only_room_logs_and_never_speaks(repo, plugins, rulebook, matcher, clock):
     from qungui.core.events import RoomSnapshot
     from tests.conftest import work_room
-    m = Moderator(repo, replace(rulebook, mode="review"), plugins, matcher, bot_id="botid")
+    m = build_moderator(repo, replace(rulebook, mode="review"), plugins, matcher, bot_id="botid")
     await m.handle(RoomSnapshot(work_room()))
     out = await m.handle(clock.msg(CLASSIFIED))
     assert out.action == "review" and out.actions == []
@@ -138,7 +159,7 @@ async def test_review_only_room_logs_and_never_speaks(repo, plugins, rulebook, m
 async def test_review_only_rule(repo, plugins, rulebook, matcher, clock):
     rules = dict(rulebook.rules)
     rules["ads"] = replace(rules["ads"], action="review")
-    m = Moderator(repo, replace(rulebook, rules=rules), plugins, matcher, bot_id="botid")
+    m = build_moderator(repo, replace(rulebook, rules=rules), plugins, matcher, bot_id="botid")
     out = await m.handle(clock.msg(ADS))
     assert out.action == "review" and out.actions == []
     assert (await repo.incidents())[0].action == "review"
@@ -226,7 +247,7 @@ async def test_database_down_the_bot_keeps_moderating_and_keeps_every_record(
     spool = tmp_path / "spool.jsonl"
     # nothing listens on port 1: every statement fails as during a real outage
     down = Repository(create_async_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none"), spool)
-    m = Moderator(down, rulebook, plugins, matcher, bot_id="botid")
+    m = build_moderator(down, rulebook, plugins, matcher, bot_id="botid")
     await m.handle(RoomSnapshot(work_room()))
     await m.handle(MemberJoined("r1", Member("u9", "小王", "小王🌸"), clock.t, "u2"))
     out = await m.handle(clock.msg(ADS, "u3"))
@@ -243,3 +264,16 @@ async def test_database_down_the_bot_keeps_moderating_and_keeps_every_record(
     rules = sorted(r.rule for r in await up.incidents())
     assert rules == ["ads", "realname"]
     await up.close()
+
+
+def test_the_gravest_rule_by_its_spec_is_the_one_warned_about(rulebook):
+    from qungui.core.plugin import Finding
+    from qungui.pipeline import policy
+    found = [Finding("off_topic", 0.9, "a", "r"), Finding("ads", 0.7, "b", "r")]
+    by_spec = policy.decide(found, rulebook, {"off_topic": 1, "ads": 4}, prior_warnings=0,
+                            sender_exempt=False)
+    assert by_spec.primary.rule == "ads"
+    # the policy names no rule: swap the gravities and the other one leads
+    swapped = policy.decide(found, rulebook, {"off_topic": 5, "ads": 4}, prior_warnings=0,
+                            sender_exempt=False)
+    assert swapped.primary.rule == "off_topic" and swapped.action == "warn"

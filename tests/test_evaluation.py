@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from qungui.pipeline.evaluation import CONTENT_RULES, CorpusError, load_corpus
+from qungui.plugins import load_plugins
+from qungui.pipeline.evaluation import content_rules, CorpusError, load_corpus
 from tests.test_cli import bot
+
+# the rules a labelled corpus scores (their specs say ``content``)
+CONTENT_RULES = content_rules(load_plugins())
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "qungui" / "rules" / "corpus"

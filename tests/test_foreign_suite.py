@@ -24,7 +24,8 @@ import pytest
 from qungui.core import contacts
 from qungui.core.events import CHINA_TZ, Member, Message, Room
 from qungui.core.matcher import Matcher, load_lexicons, outermost
-from qungui.core.plugin import load_plugins, make_context
+from qungui.core.plugin import make_context, specs_of
+from qungui.plugins import load_plugins
 from qungui.core.rulebook import DEFAULT_RULEBOOK, load_rulebook
 from qungui.core.text import normalize
 
@@ -87,7 +88,7 @@ def test_case(case):
 @pytest.fixture(scope="module")
 def engine_parts():
     plugins = load_plugins()
-    rulebook = load_rulebook(DEFAULT_RULEBOOK, set(plugins), {n: p.defaults for n, p in plugins.items()})
+    rulebook = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
     matcher = Matcher(load_lexicons(ROOT / "qungui" / "rules" / "lexicons"))
     params = {n: {**p.defaults, **rulebook.rules[n].params} for n, p in plugins.items()}
     return plugins, rulebook, matcher, params
@@ -105,8 +106,9 @@ def test_false_positive_guards_with_real_rules(case, engine_parts):
     room = Room("r", "招商引资专项工作群", "招商项目洽谈与落地", "o", {"o": owner})
     msg = Message("m", "r", "u2", datetime(2026, 11, 20, 9, tzinfo=CHINA_TZ), text=case["text"])
     ctx = make_context(msg, room, matcher, params)
-    flagged = [f for name, plugin in plugins.items() for f in plugin.inspect(ctx)
-               if f.score >= rulebook.rules[name].threshold]
+    findings = {name: plugin.inspect(ctx).finding for name, plugin in plugins.items()}
+    flagged = [f for name, f in findings.items()
+               if f is not None and f.score >= rulebook.rules[name].threshold]
     assert flagged == [], case["text"]
 
 

@@ -11,11 +11,15 @@ import pytest
 
 from qungui.pipeline import learned as learned_model
 from qungui.pipeline.engine import Moderator
-from qungui.pipeline.evaluation import CONTENT_RULES, evaluate, load_corpus
+from qungui.plugins import load_plugins
+from qungui.pipeline.evaluation import content_rules, evaluate, load_corpus
 from qungui.core.events import Member, Message, Room
 from qungui.core.plugin import make_context
 from qungui.core.rulebook import RulebookError, parse_rulebook
 from qungui.core.text import normalize
+
+# the rules a labelled corpus scores (their specs say ``content``)
+CONTENT_RULES = content_rules(load_plugins())
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "qungui" / "rules" / "corpus"
@@ -71,7 +75,7 @@ def test_switched_off_in_the_rulebook_the_lexicons_decide_alone(rulebook, plugin
                 lowered += 1
                 assert mine.score == learned_model.TEMPER_SCORE < lexicon.score
                 assert lexicon.score <= learned_model.TEMPER_MAX_SCORE
-                assert mine.rule not in learned_model.TEMPER_NEVER
+                assert with_model.plugins[mine.rule].spec.temper
                 assert mine.reason.startswith(lexicon.reason) and "未予认定" in mine.reason
         assert "learned" not in {t["plugin"] for t in trace_off}
     assert added, "the learned stage never fired on the held-out messages"
@@ -125,8 +129,8 @@ def test_a_finding_names_what_the_model_saw_and_classified_stays_redacted(plugin
                   "gossip": {"bias": -1.0, "threshold": 0.8, "weights": {"稿子": 4.0}}}})
     params = {r: {} for r in ("classified", "gossip")}
     ctx = make_context(_message(text), _room(), matcher, params)
-    found = {f.rule: f for f in learned_model.supplement(
-        model, ctx, [], params, {"classified": "涉密信息", "gossip": "背后议论"})}
+    specs = {r: plugins[r].spec for r in params}
+    found = {f.rule: f for f in learned_model.supplement(model, ctx, [], specs)}
     secret = found["classified"]
     assert text not in secret.evidence and "sha256:" in secret.evidence
     assert "涉密信息" in secret.reason and "“稿子”" in secret.reason
@@ -135,20 +139,21 @@ def test_a_finding_names_what_the_model_saw_and_classified_stays_redacted(plugin
     # a rule the lexicon stage already decided is not asked again
     from qungui.core.plugin import Finding
     decided = Finding("gossip", 0.3, "x", "y")
-    again = learned_model.supplement(model, ctx, [decided], params, {})
+    again = learned_model.supplement(model, ctx, [decided], specs)
     assert {f.rule for f in again} == {"classified"}
 
 
-def test_acknowledgements_are_never_sent_to_the_model(matcher):
+def test_acknowledgements_are_never_sent_to_the_model(plugins, matcher):
     model = learned_model.LinearModel.from_dict({
         "format": learned_model.FORMAT,
         "rules": {"owner_praise": {"bias": 5.0, "threshold": 0.5, "weights": {}}}})
     params = {"owner_praise": {}}
+    specs = {"owner_praise": plugins["owner_praise"].spec}
     for text in ("收到，王主任", "好的好的👍", "收到"):
         ctx = make_context(_message(text), _room(), matcher, params)
-        assert learned_model.supplement(model, ctx, [], params, {}) == []
+        assert learned_model.supplement(model, ctx, [], specs) == []
     ctx = make_context(_message("王主任这篇讲话稿写得真是好"), _room(), matcher, params)
-    assert [f.rule for f in learned_model.supplement(model, ctx, [], params, {})] == ["owner_praise"]
+    assert [f.rule for f in learned_model.supplement(model, ctx, [], specs)] == ["owner_praise"]
 
 
 def test_the_score_puts_each_threshold_on_the_rulebook_scale():
@@ -228,12 +233,13 @@ def test_the_model_lowers_only_weak_lexicon_findings_it_rules_out(plugins, match
         "rules": {r: {"bias": -12.0, "threshold": 0.8, "weights": {"开会": -3.0}}
                   for r in ("gossip", "off_topic", "classified", "ads")}})
     params = {r: {} for r in ("gossip", "off_topic", "classified", "ads")}
+    specs = {r: plugins[r].spec for r in params}
     ctx = make_context(_message("明天上午九点开会，请准时参加"), _room(), matcher, params)
     weak = Finding("gossip", 0.85, "开会", "背后议论领导")
     strong = Finding("off_topic", 0.95, "开会", "闲聊")
     secret = Finding("classified", 0.7, "sha256:…", "密级标志")
     low = Finding("ads", 0.2, "x", "y")
-    out = learned_model.temper(model, ctx, [weak, strong, secret, low])
+    out = learned_model.temper(model, ctx, [weak, strong, secret, low], specs)
     assert out[1:] == [strong, secret, low]
     assert out[0].rule == "gossip" and out[0].score == learned_model.TEMPER_SCORE
     assert out[0].reason.startswith("背后议论领导") and "未予认定" in out[0].reason
@@ -241,10 +247,10 @@ def test_the_model_lowers_only_weak_lexicon_findings_it_rules_out(plugins, match
     sure = learned_model.LinearModel.from_dict({
         "format": learned_model.FORMAT,
         "rules": {"gossip": {"bias": 0.0, "threshold": 0.8, "weights": {}}}})
-    assert learned_model.temper(sure, ctx, [weak]) == [weak]
+    assert learned_model.temper(sure, ctx, [weak], specs) == [weak]
     # acknowledgements and very short messages are never judged by the model
     short = make_context(_message("收到"), _room(), matcher, params)
-    assert learned_model.temper(model, short, [weak]) == [weak]
+    assert learned_model.temper(model, short, [weak], specs) == [weak]
 
 
 def test_a_lowered_finding_does_not_reach_the_owner(rulebook, plugins, matcher):

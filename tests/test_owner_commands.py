@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from qungui.core.actions import Send, SendPrivate
-from qungui.pipeline.engine import Moderator
+from qungui.app import build_moderator
 from qungui.core.events import Member, RoomSnapshot
 from tests.conftest import work_room
 
@@ -21,7 +21,7 @@ def say(moderator, clock, text, sender="u1", mentions=()):
 
 
 async def restarted(repo, plugins, rulebook, matcher) -> Moderator:
-    fresh = Moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
+    fresh = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
     await fresh.start()
     return fresh
 

@@ -40,7 +40,7 @@ def test_due_times(text, due):
 
 def test_rooms_with_the_same_phrases_share_an_automaton(rulebook, matcher, plugins):
     params = {n: dict(p.defaults) for n, p in plugins.items()}
-    s = RoomSettings(None, rulebook, params, matcher)
+    s = RoomSettings(None, rulebook, params, matcher, plugins)
     a = s.view("a", {"allow": ["优惠券发放"], "deny": [{"rule": "ads", "phrase": "刷单"}]})
     b = s.view("b", {"allow": ["优惠券发放"], "deny": [{"rule": "ads", "phrase": "刷单"}]})
     plain = s.view("c", {"deny": [{"rule": "nonsense", "phrase": "x"}], "allow": "oops"})
@@ -51,7 +51,7 @@ def test_rooms_with_the_same_phrases_share_an_automaton(rulebook, matcher, plugi
 async def test_cached_view_expires(repo, rulebook, matcher, plugins):
     now = [0.0]
     params = {n: dict(p.defaults) for n, p in plugins.items()}
-    s = RoomSettings(repo, rulebook, params, matcher, ttl=30, monotonic=lambda: now[0])
+    s = RoomSettings(repo, rulebook, params, matcher, plugins, ttl=30, monotonic=lambda: now[0])
     assert (await s.get("r1")).allow == ()
     await repo.add_allow_phrase("r1", "内部价格公示", "web:reviewer")   # another writer
     assert (await s.get("r1")).allow == ()                           # cached

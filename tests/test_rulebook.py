@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from qungui.core.plugin import specs_of
 from qungui.core.rulebook import DEFAULT_RULEBOOK, RulebookError, load_rulebook, parse_rulebook
 
 
@@ -40,7 +41,7 @@ def test_validation_names_the_key(plugins, mutate, key):
     data = base()
     mutate(data)
     with pytest.raises(RulebookError) as err:
-        parse_rulebook(data, set(plugins), {n: p.defaults for n, p in plugins.items()})
+        parse_rulebook(data, specs_of(plugins))
     assert str(err.value).startswith(key + ":"), str(err.value)
 
 
@@ -56,5 +57,29 @@ def test_file_errors_name_the_file(tmp_path, plugins):
 def test_params_override_plugin_defaults(tmp_path, plugins):
     data = base()
     data["rules"]["realname"]["params"] = {"pattern": "^.+-.+$"}
-    book = parse_rulebook(data, set(plugins), {n: p.defaults for n, p in plugins.items()})
+    book = parse_rulebook(data, specs_of(plugins))
     assert book.rules["realname"].params == {"pattern": "^.+-.+$"}
+
+
+def test_a_rule_the_rulebook_leaves_out_is_present_but_off(plugins):
+    data = base()
+    del data["rules"]["gossip"]
+    book = parse_rulebook(data, specs_of(plugins))
+    assert book.absent == ("gossip",)
+    assert "gossip" in book.rules and not book.rules["gossip"].enabled
+    assert "gossip" not in book.enabled() and set(book.rules) == set(plugins)
+
+
+@pytest.mark.parametrize("rule, key, value, message", [
+    ("flood", "max_messages", "many", "must be a whole number"),
+    ("flood", "max_messages", 0, "must be ≥ 1"),
+    ("classified", "header_chars", True, "must be a whole number"),
+    ("realname", "pattern", "([", "not a valid regular expression"),
+    ("realname", "example", 3, "must be a string"),
+])
+def test_rule_params_are_checked_by_the_rules_own_spec(plugins, rule, key, value, message):
+    data = base()
+    data["rules"][rule]["params"] = {key: value}
+    with pytest.raises(RulebookError) as err:
+        parse_rulebook(data, specs_of(plugins))
+    assert str(err.value).startswith(f"rules.{rule}.params.{key}:") and message in str(err.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from qungui.core.plugin import specs_of
 from qungui.core.rulebook import DEFAULT_RULEBOOK, RulebookError, Sending, parse_rulebook
 
 
@@ -21,7 +22,7 @@ def test_default_rulebook_paces_like_a_person(rulebook):
 def test_sending_section_is_optional(plugins):
     data = base()
     data.pop("sending")
-    assert parse_rulebook(data, set(plugins)).sending == Sending()
+    assert parse_rulebook(data, specs_of(plugins)).sending == Sending()
 
 
 @pytest.mark.parametrize("value, key", [
@@ -37,5 +38,5 @@ def test_sending_errors_name_the_key(plugins, value, key):
     data = base()
     data["sending"] = value
     with pytest.raises(RulebookError) as err:
-        parse_rulebook(data, set(plugins))
+        parse_rulebook(data, specs_of(plugins))
     assert str(err.value).startswith(key + ":"), str(err.value)

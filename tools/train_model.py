@@ -31,10 +31,14 @@ sys.path.insert(0, str(ROOT))
 
 from qungui.pipeline import learned as learned_model  # noqa: E402
 from qungui.pipeline.engine import Moderator  # noqa: E402
-from qungui.pipeline.evaluation import CONTENT_RULES, load_corpus, load_groups  # noqa: E402
-from qungui.core.plugin import load_plugins  # noqa: E402
+from qungui.pipeline.evaluation import content_rules, load_corpus, load_groups  # noqa: E402
+from qungui.core.plugin import specs_of
+from qungui.plugins import load_plugins  # noqa: E402
 from qungui.core.rulebook import DEFAULT_RULEBOOK, load_rulebook  # noqa: E402
 from qungui.core.text import normalize  # noqa: E402
+
+# the rules a labelled corpus scores (their specs say ``content``)
+CONTENT_RULES = content_rules(load_plugins())
 
 CORPUS = ROOT / "qungui" / "rules" / "corpus"
 THRESHOLDS = [round(0.3 + 0.02 * i, 2) for i in range(35)]     # 0.30 … 0.98
@@ -53,8 +57,7 @@ def lexicon_decided(samples) -> list[set[str]]:
     asked about them (``core.model.closed_rules``)."""
     from collections import deque
     plugins = load_plugins()
-    book = load_rulebook(DEFAULT_RULEBOOK, set(plugins),
-                         {n: dict(p.defaults) for n, p in plugins.items()})
+    book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
     from dataclasses import replace
     book = replace(book, learned=replace(book.learned, enabled=False))
     moderator = Moderator(None, book, plugins)
@@ -68,7 +71,7 @@ def lexicon_decided(samples) -> list[set[str]]:
             out.append(set(CONTENT_RULES))
             continue
         hits = moderator.matcher.scan(norm, frozenset(moderator.enabled_params()))
-        out.append(learned_model.closed_rules(findings, hits))
+        out.append(learned_model.closed_rules(findings, hits, specs_of(plugins)))
     return out
 
 

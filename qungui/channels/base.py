@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from datetime import datetime
+
 from qungui.core.actions import Action
-from qungui.pipeline.engine import Moderator, Outcome
 from qungui.core.events import Event
+from qungui.pipeline.outcome import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,15 @@ class Channel(Protocol):
     async def perform(self, actions: list[Action]) -> None: ...
 
 
-async def deliver(moderator: Moderator, channel: Channel, event: Event) -> Outcome:
+class EventHandler(Protocol):
+    """What a channel hands events to (the engine, ``qungui.pipeline.engine``)."""
+
+    async def handle(self, event: Event, *, speak: bool = True) -> Outcome: ...
+
+    async def tick(self, now: datetime) -> list[Action]: ...
+
+
+async def deliver(moderator: EventHandler, channel: Channel, event: Event) -> Outcome:
     """Handle one event and carry out what the engine decided.
 
     The engine has committed the incident before returning, so a failure to

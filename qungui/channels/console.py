@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from qungui.core.actions import Action, Remove, Send, SendPrivate
+from qungui.pipeline.directory import RoomDirectory
 from qungui.core.events import (BotAdded, Event, MemberJoined, MemberLeft, Message, MessageType,
                          RoomSnapshot)
 
@@ -19,16 +20,19 @@ _TYPE_LABELS = {
 
 
 class ConsoleChannel:
-    def __init__(self, moderator, out: TextIO | None = None):
-        self.moderator = moderator
+    """Prints a room's traffic as members would see it; names come from the
+    engine's room directory."""
+
+    def __init__(self, directory: RoomDirectory, out: TextIO | None = None):
+        self.directory = directory
         self.out = out or sys.stdout
 
     def _name(self, room_id: str | None, contact_id: str) -> str:
         if room_id:
-            member = self.moderator.room(room_id).members.get(contact_id)
-            if member:
-                return member.display
-        for room in self.moderator.rooms.values():
+            name = self.directory.member_display(room_id, contact_id)
+            if name:
+                return name
+        for room in self.directory.all():
             if contact_id in room.members:
                 return room.members[contact_id].display
         return contact_id
@@ -39,7 +43,7 @@ class ConsoleChannel:
         if isinstance(event, Message):
             when = event.ts.strftime("%H:%M")
             name = self._name(event.room_id, event.sender_id) if event.sender_id in \
-                self.moderator.room(event.room_id).members else (event.sender_name or event.sender_id)
+                self.directory.room(event.room_id).members else (event.sender_name or event.sender_id)
             if event.type is MessageType.RED_ENVELOPE:
                 body = f"[红包] {event.text}" + (f"（{event.amount:g}元）" if event.amount else "")
             elif event.type is MessageType.TRANSFER:

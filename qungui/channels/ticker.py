@@ -10,8 +10,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable
 
-from qungui.channels.base import Channel
-from qungui.pipeline.engine import Moderator
+from qungui.channels.base import Channel, EventHandler
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-async def tick_once(moderator: Moderator, channel: Channel, now: datetime) -> int:
+async def tick_once(moderator: EventHandler, channel: Channel, now: datetime) -> int:
     """Carry out what is due at ``now``; returns how many actions there were."""
     actions = await moderator.tick(now)
     if actions:
@@ -33,7 +32,7 @@ async def tick_once(moderator: Moderator, channel: Channel, now: datetime) -> in
     return len(actions)
 
 
-async def run_duties(moderator: Moderator, channel: Channel, *,
+async def run_duties(moderator: EventHandler, channel: Channel, *,
                      now: Callable[[], datetime] = utc_now, interval: float = INTERVAL) -> None:
     """Run until cancelled; a failing tick is logged and the next one still comes."""
     while True:

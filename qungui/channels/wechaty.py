@@ -38,7 +38,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
 
+from qungui.channels.base import EventHandler
 from qungui.core.actions import Action
+from qungui.core.rulebook import Sending
+from qungui.pipeline.directory import RoomDirectory
 from qungui.core.events import (CHINA_TZ, BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
                          MessageType, PrivateMessage, Room, RoomSnapshot)
 from qungui.channels.cards import describe_payload
@@ -207,24 +210,28 @@ class PuppetTransport:
         await self.channel.puppet.room_delete(room_id, member_id)
 
     def mention_name(self, room_id: str, contact_id: str) -> str:
-        member = self.channel.moderator.room(room_id).members.get(contact_id)
-        return member.display if member else contact_id
+        return self.channel.directory.member_display(room_id, contact_id) or contact_id
 
     def available(self) -> bool:
         return self.channel.connected.is_set()
 
 
 class WechatyChannel:
-    """Joins one wechaty bot (any puppet) to the engine."""
+    """Joins one wechaty bot (any puppet) to the engine: events go to the
+    ``engine`` (an ``EventHandler``); what the channel needs to know of rooms
+    and members it reads from the ``directory``, and it tells the directory
+    which account it logged in as."""
 
-    def __init__(self, moderator, puppet, *, outbox_dir: str | Path, clock: Clock | None = None,
+    def __init__(self, engine: EventHandler, directory: RoomDirectory, puppet, *,
+                 sending: Sending, outbox_dir: str | Path, clock: Clock | None = None,
                  wall: Callable[[], datetime] | None = None,
                  room_refresh_seconds: float = ROOM_REFRESH_SECONDS,
                  health_seconds: float = HEALTH_SECONDS,
                  reconnect: tuple[float, float] = (RECONNECT_FIRST, RECONNECT_MAX)):
         w = load_wechaty()
-        self.moderator = moderator
-        self.sending = moderator.rulebook.sending
+        self.engine = engine
+        self.directory = directory
+        self.sending = sending
         self.wall = wall or (lambda: datetime.now(CHINA_TZ))
         self._all_rooms_loaded = float("-inf")
         self.room_refresh_seconds = room_refresh_seconds
@@ -268,7 +275,7 @@ class WechatyChannel:
                  asyncio.create_task(self._consume(), name="wechaty-inbox"),
                  asyncio.create_task(self._health(), name="wechaty-health"),
                  # timed duties: the daily work-report reminder
-                 asyncio.create_task(run_duties(self.moderator, self, now=self.wall),
+                 asyncio.create_task(run_duties(self.engine, self, now=self.wall),
                                      name="wechaty-duties")]
         self.outbound.start()
         try:
@@ -359,7 +366,7 @@ class WechatyChannel:
     def health_line(self) -> str:
         s, q = self.stats, self.outbound.stats
         idle = f"{time.monotonic() - s.last_event:.0f}s ago" if s.last_event else "never"
-        return (f"health: connected={self.connected.is_set()} rooms={len(self.moderator.rooms)} "
+        return (f"health: connected={self.connected.is_set()} rooms={len(self.directory)} "
                 f"events={s.events} messages={s.messages} stale={s.stale} duplicates={s.duplicates} "
                 f"errors={s.errors} queued={self.outbound.pending} sent={q.sent} merged={q.merged} "
                 f"retried={q.retried} failed={q.failed} last_event={idle}")
@@ -383,14 +390,14 @@ class WechatyChannel:
         self.outbound.submit(actions)
 
     async def _deliver(self, event: Event, *, speak: bool = True):
-        outcome = await self.moderator.handle(event, speak=speak)
+        outcome = await self.engine.handle(event, speak=speak)
         if outcome.actions:
             await self.perform(outcome.actions)
         return outcome
 
     async def _on_login(self, contact) -> None:
         self.self_id = contact.contact_id
-        self.moderator.bot_id = contact.contact_id   # its own messages never trigger rules
+        self.directory.log_in_as(contact.contact_id)   # its own messages never trigger rules
         self.connected.set()
         log.info("logged in as %s", contact.contact_id)
 
@@ -426,7 +433,7 @@ class WechatyChannel:
         or report (举报) there, so text goes to the engine's private commands."""
         if _core_type(payload.type) is not MessageType.TEXT or not payload.from_id:
             return
-        if not any(payload.from_id in r.members for r in self.moderator.rooms.values()):
+        if not self.directory.shares_a_room(payload.from_id):
             await self._load_all_rooms()    # a report names a room the bot must know
         contact = self.bot.Contact.load(payload.from_id)
         name = ""
@@ -497,7 +504,7 @@ class WechatyChannel:
                          at_most_every: float = 0.0) -> Room:
         """The room as the engine knows it, reloaded from the puppet when stale
         (or forced), and given to the engine as a snapshot when it changed."""
-        current = self.moderator.room(room_id)
+        current = self.directory.room(room_id)
         last = self._refreshed.get(room_id)
         age = time.monotonic() - last if last is not None else None
         if age is not None and (age < at_most_every or (not force and age < self.room_refresh_seconds)):
@@ -514,7 +521,7 @@ class WechatyChannel:
                 log.info("room %s has a new owner: %s (was %s)", room_id, loaded.owner_id,
                          current.owner_id)
             await self._deliver(RoomSnapshot(loaded, self.wall()))
-        return self.moderator.room(room_id)
+        return self.directory.room(room_id)
 
     async def _load_all_rooms(self) -> None:
         """Read every room the account is in (at most once a minute)."""
@@ -576,14 +583,14 @@ def puppet_service(settings):
     return w.PuppetService(options)
 
 
-async def run(moderator, settings) -> int:
+async def run(engine: EventHandler, directory: RoomDirectory, sending: Sending, settings,
+              outbox_dir: Path) -> int:
     """Connect through the puppet service and moderate until SIGTERM/SIGINT."""
     if not settings.puppet_token:
         log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
         return 2
     puppet = puppet_service(settings)
-    outbox_dir = moderator.repo.spool_path.parent if moderator.repo.spool_path else Path("data")
-    channel = WechatyChannel(moderator, puppet, outbox_dir=outbox_dir)
+    channel = WechatyChannel(engine, directory, puppet, sending=sending, outbox_dir=outbox_dir)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

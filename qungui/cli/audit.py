@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 from qungui.cli import arguments, command
-from qungui.cli.common import ACTION_CN, CliError, add_rulebook_and_db, open_moderator, settings_from, table
+from qungui.review.labels import ACTION_CN
+from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, settings_from, table
 
 
 class Progress:

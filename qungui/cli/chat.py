@@ -73,7 +73,7 @@ async def run(args) -> int:
     if snapshot is None:
         raise CliError(f"{DEMO_EVENTS}: no room line to start the chat from")
     moderator = await open_moderator(settings)
-    channel = ConsoleChannel(moderator)
+    channel = ConsoleChannel(moderator.directory)
     clock = ConsoleClock()
     room = snapshot.room
     await moderator.handle(snapshot)

@@ -9,11 +9,6 @@ from qungui.rules import data_path
 
 DEMO_EVENTS = data_path("samples", "demo.jsonl")
 
-# how actions are named to people
-ACTION_CN = {"warn": "群内提醒", "private": "私聊提醒", "review": "仅记录", "exempt": "豁免（群主/管理员）",
-             "none": "无违规", "duplicate": "重复投递", "log": "仅记录（不重复提醒）", "reply": "指令回复",
-             "refused": "指令拒绝", "unknown": "未知指令", "ignored": "忽略", "error": "出错"}
-
 
 class CliError(Exception):
     """A problem the user can fix; printed without a traceback, exit code 2."""
@@ -46,18 +41,13 @@ def settings_from(args):
 
 def load_parts(settings):
     """Plugins and rulebook, validated; jieba loaded. Once per process."""
-    from qungui.core import nlp
-    from qungui.core.plugin import load_plugins
-    from qungui.core.rulebook import RulebookError, load_rulebook
+    from qungui.app import load_parts as load
+    from qungui.core.rulebook import RulebookError
 
-    plugins = load_plugins()
     try:
-        rulebook = load_rulebook(settings.rulebook, set(plugins),
-                                 {n: p.defaults for n, p in plugins.items()})
+        return load(settings.rulebook)
     except RulebookError as exc:
         raise CliError(f"rulebook error: {exc}") from None
-    nlp.init()
-    return plugins, rulebook
 
 
 async def open_repo(settings):
@@ -70,13 +60,13 @@ async def open_repo(settings):
 
 
 async def open_moderator(settings):
-    from qungui.pipeline.engine import Moderator
+    from qungui.app import build_moderator
 
     plugins, rulebook = load_parts(settings)
     repo = await open_repo(settings)
-    moderator = Moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
-                          operators=settings.operators,
-                          message_retention_days=settings.message_retention_days)
+    moderator = build_moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
+                                operators=settings.operators,
+                                message_retention_days=settings.message_retention_days)
     await moderator.start()
     return moderator
 

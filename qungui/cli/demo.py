@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 
 from qungui.cli import arguments, command
-from qungui.cli.common import (ACTION_CN, DEMO_EVENTS, add_rulebook_and_db, open_moderator, relative,
+from qungui.review.labels import ACTION_CN
+from qungui.cli.common import (DEMO_EVENTS, add_rulebook_and_db, open_moderator, relative,
                         safe, settings_from, table)
 
 
@@ -27,7 +28,7 @@ async def run(args) -> int:
     settings = settings_from(args)
     moderator = await open_moderator(settings)
     out = sys.stdout
-    channel = ConsoleChannel(moderator, out)
+    channel = ConsoleChannel(moderator.directory, out)
     counts: dict[str, int] = {}
     duplicates = 0
     try:

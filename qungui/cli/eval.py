@@ -32,7 +32,8 @@ def configure(sp):
 @arguments(configure)
 async def run(args) -> int:
     from qungui.pipeline.engine import Moderator
-    from qungui.pipeline.evaluation import CONTENT_RULES, CorpusError, evaluate, load_corpus, load_groups
+    from qungui.pipeline.evaluation import (CorpusError, content_rules, evaluate, load_corpus,
+                                            load_groups)
 
     settings = settings_from(args)
     plugins, rulebook = load_parts(settings)
@@ -51,7 +52,7 @@ async def run(args) -> int:
             raise CliError(str(exc)) from None
     # Storage plays no part in inspection: no repository is opened.
     moderator = Moderator(None, rulebook, plugins, bot_id=settings.bot_id)
-    rules = [r for r in CONTENT_RULES if r in moderator.enabled_params()]
+    rules = [r for r in content_rules(plugins, rulebook.rules) if r in moderator.enabled_params()]
     report = evaluate(moderator, samples, rules)
 
     if args.format == "json":

@@ -7,9 +7,8 @@ import json
 import sys
 
 from qungui.cli import arguments, command
-from qungui.cli.common import ACTION_CN, add_db, open_repo, settings_from, table
-
-STATUS_CN = {"open": "待审核", "confirmed": "已确认", "dismissed": "误报已撤销"}
+from qungui.cli.common import add_db, open_repo, settings_from, table
+from qungui.review.labels import ACTION_CN, STATUS_CN
 
 
 def when(end: bool):

@@ -18,13 +18,13 @@ def configure(sp):
 
 
 def _rulebook(settings):
-    from qungui.core.plugin import load_plugins
+    from qungui.core.plugin import specs_of
+    from qungui.plugins import load_plugins
     from qungui.core.rulebook import RulebookError, load_rulebook
 
     plugins = load_plugins()
     try:
-        return plugins, load_rulebook(settings.rulebook, set(plugins),
-                                      {n: p.defaults for n, p in plugins.items()})
+        return plugins, load_rulebook(settings.rulebook, specs_of(plugins))
     except RulebookError as exc:
         raise CliError(f"rulebook error: {exc}") from None
 
@@ -58,7 +58,7 @@ async def run(args) -> int:
         if args.room not in rooms and args.room not in raw:
             raise CliError(f"no room {args.room!r} in the database (try: python bot.py rooms)")
         params = {n: dict(p.defaults) for n, p in plugins.items() if n in rulebook.rules}
-        view = RoomSettings(None, rulebook, params, Matcher(())).view(args.room, raw.get(args.room, {}))
+        view = RoomSettings(None, rulebook, params, Matcher(()), plugins).view(args.room, raw.get(args.room, {}))
         room = rooms.get(args.room)
         names = {m.id: m.display for m in room.members.values()} if room else {}
         return _one(args, room, view, changes, names, plugins, CHINA_TZ, describe_change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import logging
 
 from qungui.cli import arguments, command
@@ -30,8 +32,12 @@ async def run(args) -> int:
     except ImportError as exc:
         raise CliError(f"the WeChat channel is not available: {exc}") from None
     moderator = await open_moderator(settings)
+    # unsent messages are kept beside the incident spool (the data folder)
+    spool = moderator.repo.spool_path
+    outbox_dir = spool.parent if spool else Path("data")
     try:
-        return await wechaty_channel.run(moderator, settings)
+        return await wechaty_channel.run(moderator, moderator.directory, moderator.rulebook.sending,
+                                         settings, outbox_dir)
     finally:
         await moderator.repo.close()
 

@@ -7,7 +7,8 @@ import sys
 
 from qungui.cli import arguments, command
 from qungui.cli.common import open_repo, settings_from, table
-from qungui.cli.log import STATUS_CN, one_line, add_filters, incident_filter
+from qungui.cli.log import one_line, add_filters, incident_filter
+from qungui.review.labels import STATUS_CN
 
 
 def configure(sp):
@@ -21,7 +22,7 @@ def configure(sp):
          "day (China time), with the same filters as log.")
 @arguments(configure)
 async def run(args) -> int:
-    from qungui.core.plugin import load_plugins
+    from qungui.plugins import load_plugins
     from qungui.storage.review import ReviewStore
 
     repo = await open_repo(settings_from(args))

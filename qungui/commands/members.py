@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from qungui.commands import replies
 from qungui.core.actions import SendPrivate
-from qungui.commands.router import MEMBER, Command, Reply, words
+from qungui.core.command import MEMBER, Command, Reply
+from qungui.commands.router import words
 from qungui.core.events import Message, PrivateMessage, Room
 
 MIN_REPORT = 4
@@ -24,16 +25,15 @@ MAX_REASON = 300
 REPORTS_PER_HOUR = 5
 
 
-def rooms_of(engine, contact_id: str) -> list[Room]:
+def rooms_of(svc, contact_id: str) -> list[Room]:
     """The rooms the contact is a member of, in a stable order."""
-    return sorted((r for r in engine.rooms.values() if contact_id in r.members),
-                  key=lambda r: (r.topic or r.id, r.id))
+    return svc.rooms.rooms_of(contact_id)
 
 
-def owner_contacts(engine, room: Room) -> list[str]:
+def owner_contacts(svc, room: Room) -> list[str]:
     """Who hears of appeals and reports: the owner, or the operators if the
     room's owner is not known."""
-    return [room.owner_id] if room.owner_id else sorted(engine.operators)
+    return [room.owner_id] if room.owner_id else sorted(svc.operators)
 
 
 def _incident_id(arg: str) -> int | None:
@@ -41,38 +41,38 @@ def _incident_id(arg: str) -> int | None:
     return int(arg) if arg.isdigit() and len(arg) < 10 else None
 
 
-async def _file_appeal(engine, room: Room, member_id: str, args: list[str], ts) -> Reply:
+async def _file_appeal(svc, room: Room, member_id: str, args: list[str], ts) -> Reply:
     args = words(args)
     incident_id = _incident_id(args[0]) if args else None
     reason = " ".join(args[1:] if incident_id is not None else args).strip()[:MAX_REASON]
     if incident_id is not None:
-        incident = await engine.records.incident(room.id, incident_id)
+        incident = await svc.records.incident(room.id, incident_id)
         if incident is None or incident.kind != "violation" or incident.sender_id != member_id:
             return Reply(replies.appeal_not_yours(incident_id), action="refused")
     else:
-        incident = await engine.records.latest_warning(room.id, member_id)
+        incident = await svc.records.latest_warning(room.id, member_id)
         if incident is None:
             return Reply(replies.NOTHING_TO_APPEAL, action="refused")
-    if await engine.records.open_appeal(room.id, incident.id) is not None:
+    if await svc.records.open_appeal(room.id, incident.id) is not None:
         return Reply(replies.appeal_pending(incident.id))
-    appeal_id = await engine.records.appeal(room.id, incident.id, member_id, reason, ts)
+    appeal_id = await svc.records.appeal(room.id, incident.id, member_id, reason, ts)
     member = room.members.get(member_id)
     name = member.display if member else member_id
-    title = engine.plugins[incident.rule].title if incident.rule in engine.plugins else ""
+    title = svc.plugins[incident.rule].title if incident.rule in svc.plugins else ""
     notes = tuple(SendPrivate(c, replies.appeal_owner_note(room, name, incident.id, title, reason),
                               room.id)
-                  for c in owner_contacts(engine, room) if c != member_id)
+                  for c in owner_contacts(svc, room) if c != member_id)
     return Reply(replies.appeal_filed(appeal_id, incident.id), private=notes)
 
 
-async def _appeal(engine, room: Room, msg: Message, args: list[str]) -> Reply:
-    return await _file_appeal(engine, room, msg.sender_id, args, msg.ts)
+async def _appeal(svc, room: Room, msg: Message, args: list[str]) -> Reply:
+    return await _file_appeal(svc, room, msg.sender_id, args, msg.ts)
 
 
-def _pick_room(engine, msg: PrivateMessage, args: list[str], command: str) -> tuple[Room | None, list[str], str]:
+def _pick_room(svc, msg: PrivateMessage, args: list[str], command: str) -> tuple[Room | None, list[str], str]:
     """The room a private command is about: the sender's only room, or the
     one numbered in the first argument. Returns (room, rest, problem)."""
-    rooms = rooms_of(engine, msg.sender_id)
+    rooms = rooms_of(svc, msg.sender_id)
     if not rooms:
         return None, args, replies.NO_ROOM
     if len(rooms) == 1:
@@ -82,35 +82,35 @@ def _pick_room(engine, msg: PrivateMessage, args: list[str], command: str) -> tu
     return None, args, replies.choose_room(command, [r.topic or r.id for r in rooms])
 
 
-async def _appeal_private(engine, msg: PrivateMessage, args: list[str]) -> Reply:
-    room, rest, problem = _pick_room(engine, msg, args, "appeal")
+async def _appeal_private(svc, msg: PrivateMessage, args: list[str]) -> Reply:
+    room, rest, problem = _pick_room(svc, msg, args, "appeal")
     if room is None:
         return Reply(problem)
-    return await _file_appeal(engine, room, msg.sender_id, rest, msg.ts)
+    return await _file_appeal(svc, room, msg.sender_id, rest, msg.ts)
 
 
-async def _report_private(engine, msg: PrivateMessage, args: list[str]) -> Reply:
-    room, rest, problem = _pick_room(engine, msg, args, "report")
+async def _report_private(svc, msg: PrivateMessage, args: list[str]) -> Reply:
+    room, rest, problem = _pick_room(svc, msg, args, "report")
     if room is None:
         return Reply(problem)
     text = " ".join(rest).strip()
     if len(text) < MIN_REPORT:
         return Reply(replies.REPORT_USAGE)
-    if not engine.commands.within_rate(("report", msg.sender_id), msg.ts, REPORTS_PER_HOUR,
+    if not svc.commands.within_rate(("report", msg.sender_id), msg.ts, REPORTS_PER_HOUR,
                                        timedelta(hours=1)):
         return Reply(replies.REPORT_TOO_MANY, action="refused")
     text = text[:MAX_REPORT]
     # a report is inspected like a message so classified text is never stored
     probe = Message(id=f"report:{msg.id}", room_id=room.id, sender_id="", ts=msg.ts, text=text)
-    findings, _ = engine.inspect(probe, room, await engine.settings.get(room.id))
+    findings, _ = svc.inspect(probe, room, await svc.settings.get(room.id))
     secret = next((f for f in findings if f.rule == "classified"), None)
     kept = secret.evidence if secret else text
-    incident_id = await engine.records.file_report(room.id, probe.id, msg.ts, kept,
+    incident_id = await svc.records.file_report(room.id, probe.id, msg.ts, kept,
                                                    secret.evidence if secret else "")
     if incident_id is None:
         return Reply(replies.REPORT_ALREADY)
     notes = tuple(SendPrivate(c, replies.report_owner_note(room, incident_id, kept), room.id)
-                  for c in owner_contacts(engine, room) if c != msg.sender_id)
+                  for c in owner_contacts(svc, room) if c != msg.sender_id)
     return Reply(replies.report_filed(incident_id), private=notes)
 
 

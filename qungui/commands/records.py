@@ -12,7 +12,8 @@ import re
 from datetime import timedelta
 
 from qungui.commands import replies
-from qungui.commands.router import ADMIN, OWNER, RANK, Command, Reply, mentioned, role, words
+from qungui.core.command import ADMIN, OWNER, RANK, Command, Reply
+from qungui.commands.router import mentioned, role, words
 from qungui.core.actions import SendPrivate
 
 MAX_LOG = 30
@@ -37,82 +38,82 @@ def _names(room) -> dict[str, str]:
     return {m.id: m.display for m in room.members.values()}
 
 
-async def _warns(engine, room, msg, args) -> str:
-    targets = mentioned(engine, msg)
+async def _warns(svc, room, msg, args) -> str:
+    targets = mentioned(svc, msg)
     if not targets:
         return replies.NEED_MENTION
-    view = await engine.settings.get(room.id)
+    view = await svc.settings.get(room.id)
     window = view.rulebook.escalation.window_days
     since = msg.ts - timedelta(days=window)
     names = _names(room)
     parts = []
     for member_id in targets[:5]:
-        count = await engine.repo.count_warnings(room.id, member_id, since)
-        recent = [r for r in await engine.repo.incidents(room_id=room.id, sender_id=member_id, limit=20)
+        count = await svc.incidents.count_warnings(room.id, member_id, since)
+        recent = [r for r in await svc.incidents.incidents(room_id=room.id, sender_id=member_id, limit=20)
                   if r.counted][:3]
-        pardon = await engine.records.last_pardon(room.id, member_id)
-        titles = [engine.plugins[r.rule].title if r.rule in engine.plugins else (r.rule or "")
+        pardon = await svc.records.last_pardon(room.id, member_id)
+        titles = [svc.plugins[r.rule].title if r.rule in svc.plugins else (r.rule or "")
                   for r in recent]
         parts.append(replies.warns(names.get(member_id, member_id), window, count, recent, titles,
                                    pardon))
     return "\n".join(parts)
 
 
-async def _pardon(engine, room, msg, args) -> str:
-    targets = mentioned(engine, msg)
+async def _pardon(svc, room, msg, args) -> str:
+    targets = mentioned(svc, msg)
     if not targets:
         return replies.NEED_MENTION
-    if msg.sender_id in targets and RANK[role(engine, room, msg.sender_id)] < RANK[OWNER]:
+    if msg.sender_id in targets and RANK[role(svc, room, msg.sender_id)] < RANK[OWNER]:
         return replies.NO_SELF_PARDON
     reason = " ".join(words(args)).strip()[:MAX_REASON] or replies.DEFAULT_PARDON_REASON
-    view = await engine.settings.get(room.id)
+    view = await svc.settings.get(room.id)
     since = msg.ts - timedelta(days=view.rulebook.escalation.window_days)
     names = _names(room)
     done, clean = [], []
     for member_id in targets[:10]:
-        before = await engine.repo.count_warnings(room.id, member_id, since)
+        before = await svc.incidents.count_warnings(room.id, member_id, since)
         if before == 0:
             clean.append(names.get(member_id, member_id))
             continue
-        await engine.records.pardon(room.id, member_id, names.get(member_id, ""), msg.sender_id,
+        await svc.records.pardon(room.id, member_id, names.get(member_id, ""), msg.sender_id,
                                     reason, msg.ts, before)
         done.append((names.get(member_id, member_id), before))
     return replies.pardoned(done, reason, clean)
 
 
-async def _log(engine, room, msg, args) -> str:
+async def _log(svc, room, msg, args) -> str:
     n = DEFAULT_LOG
     if args:
         if not args[0].isdigit() or int(args[0]) == 0:
             return replies.usage("log", "[条数]")
         n = min(int(args[0]), MAX_LOG)
-    rows = await engine.records.timeline(room.id, n)
-    titles = {r: p.title for r, p in engine.plugins.items()}
+    rows = await svc.records.timeline(room.id, n)
+    titles = {r: p.title for r, p in svc.plugins.items()}
     return replies.log(rows, titles, _names(room))
 
 
-async def _stats(engine, room, msg, args) -> str:
+async def _stats(svc, room, msg, args) -> str:
     span = parse_span(args[0] if args else None)
     if span is None:
         return replies.usage("stats", "[7d]")
-    stats = await engine.records.stats(room.id, msg.ts - span)
-    titles = {r: p.title for r, p in engine.plugins.items()}
+    stats = await svc.records.stats(room.id, msg.ts - span)
+    titles = {r: p.title for r, p in svc.plugins.items()}
     return replies.stats(span, stats, titles)
 
 
-async def _export(engine, room, msg, args) -> Reply:
+async def _export(svc, room, msg, args) -> Reply:
     """A fuller summary than /stats, sent privately: it names members."""
     span = parse_span(args[0] if args else None)
     if span is None:
         return Reply(replies.usage("export", "[7d]"))
     since = msg.ts - span
-    stats = await engine.records.stats(room.id, since)
-    top = await engine.records.top_members(room.id, since)
-    appeals = await engine.records.appeals(room.id)
-    view = await engine.settings.get(room.id)
-    titles = {r: p.title for r, p in engine.plugins.items()}
+    stats = await svc.records.stats(room.id, since)
+    top = await svc.records.top_members(room.id, since)
+    appeals = await svc.records.appeals(room.id)
+    view = await svc.settings.get(room.id)
+    titles = {r: p.title for r, p in svc.plugins.items()}
     text = replies.export(room, span, stats, top, len(appeals), view, titles)
-    await engine.records.audit(room.id, msg.sender_id, "export", f"{span.days}d")
+    await svc.records.audit(room.id, msg.sender_id, "export", f"{span.days}d")
     return Reply(replies.EXPORT_SENT, private=(SendPrivate(msg.sender_id, text, room.id),))
 
 

@@ -1,5 +1,5 @@
 """What the bot says in answer to commands, reminders and reports: short,
-polite Chinese. (The warnings themselves are in ``core.texts``.)
+polite Chinese. (The warnings themselves are in ``qungui.pipeline.texts``.)
 
 Replies in the group never quote what a member wrote and never name a
 reporter; the fuller export goes privately to the one who asked for it.
@@ -29,7 +29,6 @@ DEFAULT_PARDON_REASON = "群主/管理员撤销"
 BAD_THRESHOLD = "阈值应为 0 到 1 之间的数字，如 0.8（越高越不容易触发）。"
 PHRASE_TOO_SHORT = "短语至少两个字。"
 EXPORT_SENT = "本群汇总已私信发送给您。"
-REALNAME_OFF = "本群未开启实名检查（实名入群规则已停用）。"
 REPORT_DUE_OFF = "已关闭每日工作汇报统计。"
 REPORT_TRACKING_OFF = "本群未开启每日工作汇报统计，可发送 /report-due 18:00 开启。"
 NOTHING_TO_APPEAL = "未找到您近期收到的提醒，无需申诉。"
@@ -380,15 +379,6 @@ def report_owner_note(room, incident_id: int, text: str) -> str:
 # --- duties ---------------------------------------------------------------------
 
 
-def names_all_good(n: int) -> str:
-    return f"已检查{n}位成员的群昵称，均符合实名要求。"
-
-
-def names_wrong(n: int, example: str) -> str:
-    return (f"以下{n}位成员的群昵称不符合“姓名-单位-职务”的实名要求，请修改"
-            + (f"（如：{example}）" if example else "") + "：")
-
-
 def report_due_state(due: str | None, remind: bool, marker: str) -> str:
     if not due:
         return "本群未开启每日工作汇报统计。用法：/report-due 18:00"
@@ -405,15 +395,3 @@ def unreported(day: str, due: str, names: list[str], limit: int) -> str:
         return f"{day} 全部成员均已提交工作汇报。"
     shown = "、".join(names[:limit]) + (f"等{len(names)}人" if len(names) > limit else "")
     return f"{day} 尚未提交工作汇报（截止{due}）：{shown}。"
-
-
-def report_reminder(due: str, marker: str, missing: int) -> str:
-    return (f"【每日汇报提醒】今日工作汇报截止{due}，以下{missing}位同志尚未提交，"
-            f"请以“{marker}”开头发送：")
-
-
-# --- room deny phrases ---------------------------------------------------------------
-
-
-def room_term_reason(term: str) -> str:
-    return f"含有本群禁用词“{term}”"

@@ -13,88 +13,49 @@ Anyone below a command's level gets one short refusal (at most once per
 command in ``REFUSAL_COOLDOWN``, so a refused member cannot make the bot
 flood the group), and every attempt is an audit-log row.
 
-Every command has a Chinese alias. The commands themselves live in
-``core/*_commands.py``; plugins may add commands through a ``commands``
-sequence of their own.
+Every command has a Chinese alias. The commands themselves live beside this
+module (settings, records, members, duties); a rule brings its own with the
+``@command`` decorator (``qungui.core.command``), and the router registers
+them from the rules' classes. Handlers receive the engine's ``Services``,
+never the engine.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Awaitable, Callable, Union
 
 from qungui.commands import replies
 from qungui.core.actions import Action, Send, SendPrivate
+from qungui.core.command import (ADMIN, MEMBER, OPERATOR, OWNER, RANK, Command, Reply,
+                                 RuleCommand, is_command, parse)
 from qungui.core.events import Message, PrivateMessage, Room
-
-if TYPE_CHECKING:
-    from qungui.pipeline.engine import Moderator, Outcome
+from qungui.core.outcomes import Act
+from qungui.core.plugin import Plugin
+from qungui.pipeline.outcome import Outcome
+from qungui.pipeline.services import Services
 
 log = logging.getLogger(__name__)
 
-MEMBER, ADMIN, OWNER, OPERATOR = "member", "admin", "owner", "operator"
-RANK = {MEMBER: 0, ADMIN: 1, OWNER: 2, OPERATOR: 3}
-ACTION_NAMES = replies.ACTION_NAMES
-REFUSAL = replies.REFUSAL[ADMIN]
 REFUSAL_COOLDOWN = timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
-class Reply:
-    """A command's answer: text in the group (mentioning the sender and
-    ``mentions``), or only private messages (``text`` empty)."""
-
-    text: str = ""
-    mentions: tuple[str, ...] = ()
-    private: tuple[SendPrivate, ...] = ()
-    action: str = "reply"
-
-
-Handler = Callable[["Moderator", Room, Message, list[str]], Awaitable[Union[str, Reply]]]
-# private handlers get the message sent to the bot and answer the sender
-PrivateHandler = Callable[["Moderator", PrivateMessage, list[str]], Awaitable[Union[str, Reply]]]
-
-
-def is_command(text: str) -> bool:
-    return text.lstrip().startswith(("/", "／"))
-
-
-def parse(text: str) -> tuple[str, list[str]]:
-    body = text.lstrip()[1:]
-    parts = body.split()
-    if not parts:
-        return "", []
-    return parts[0].lower(), parts[1:]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    handler: Handler | None
-    level: str = MEMBER
-    help: str = ""
-    aliases: tuple[str, ...] = ()
-    usage: str = ""                   # arguments, shown by /help, e.g. "规则 0.8"
-    private: PrivateHandler | None = None   # how it answers in a private chat, if at all
-
-
-def role(engine: "Moderator", room: Room, contact_id: str) -> str:
+def role(svc: Services, room: Room, contact_id: str) -> str:
     """The contact's level in the room, by contact id only."""
-    if contact_id in engine.operators:
+    if contact_id in svc.operators:
         return OPERATOR
     if room.owner_id and contact_id == room.owner_id:
         return OWNER
-    if contact_id in engine.settings.peek(room.id).admins:
+    if contact_id in svc.settings.peek(room.id).admins:
         return ADMIN
     return MEMBER
 
 
-def mentioned(engine: "Moderator", msg: Message) -> list[str]:
+def mentioned(svc: Services, msg: Message) -> list[str]:
     """The contact ids the message @mentions (never a typed nickname), the
     bot left out, in order, once each."""
-    return list(dict.fromkeys(m for m in msg.mention_ids if m and m != engine.bot_id))
+    return list(dict.fromkeys(m for m in msg.mention_ids if m and m != svc.bot_id))
 
 
 def words(args: list[str]) -> list[str]:
@@ -102,29 +63,29 @@ def words(args: list[str]) -> list[str]:
     return [a for a in args if not a.startswith(("@", "＠"))]
 
 
-async def _help(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
-    rank = RANK[role(engine, room, msg.sender_id)]
+async def _help(svc: Services, room: Room, msg: Message, args: list[str]) -> str:
+    rank = RANK[role(svc, room, msg.sender_id)]
     lines = ["可用指令："]
-    for cmd in engine.commands.listing():
+    for cmd in svc.commands.listing():
         if RANK[cmd.level] <= rank:
             lines.append(replies.help_line(cmd.name, cmd.aliases, cmd.usage, cmd.help))
     return "\n".join(lines)
 
 
-async def _rules(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
-    return engine.rulebook.rules_post()
+async def _rules(svc: Services, room: Room, msg: Message, args: list[str]) -> str:
+    return svc.rulebook.rules_post()
 
 
-async def _status(engine: "Moderator", room: Room, msg: Message, args: list[str]) -> str:
-    view = await engine.settings.get(room.id)
-    titles = {r: (engine.plugins[r].title if r in engine.plugins else r) for r in view.rulebook.rules}
-    changes = [r for r in await engine.repo.audit_log(room.id, limit=20)
+async def _status(svc: Services, room: Room, msg: Message, args: list[str]) -> str:
+    view = await svc.settings.get(room.id)
+    titles = {r: svc.title(r) for r in view.rulebook.rules}
+    changes = [r for r in await svc.incidents.audit_log(room.id, limit=20)
                if r.action not in replies.NOT_CHANGES][:3]
     names = {m.id: m.display for m in room.members.values()}
-    return replies.status(view, titles, changes, names, degraded=engine.repo.degraded)
+    return replies.status(view, titles, changes, names, degraded=svc.incidents.degraded)
 
 
-async def _private_help(engine: "Moderator", msg: PrivateMessage, args: list[str]) -> str:
+async def _private_help(svc: Services, msg: PrivateMessage, args: list[str]) -> str:
     return replies.PRIVATE_HELP
 
 
@@ -135,25 +96,36 @@ BUILTINS = (
 )
 
 
-def all_commands() -> tuple[Command, ...]:
-    from qungui.commands import duties as duty_commands, members as member_commands, records as record_commands, settings as settings_commands
-    return (BUILTINS + settings_commands.COMMANDS + record_commands.COMMANDS
-            + member_commands.COMMANDS + duty_commands.COMMANDS)
+def rule_command(plugin: Plugin, cmd: Command, method: str) -> Command:
+    """A rule's own command, called with a ``RuleCommand``: the room, the
+    message, the arguments, and the rule's parameters in that room."""
+    bound = getattr(plugin, method)
+
+    async def handler(svc: Services, room: Room, msg: Message, args: list[str]):
+        view = await svc.settings.get(room.id)
+        return await bound(RuleCommand(room=room, message=msg, args=args,
+                                       params=view.params.get(plugin.name), bot_id=svc.bot_id))
+
+    return replace(cmd, handler=handler)
 
 
 class CommandRouter:
-    def __init__(self, engine: "Moderator"):
-        self.engine = engine
+    """Commands are registered in order: the built-ins, then each of
+    ``tables``, then the rules' own (in the order of the rules)."""
+
+    def __init__(self, services: Services, tables: tuple[tuple[Command, ...], ...] = ()):
+        self.svc = services
+        services.commands = self
         self._table: dict[str, Command] = {}
         self._commands: list[Command] = []
         # (room, contact, command) -> when that contact was last told "no"
         self._refused: dict[tuple[str, str, str], datetime] = {}
         self._uses: dict[tuple, list[datetime]] = {}
-        for cmd in all_commands():
+        for cmd in BUILTINS + tuple(c for table in tables for c in table):
             self.add(cmd)
-        for plugin in engine.plugins.values():
-            for cmd in getattr(plugin, "commands", ()):
-                self.add(cmd)
+        for plugin in services.plugins.values():
+            for cmd, method in plugin.commands:
+                self.add(rule_command(plugin, cmd, method))
 
     def add(self, cmd: Command) -> None:
         for name in (cmd.name, *cmd.aliases):
@@ -177,22 +149,20 @@ class CommandRouter:
         self._uses[key] = uses + [now]
         return True
 
-    async def dispatch(self, room: Room, msg: Message) -> "Outcome":
-        from qungui.pipeline.engine import Outcome
-
+    async def dispatch(self, room: Room, msg: Message) -> Outcome:
         name, args = parse(msg.text)
         cmd = self._table.get(name)
         if cmd is None or cmd.handler is None:
             reply = (replies.private_only(name) if cmd is not None else replies.unknown_command(name))
-            return Outcome("command", "unknown", actions=[Send(room.id, reply, (msg.sender_id,))])
-        level = role(self.engine, room, msg.sender_id)
+            return Outcome("command", Act.UNKNOWN, actions=[Send(room.id, reply, (msg.sender_id,))])
+        level = role(self.svc, room, msg.sender_id)
         if RANK[level] < RANK[cmd.level]:
             return await self._refuse(room, msg, cmd, level)
         try:
-            reply = await cmd.handler(self.engine, room, msg, args)
+            reply = await cmd.handler(self.svc, room, msg, args)
         except Exception as exc:  # noqa: BLE001 - a broken command must not stop the bot
             log.exception("command /%s failed", cmd.name)
-            return Outcome("command", "error", error=str(exc)[:200],
+            return Outcome("command", Act.ERROR, error=str(exc)[:200],
                            actions=[Send(room.id, replies.COMMAND_FAILED, (msg.sender_id,))])
         if isinstance(reply, str):
             reply = Reply(reply)
@@ -202,12 +172,10 @@ class CommandRouter:
         actions.extend(reply.private)
         return Outcome("command", reply.action, actions=actions)
 
-    async def _refuse(self, room: Room, msg: Message, cmd: Command, level: str) -> "Outcome":
-        from qungui.pipeline.engine import Outcome
-
+    async def _refuse(self, room: Room, msg: Message, cmd: Command, level: str) -> Outcome:
         log.info("refused /%s from %s (%s) in room %s", cmd.name, msg.sender_id, level, room.id)
         try:
-            await self.engine.records.audit(room.id, msg.sender_id, "refused", f"/{cmd.name}",
+            await self.svc.records.audit(room.id, msg.sender_id, "refused", f"/{cmd.name}",
                                             after={"level": level, "text": msg.text[:200]})
         except Exception:  # noqa: BLE001 - the refusal still stands without its record
             log.exception("could not record the refused /%s", cmd.name)
@@ -215,25 +183,23 @@ class CommandRouter:
         last = self._refused.get(key)
         self._refused[key] = msg.ts
         if last is not None and msg.ts - last < REFUSAL_COOLDOWN:
-            return Outcome("command", "refused")
-        return Outcome("command", "refused",
+            return Outcome("command", Act.REFUSED)
+        return Outcome("command", Act.REFUSED,
                        actions=[Send(room.id, replies.REFUSAL[cmd.level], (msg.sender_id,))])
 
     async def dispatch_private(self, msg: PrivateMessage) -> "Outcome":
         """A message sent to the bot privately: only commands with a private
         form answer; anything else gets the short private help."""
-        from qungui.pipeline.engine import Outcome
-
-        name, args = parse(msg.text) if msg.text.lstrip().startswith(("/", "／")) else ("", [])
+        name, args = parse(msg.text) if is_command(msg.text) else ("", [])
         cmd = self._table.get(name)
         if cmd is None or cmd.private is None:
             text = replies.PRIVATE_HELP if cmd is None else replies.group_only(name)
-            return Outcome("private", "reply", actions=[SendPrivate(msg.sender_id, text)])
+            return Outcome("private", Act.REPLY, actions=[SendPrivate(msg.sender_id, text)])
         try:
-            reply = await cmd.private(self.engine, msg, args)
+            reply = await cmd.private(self.svc, msg, args)
         except Exception as exc:  # noqa: BLE001 - a broken command must not stop the bot
             log.exception("private command /%s failed", cmd.name)
-            return Outcome("private", "error", error=str(exc)[:200],
+            return Outcome("private", Act.ERROR, error=str(exc)[:200],
                            actions=[SendPrivate(msg.sender_id, replies.COMMAND_FAILED)])
         if isinstance(reply, str):
             reply = Reply(reply)

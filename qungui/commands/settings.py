@@ -9,15 +9,12 @@ next message. A command that would change nothing says so and writes nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from qungui.commands import replies
-from qungui.commands.router import ADMIN, OWNER, Command, mentioned, words
+from qungui.core.command import ADMIN, OWNER, Command
+from qungui.commands.router import mentioned, words
+from qungui.pipeline.services import Services
 from qungui.core.events import Message, Room
 from qungui.pipeline.room_settings import rule_key
-
-if TYPE_CHECKING:
-    from qungui.pipeline.engine import Moderator
 
 MAX_PHRASE = 50
 MAX_TOPIC = 200
@@ -31,14 +28,14 @@ ACTION_WORDS = {"warn": "warn", "群内": "warn", "群内提醒": "warn", "提�
                 "review": "review", "记录": "review", "仅记录": "review", "审核": "review"}
 
 
-def resolve_rule(engine: "Moderator", name: str) -> str | None:
+def resolve_rule(svc: Services, name: str) -> str | None:
     """A rule by its id (ads) or its Chinese title (广告推销), or a unique
     part of the title (广告)."""
-    rules = engine.settings.rulebook.rules
+    rules = svc.settings.rulebook.rules
     name = name.strip().lower()
     if name in rules:
         return name
-    titled = {r: engine.plugins[r].title for r in rules if r in engine.plugins}
+    titled = {r: svc.plugins[r].title for r in rules if r in svc.plugins}
     exact = [r for r, t in titled.items() if t == name]
     if exact:
         return exact[0]
@@ -46,8 +43,8 @@ def resolve_rule(engine: "Moderator", name: str) -> str | None:
     return partial[0] if len(partial) == 1 else None
 
 
-def title(engine: "Moderator", rule: str) -> str:
-    plugin = engine.plugins.get(rule)
+def title(svc: Services, rule: str) -> str:
+    plugin = svc.plugins.get(rule)
     return f"“{plugin.title}”（{rule}）" if plugin else rule
 
 
@@ -60,62 +57,62 @@ def _phrase(args: list[str]) -> str:
     return " ".join(words(args)).strip()
 
 
-def rule_argument(engine, args: list[str], command: str, usage: str,
+def rule_argument(svc, args: list[str], command: str, usage: str,
                   count: int) -> tuple[str | None, str]:
     """The rule named by the first of ``count`` arguments: (rule, "") or
     (None, what to tell the sender)."""
     if len(args) < count:
         return None, replies.usage(command, usage)
-    rule = resolve_rule(engine, args[0])
+    rule = resolve_rule(svc, args[0])
     if rule is None:
-        return None, replies.unknown_rule(args[0], engine.settings.rulebook.rules)
+        return None, replies.unknown_rule(args[0], svc.settings.rulebook.rules)
     return rule, ""
 
 
-async def _set_rule(engine, room: Room, msg: Message, rule: str, what: str, value,
+async def _set_rule(svc, room: Room, msg: Message, rule: str, what: str, value,
                     action: str) -> str | None:
     """Change one rule setting; None when it already had that value."""
-    view = await engine.settings.get(room.id)
+    view = await svc.settings.get(room.id)
     current = getattr(view.rulebook.rules[rule], what)
     if current == value and rule_key(rule, what) in view.raw:
         return None
-    await engine.settings.change(room.id, msg.sender_id, action, rule_key(rule, what), value)
+    await svc.settings.change(room.id, msg.sender_id, action, rule_key(rule, what), value)
     return "changed"
 
 
-async def _enable(engine, room, msg, args, on: bool) -> str:
-    rule, problem = rule_argument(engine, args, "enable" if on else "disable", "规则", 1)
+async def _enable(svc, room, msg, args, on: bool) -> str:
+    rule, problem = rule_argument(svc, args, "enable" if on else "disable", "规则", 1)
     if rule is None:
         return problem
-    done = await _set_rule(engine, room, msg, rule, "enabled", on, "enable" if on else "disable")
+    done = await _set_rule(svc, room, msg, rule, "enabled", on, "enable" if on else "disable")
     if done is None:
-        return replies.unchanged(title(engine, rule), "已启用" if on else "已停用")
-    return replies.rule_switched(title(engine, rule), on)
+        return replies.unchanged(title(svc, rule), "已启用" if on else "已停用")
+    return replies.rule_switched(title(svc, rule), on)
 
 
-async def _on(engine, room, msg, args):
-    return await _enable(engine, room, msg, args, True)
+async def _on(svc, room, msg, args):
+    return await _enable(svc, room, msg, args, True)
 
 
-async def _off(engine, room, msg, args):
-    return await _enable(engine, room, msg, args, False)
+async def _off(svc, room, msg, args):
+    return await _enable(svc, room, msg, args, False)
 
 
-async def _mode(engine, room, msg, args) -> str:
-    rule, problem = rule_argument(engine, args, "mode", "规则 warn|private|review", 2)
+async def _mode(svc, room, msg, args) -> str:
+    rule, problem = rule_argument(svc, args, "mode", "规则 warn|private|review", 2)
     if rule is None:
         return problem
     action = ACTION_WORDS.get(args[1].lower())
     if action is None:
         return replies.usage("mode", "规则 warn|private|review（群内提醒|私聊提醒|仅记录）")
-    done = await _set_rule(engine, room, msg, rule, "action", action, "mode")
+    done = await _set_rule(svc, room, msg, rule, "action", action, "mode")
     name = replies.ACTION_NAMES[action]
-    return replies.unchanged(title(engine, rule), name) if done is None else \
-        replies.rule_mode(title(engine, rule), name)
+    return replies.unchanged(title(svc, rule), name) if done is None else \
+        replies.rule_mode(title(svc, rule), name)
 
 
-async def _threshold(engine, room, msg, args) -> str:
-    rule, problem = rule_argument(engine, args, "threshold", "规则 0.8", 2)
+async def _threshold(svc, room, msg, args) -> str:
+    rule, problem = rule_argument(svc, args, "threshold", "规则 0.8", 2)
     if rule is None:
         return problem
     try:
@@ -124,13 +121,13 @@ async def _threshold(engine, room, msg, args) -> str:
         value = -1.0
     if not 0.0 <= value <= 1.0:
         return replies.BAD_THRESHOLD
-    done = await _set_rule(engine, room, msg, rule, "threshold", round(value, 3), "threshold")
-    return replies.unchanged(title(engine, rule), f"阈值{value:g}") if done is None else \
-        replies.rule_threshold(title(engine, rule), value)
+    done = await _set_rule(svc, room, msg, rule, "threshold", round(value, 3), "threshold")
+    return replies.unchanged(title(svc, rule), f"阈值{value:g}") if done is None else \
+        replies.rule_threshold(title(svc, rule), value)
 
 
-async def _quiet(engine, room, msg, args) -> str:
-    view = await engine.settings.get(room.id)
+async def _quiet(svc, room, msg, args) -> str:
+    view = await svc.settings.get(room.id)
     if not args:
         return replies.quiet_state(view.quiet)
     on = switch(args[0])
@@ -138,25 +135,25 @@ async def _quiet(engine, room, msg, args) -> str:
         return replies.usage("quiet", "on|off（开|关）")
     if view.quiet == on:
         return replies.quiet_state(on)
-    await engine.settings.change(room.id, msg.sender_id, "quiet", "quiet", on)
+    await svc.settings.change(room.id, msg.sender_id, "quiet", "quiet", on)
     return replies.quiet_switched(on)
 
 
-async def _topic(engine, room, msg, args) -> str:
-    view = await engine.settings.get(room.id)
+async def _topic(svc, room, msg, args) -> str:
+    view = await svc.settings.get(room.id)
     text = " ".join(args).strip()
     if not text:
         return replies.topic_state(view.topic, room.purpose or room.topic)
     if text.lower() in REMOVE | OFF:
         if view.topic is None:
             return replies.topic_state(None, room.purpose or room.topic)
-        await engine.settings.change(room.id, msg.sender_id, "topic", "topic", None)
+        await svc.settings.change(room.id, msg.sender_id, "topic", "topic", None)
         return replies.topic_cleared(room.purpose or room.topic)
     if len(text) > MAX_TOPIC:
         return replies.too_long("群主题", MAX_TOPIC)
     if text == view.topic:
         return replies.unchanged("本群主题", text)
-    await engine.settings.change(room.id, msg.sender_id, "topic", "topic", text)
+    await svc.settings.change(room.id, msg.sender_id, "topic", "topic", text)
     return replies.topic_set(text)
 
 
@@ -168,8 +165,8 @@ def _check_phrase(phrase: str) -> str | None:
     return None
 
 
-async def _allow(engine, room, msg, args) -> str:
-    view = await engine.settings.get(room.id)
+async def _allow(svc, room, msg, args) -> str:
+    view = await svc.settings.get(room.id)
     if not args:
         return replies.allow_list(view.allow)
     removing = args[0].lower() in REMOVE
@@ -180,22 +177,22 @@ async def _allow(engine, room, msg, args) -> str:
     if removing:
         if phrase not in view.allow:
             return replies.not_listed(phrase)
-        await engine.settings.change(room.id, msg.sender_id, "allow_remove", "allow",
+        await svc.settings.change(room.id, msg.sender_id, "allow_remove", "allow",
                                      [p for p in view.allow if p != phrase])
         return replies.allow_removed(phrase)
-    if not await engine.settings.add_allow(room.id, phrase, msg.sender_id):
+    if not await svc.settings.add_allow(room.id, phrase, msg.sender_id):
         return replies.unchanged(f"“{phrase}”", "已在放行名单中")
     return replies.allow_added(phrase)
 
 
-async def _deny(engine, room, msg, args) -> str:
+async def _deny(svc, room, msg, args) -> str:
     """``/deny [规则] 短语``: with no rule named, the rulebook's ``deny_rule``."""
-    view = await engine.settings.get(room.id)
+    view = await svc.settings.get(room.id)
     if not args:
-        return replies.deny_list(view.deny, {r: engine.plugins[r].title for r, _ in view.deny})
+        return replies.deny_list(view.deny, {r: svc.plugins[r].title for r, _ in view.deny})
     removing = args[0].lower() in REMOVE
     rest = args[1:] if removing else args
-    rule = resolve_rule(engine, rest[0]) if len(rest) >= 2 else None
+    rule = resolve_rule(svc, rest[0]) if len(rest) >= 2 else None
     if rule is not None:
         rest = rest[1:]
     phrase = _phrase(rest)
@@ -207,23 +204,23 @@ async def _deny(engine, room, msg, args) -> str:
         kept = [d for d in current if d["phrase"] != phrase]
         if len(kept) == len(current):
             return replies.not_listed(phrase)
-        await engine.settings.change(room.id, msg.sender_id, "deny_remove", "deny", kept)
+        await svc.settings.change(room.id, msg.sender_id, "deny_remove", "deny", kept)
         return replies.deny_removed(phrase)
     rule = rule or view.rulebook.deny_rule
     if {"rule": rule, "phrase": phrase} in current:
         return replies.unchanged(f"“{phrase}”", "已在禁用词中")
-    await engine.settings.change(room.id, msg.sender_id, "deny", "deny",
+    await svc.settings.change(room.id, msg.sender_id, "deny", "deny",
                                  current + [{"rule": rule, "phrase": phrase}])
-    return replies.deny_added(phrase, title(engine, rule), view.rulebook.rules[rule].enabled)
+    return replies.deny_added(phrase, title(svc, rule), view.rulebook.rules[rule].enabled)
 
 
-async def _admin(engine, room, msg, args) -> str:
-    view = await engine.settings.get(room.id)
+async def _admin(svc, room, msg, args) -> str:
+    view = await svc.settings.get(room.id)
     names = {m.id: m.display for m in room.members.values()}
     verb = args[0].lower() if args else ""
     if verb not in ADD | REMOVE:
         return replies.admin_list(view.admins, names)
-    targets = mentioned(engine, msg)
+    targets = mentioned(svc, msg)
     if not targets:
         return replies.NEED_MENTION
     admins = set(view.admins)
@@ -234,26 +231,26 @@ async def _admin(engine, room, msg, args) -> str:
         new = admins - set(targets)
     if new == admins:
         return replies.admins_unchanged(verb in ADD)
-    await engine.settings.change(room.id, msg.sender_id, "admin_add" if verb in ADD else "admin_remove",
+    await svc.settings.change(room.id, msg.sender_id, "admin_add" if verb in ADD else "admin_remove",
                                  "admins", sorted(new))
     changed = sorted((new - admins) if verb in ADD else (admins - new))
     return replies.admins_changed([names.get(t, t) for t in changed], verb in ADD)
 
 
-def resolve_period(engine: "Moderator", name: str) -> str | None:
-    periods = engine.settings.rulebook.periods
+def resolve_period(svc: Services, name: str) -> str | None:
+    periods = svc.settings.rulebook.periods
     if name in periods:
         return name
     found = [k for k, p in periods.items() if len(name) >= 2 and name in p.title]
     return found[0] if len(found) == 1 else None
 
 
-async def _period(engine, room, msg, args) -> str:
-    view = await engine.settings.get(room.id)
-    periods = engine.settings.rulebook.periods
+async def _period(svc, room, msg, args) -> str:
+    view = await svc.settings.get(room.id)
+    periods = svc.settings.rulebook.periods
     if not args:
         return replies.period_state(periods.get(view.period or ""), periods)
-    name = resolve_period(engine, args[0])
+    name = resolve_period(svc, args[0])
     on = switch(args[1]) if len(args) > 1 else True
     if name is None or on is None:
         return replies.period_usage(periods)
@@ -261,12 +258,12 @@ async def _period(engine, room, msg, args) -> str:
     if on:
         if view.period == name:
             return replies.unchanged(period.title, "已开启")
-        await engine.settings.change(room.id, msg.sender_id, "period", "period", name)
-        titles = [engine.plugins[r].title for r in period.rules if r in engine.plugins]
+        await svc.settings.change(room.id, msg.sender_id, "period", "period", name)
+        titles = [svc.plugins[r].title for r in period.rules if r in svc.plugins]
         return replies.period_on(period.title, titles)
     if view.period != name:
         return replies.unchanged(period.title, "未开启")
-    await engine.settings.change(room.id, msg.sender_id, "period", "period", None)
+    await svc.settings.change(room.id, msg.sender_id, "period", "period", None)
     return replies.period_off(period.title)
 
 

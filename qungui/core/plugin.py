@@ -1,30 +1,33 @@
-"""The plugin contract, the context a plugin reads, and the registry.
+"""The rule contract: what one rule is, what it reads, and what it answers.
 
-A plugin is one module in ``plugins/`` holding one class decorated with
-``@register``. It reads a ``Context`` (the message, normalized once, the
-lexicon hits for its rule, the room, its rulebook parameters) and returns
-``Finding`` objects; it never sends anything and never touches storage.
+A rule is one module in ``qungui/plugins/`` holding one class decorated with
+``@register``. The class carries a ``RuleSpec``: the rule's id and title, its
+gravity, its typed parameters, and how the rest of the bot treats it (whether
+a room may allow-list it, whether its evidence is secret, whether the learned
+stage reads it, which lexicon cues mark a message as its harmless side), and
+the group commands it brings (``qungui.core.command.command``). The engine,
+the policy, the learned stage and the review tools read these specifications
+and never name a rule.
+
+``inspect`` (or ``on_join``) reads a ``Context`` (the message, normalized
+once, the lexicon hits, the room, its parameters), does no I/O, and returns a
+``Verdict``: a finding, or the reason it stood down. Those verdicts are the
+trace a reviewer reads.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import pkgutil
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, ClassVar, Iterable
+from typing import Any, Callable, ClassVar, Mapping
 
-from qungui.core.events import Member, Message, Room
+from qungui.core.command import Command
+from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
-from qungui.core.text import Normalized
-
-RULE_IDS = (
-    "owner_praise", "off_topic", "classified", "central_policy", "red_envelope",
-    "vote_buying", "gossip", "cronyism", "rumor", "ads", "flood", "realname",
-)
-
+from qungui.core.text import Normalized, normalize
 
 @dataclass(frozen=True)
 class Finding:
@@ -36,6 +39,96 @@ class Finding:
     def as_dict(self) -> dict:
         return {"rule": self.rule, "score": round(self.score, 3),
                 "evidence": self.evidence, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's answer on one event, hit or not (as tg-spam's checks answer)."""
+
+    rule: str
+    finding: Finding | None = None
+    note: str = ""         # why it stood down (in Chinese, for the reviewer's trace)
+
+    @property
+    def hit(self) -> bool:
+        return self.finding is not None
+
+
+class ParamError(ValueError):
+    """A parameter value a rule cannot use; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter a rulebook may set for a rule: its default, which decides
+    its type, and an optional ``check`` that raises ``ParamError``."""
+
+    default: Any
+    help: str = ""
+    check: Callable[[Any], None] | None = None
+    minimum: float | None = None
+
+    def validate(self, value: Any) -> Any:
+        kind = type(self.default)
+        if kind is bool:
+            ok = isinstance(value, bool)
+        elif kind in (int, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and (kind is float or value == int(value))
+        else:
+            ok = isinstance(value, kind)
+        if not ok:
+            raise ParamError(f"must be {_KIND_NAMES.get(kind, kind.__name__)}, got {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(f"must be ≥ {self.minimum}, got {value!r}")
+        if self.check is not None:
+            self.check(value)
+        return value
+
+
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+
+
+def regex_param(value: str) -> None:
+    """``Param.check`` for a regular expression."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ParamError(f"not a valid regular expression: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    id: str                   # stable rule id, also the lexicon file's name
+    title: str                # short Chinese name shown to owners, e.g. 涉密信息
+    gravity: int              # when a message breaks several rules, the gravest is warned about
+    params: Mapping[str, Param] = field(default_factory=dict)
+    # what the rule judges: "message" (its content, or the sender's run of
+    # messages) or "join" (a newcomer's nickname)
+    event: str = "message"
+    # judged on the text alone (no history): scored by ``bot.py eval``
+    content: bool = True
+    # a room's allow-list may silence it (never for a leaked classified file)
+    room_allow: bool = True
+    # its evidence is secret: stored and shown only as a marking and a hash,
+    # and every stored copy of the message carries that redacted form
+    secret: bool = False
+    # the learned stage may add findings of this rule where its cues left a
+    # message undecided, and may lower a weak finding it all but rules out
+    learned: bool = True
+    temper: bool = True
+    # lexicon sections that mark a message as the harmless side of the rule
+    # (a notice quoting the offence, a rebuttal, work talk): where one is
+    # present, the learned stage does not ask about the rule
+    harmless_cues: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.event not in ("message", "join"):
+            raise ValueError(f"rule {self.id}: event must be message or join")
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {k: p.default for k, p in self.params.items()}
 
 
 @dataclass
@@ -97,38 +190,64 @@ class JoinContext:
 
 
 class Plugin:
-    name: ClassVar[str]
-    title: ClassVar[str]            # short Chinese name shown to owners, e.g. 涉密信息
-    # Parameters the rulebook may set for this plugin, with defaults.
-    defaults: ClassVar[dict[str, Any]] = {}
+    """Base of every rule. A subclass sets ``spec`` and overrides ``inspect``
+    (message rules) or ``on_join`` (join rules); methods marked with
+    ``@command`` become its group commands."""
 
-    def inspect(self, ctx: Context) -> Iterable[Finding]:
-        return ()
+    spec: ClassVar[RuleSpec]
+    commands: ClassVar[tuple[tuple[Command, str], ...]] = ()   # (command, method name)
 
-    def on_join(self, ctx: JoinContext) -> Iterable[Finding]:
-        return ()
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.commands = tuple((m.__rule_command__, name) for name, m in vars(cls).items()
+                             if hasattr(m, "__rule_command__"))
 
-    def finding(self, score: float, evidence: str, reason: str) -> Finding:
-        return Finding(self.name, max(0.0, min(1.0, score)), evidence[:200], reason)
+    @property
+    def name(self) -> str:
+        return self.spec.id
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return self.spec.defaults
+
+    def inspect(self, ctx: Context) -> Verdict:
+        return self.clear("不检查消息")
+
+    def on_join(self, ctx: JoinContext) -> Verdict:
+        return self.clear("不检查入群")
+
+    def hit(self, score: float, evidence: str, reason: str) -> Verdict:
+        return Verdict(self.name, Finding(self.name, max(0.0, min(1.0, score)), evidence[:200],
+                                          reason))
+
+    def clear(self, note: str) -> Verdict:
+        return Verdict(self.name, None, note)
+
+    def param(self, ctx: Context | JoinContext, key: str) -> Any:
+        """The parameter's value in the message's room (the spec's default if unset)."""
+        return ctx.param(self.name, key, self.spec.params[key].default)
 
 
 REGISTRY: dict[str, Plugin] = {}
 
 
 def register(cls: type[Plugin]) -> type[Plugin]:
-    if cls.name in REGISTRY and type(REGISTRY[cls.name]) is not cls:
-        raise ValueError(f"two plugins claim the rule id {cls.name!r}")
-    REGISTRY[cls.name] = cls()
+    spec = cls.__dict__.get("spec")
+    if not isinstance(spec, RuleSpec):
+        raise TypeError(f"{cls.__name__} has no RuleSpec of its own")
+    if spec.id in REGISTRY and type(REGISTRY[spec.id]) is not cls:
+        raise ValueError(f"two plugins claim the rule id {spec.id!r}")
+    REGISTRY[spec.id] = cls()
     return cls
 
 
-def load_plugins() -> dict[str, Plugin]:
-    """Import every module of the plugins package; each registers itself."""
-    from qungui import plugins
-    for info in pkgutil.iter_modules(plugins.__path__):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{plugins.__name__}.{info.name}")
-    return REGISTRY
+def specs_of(plugins: Mapping[str, Plugin]) -> dict[str, RuleSpec]:
+    """The specifications of a set of rules, by id."""
+    return {name: p.spec for name, p in plugins.items()}
 
 
 def redact(text: str, marking: str) -> str:
@@ -140,9 +259,6 @@ def redact(text: str, marking: str) -> str:
 def make_context(message: Message, room: Room, matcher, params: dict[str, dict[str, Any]],
                  recent: list[Message] | None = None, max_text: int | None = None) -> Context:
     """Normalize once, scan once, and wrap it all for the plugins."""
-    from qungui.core.events import MAX_TEXT
-    from qungui.core.text import normalize
-
     limit = max_text or MAX_TEXT
     text = message.text
     truncated = len(text) > limit

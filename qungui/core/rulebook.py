@@ -8,15 +8,17 @@ error names the offending key.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
+
+from qungui.core.outcomes import RULE_ACTIONS
+from qungui.core.plugin import ParamError, RuleSpec
 from qungui.rules import data_path
 
-ACTIONS = ("warn", "private", "review")
+ACTIONS = tuple(a.value for a in RULE_ACTIONS)
 MODES = ("normal", "review")
 DEFAULT_RULEBOOK = data_path("default.yaml")
 
@@ -103,6 +105,8 @@ class Rulebook:
     periods: Mapping[str, Period] = field(default_factory=dict)
     deny_rule: str = "off_topic"   # the rule a room's /deny phrase reports under by default
     learned: Learned = Learned()
+    # rules the bot has that the rulebook does not name: present, switched off
+    absent: tuple[str, ...] = ()
 
     def clause_text(self, rule: str) -> tuple[int, str] | None:
         cfg = self.rules.get(rule)
@@ -162,9 +166,11 @@ def _bool(value: Any, where: str) -> bool:
     return value
 
 
-def parse_rulebook(data: Any, known_rules: set[str] | None = None,
-                   plugin_params: Mapping[str, Mapping[str, Any]] | None = None,
+def parse_rulebook(data: Any, specs: Mapping[str, RuleSpec] | None = None,
                    source: str = "<rulebook>") -> Rulebook:
+    """Validate a rulebook against the rules' specifications (ids, parameter
+    types). A rule the bot has and the rulebook does not name is added
+    switched off and listed in ``absent``, so a room can still turn it on."""
     d = _check_keys(data, _TOP_KEYS, "")
     for key in ("name", "greeting", "clauses", "rules"):
         if key not in d:
@@ -193,8 +199,8 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
     rules: dict[str, RuleConfig] = {}
     for rule, cfg in rules_raw.items():
         where = f"rules.{rule}"
-        if known_rules is not None and rule not in known_rules:
-            _fail(where, f"unknown rule id (known: {', '.join(sorted(known_rules))})")
+        if specs is not None and rule not in specs:
+            _fail(where, f"unknown rule id (known: {', '.join(sorted(specs))})")
         cfg = _check_keys(cfg if cfg is not None else {}, _RULE_KEYS, where)
         action = cfg.get("action", "warn")
         if action not in ACTIONS:
@@ -206,16 +212,16 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
         params = cfg.get("params", {}) or {}
         if not isinstance(params, dict):
             _fail(f"{where}.params", "must be a mapping")
-        if plugin_params is not None and rule in plugin_params:
-            for key in params:
-                if key not in plugin_params[rule]:
+        if specs is not None:
+            known = specs[rule].params
+            for key, value in params.items():
+                if key not in known:
                     _fail(f"{where}.params.{key}",
-                          f"unknown parameter (known: {', '.join(sorted(plugin_params[rule])) or 'none'})")
-            if rule == "realname" and "pattern" in params:
+                          f"unknown parameter (known: {', '.join(sorted(known)) or 'none'})")
                 try:
-                    re.compile(params["pattern"])
-                except (re.error, TypeError) as exc:
-                    _fail(f"{where}.params.pattern", f"not a valid regular expression: {exc}")
+                    known[key].validate(value)
+                except ParamError as exc:
+                    _fail(f"{where}.params.{key}", str(exc))
         rules[rule] = RuleConfig(
             enabled=_bool(cfg.get("enabled", True), f"{where}.enabled"),
             threshold=_number(cfg.get("threshold", 0.6), f"{where}.threshold", 0.0, 1.0),
@@ -224,6 +230,9 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
             notify_owner=_bool(cfg.get("notify_owner", False), f"{where}.notify_owner"),
             params=dict(params),
         )
+    absent = tuple(r for r in (specs or {}) if r not in rules)
+    for rule in absent:
+        rules[rule] = RuleConfig(enabled=False)
     return Rulebook(name=d["name"].strip(), greeting=d["greeting"].strip(), clauses=tuple(clauses),
                     rules=rules, mode=mode, escalation=escalation,
                     exempt_admins=_bool(d.get("exempt_admins", True), "exempt_admins"),
@@ -231,7 +240,7 @@ def parse_rulebook(data: Any, known_rules: set[str] | None = None,
                     work_report=_work_report(d.get("work_report", {})),
                     periods=_periods(d.get("periods", {}), rules),
                     deny_rule=_deny_rule(d.get("deny_rule", "off_topic"), rules),
-                    learned=_learned(d.get("learned", {}), rules))
+                    learned=_learned(d.get("learned", {}), rules), absent=absent)
 
 
 def _sending(raw: Any) -> Sending:
@@ -300,8 +309,8 @@ def _learned(raw: Any, rules: Mapping[str, RuleConfig]) -> Learned:
     return Learned(enabled=_bool(d.get("enabled", True), "learned.enabled"), rules=tuple(chosen))
 
 
-def load_rulebook(path: str | Path = DEFAULT_RULEBOOK, known_rules: set[str] | None = None,
-                  plugin_params: Mapping[str, Mapping[str, Any]] | None = None) -> Rulebook:
+def load_rulebook(path: str | Path = DEFAULT_RULEBOOK,
+                  specs: Mapping[str, RuleSpec] | None = None) -> Rulebook:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -310,6 +319,6 @@ def load_rulebook(path: str | Path = DEFAULT_RULEBOOK, known_rules: set[str] | N
     except yaml.YAMLError as exc:
         raise RulebookError(f"{path}: not valid YAML: {exc}") from None
     try:
-        return parse_rulebook(data, known_rules, plugin_params, source=str(path))
+        return parse_rulebook(data, specs, source=str(path))
     except RulebookError as exc:
         raise RulebookError(f"{path}: {exc}") from None

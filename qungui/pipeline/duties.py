@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time
-from typing import TYPE_CHECKING
-
-from qungui.commands import replies
 from qungui.core.actions import Action, Send
 from qungui.core.events import CHINA_TZ, Member, Message, Room
-from qungui.pipeline.room_settings import RoomView
-
-if TYPE_CHECKING:
-    from qungui.pipeline.engine import Moderator
+from qungui.core.ports import GroupRecords
+from qungui.pipeline import texts
+from qungui.pipeline.directory import RoomDirectory
+from qungui.pipeline.room_settings import RoomSettings, RoomView
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +39,9 @@ def expected_reporters(room: Room, bot_id: str) -> list[Member]:
 
 
 class Duties:
-    def __init__(self, moderator: "Moderator"):
-        self.moderator = moderator
+    def __init__(self, settings: RoomSettings, records: GroupRecords | None,
+                 rooms: RoomDirectory):
+        self.settings, self.records, self.rooms = settings, records, rooms
         self._reminded: dict[str, str] = {}      # room id -> China day already handled
 
     async def note_message(self, msg: Message, view: RoomView) -> bool:
@@ -53,19 +51,19 @@ class Duties:
             return False
         if not msg.text.lstrip().startswith(view.rulebook.work_report.marker):
             return False
-        return await self.moderator.records.work_report(msg.room_id, msg.sender_id,
+        return await self.records.work_report(msg.room_id, msg.sender_id,
                                                         china_day(msg.ts), msg.id, msg.ts)
 
     async def unreported(self, room: Room, day: str) -> list[Member]:
-        done = await self.moderator.records.reported(room.id, day)
-        return [m for m in expected_reporters(room, self.moderator.bot_id) if m.id not in done]
+        done = await self.records.reported(room.id, day)
+        return [m for m in expected_reporters(room, self.rooms.bot_id) if m.id not in done]
 
     async def tick(self, now: datetime) -> list[Action]:
         """Reminders that fall due at ``now``: one per room and day, after the
         due time, naming who has not reported. Quiet rooms get none."""
         actions: list[Action] = []
         day = china_day(now)
-        for view in self.moderator.settings.loaded():
+        for view in self.settings.loaded():
             if not view.report_due or not view.report_remind or view.quiet:
                 continue
             if now < due_at(now, view.report_due) or self._reminded.get(view.room_id) == day:
@@ -82,17 +80,17 @@ class Duties:
         return actions
 
     async def _remind(self, view: RoomView, day: str, now: datetime) -> Action | None:
-        records = self.moderator.records
+        records = self.records
         # after a restart the audit log knows whether today's reminder went out
         if await records.last_audit(view.room_id, REMINDER, day) is not None:
             return None
-        room = self.moderator.room(view.room_id)
+        room = self.rooms.room(view.room_id)
         missing = await self.unreported(room, day)
-        await records.audit(view.room_id, self.moderator.bot_id, REMINDER, day,
+        await records.audit(view.room_id, self.rooms.bot_id, REMINDER, day,
                             after={"missing": len(missing)})
         if not missing:
             return None
-        return Send(room.id, replies.report_reminder(view.report_due,
+        return Send(room.id, texts.report_reminder(view.report_due,
                                                      view.rulebook.work_report.marker,
                                                      len(missing)),
                     tuple(m.id for m in missing))

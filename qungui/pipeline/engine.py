@@ -1,6 +1,7 @@
 """The Moderator: one event in, a recorded decision and actions out.
 
-Flow for a message: ignore the bot's own; route slash commands; normalize
+Flow for a message: ignore the bot's own; route slash commands (to the
+command router the composition root plugs in, ``CommandDispatcher``); normalize
 once and scan all lexicons once; let each enabled plugin inspect (a plugin
 that raises is isolated and logged); decide by the rulebook and the sender's
 history; commit the incident rows; only then return the actions. A message id
@@ -12,59 +13,65 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Iterable
 
 from qungui.rules import data_path
-from qungui.pipeline import policy
+from typing import Protocol
+
 from qungui.core.actions import Action, Remove, Send, SendPrivate
-from qungui.commands.router import CommandRouter, is_command
-from qungui.pipeline.duties import Duties
-from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message, MessageType,
-                         PrivateMessage, Room, RoomSnapshot)
+from qungui.core.command import is_command
+from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
+                                MessageType, PrivateMessage, Room, RoomSnapshot)
 from qungui.core.matcher import Matcher, load_lexicons
-from qungui.core.plugin import Context, Finding, JoinContext, Plugin, make_context
-from qungui.pipeline.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
+from qungui.core.outcomes import Act
+from qungui.core.plugin import Context, Finding, JoinContext, Plugin, Verdict, make_context
+from qungui.core.ports import IncidentIn, MessageLog, StoredMessage, Store
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline import learned as learned_model
-from qungui.commands import replies
-from qungui.pipeline import texts
-from qungui.storage.group_records import GroupRecords
-from qungui.storage.messages import DEFAULT_RETENTION_DAYS, MessageLog, StoredMessage
-from qungui.storage.repository import IncidentIn, Repository
+from qungui.pipeline import policy, texts
+from qungui.pipeline.directory import RoomDirectory
+from qungui.pipeline.duties import Duties
+from qungui.pipeline.outcome import Outcome
+from qungui.pipeline.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
+from qungui.pipeline.services import Services
 
 log = logging.getLogger(__name__)
 
 RECENT_PER_ROOM = 50          # messages kept per room for flood and context checks
 SEEN_IDS = 20_000             # message ids remembered to drop redeliveries early
 EXCERPT_CHARS = 500
+DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for reviewers
 
 
-@dataclass
-class Outcome:
-    """What happened to one event: the audit line and the actions."""
+class CommandDispatcher(Protocol):
+    """The slash-command router (``qungui.commands``), plugged in from above."""
 
-    kind: str                                  # message | command | join | room | ...
-    action: str = "none"                       # none | warn | private | review | exempt |
-                                               # duplicate | ignored | reply | error
-    findings: list[Finding] = field(default_factory=list)
-    trace: list[dict] = field(default_factory=list)
-    actions: list[Action] = field(default_factory=list)
-    error: str | None = None
+    async def dispatch(self, room: Room, msg: Message) -> Outcome: ...
+
+    async def dispatch_private(self, msg: PrivateMessage) -> Outcome: ...
+
+
+class _NoMessageLog:
+    """An inspection-only engine keeps no context."""
+
+    def add(self, message: StoredMessage) -> None:
+        pass
 
 
 class Moderator:
-    def __init__(self, repo: Repository | None, rulebook: Rulebook, plugins: dict[str, Plugin],
+    def __init__(self, store: Store | None, rulebook: Rulebook, plugins: dict[str, Plugin],
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS,
                  model: learned_model.LinearModel | None = None):
-        # repo None: an inspection-only engine (eval, benchmarks) that never
+        # store None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
-        self.repo = repo
+        self.repo = store
         # recent messages for the context a reviewer sees; written in the background
-        self.message_log = MessageLog(repo, message_retention_days)
+        self.message_log: MessageLog = (store.message_log(message_retention_days)
+                                        if store is not None else _NoMessageLog())
         self.rulebook = rulebook
         self.plugins = {name: p for name, p in plugins.items() if name in rulebook.rules}
         if matcher is None:
@@ -76,19 +83,34 @@ class Moderator:
         if model is None and rulebook.learned.enabled:
             model = learned_model.load()
         self.model = model
-        self.bot_id = bot_id
+        self.directory = RoomDirectory(bot_id)
         self.operators = frozenset(operators)
-        self.rooms: dict[str, Room] = {}
         self.recent: dict[str, deque[Message]] = {}
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         # (room, member, rule) -> time of the last warning, for the cooldown
         self._last_warned: dict[tuple[str, str, str], datetime] = {}
         self.params = self._params()
         # per-room overrides of the rulebook (owners' commands), cached
-        self.settings = RoomSettings(repo, rulebook, self.params, self.matcher)
-        self.records = GroupRecords(repo)
-        self.duties = Duties(self)
-        self.commands = CommandRouter(self)
+        self.settings = RoomSettings(store, rulebook, self.params, self.matcher, self.plugins)
+        self.records = store.records if store is not None else None
+        self.duties = Duties(self.settings, self.records, self.directory)
+        self.gravity = {name: p.spec.gravity for name, p in self.plugins.items()}
+        # the slash-command router; None: commands are not answered (inspection only)
+        self.commands: CommandDispatcher | None = None
+
+    @property
+    def bot_id(self) -> str:
+        return self.directory.bot_id
+
+    @property
+    def rooms(self) -> dict[str, Room]:
+        return self.directory.rooms
+
+    def services(self) -> Services:
+        """What the command router may use (not the engine itself)."""
+        return Services(rulebook=self.rulebook, plugins=self.plugins, settings=self.settings,
+                        incidents=self.repo, records=self.records, rooms=self.directory,
+                        duties=self.duties, operators=self.operators, inspect=self.inspect)
 
     def _params(self) -> dict[str, dict]:
         out = {}
@@ -101,17 +123,14 @@ class Moderator:
     async def start(self) -> None:
         """Load the rooms known from earlier runs."""
         for room in await self.repo.load_rooms():
-            self.rooms[room.id] = room
+            self.directory.put(room)
         await self.settings.load_all()
 
     def enabled_params(self) -> dict[str, dict]:
         return {name: p for name, p in self.params.items() if self.rulebook.rules[name].enabled}
 
     def room(self, room_id: str) -> Room:
-        room = self.rooms.get(room_id)
-        if room is None:
-            room = self.rooms[room_id] = Room(id=room_id)
-        return room
+        return self.directory.room(room_id)
 
     def is_privileged(self, room: Room, contact_id: str) -> bool:
         """Owner, delegated admin or operator, by contact id (never by nickname)."""
@@ -141,10 +160,10 @@ class Moderator:
         if isinstance(event, PrivateMessage):
             return await self._on_private(event)
         log.warning("ignored an event of unknown type %s", type(event).__name__)
-        return Outcome("unknown", "ignored", error=f"unknown event type {type(event).__name__}")
+        return Outcome("unknown", Act.IGNORED, error=f"unknown event type {type(event).__name__}")
 
     async def _on_snapshot(self, event: RoomSnapshot) -> Outcome:
-        self.rooms[event.room.id] = event.room
+        self.directory.put(event.room)
         await self.repo.save_room(event.room)
         return Outcome("room")
 
@@ -156,7 +175,7 @@ class Moderator:
 
     def _on_bot_added(self, event: BotAdded) -> Outcome:
         text = f"{self.rulebook.greeting}\n\n{self.rulebook.rules_post()}"
-        return Outcome("bot_added", "reply", actions=[Send(event.room_id, text)])
+        return Outcome("bot_added", Act.REPLY, actions=[Send(event.room_id, text)])
 
     async def _on_join(self, event: MemberJoined, speak: bool = True) -> Outcome:
         room = self.room(event.room_id)
@@ -166,7 +185,7 @@ class Moderator:
             return Outcome("join")
         view = await self.settings.get(room.id)
         ctx = JoinContext(room=room, member=event.member, params=view.params, ts=event.ts)
-        findings, trace = self._run(lambda p: p.on_join(ctx), view.params)
+        findings, trace = self._run(lambda p: p.on_join(ctx), view.params, "join")
         message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
         return await self._conclude("join", room, event.member.id, event.member.display,
                                     message_id, event.ts, findings, trace,
@@ -174,28 +193,28 @@ class Moderator:
                                     review=not speak)
 
     async def _on_private(self, msg: PrivateMessage) -> Outcome:
-        if msg.sender_id == self.bot_id:
-            return Outcome("private", "ignored")
+        if msg.sender_id == self.bot_id or self.commands is None:
+            return Outcome("private", Act.IGNORED)
         key = ("", msg.id)
         if key in self._seen:
-            return Outcome("private", "duplicate")
+            return Outcome("private", Act.DUPLICATE)
         self._remember(key)
         return await self.commands.dispatch_private(msg)
 
     async def _on_message(self, msg: Message, speak: bool = True) -> Outcome:
         if msg.sender_id == self.bot_id:
-            return Outcome("message", "ignored")
+            return Outcome("message", Act.IGNORED)
         key = (msg.room_id, msg.id)
         if key in self._seen:
-            return Outcome("message", "duplicate")
+            return Outcome("message", Act.DUPLICATE)
         self._remember(key)
         room = self.room(msg.room_id)
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
         view = await self.settings.get(room.id)
-        if msg.type is MessageType.TEXT and is_command(msg.text):
+        if msg.type is MessageType.TEXT and is_command(msg.text) and self.commands is not None:
             if not speak:
-                return Outcome("command", "ignored")
+                return Outcome("command", Act.IGNORED)
             return await self.commands.dispatch(room, msg)
         if msg.type is MessageType.TEXT:
             await self.duties.note_message(msg, view)
@@ -207,17 +226,17 @@ class Moderator:
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
                                        view=view, review=not speak)
-        if outcome.action != "duplicate":
+        if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
         return outcome
 
     def _log_message(self, msg: Message, name: str, findings: list[Finding]) -> None:
         """Queue the message as context for reviewers (no database wait here).
 
-        Any classified finding, even one below the threshold, means only its
-        redacted evidence (marking and hash) is kept, never the text.
+        Any finding of a secret rule, even one below the threshold, means only
+        its redacted evidence (marking and hash) is kept, never the text.
         """
-        secret = next((f.evidence for f in findings if f.rule == "classified"), None)
+        secret = self._secret_evidence(findings)
         text = secret if secret is not None else (msg.text or msg.file_name or "")
         self.message_log.add(StoredMessage(room_id=msg.room_id, message_id=msg.id,
                                            sender_id=msg.sender_id, sender_name=name,
@@ -236,7 +255,7 @@ class Moderator:
             room = replace(room, purpose=view.topic)
         ctx = make_context(msg, room, view.matcher, params,
                            recent=list(self.recent.get(room.id, ())))
-        findings, trace = self._run(lambda p: p.inspect(ctx), params)
+        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message")
         if self.model is not None and view.rulebook.learned.enabled:
             findings = self._learned(ctx, findings, params, view.rulebook, trace)
         if view.deny:
@@ -251,10 +270,10 @@ class Moderator:
         lowered below the bar, and the rules whose cues left the message
         undecided get a finding where the model is confident."""
         started = time.perf_counter()
-        rules = [r for r in params if book.learned.applies(r)]
-        titles = {r: self.plugins[r].title for r in rules}
+        specs = {r: self.plugins[r].spec for r in params
+                 if book.learned.applies(r) and self.plugins[r].spec.learned}
         try:
-            kept, got = learned_model.review(self.model, ctx, findings, rules, titles)
+            kept, got = learned_model.review(self.model, ctx, findings, specs)
         except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
             log.exception("learned stage failed; the lexicon findings stand")
             trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
@@ -276,32 +295,41 @@ class Moderator:
             if not denied:
                 continue
             hit = denied[0]
-            own = Finding(rule, ROOM_TERM_SCORE, hit.quote, replies.room_term_reason(hit.term))
+            own = Finding(rule, ROOM_TERM_SCORE, hit.quote, texts.room_term_reason(hit.term))
             trace.append({"plugin": ROOM_DENY, "rule": rule, "hit": True, "term": hit.term})
             if rule not in by_rule or by_rule[rule].score < own.score:
                 by_rule[rule] = own
         return list(by_rule.values())
 
-    def _run(self, call, params=None) -> tuple[list[Finding], list[dict]]:
-        params = params if params is not None else self.enabled_params()
+    def _run(self, call, params, event: str) -> tuple[list[Finding], list[dict]]:
+        """Ask every enabled rule of this kind of event for its verdict; the
+        verdicts, hit or not, are the trace."""
         findings: list[Finding] = []
         trace: list[dict] = []
         for name in params:
             plugin = self.plugins[name]
+            if plugin.spec.event != event:
+                continue
             started = time.perf_counter()
             try:
-                got = [f for f in call(plugin)]
-                for f in got:
-                    if not isinstance(f, Finding) or f.rule != name or not 0 <= f.score <= 1:
-                        raise TypeError(f"plugin returned an invalid finding: {f!r}"[:200])
+                verdict = call(plugin)
+                if not isinstance(verdict, Verdict) or verdict.rule != name:
+                    raise TypeError(f"plugin returned no verdict of its own: {verdict!r}"[:200])
+                f = verdict.finding
+                if f is not None and (not isinstance(f, Finding) or f.rule != name
+                                      or not 0 <= f.score <= 1):
+                    raise TypeError(f"plugin returned an invalid finding: {f!r}"[:200])
             except Exception as exc:  # noqa: BLE001 - one bad plugin must not stop the others
                 log.exception("plugin %s failed; the other rules carry on", name)
                 trace.append({"plugin": name, "error": f"{type(exc).__name__}: {exc}"[:300]})
                 continue
-            findings.extend(got)
-            trace.append({"plugin": name, "hit": bool(got),
-                          "score": max((f.score for f in got), default=0.0),
-                          "ms": round((time.perf_counter() - started) * 1000, 3)})
+            entry = {"plugin": name, "hit": verdict.hit, "score": f.score if f else 0.0,
+                     "ms": round((time.perf_counter() - started) * 1000, 3)}
+            if f is not None:
+                findings.append(f)
+            else:
+                entry["note"] = verdict.note
+            trace.append(entry)
         return findings, trace
 
     async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
@@ -310,7 +338,7 @@ class Moderator:
         book = view.rulebook
         candidates = [f for f in findings if self._over_threshold(f, book)]
         if not candidates:
-            return Outcome(kind, "none", findings, trace)
+            return Outcome(kind, Act.NONE, findings, trace)
         exempt = book.exempt_admins and self.is_privileged(room, sender_id)
         since = ts - timedelta(days=book.escalation.window_days)
         prior = await self.repo.count_warnings(room.id, sender_id, since)
@@ -318,24 +346,26 @@ class Moderator:
         cooling = frozenset(
             f.rule for f in candidates
             if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
-        decision = policy.decide(findings, book, prior_warnings=prior, sender_exempt=exempt,
-                                 room_review=view.quiet or review, cooling=cooling)
+        decision = policy.decide(findings, book, self.gravity, prior_warnings=prior,
+                                 sender_exempt=exempt, room_review=view.quiet or review,
+                                 cooling=cooling)
         actions = self._actions(decision, room, sender_id, sender_name, book)
         warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
-        if any(f.rule == "classified" for f in decision.findings):
-            excerpt = next(f.evidence for f in decision.findings if f.rule == "classified")
+        secret = self._secret_evidence(decision.findings)
+        if secret is not None:
+            excerpt = secret
         rows = [
             IncidentIn(room_id=room.id, message_id=message_id, rule=f.rule, sender_id=sender_id,
                        sender_name=sender_name, ts=ts, score=f.score, evidence=f.evidence,
                        reason=f.reason, excerpt=excerpt[:EXCERPT_CHARS], trace=trace,
-                       action=decision.action if i == 0 else "log",
+                       action=decision.action if i == 0 else Act.LOG,
                        counted=decision.counted and i == 0,
                        escalated=decision.notify_owner and i == 0,
                        warning_text=warning_text if i == 0 else "")
             for i, f in enumerate(decision.findings)
         ]
         if not await self.repo.record(rows):
-            return Outcome(kind, "duplicate", findings, trace)
+            return Outcome(kind, Act.DUPLICATE, findings, trace)
         if decision.counted:
             self._last_warned[(room.id, sender_id, decision.primary.rule)] = ts
         return Outcome(kind, decision.action, findings, trace, actions)
@@ -351,22 +381,27 @@ class Moderator:
         if f is None or not decision.counted:
             return []
         clause = book.clause_text(f.rule)
-        title = self.plugins[f.rule].title
+        spec = self.plugins[f.rule].spec
         actions: list[Action] = []
-        if decision.action == "warn":
-            actions.append(Send(room.id, texts.group_warning(title, f, clause, decision.warnings),
+        if decision.action == Act.WARN:
+            actions.append(Send(room.id, texts.group_warning(spec, f, clause, decision.warnings),
                                 (sender_id,)))
         else:
-            actions.append(SendPrivate(sender_id, texts.private_warning(room, title, f, clause),
+            actions.append(SendPrivate(sender_id, texts.private_warning(room, spec, f, clause),
                                        room.id))
         if decision.notify_owner and room.owner_id and room.owner_id != sender_id:
             actions.append(SendPrivate(room.owner_id, texts.owner_note(
-                room, sender_name, title, f, decision.warnings,
+                room, sender_name, spec, f, decision.warnings,
                 book.escalation.window_days), room.id))
         if decision.remove:
             actions.append(Remove(room.id, sender_id))
             actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))
         return actions
+
+    def _secret_evidence(self, findings) -> str | None:
+        """The redacted evidence of the first finding of a secret rule, if any."""
+        return next((f.evidence for f in findings
+                     if f.rule in self.plugins and self.plugins[f.rule].spec.secret), None)
 
     def _remember(self, key: tuple[str, str]) -> None:
         self._seen[key] = None

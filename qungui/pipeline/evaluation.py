@@ -20,22 +20,31 @@ own inspection path (``Moderator.inspect``) with the rulebook's thresholds.
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import yaml
 
 from qungui.rules import data_path
 from qungui.core.events import CHINA_TZ, Member, Message, MessageType, Room
+from qungui.core.plugin import Plugin
 
-CONTENT_RULES = ("owner_praise", "off_topic", "classified", "central_policy", "red_envelope",
-                 "vote_buying", "gossip", "cronyism", "rumor", "ads")
 DEFAULT_GROUPS = data_path("corpus", "groups.yaml")
 GENERIC_GROUP = {"topic": "工作群", "purpose": "工作交流", "owner": "王强-办公室-主任"}
 SENDER_ALIAS = "林晓-综合科-科员"
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ)
+
+
+def content_rules(plugins: Mapping[str, Plugin], order: Iterable[str] = ()) -> tuple[str, ...]:
+    """The rules judged on a message's content alone (their specs say
+    ``content``): those a labelled corpus scores. ``order`` first (the
+    rulebook's order), then the rest by id."""
+    first = [r for r in order if r in plugins]
+    return tuple(r for r in first + sorted(set(plugins) - set(first))
+                 if plugins[r].spec.content)
 
 
 class CorpusError(ValueError):
@@ -176,11 +185,11 @@ def sample_from_dict(d: dict, where: str, lineno: int, known: set[str], groups: 
     return Sample(str(d.get("id") or lineno), text, frozenset(labels), group, room, message, recent)
 
 
-def evaluate(moderator, samples: list[Sample], rules: Iterable[str] = CONTENT_RULES) -> Report:
-    """Inspect every sample with the moderator's plugins and thresholds."""
-    from collections import deque
-
-    rules = tuple(rules)
+def evaluate(moderator, samples: list[Sample], rules: Iterable[str] | None = None) -> Report:
+    """Inspect every sample with the moderator's plugins and thresholds, and
+    score ``rules`` (the content rules of the rulebook by default)."""
+    rules = tuple(rules if rules is not None
+                  else content_rules(moderator.plugins, moderator.rulebook.rules))
     scores = {r: RuleScore() for r in rules}
     report = Report(scores, samples=len(samples), clean=0, clean_flagged=0)
     thresholds = {name: cfg.threshold for name, cfg in moderator.rulebook.rules.items()}

@@ -29,9 +29,8 @@ from typing import Iterable, Mapping
 
 from qungui.rules import data_path
 from qungui.core.matcher import Hit
-from qungui.core.plugin import Context, Finding, redact
-from qungui.core.text import Normalized
-from qungui.plugins._common import is_acknowledgement
+from qungui.core.plugin import Context, Finding, RuleSpec, redact
+from qungui.core.text import Normalized, is_acknowledgement
 
 DEFAULT_MODEL = data_path("models", "linear.json")
 FORMAT = "qungui-linear-1"
@@ -47,25 +46,14 @@ FIRE_SCORE = 0.6
 # TEMPER_BELOW) is lowered to TEMPER_SCORE, under every rulebook threshold: a
 # cue pair met by accident in a notice or in work talk. Only findings up to
 # TEMPER_MAX_SCORE: a strong combination of cues stands whatever the model
-# says. Never for classified: a leaked file is the worst miss.
+# says. Never for a rule whose spec says ``temper=False`` (classified: a
+# leaked file is the worst miss).
 TEMPER_BELOW = 0.01
 TEMPER_MAX_SCORE = 0.9
 TEMPER_SCORE = 0.3
-TEMPER_NEVER = frozenset({"classified"})
-# Lexicon cues that say a message is the harmless side of a rule: a notice or
-# warning that quotes the offence, a rebuttal, work talk. Where the lexicon
-# stage saw one, the model is not asked about that rule.
-VETO_CUES = {
-    "off_topic": ("work",),
-    "classified": ("reminder",),
-    "central_policy": ("notice", "counter"),
-    "red_envelope": ("notice",),
-    "vote_buying": ("warning",),
-    "gossip": ("notice", "work"),
-    "cronyism": ("official",),
-    "rumor": ("debunk",),
-    "ads": ("official", "business"),
-}
+# Where the lexicon stage saw one of a rule's harmless cues (its spec's
+# ``harmless_cues``: a notice or warning that quotes the offence, a rebuttal,
+# work talk), the model is not asked about that rule.
 
 
 class ModelError(ValueError):
@@ -179,11 +167,13 @@ def worth_asking(norm: Normalized, text: str) -> bool:
     return len(norm.key) >= MIN_CHARS and not is_acknowledgement(text)
 
 
-def closed_rules(findings: Iterable[Finding], hits: Mapping[str, list[Hit]]) -> set[str]:
-    """Rules the lexicon stage decided: a finding of any score, or a veto cue."""
+def closed_rules(findings: Iterable[Finding], hits: Mapping[str, list[Hit]],
+                 specs: Mapping[str, RuleSpec]) -> set[str]:
+    """Rules the lexicon stage decided: a finding of any score, or one of the
+    rule's harmless cues."""
     closed = {f.rule for f in findings}
-    for rule, cues in VETO_CUES.items():
-        if any(h.cue in cues for h in hits.get(rule, ())):
+    for rule, spec in specs.items():
+        if spec.harmless_cues and any(h.cue in spec.harmless_cues for h in hits.get(rule, ())):
             closed.add(rule)
     return closed
 
@@ -201,10 +191,10 @@ class _Features:
 
 
 def temper(model: LinearModel, ctx: Context, findings: list[Finding],
-           feats: _Features | None = None) -> list[Finding]:
+           specs: Mapping[str, RuleSpec], feats: _Features | None = None) -> list[Finding]:
     """The lexicon findings, with those the model finds all but impossible
     lowered below the rulebook's bar (see ``TEMPER_BELOW``); the reason says so."""
-    weak = [f for f in findings if f.rule in model.rules and f.rule not in TEMPER_NEVER
+    weak = [f for f in findings if f.rule in model.rules and specs[f.rule].temper
             and TEMPER_SCORE < f.score <= TEMPER_MAX_SCORE]
     if not weak or not worth_asking(ctx.norm, ctx.text):
         return findings
@@ -221,15 +211,14 @@ def temper(model: LinearModel, ctx: Context, findings: list[Finding],
 
 
 def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
-               rules: Iterable[str], titles: Mapping[str, str],
-               feats: _Features | None = None) -> list[Finding]:
-    """Findings of the learned stage for the ``rules`` the lexicon stage left
-    undecided: no finding of the rule at all (a low-scored finding is a
-    decision too), and that none of the rule's veto cues marks as harmless."""
+               specs: Mapping[str, RuleSpec], feats: _Features | None = None) -> list[Finding]:
+    """Findings of the learned stage for the rules of ``specs`` the lexicon
+    stage left undecided: no finding of the rule at all (a low-scored finding
+    is a decision too), and none of the rule's harmless cues present."""
     if not worth_asking(ctx.norm, ctx.text):
         return []
-    closed = closed_rules(findings, ctx.hits)
-    open_rules = [r for r in rules if r not in closed and r in model.rules]
+    closed = closed_rules(findings, ctx.hits, specs)
+    open_rules = [r for r in specs if r not in closed and r in model.rules]
     if not open_rules:
         return []
     feats = (feats or _Features(ctx.norm, model.ngrams)).get()
@@ -240,8 +229,8 @@ def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
         if p < rm.threshold:
             continue
         seen = "".join(f"“{t}”" for t in rm.top_terms(feats)) or "整体措辞"
-        reason = f"语义模型判断疑似{titles.get(rule, rule)}（依据{seen}，置信度{p:.0%}）"
-        if rule == "classified":
+        reason = f"语义模型判断疑似{specs[rule].title}（依据{seen}，置信度{p:.0%}）"
+        if specs[rule].secret:
             evidence = redact(ctx.text, "疑似内部材料")
         else:
             evidence = ctx.text[:120]
@@ -249,14 +238,13 @@ def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
     return out
 
 
-def review(model: LinearModel, ctx: Context, findings: list[Finding], rules: Iterable[str],
-           titles: Mapping[str, str]) -> tuple[list[Finding], list[Finding]]:
-    """The learned stage on one message: the lexicon findings of ``rules``,
-    tempered (``temper``), and the model's own findings for the rules they
-    left undecided (``supplement``). The features are computed once."""
-    rules = list(rules)
+def review(model: LinearModel, ctx: Context, findings: list[Finding],
+           specs: Mapping[str, RuleSpec]) -> tuple[list[Finding], list[Finding]]:
+    """The learned stage on one message: the lexicon findings of the rules in
+    ``specs``, tempered (``temper``), and the model's own findings for the
+    rules they left undecided (``supplement``). The features are computed once."""
     feats = _Features(ctx.norm, model.ngrams)
-    mine = [f for f in findings if f.rule in rules]
-    lowered = dict(zip(map(id, mine), temper(model, ctx, mine, feats)))
+    mine = [f for f in findings if f.rule in specs]
+    lowered = dict(zip(map(id, mine), temper(model, ctx, mine, specs, feats)))
     return ([lowered.get(id(f), f) for f in findings],
-            supplement(model, ctx, findings, rules, titles, feats))
+            supplement(model, ctx, findings, specs, feats))

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Mapping
+
+from qungui.core.outcomes import COUNTED, Act
 from qungui.core.plugin import Finding
 from qungui.core.rulebook import Rulebook
-
-# When one message breaks several rules, the gravest one is warned about.
-PRIORITY = ("classified", "central_policy", "vote_buying", "red_envelope", "cronyism",
-            "rumor", "gossip", "owner_praise", "ads", "realname", "flood", "off_topic")
-_RANK = {rule: i for i, rule in enumerate(PRIORITY)}
 
 
 @dataclass(frozen=True)
 class Decision:
-    action: str                        # none | warn | private | review | exempt | log
+    action: Act
     findings: tuple[Finding, ...] = ()  # at or above threshold, gravest first
     warnings: int = 0                  # counted warnings in the window, this one included
     notify_owner: bool = False
@@ -32,16 +30,19 @@ class Decision:
 
     @property
     def counted(self) -> bool:
-        return self.action in ("warn", "private")
+        return self.action in COUNTED
 
 
-NONE = Decision("none")
+NONE = Decision(Act.NONE)
 
 
-def decide(findings: list[Finding], rulebook: Rulebook, *, prior_warnings: int,
+def decide(findings: list[Finding], rulebook: Rulebook, gravity: Mapping[str, int], *,
+           prior_warnings: int,
            sender_exempt: bool, room_review: bool = False,
            cooling: frozenset[str] = frozenset()) -> Decision:
-    """``cooling``: rules this sender was warned about moments ago. A burst
+    """When a message breaks several rules, the gravest (``gravity``, from the
+    rules' specifications) is warned about, the higher score first among
+    equals. ``cooling``: rules this sender was warned about moments ago. A burst
     (seven messages of flooding, a run of praise) earns one warning, and the
     rest of it is logged."""
     kept = []
@@ -51,18 +52,18 @@ def decide(findings: list[Finding], rulebook: Rulebook, *, prior_warnings: int,
             kept.append(f)
     if not kept:
         return NONE
-    kept.sort(key=lambda f: (_RANK.get(f.rule, len(_RANK)), -f.score))
+    kept.sort(key=lambda f: (-gravity[f.rule], -f.score))
     primary = kept[0]
     cfg = rulebook.rules[primary.rule]
-    if room_review or rulebook.mode == "review" or cfg.action == "review":
-        return Decision("review", tuple(kept))
+    if room_review or rulebook.mode == "review" or cfg.action == Act.REVIEW:
+        return Decision(Act.REVIEW, tuple(kept))
     if sender_exempt:
-        return Decision("exempt", tuple(kept))
+        return Decision(Act.EXEMPT, tuple(kept))
     if primary.rule in cooling:
-        return Decision("log", tuple(kept))
+        return Decision(Act.LOG, tuple(kept))
     warnings = prior_warnings + 1
     esc = rulebook.escalation
     notify = warnings >= esc.notify_owner_after or any(
         rulebook.rules[f.rule].notify_owner for f in kept)
     remove = esc.remove_after > 0 and warnings >= esc.remove_after
-    return Decision(cfg.action, tuple(kept), warnings, notify, remove)
+    return Decision(Act(cfg.action), tuple(kept), warnings, notify, remove)

@@ -15,7 +15,7 @@ Keys of the settings dict:
 ``allow`` (list of phrases)
     the room's allow-list: a rule's term inside one of these is not a hit
     (/allow, and the web review page's "allow this phrase"); it never
-    silences the classified rule
+    silences a rule whose spec says ``room_allow=False`` (classified)
 ``deny`` (list of {"rule", "phrase"})
     the room's extra terms; each hit is a finding of its rule (/deny)
 ``admins`` (list of contact ids)
@@ -39,9 +39,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from qungui.core.matcher import ALLOW, Matcher
+from qungui.core.plugin import Plugin
+from qungui.core.ports import StoreDown
 from qungui.core.rulebook import ACTIONS, Rulebook
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,7 @@ ROOM_DENY = "room_deny"      # the matcher cue of a room's /deny phrases
 ROOM_TERM_SCORE = 0.9
 RULE_KEYS = ("enabled", "action", "threshold")
 DUE_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
-MATCHERS_KEPT = 64
-# A room's allow-list never silences these: a leaked classified file is the
-# worst miss, so only the deployment's own allow-list (_allow.txt) may.
-NEVER_ALLOWED = frozenset({"classified"})           # distinct allow/deny combinations with a built automaton
+MATCHERS_KEPT = 64          # distinct allow/deny combinations with a built automaton
 
 
 @dataclass(frozen=True)
@@ -140,11 +137,14 @@ class RoomSettings:
     """Effective settings per room, cached; every change goes through here."""
 
     def __init__(self, repo, rulebook: Rulebook, params: Mapping[str, dict], matcher: Matcher,
-                 *, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic):
+                 plugins: Mapping[str, Plugin], *, ttl: float = 30.0, monotonic: Callable[[], float] = time.monotonic):
         self.repo = repo
         self.rulebook = rulebook
         self.params = params          # every rule that has a plugin -> merged parameters
         self.base_matcher = matcher
+        # a room's allow-list never silences these (a leaked classified file is
+        # the worst miss): only the deployment's own allow-list (_allow.txt) may
+        self.never_allowed = frozenset(n for n, p in plugins.items() if not p.spec.room_allow)
         self.ttl = ttl
         self._monotonic = monotonic
         self._views: dict[str, tuple[float, RoomView]] = {}
@@ -180,7 +180,7 @@ class RoomSettings:
         found = self._matchers.get(key)
         if found is None:
             extra = [(rule, ALLOW, p) for p in allow for rule in self.rulebook.rules
-                     if rule not in NEVER_ALLOWED] + [(r, ROOM_DENY, p) for r, p in deny]
+                     if rule not in self.never_allowed] + [(r, ROOM_DENY, p) for r, p in deny]
             found = self._matchers[key] = self.base_matcher.extended(extra)
             if len(self._matchers) > MATCHERS_KEPT:
                 self._matchers.popitem(last=False)
@@ -196,7 +196,7 @@ class RoomSettings:
             return cached[1]
         try:
             raw = await self.repo.room_settings(room_id)
-        except (SQLAlchemyError, OSError, ConnectionError) as exc:
+        except (StoreDown, OSError, ConnectionError) as exc:
             # the database is down: keep moderating with what we last knew
             log.warning("room settings of %s not readable (%s); using the last known "
                         "for %ss", room_id, type(exc).__name__, self.ttl)

@@ -1,11 +1,14 @@
-"""Everything the bot says, in one place, in Chinese: short, polite, naming
-the rule and quoting the 群规 line. Classified content is never repeated:
-warnings carry the rule and the clause, not the evidence."""
+"""What the bot says on its own initiative, in Chinese: warnings, owners'
+notes, removal notices, reminders. Short, polite, naming the rule and quoting
+the 群规 line. A secret rule's content (classified) is never repeated:
+warnings carry the rule and the clause, not the evidence. (Answers to
+commands are in ``qungui.commands.replies``; a rule's own command answers
+live with the rule.)"""
 
 from __future__ import annotations
 
 from qungui.core.events import Room
-from qungui.core.plugin import Finding
+from qungui.core.plugin import Finding, RuleSpec
 
 
 def _clause(clause: tuple[int, str] | None) -> str:
@@ -16,25 +19,29 @@ def _count(warnings: int) -> str:
     return f"（近期第{warnings}次提醒）" if warnings > 1 else ""
 
 
-def group_warning(title: str, f: Finding, clause: tuple[int, str] | None, warnings: int) -> str:
-    if f.rule == "realname":
+def group_warning(spec: RuleSpec, f: Finding, clause: tuple[int, str] | None,
+                  warnings: int) -> str:
+    title = spec.title
+    if spec.event == "join":
         return (f"欢迎入群！根据{_clause(clause)}，请将群昵称修改为规范格式。{f.reason}")
-    if f.rule == "classified":
+    if spec.secret:
         return (f"温馨提醒：您发送的内容疑似涉密（{title}），请立即撤回。"
                 f"根据{_clause(clause)}，涉密信息严禁在微信群传送。{_count(warnings)}")
     return f"温馨提醒：您的发言涉及“{title}”，根据{_clause(clause)}，请注意。{_count(warnings)}"
 
 
-def private_warning(room: Room, title: str, f: Finding, clause: tuple[int, str] | None) -> str:
+def private_warning(room: Room, spec: RuleSpec, f: Finding,
+                    clause: tuple[int, str] | None) -> str:
     where = f"「{room.topic}」" if room.topic else "工作群"
-    return (f"您好，您在{where}的发言涉及“{title}”（{f.reason}）。"
+    return (f"您好，您在{where}的发言涉及“{spec.title}”（{f.reason}）。"
             f"根据{_clause(clause)}，请注意。如有异议可联系群主。")
 
 
-def owner_note(room: Room, sender_name: str, title: str, f: Finding, warnings: int,
+def owner_note(room: Room, sender_name: str, spec: RuleSpec, f: Finding, warnings: int,
                window_days: float) -> str:
+    title = spec.title
     where = f"「{room.topic}」" if room.topic else f"群 {room.id}"
-    if f.rule == "classified":
+    if spec.secret:
         return (f"【群规助手】{where}检测到疑似涉密信息：{sender_name}，{f.evidence}。"
                 f"已提醒撤回，请及时核查处置。")
     days = int(window_days) if window_days == int(window_days) else window_days
@@ -44,3 +51,12 @@ def owner_note(room: Room, sender_name: str, title: str, f: Finding, warnings: i
 
 def removal_notice(sender_name: str, warnings: int) -> str:
     return f"{sender_name} 多次违反群规（{warnings}次），已按群规移出本群。"
+
+
+def report_reminder(due: str, marker: str, missing: int) -> str:
+    return (f"【每日汇报提醒】今日工作汇报截止{due}，以下{missing}位同志尚未提交，"
+            f"请以“{marker}”开头发送：")
+
+
+def room_term_reason(term: str) -> str:
+    return f"含有本群禁用词“{term}”"

@@ -93,27 +93,6 @@ def clause_before(ctx: Context, hit: Hit) -> str:
     return normalize(ctx.text[start:hit.start]).plain
 
 
-# --- acknowledgements -------------------------------------------------------
-
-_ACK = re.compile(
-    r"^(收到|好的?|好滴|明白|了解|知道了|已阅|已收到|ok|okay|嗯+|对|是的?|谢谢|感谢|辛苦|"
-    r"没问题|遵照执行|照办|马上办|\+?1|666|👍|🙏|[\W_]*)+$"
-)
-
-
-def is_acknowledgement(text: str) -> bool:
-    """收到 / 好的 / 👍 / 1 and the like, possibly several, possibly with a name."""
-    plain = normalize(text).plain
-    plain = re.sub(r"[\s,，.。!！~～、…]+", "", plain)
-    if not plain:
-        return True
-    if _ACK.match(plain):
-        return True
-    # 「收到，李局」「好的书记」: an acknowledgement plus a short form of address
-    stripped = re.sub(r"^(收到|好的?|明白|已阅|ok|谢谢|感谢)+", "", plain)
-    return stripped != plain and len(stripped) <= 4
-
-
 # --- members and titles -----------------------------------------------------
 
 # Titles by which an owner is addressed, with their short spoken forms.

@@ -9,85 +9,23 @@ investment talk about a company's products, are not adverts.
 
 from __future__ import annotations
 
-import re
-
-from qungui.core import contacts
-from qungui.core.plugin import Context, Plugin, register
-from qungui.plugins._common import cue_hits, has_cue
-
-_UNIT = r"(?:盒|箱|瓶|罐|斤|公斤|件|套|个|只|支|袋|份|次|位|张|包|条|桶|平|平米|节|课)"
-# On the plain view: ¥99, 99元/盒, 一箱480, 原价2000现价800, 五折, 8折
-_PRICE = re.compile(
-    r"[¥￥]\s*\d+(?:\.\d+)?"
-    r"|\d+(?:\.\d+)?\s*(?:元|块|rmb)(?:\s*[/一每]\s*" + _UNIT + ")?"
-    r"|[一每]\s*" + _UNIT + r"\s*(?:只要|仅需|仅)?\s*\d+"
-    r"|(?:原价|现价|特价|售价|只要|仅需|仅售|低至|团购价|批发价)\s*[:：]?\s*\d+"
-    r"|(?<![\d.])(?:[1-9](?:\.\d)?|[一二三四五六七八九])\s*折"
-    r"|买[一二三\d]送[一二三\d]"
-)
-
-
-def assess(ctx: Context) -> tuple[float, str, str] | None:
-    """(score, evidence, reason) when the message is an advert, else None.
-
-    Exposed so that other rules can tell an advert from chit-chat.
-    """
-    if has_cue(ctx, "ads", "official"):
-        return None  # 政府采购公告, 消费券, warnings about 推销保健品
-    norm = ctx.norm
-    sales = cue_hits(ctx, "ads", "sale")
-    pitches = cue_hits(ctx, "ads", "pitch")
-    found = contacts.contacts(norm)
-    contact = found[0].quote if found else None
-    if contact is None and cue_hits(ctx, "ads", "contact"):
-        contact = cue_hits(ctx, "ads", "contact")[0].quote
-    m = _PRICE.search(norm.plain)
-    figure = norm.quote_plain(m.start(), m.end()) if m else None
-    if m and m.group().startswith("买"):
-        a, b = norm.plain_span(m.start(), m.end())
-        # 「买一送一」 is both the offer and its price: it counts once
-        sales = [h for h in sales if h.end <= a or h.start >= b]
-    price = figure or next((h.quote for h in cue_hits(ctx, "ads", "price")), None)
-
-    what = sales[0].quote if sales else (pitches[0].quote if pitches else None)
-    if sales and contact:
-        score = 0.95 if price else 0.85
-        reason = f"推销“{what}”并留联系方式“{contact}”"
-    elif pitches and found:
-        # 「价格实惠，电话同微信186…」: a pitch and a number to call
-        score = 0.85 if figure else 0.8
-        reason = f"推销（“{what}”）并留联系方式“{contact}”"
-    elif sales and figure:
-        score = 0.8
-        reason = f"推销“{what}”并报价“{figure}”"
-    elif pitches and contact and (figure or len({h.term for h in pitches}) >= 2):
-        score = 0.75
-        reason = f"推销（“{what}”）并招揽“{contact}”"
-    elif sales and pitches:
-        score = 0.65 if (price or len({h.term for h in sales + pitches}) >= 3) else 0.5
-        reason = f"推销商品（“{what}”等）"
-    elif len({h.term for h in sales}) >= 3:
-        score = 0.55  # selling words, but no contact, price or pitch
-        reason = f"推销商品（“{what}”等）"
-    elif sales and price:
-        score = 0.5
-        reason = f"推销“{what}”并谈价格“{price}”"
-    else:
-        return None
-    if has_cue(ctx, "ads", "business"):
-        score -= 0.4    # 「面膜生产线项目」 in a 招商 group is the group's business
-    evidence = " ".join(dict.fromkeys(x for x in (what, figure or price, contact) if x))
-    return score, evidence, reason
+from qungui.core.plugin import Context, Plugin, RuleSpec, register
+from qungui.plugins._common import has_cue
+from qungui.plugins._sales import assess
 
 
 @register
 class Ads(Plugin):
-    name = "ads"
-    title = "广告推销"
-    defaults = {}
+    spec = RuleSpec(id="ads", title="广告推销", gravity=4,
+                    harmless_cues=("official", "business"))
 
     def inspect(self, ctx: Context):
+        if has_cue(ctx, self.name, "official"):
+            return self.clear("为采购公告、消费券或防骗提醒")
         found = assess(ctx)
-        if found and found[0] > 0:
-            score, evidence, reason = found
-            yield self.finding(score, evidence, reason)
+        if found is None:
+            return self.clear("无推销加联系方式或报价")
+        score, evidence, reason = found
+        if score <= 0:
+            return self.clear("本群业务范围内的推介")
+        return self.hit(score, evidence, reason)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from qungui.core.plugin import Context, Plugin, redact, register
+from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import normalize
 from qungui.plugins._common import cue_hits, same_sentence
 
@@ -39,18 +39,23 @@ _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|
 
 @register
 class Classified(Plugin):
-    name = "classified"
-    title = "涉密信息"
-    defaults = {
-        # a label counts as a header if it starts within this many characters
-        "header_chars": 12,
-    }
+    spec = RuleSpec(
+        id="classified", title="涉密信息", gravity=12,
+        params={
+            # a label counts as a header if it starts within this many characters
+            "header_chars": Param(12, help="an internal-material label starting within this "
+                                           "many characters counts as a header", minimum=0),
+        },
+        room_allow=False, secret=True, temper=False, harmless_cues=("reminder",))
 
     def inspect(self, ctx: Context):
         found = self._marking(ctx) or self._file_name(ctx) or self._label(ctx) or self._personnel(ctx)
-        if found:
-            score, marking, reason = found
-            yield self.finding(score, redact(ctx.text, marking), reason)
+        if not found:
+            if self._reminded(ctx):
+                return self.clear("保密提醒或通报，无密级标志")
+            return self.clear("无密级标志、内部材料标注或未公开人事信息")
+        score, marking, reason = found
+        return self.hit(score, redact(ctx.text, marking), reason)
 
     def _marking(self, ctx: Context):
         plain = ctx.norm.plain
@@ -90,7 +95,7 @@ class Classified(Plugin):
         labels = cue_hits(ctx, self.name, "label")
         if not labels or self._reminded(ctx):
             return None
-        header = ctx.param(self.name, "header_chars", self.defaults["header_chars"])
+        header = self.param(ctx, "header_chars")
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qungui.core.plugin import Context, Plugin, register
+from qungui.core.plugin import Context, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 # Circles that are improper in themselves, even without a favour named.
@@ -24,17 +24,16 @@ _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0
 
 @register
 class Cronyism(Plugin):
-    name = "cronyism"
-    title = "圈子文化"
-    defaults = {}
+    spec = RuleSpec(id="cronyism", title="圈子文化", gravity=8, harmless_cues=("official",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
-            return  # 招商对接, 亲清政商关系, warnings against 圈子文化
+            # 招商对接, 亲清政商关系, warnings against 圈子文化
+            return self.clear("含招商或廉政提醒用语")
         circles = cue_hits(ctx, self.name, "circle") + pattern_hits(ctx, _FOLLOW, self.name, "circle",
                                                                      term="跟着混")
         if not circles:
-            return
+            return self.clear("无圈子关系用语")
         favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
                                                                    term="给…做")
         favors = [h for h in favors
@@ -42,18 +41,17 @@ class Cronyism(Plugin):
         pairs = same_sentence(ctx, circles, favors, max_gap=1)
         if pairs:
             circle, favor = pairs[0]
-            yield self.finding(0.85, quote(ctx, circle, favor),
-                               f"借“{circle.quote}”关系谋求“{favor.quote}”，搞圈子")
-            return
+            return self.hit(0.85, quote(ctx, circle, favor),
+                            f"借“{circle.quote}”关系谋求“{favor.quote}”，搞圈子")
         inherent = [h for h in circles if h.term in _INHERENT]
         helps = same_sentence(ctx, circles, cue_hits(ctx, self.name, "help"), max_gap=1)
         if helps:
             circle, help_ = helps[0]
             # 「同学会碰到老同学，他说可以帮忙咨询」: a favour, not necessarily improper
             score = 0.8 if inherent else 0.5
-            yield self.finding(score, quote(ctx, circle, help_),
-                               f"借“{circle.quote}”关系请托“{help_.quote}”")
-            return
+            return self.hit(score, quote(ctx, circle, help_),
+                            f"借“{circle.quote}”关系请托“{help_.quote}”")
         if inherent:
             hit = inherent[0]
-            yield self.finding(0.65, hit.quote, f"宣扬“{hit.quote}”一类圈子文化")
+            return self.hit(0.65, hit.quote, f"宣扬“{hit.quote}”一类圈子文化")
+        return self.clear("圈子关系未与谋利或请托同现")

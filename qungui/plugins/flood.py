@@ -4,33 +4,35 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from qungui.core.plugin import Context, Plugin, register
-from qungui.core.text import normalize
-from qungui.plugins._common import is_acknowledgement
+from qungui.core.plugin import Context, Param, Plugin, RuleSpec, register
+from qungui.core.text import is_acknowledgement, normalize
 
 
 @register
 class Flood(Plugin):
-    name = "flood"
-    title = "刷屏"
-    defaults = {
-        "max_messages": 6,            # this many messages from one sender ...
-        "window_seconds": 60,         # ... within this window is flooding
-        "max_repeats": 3,             # the same text this many times ...
-        "repeat_window_seconds": 600,  # ... within this window is flooding
-        "max_chars": 2000,            # one message longer than this
-    }
-
-    def _p(self, ctx: Context, key: str):
-        return ctx.param(self.name, key, self.defaults[key])
+    spec = RuleSpec(
+        id="flood", title="刷屏", gravity=2,
+        params={
+            "max_messages": Param(6, help="this many messages from one sender within "
+                                          "window_seconds is flooding", minimum=1),
+            "window_seconds": Param(60, help="the window, in seconds, for max_messages",
+                                    minimum=1),
+            "max_repeats": Param(3, help="the same text this many times within "
+                                         "repeat_window_seconds is flooding", minimum=1),
+            "repeat_window_seconds": Param(600, help="the window, in seconds, for max_repeats",
+                                           minimum=1),
+            "max_chars": Param(2000, help="one message longer than this many characters "
+                                          "is flooding", minimum=1),
+        },
+        content=False, learned=False, temper=False)
 
     def inspect(self, ctx: Context):
         msg = ctx.message
         mine = [m for m in ctx.recent if m.sender_id == msg.sender_id and m.ts <= msg.ts]
         candidates = []
 
-        window = timedelta(seconds=self._p(ctx, "window_seconds"))
-        limit = self._p(ctx, "max_messages")
+        window = timedelta(seconds=self.param(ctx, "window_seconds"))
+        limit = self.param(ctx, "max_messages")
         burst = 1 + sum(1 for m in mine if msg.ts - m.ts <= window)
         if burst >= limit:
             score = min(0.95, 0.8 + 0.05 * (burst - limit))
@@ -41,18 +43,19 @@ class Flood(Plugin):
         text = msg.text.strip()
         if text and not is_acknowledgement(text):
             key = normalize(text).key
-            rwindow = timedelta(seconds=self._p(ctx, "repeat_window_seconds"))
+            rwindow = timedelta(seconds=self.param(ctx, "repeat_window_seconds"))
             same = 1 + sum(1 for m in mine
                            if msg.ts - m.ts <= rwindow and m.text.strip()
                            and normalize(m.text.strip()).key == key)
-            if key and same >= self._p(ctx, "max_repeats"):
+            if key and same >= self.param(ctx, "max_repeats"):
                 candidates.append((0.85, text[:40], f"同一内容重复发送{same}次"))
 
-        max_chars = self._p(ctx, "max_chars")
+        max_chars = self.param(ctx, "max_chars")
         if ctx.truncated or len(msg.text) > max_chars:
             candidates.append((0.65, msg.text[:40] + "……",
                                f"单条消息过长（{len(msg.text)}字，上限{max_chars}字）"))
 
-        if candidates:
-            score, evidence, reason = max(candidates, key=lambda c: c[0])
-            yield self.finding(score, evidence, reason)
+        if not candidates:
+            return self.clear("未达刷屏条数、重复次数或长度上限")
+        score, evidence, reason = max(candidates, key=lambda c: c[0])
+        return self.hit(score, evidence, reason)

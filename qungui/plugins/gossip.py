@@ -9,15 +9,13 @@ and self-criticism are not gossip, and judging 中央领导 is central_policy's.
 from __future__ import annotations
 
 from qungui.core.matcher import Hit
-from qungui.core.plugin import Context, Plugin, register
+from qungui.core.plugin import Context, Plugin, RuleSpec, register
 from qungui.plugins._common import NAMED_PERSON, cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 
 @register
 class Gossip(Plugin):
-    name = "gossip"
-    title = "背后议论"
-    defaults = {}
+    spec = RuleSpec(id="gossip", title="背后议论", gravity=6, harmless_cues=("notice", "work"))
 
     def _people(self, ctx: Context) -> list[Hit]:
         central = cue_hits(ctx, "central_policy", "target")
@@ -29,19 +27,21 @@ class Gossip(Plugin):
     def inspect(self, ctx: Context):
         derogatory = cue_hits(ctx, self.name, "derogatory")
         private = cue_hits(ctx, self.name, "private")
-        if not derogatory and not private or has_cue(ctx, self.name, "notice"):
-            return
+        if not derogatory and not private:
+            return self.clear("无贬损或私生活用语")
+        if has_cue(ctx, self.name, "notice"):
+            return self.clear("通报中的引用")
         people = self._people(ctx)
         pairs = same_sentence(ctx, people, derogatory)
         if pairs:
             person, judgement = pairs[0]
-            yield self.finding(0.85, quote(ctx, person, judgement),
-                               f"在群里贬损他人（“{person.quote}”“{judgement.quote}”）")
-            return
+            return self.hit(0.85, quote(ctx, person, judgement),
+                            f"在群里贬损他人（“{person.quote}”“{judgement.quote}”）")
         pairs = same_sentence(ctx, people, private, max_gap=1)
         if pairs:
             person, gossip = pairs[0]
             # casework (a 群众 who divorced and applies for aid) is not gossip
             score = 0.45 if has_cue(ctx, self.name, "work") else 0.85
-            yield self.finding(score, quote(ctx, person, gossip),
-                               f"在群里议论他人私生活（“{gossip.quote}”）")
+            return self.hit(score, quote(ctx, person, gossip),
+                            f"在群里议论他人私生活（“{gossip.quote}”）")
+        return self.clear("贬损或私生活用语未指向具体的人")

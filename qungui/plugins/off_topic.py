@@ -14,9 +14,10 @@ from functools import lru_cache
 
 from qungui.core import nlp
 from qungui.core.events import MessageType
-from qungui.core.plugin import Context, Plugin, register
-from qungui.plugins import ads
-from qungui.plugins._common import cue_hits, has_cue, is_acknowledgement
+from qungui.core.plugin import REGISTRY, Context, Plugin, RuleSpec, register
+from qungui.core.text import is_acknowledgement
+from qungui.plugins._common import cue_hits, has_cue
+from qungui.plugins._sales import assess
 
 _DOMAINS = {
     "food": "美食聚餐", "sport": "体育", "entertainment": "影视娱乐", "stock": "股票理财",
@@ -55,27 +56,33 @@ def _recent_words(ctx: Context, chat_terms: set[str]) -> set[str]:
 
 @register
 class OffTopic(Plugin):
-    name = "off_topic"
-    title = "闲聊灌水"
-    defaults = {}
+    spec = RuleSpec(id="off_topic", title="闲聊灌水", gravity=1, harmless_cues=("work",))
 
     def inspect(self, ctx: Context):
-        if ctx.message.type is not MessageType.TEXT or is_acknowledgement(ctx.message.text):
-            return
+        if ctx.message.type is not MessageType.TEXT:
+            return self.clear("非文字消息")
+        if is_acknowledgement(ctx.message.text):
+            return self.clear("为确认回复")
         chat = [h for cue in _DOMAINS for h in cue_hits(ctx, self.name, cue)]
-        if not chat or has_cue(ctx, self.name, "work"):
-            return
-        if any(all(has_cue(ctx, rule, cue) for cue in cues) for rule, cues in _OTHER_RULES):
-            return
-        sale = ads.assess(ctx)
+        if not chat:
+            return self.clear("无闲聊用语")
+        if has_cue(ctx, self.name, "work"):
+            return self.clear("含工作用语")
+        other = next((rule for rule, cues in _OTHER_RULES
+                      if all(has_cue(ctx, rule, cue) for cue in cues)), None)
+        if other is not None:
+            title = REGISTRY[other].title if other in REGISTRY else other
+            return self.clear(f"属{title}，交由该规则")
+        sale = assess(ctx)
         if sale and sale[0] >= 0.6:
-            return  # an advert, not chit-chat
+            return self.clear("属广告，交由广告规则")  # an advert, not chit-chat
         terms = {h.term for h in chat}
         plain = ctx.norm.plain
         if any(w in plain for w in topic_words(ctx.room.topic, ctx.room.purpose)):
-            return  # 「羽毛球比赛周六几点」 in the 工会活动 group is its business
+            # 「羽毛球比赛周六几点」 in the 工会活动 group is its business
+            return self.clear("含本群主题用语")
         if ctx.recent and any(w in plain for w in _recent_words(ctx, terms)):
-            return  # a reply to the work talk just before it
+            return self.clear("接续此前的工作讨论")  # a reply to the work talk just before it
         chat.sort(key=lambda h: h.start)
         domains = {h.cue for h in chat}
         if domains == {"shopping"} and terms & set(_SHOPPING_ASKS):
@@ -91,5 +98,5 @@ class OffTopic(Plugin):
             score = 0.9
         first = chat[0]
         topics = "、".join(_DOMAINS[d] for d in sorted(domains))
-        yield self.finding(score, first.quote if len(ctx.text) > 60 else ctx.text.strip(),
-                           f"与本群工作无关的闲聊（{topics}）")
+        return self.hit(score, first.quote if len(ctx.text) > 60 else ctx.text.strip(),
+                        f"与本群工作无关的闲聊（{topics}）")

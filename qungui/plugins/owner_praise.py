@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from qungui.core.plugin import Context, Plugin, register
+from qungui.core.plugin import Context, Plugin, RuleSpec, register
 from qungui.core.text import fold, normalize
 from qungui.plugins._common import (
     TITLES, cue_hits, has_cue, named_people, owner_forms, parse_alias, sentence_index,
@@ -37,16 +37,17 @@ _DIRECTIVE = re.compile(r"(?:强调|指出|要求|提出|号召|指示)[^。！�
 
 @register
 class OwnerPraise(Plugin):
-    name = "owner_praise"
-    title = "吹捧群主"
-    defaults = {}
+    spec = RuleSpec(id="owner_praise", title="吹捧群主", gravity=5, harmless_cues=())
 
     def inspect(self, ctx: Context):
         owner = ctx.room.owner
-        if owner is None or ctx.message.sender_id == owner.id:
-            return  # no owner to flatter; the owner praising themself is not this rule
+        if owner is None:
+            return self.clear("本群无群主")
+        if ctx.message.sender_id == owner.id:
+            # the owner praising themself is not this rule
+            return self.clear("群主本人发言")
         if has_cue(ctx, self.name, "notice"):
-            return  # a 警示/通报 quotes the flattery it condemns
+            return self.clear("警示或通报中的引用")  # a 警示/通报 quotes the flattery it condemns
         personal, titular = owner_forms(owner)
         if not parse_alias(owner)[2]:
             titular = set(TITLES) | {t[0] for t in TITLES.values()}  # title unknown: any title
@@ -76,11 +77,11 @@ class OwnerPraise(Plugin):
                 if score and (best is None or score > best[0]):
                     best = (score, hit, level)
         if best is None:
-            return
+            return self.clear("无指向群主的吹捧用语")
         score, hit, level = best
         who = "群主" if level == NAMED else "领导（群主）"
-        yield self.finding(score, self._evidence(ctx, starts, hit),
-                           f"在群里吹捧{who}（“{hit.quote}”）")
+        return self.hit(score, self._evidence(ctx, starts, hit),
+                        f"在群里吹捧{who}（“{hit.quote}”）")
 
     @staticmethod
     def _intensified(ctx: Context, hit) -> bool:

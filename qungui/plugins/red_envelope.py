@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from qungui.core.events import MessageType
-from qungui.core.plugin import Context, Plugin, register
+from qungui.core.plugin import Context, Param, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, has_cue
 
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
@@ -31,19 +31,26 @@ _TRANSFER = re.compile(
 
 @register
 class RedEnvelope(Plugin):
-    name = "red_envelope"
-    title = "红包转账"
-    defaults = {"text_score": 0.8}
+    spec = RuleSpec(
+        id="red_envelope", title="红包转账", gravity=9,
+        params={
+            "text_score": Param(0.8, help="score of a text that arranges red envelopes or "
+                                          "transfers (a red-envelope message itself scores 1)",
+                                minimum=0),
+        },
+        harmless_cues=("notice",))
 
     def inspect(self, ctx: Context):
         kind = _KIND.get(ctx.message.type)
         if kind:
             amount = ctx.message.amount
             evidence = f"{kind} {amount:g}元" if amount is not None else kind
-            yield self.finding(1.0, evidence, f"在工作群发{kind}" + (f"（{amount:g}元）" if amount is not None else ""))
-            return
-        if has_cue(ctx, self.name, "notice", "event") or has_cue(ctx, "vote_buying", "election"):
-            return  # 通报 / 红包雨营销方案 / 「投我的每人发个红包」 (vote buying)
+            return self.hit(1.0, evidence, f"在工作群发{kind}" + (f"（{amount:g}元）" if amount is not None else ""))
+        if has_cue(ctx, self.name, "notice", "event"):
+            return self.clear("通报或营销活动方案")  # 通报 / 红包雨营销方案
+        if has_cue(ctx, "vote_buying", "election"):
+            # 「投我的每人发个红包」
+            return self.clear("涉及选举投票，交由拉票贿选规则")
         norm = ctx.norm
         quote = None
         asks = cue_hits(ctx, self.name, "solicit")
@@ -53,6 +60,7 @@ class RedEnvelope(Plugin):
             m = _ACTS.search(norm.key) or _TRANSFER.search(norm.key)
             if m:
                 quote = norm.quote_key(m.start(), m.end())
-        if quote:
-            yield self.finding(ctx.param(self.name, "text_score", self.defaults["text_score"]),
-                               quote, f"在工作群张罗发红包或转账（“{quote}”）")
+        if not quote:
+            return self.clear("无发红包或转账用语")
+        return self.hit(self.param(ctx, "text_score"),
+                        quote, f"在工作群张罗发红包或转账（“{quote}”）")

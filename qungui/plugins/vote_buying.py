@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from qungui.core.plugin import Context, Plugin, register
+from qungui.core.plugin import Context, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
@@ -29,13 +29,12 @@ _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
 
 @register
 class VoteBuying(Plugin):
-    name = "vote_buying"
-    title = "拉票贿选"
-    defaults = {}
+    spec = RuleSpec(id="vote_buying", title="拉票贿选", gravity=10, harmless_cues=("warning",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "warning"):
-            return  # 「严禁拉票贿选」, 换届纪律 notices
+            # 「严禁拉票贿选」, 换届纪律 notices
+            return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
                                                                        view="key")
@@ -43,25 +42,24 @@ class VoteBuying(Plugin):
             # 「投我一票，请你们吃大餐」: the ask names the vote itself
             own = [h for h in solicits if re.match(r"(?:投|选)(?:给)?我", h.quote)]
             if own:
-                yield self.finding(0.7, own[0].quote, f"在群里拉票（“{own[0].quote}”）")
-            return
+                return self.hit(0.7, own[0].quote, f"在群里拉票（“{own[0].quote}”）")
+            return self.clear("无选举投票用语，也未求投自己")
         strong = same_sentence(ctx, elections, solicits, max_gap=2)
         if strong:
             election, ask = strong[0]
-            yield self.finding(0.9, quote(ctx, election, ask),
-                               f"在“{election.quote}”中拉票（“{ask.quote}”）")
-            return
+            return self.hit(0.9, quote(ctx, election, ask),
+                            f"在“{election.quote}”中拉票（“{ask.quote}”）")
         asks = cue_hits(ctx, self.name, "ask")
         rewards = cue_hits(ctx, self.name, "reward")
         bought = same_sentence(ctx, elections, rewards, max_gap=2)
         if bought and (asks or _FOR_SOMEONE.search(ctx.norm.key)):
             election, reward = bought[0]
-            yield self.finding(0.85, quote(ctx, election, reward),
-                               f"在“{election.quote}”中许诺“{reward.quote}”换取投票")
-            return
+            return self.hit(0.85, quote(ctx, election, reward),
+                            f"在“{election.quote}”中许诺“{reward.quote}”换取投票")
         weak = same_sentence(ctx, elections, asks, max_gap=1)
         if weak:
             election, ask = weak[0]
             score = 0.7 if _SELFISH.search(ctx.norm.plain) else 0.45
-            yield self.finding(score, quote(ctx, election, ask),
-                               f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")
+            return self.hit(score, quote(ctx, election, ask),
+                            f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")
+        return self.clear("选举投票未与拉票或许诺同现")

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
 from qungui.storage.models import MessageRow
-from qungui.storage.repository import _DOWN, Repository
+from qungui.core.ports import StoredMessage
+from qungui.storage.errors import DOWN as _DOWN
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +34,8 @@ PRUNE_EVERY = 50
 DEFAULT_RETENTION_DAYS = 30
 
 
-@dataclass(frozen=True)
-class StoredMessage:
-    room_id: str
-    message_id: str
-    sender_id: str
-    sender_name: str
-    type: str
-    text: str          # already redacted by the caller where classified
-    ts: datetime
-
-
 class MessageLog:
-    def __init__(self, repo: Repository, retention_days: int = DEFAULT_RETENTION_DAYS):
+    def __init__(self, repo, retention_days: int = DEFAULT_RETENTION_DAYS):
         self.repo = repo
         self.retention = timedelta(days=retention_days) if retention_days > 0 else None
         self._buffer: list[StoredMessage] = []

@@ -9,20 +9,24 @@ again: a record is never lost because a server was down.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from qungui.core.events import Member, Room
+from qungui.core.ports import IncidentIn, StoreDown
+from qungui.storage.errors import DOWN as _DOWN
+from qungui.storage.group_records import GroupRecords
+from qungui.storage.messages import MessageLog
 from qungui.storage.models import AuditRow, IncidentRow, MemberRow, RoomRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,38 +57,6 @@ def safe_url(url: str) -> str:
         return "<unparseable database URL>"
 
 
-@dataclass
-class IncidentIn:
-    room_id: str
-    message_id: str | None
-    rule: str | None
-    sender_id: str
-    ts: datetime
-    kind: str = "violation"
-    sender_name: str = ""
-    score: float = 0.0
-    evidence: str = ""
-    reason: str = ""
-    excerpt: str = ""
-    trace: list = field(default_factory=list)
-    action: str = "log"
-    counted: bool = False
-    escalated: bool = False
-    warning_text: str = ""
-
-    def to_json(self) -> str:
-        d = asdict(self)
-        d["ts"] = self.ts.isoformat()
-        return json.dumps(d, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, line: str) -> "IncidentIn":
-        d = json.loads(line)
-        d["ts"] = datetime.fromisoformat(d["ts"])
-        return cls(**d)
-
-
-_DOWN = (OperationalError, DBAPIError, OSError, ConnectionError)
 
 
 def _outage_tolerant(fallback):
@@ -113,6 +85,15 @@ class Repository:
         self.degraded = False  # True while the database is unreachable
         # async callables run before the engine is disposed (buffers that must be written)
         self.on_close: list = []
+
+    @cached_property
+    def records(self) -> GroupRecords:
+        """The group's own records (audit log, pardons, appeals, reports)."""
+        return GroupRecords(self)
+
+    def message_log(self, retention_days: int) -> MessageLog:
+        """A buffered writer of recent messages, flushed when this closes."""
+        return MessageLog(self, retention_days)
 
     # --- lifecycle -------------------------------------------------------
 
@@ -194,10 +175,14 @@ class Repository:
                 m.present, m.updated_at = present, utcnow()
 
     async def room_settings(self, room_id: str) -> dict:
-        """The room's own settings (overrides of the rulebook), {} if none."""
-        async with self.sessions() as s:
-            row = await s.get(RoomRow, room_id)
-            return dict(row.settings or {}) if row else {}
+        """The room's own settings (overrides of the rulebook), {} if none;
+        ``StoreDown`` when the database cannot be read."""
+        try:
+            async with self.sessions() as s:
+                row = await s.get(RoomRow, room_id)
+                return dict(row.settings or {}) if row else {}
+        except (SQLAlchemyError, OSError, ConnectionError) as exc:
+            raise StoreDown(f"room settings of {room_id}: {type(exc).__name__}") from exc
 
     async def all_room_settings(self) -> dict[str, dict]:
         """Every room's own settings, for loading them all at start-up."""

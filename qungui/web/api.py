@@ -14,7 +14,7 @@ from aiohttp import web
 from qungui.review.export import incident_dict
 from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
-from qungui.web.app import REVIEWS, RULE_TITLES, SESSION
+from qungui.web.context import REVIEWS, RULE_TITLES, SESSION
 from qungui.web.filters import parse_query
 from qungui.web.openapi import OPENAPI
 

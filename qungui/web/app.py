@@ -1,4 +1,5 @@
-"""The aiohttp application: wiring, security middleware and shared helpers.
+"""The aiohttp application: wiring and security middleware. The keys and
+helpers the route modules share are in ``qungui.web.context``.
 
 Every page and API route needs a signed-in reviewer except the sign-in page,
 the static files and the OpenAPI document. Every POST must carry the
@@ -9,7 +10,7 @@ and, when the browser names an Origin, come from this site.
 from __future__ import annotations
 
 import functools
-import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,33 +18,26 @@ import jinja2
 from aiohttp import web
 from yarl import URL
 
-from qungui.core.plugin import load_plugins
 from qungui.storage.accounts import AccountStore
 from qungui.storage.repository import Repository
 from qungui.storage.review import ReviewStore
+from qungui.web import api, labels, pages
 from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, SessionStore, SignInThrottle
+from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
+                                TEMPLATES, THROTTLE, render, set_cookie)
 
 HERE = Path(__file__).resolve().parent
 PUBLIC = ("/login", "/static/", "/api/openapi.json", "/healthz")
-
-REPO = web.AppKey("repo", Repository)
-REVIEWS = web.AppKey("reviews", ReviewStore)
-ACCOUNTS = web.AppKey("accounts", AccountStore)
-SESSIONS = web.AppKey("sessions", SessionStore)
-THROTTLE = web.AppKey("throttle", SignInThrottle)
-TEMPLATES = web.AppKey("templates", jinja2.Environment)
-RULE_TITLES = web.AppKey("rule_titles", dict)
-OPTIONS = web.AppKey("options", dict)
-# typed request keys arrived in aiohttp 3.13; older versions take the plain name
-SESSION = web.RequestKey("session", object) if hasattr(web, "RequestKey") else "session"
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def create_app(repo: Repository, *, secure_cookies: bool = False,
+def create_app(repo: Repository, *, rule_titles: Mapping[str, str], secure_cookies: bool = False,
                failure_delay: float = 1.0, throttle: SignInThrottle | None = None) -> web.Application:
-    """The review site over ``repo``. ``secure_cookies`` when served over HTTPS
+    """The review site over ``repo``. ``rule_titles`` names each rule id in
+    Chinese (the caller has the plugins: ``{n: p.title for n, p in
+    load_plugins().items()}``). ``secure_cookies`` when served over HTTPS
     (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in."""
     app = web.Application(middlewares=[security_headers, require_session],
                           client_max_size=64 * 1024)
@@ -52,16 +46,14 @@ def create_app(repo: Repository, *, secure_cookies: bool = False,
     app[ACCOUNTS] = AccountStore(repo)
     app[SESSIONS] = SessionStore()
     app[THROTTLE] = throttle or SignInThrottle()
-    app[RULE_TITLES] = {name: p.title for name, p in load_plugins().items()}
+    app[RULE_TITLES] = dict(rule_titles)
     app[OPTIONS] = {"secure_cookies": secure_cookies, "failure_delay": failure_delay}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
-    from qungui.web import labels
     env.globals.update(labels.template_globals(app[RULE_TITLES]))
     env.globals["static"] = static_url
     app[TEMPLATES] = env
-    from qungui.web import api, pages
     pages.setup(app)
     api.setup(app)
     app.router.add_static("/static/", HERE / "static", append_version=True)
@@ -149,24 +141,6 @@ def forbidden(request: web.Request, message: str) -> web.Response:
     if is_api(request):
         return web.json_response({"error": "forbidden", "message": message}, status=403)
     return render(request, "error.html", {"title": "操作被拒绝", "message": message}, status=403)
-
-
-def render(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
-    session = request.get(SESSION)
-    ctx = {"session": session, "csrf": session.csrf if session else "", "path": request.path}
-    ctx.update(context)
-    html = request.app[TEMPLATES].get_template(template).render(**ctx)
-    return web.Response(text=html, content_type="text/html", charset="utf-8", status=status)
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
-    response.set_cookie(name, value, httponly=True, samesite="Strict", path="/", max_age=max_age,
-                        secure=request.app[OPTIONS]["secure_cookies"])
-
-
-def login_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 __all__ = ["create_app", "render", "set_cookie", "LOGIN_COOKIE", "SESSION_COOKIE"]

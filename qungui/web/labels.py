@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from qungui.cli.common import ACTION_CN
-from qungui.cli.log import STATUS_CN
 from qungui.core.events import CHINA_TZ
+from qungui.review.labels import ACTION_CN, STATUS_CN
 
 DECISION_CN = {"confirm": "确认违规", "dismiss": "撤销（误报）", "reopen": "重新打开"}
 APPEAL_CN = {"open": "待处理", "accepted": "已采纳", "rejected": "已驳回"}

@@ -12,9 +12,9 @@ from qungui.review.export import csv_text
 from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
 from qungui.web import charts
-from qungui.web.app import (ACCOUNTS, SESSION, LOGIN_COOKIE, OPTIONS, REVIEWS, RULE_TITLES, SESSION_COOKIE,
-                     SESSIONS, THROTTLE, login_token, render, set_cookie)
-from qungui.web.auth import check_password
+from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, check_password
+from qungui.web.context import (ACCOUNTS, OPTIONS, REVIEWS, RULE_TITLES, SESSION, SESSIONS, THROTTLE,
+                                login_token, render, set_cookie)
 from qungui.web.filters import parse_query
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 

@@ -26,8 +26,8 @@ def fast_rulebook(rulebook):
 
 @pytest.fixture
 async def live_moderator(repo, plugins, fast_rulebook, matcher):
-    from qungui.pipeline.engine import Moderator
-    m = Moderator(repo, fast_rulebook, plugins, matcher, bot_id="bot", operators=["op1"])
+    from qungui.app import build_moderator
+    m = build_moderator(repo, fast_rulebook, plugins, matcher, bot_id="bot", operators=["op1"])
     await m.start()
     return m
 

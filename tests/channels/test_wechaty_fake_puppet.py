@@ -22,7 +22,8 @@ SEP = "\u2005"
 
 @contextlib.asynccontextmanager
 async def running(moderator, puppet, tmp_path, **kw):
-    channel = WechatyChannel(moderator, puppet, outbox_dir=tmp_path / "outbox", **kw)
+    channel = WechatyChannel(moderator, moderator.directory, puppet,
+                             sending=moderator.rulebook.sending, outbox_dir=tmp_path / "outbox", **kw)
     stop = asyncio.Event()
     task = asyncio.create_task(channel.serve(stop))
     await asyncio.wait_for(channel.connected.wait(), 10)
@@ -153,11 +154,11 @@ async def test_stale_replay_is_logged_not_warned(live_moderator, puppet, tmp_pat
 
 async def test_duplicate_delivery_warns_once_even_after_a_restart(repo, plugins, fast_rulebook,
                                                                   matcher, puppet, tmp_path):
-    from qungui.pipeline.engine import Moderator
+    from qungui.app import build_moderator
     from wechaty.utils.async_helper import SingleIdContainer
 
     async def fresh_moderator():
-        m = Moderator(repo, fast_rulebook, plugins, matcher)
+        m = build_moderator(repo, fast_rulebook, plugins, matcher)
         await m.start()
         return m
 

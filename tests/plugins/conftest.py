@@ -9,7 +9,8 @@ import pytest
 
 from qungui.core.events import CHINA_TZ, Member, Message, MessageType, Room
 from qungui.core.matcher import Matcher, load_lexicons
-from qungui.core.plugin import JoinContext, load_plugins, make_context
+from qungui.core.plugin import JoinContext, Verdict, make_context
+from qungui.plugins import load_plugins
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ)
@@ -60,10 +61,7 @@ def inspect(plugins, matcher, params, room):
         if isinstance(msg, str):
             msg = message(msg, **kw)
         ctx = make_context(msg, room, matcher, params, recent=list(recent), max_text=max_text)
-        findings = list(plugins[rule].inspect(ctx))
-        assert all(f.rule == rule and 0.0 <= f.score <= 1.0 for f in findings)
-        assert all(f.reason and "\n" not in f.reason for f in findings)
-        return findings
+        return findings_of(plugins[rule].inspect(ctx), rule)
 
     return run
 
@@ -75,9 +73,29 @@ def join(plugins, params, room):
         if rule_params:
             p["realname"] = {**p["realname"], **rule_params}
         ctx = JoinContext(room=room, member=member, params=p, ts=T0)
-        return list(plugins["realname"].on_join(ctx))
+        return findings_of(plugins["realname"].on_join(ctx), "realname")
 
     return run
+
+
+def check_verdict(verdict, rule: str) -> None:
+    """A well-formed verdict: the rule's own; a hit has a score in [0, 1] and
+    a one-line reason, a stand-down says why."""
+    assert isinstance(verdict, Verdict), verdict
+    assert verdict.rule == rule
+    if verdict.hit:
+        f = verdict.finding
+        assert f.rule == rule and 0.0 <= f.score <= 1.0
+        assert f.reason and "\n" not in f.reason
+        assert verdict.note == ""
+    else:
+        assert verdict.note.strip(), f"{rule} stood down without a note"
+
+
+def findings_of(verdict, rule: str) -> list:
+    """The verdict as a list of findings (empty or one), checked first."""
+    check_verdict(verdict, rule)
+    return [verdict.finding] if verdict.hit else []
 
 
 def top(findings) -> float:

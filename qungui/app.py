@@ -1,0 +1,53 @@
+"""The composition root: the one place that puts the parts together.
+
+It loads the rules and the rulebook, opens storage, builds the engine and
+plugs the command router into it. The command line, the channels' runners
+and the tests build the bot through here; no lower layer knows the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from qungui.commands import make_router
+from qungui.core import nlp
+from qungui.core.matcher import Matcher
+from qungui.core.plugin import Plugin, specs_of
+from qungui.core.rulebook import Rulebook, load_rulebook
+from qungui.core.ports import Store
+from qungui.pipeline.engine import DEFAULT_RETENTION_DAYS, Moderator
+from qungui.plugins import load_plugins
+
+log = logging.getLogger(__name__)
+
+
+def load_parts(rulebook_path: str | Path) -> tuple[dict[str, Plugin], Rulebook]:
+    """The rules and the rulebook, validated against their specifications;
+    jieba loaded. ``RulebookError`` names the offending key."""
+    plugins = load_plugins()
+    rulebook = load_rulebook(rulebook_path, specs_of(plugins))
+    if rulebook.absent:
+        log.warning("the rulebook %s does not name the rule(s) %s: they are off until "
+                    "it does (or a room turns them on)", rulebook.source, ", ".join(rulebook.absent))
+    nlp.init()
+    return plugins, rulebook
+
+
+def rule_titles(plugins: Mapping[str, Plugin] | None = None) -> dict[str, str]:
+    """Rule id -> its Chinese title, for the review tools."""
+    return {name: p.title for name, p in (plugins or load_plugins()).items()}
+
+
+def build_moderator(store: Store | None, rulebook: Rulebook, plugins: Mapping[str, Plugin],
+                    matcher: Matcher | None = None, *, bot_id: str = "bot",
+                    operators: Iterable[str] = (),
+                    message_retention_days: int = DEFAULT_RETENTION_DAYS,
+                    **kwargs) -> Moderator:
+    """The engine with its command router plugged in."""
+    moderator = Moderator(store, rulebook, dict(plugins), matcher, bot_id=bot_id,
+                          operators=operators, message_retention_days=message_retention_days,
+                          **kwargs)
+    moderator.commands = make_router(moderator.services())
+    return moderator

@@ -1,0 +1,41 @@
+"""What the owners' commands may use: a narrow set of services, not the engine.
+
+The engine builds one ``Services`` and hands it to the command router that
+the composition root plugs in (``qungui.app``); every handler receives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from qungui.core.events import Message, Room
+from qungui.core.plugin import Finding, Plugin
+from qungui.core.ports import GroupRecords, IncidentLog
+from qungui.core.rulebook import Rulebook
+from qungui.pipeline.directory import RoomDirectory
+from qungui.pipeline.duties import Duties
+from qungui.pipeline.room_settings import RoomSettings, RoomView
+
+
+@dataclass
+class Services:
+    rulebook: Rulebook
+    plugins: Mapping[str, Plugin]          # the rules, by id (titles, their own commands)
+    settings: RoomSettings                 # each room's effective settings; every change
+    incidents: IncidentLog                 # warnings counted, incidents listed, audit log
+    records: GroupRecords                  # pardons, appeals, reports, work reports
+    rooms: RoomDirectory
+    duties: Duties
+    operators: frozenset[str]
+    # inspect a text as the room would (a member's report): findings and trace
+    inspect: Callable[[Message, Room, RoomView], tuple[list[Finding], list[dict]]]
+    commands: Any = None                   # the router itself, set when it takes these
+
+    @property
+    def bot_id(self) -> str:
+        return self.rooms.bot_id
+
+    def title(self, rule: str | None) -> str:
+        plugin = self.plugins.get(rule or "")
+        return plugin.title if plugin else (rule or "")
