@@ -21,7 +21,7 @@ ORDER = ("classified", "central_policy", "vote_buying", "red_envelope", "cronyis
 
 
 def test_every_rule_has_a_spec_of_its_own(plugins):
-    assert sorted(plugins) == sorted(ORDER)
+    assert set(ORDER) <= set(plugins)
     for name, plugin in plugins.items():
         assert isinstance(type(plugin).__dict__.get("spec"), RuleSpec), name
         assert plugin.spec.id == plugin.name == name
@@ -34,7 +34,8 @@ def test_every_rule_has_a_spec_of_its_own(plugins):
 
 def test_gravity_keeps_the_priority_order(plugins):
     by_gravity = sorted(plugins, key=lambda n: plugins[n].spec.gravity, reverse=True)
-    assert tuple(by_gravity) == ORDER
+    # a new rule slots in anywhere; the known rules keep their order
+    assert tuple(n for n in by_gravity if n in ORDER) == ORDER
 
 
 def test_params_have_help_and_valid_defaults(plugins):
