@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import logging
+from pathlib import Path
 
 from qungui.cli import arguments, command
 from qungui.cli.common import CliError, add_db, add_rulebook_and_db, open_moderator, open_repo, safe, settings_from

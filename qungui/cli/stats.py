@@ -22,7 +22,7 @@ def configure(sp):
          "day (China time), with the same filters as log.")
 @arguments(configure)
 async def run(args) -> int:
-    from qungui.plugins import load_plugins
+    from qungui.app import rule_titles
     from qungui.storage.review import ReviewStore
 
     repo = await open_repo(settings_from(args))
@@ -39,7 +39,7 @@ async def run(args) -> int:
     if not ov.total:
         print("没有符合条件的记录。")
         return 0
-    titles = {name: p.title for name, p in load_plugins().items()}
+    titles = rule_titles()
     out = sys.stdout
     out.write(f"共 {ov.total} 条：" + "，".join(
         f"{STATUS_CN.get(s, s)} {n}" for s, n in sorted(ov.by_status.items())) + "\n\n按规则\n")

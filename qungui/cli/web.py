@@ -98,7 +98,7 @@ async def serve(args, settings) -> int:
 
     from aiohttp import web
 
-    from qungui.plugins import load_plugins
+    from qungui.app import rule_titles
     from qungui.storage.accounts import AccountStore
     from qungui.web import create_app
 
@@ -107,7 +107,7 @@ async def serve(args, settings) -> int:
         if not await AccountStore(repo).list():
             print("尚无审核账号，请先运行：python bot.py web --set-password --user 名字",
                   file=sys.stderr)
-        app = create_app(repo, rule_titles={n: p.title for n, p in load_plugins().items()},
+        app = create_app(repo, rule_titles=rule_titles(),
                          secure_cookies=args.secure_cookies)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

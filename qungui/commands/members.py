@@ -25,11 +25,6 @@ MAX_REASON = 300
 REPORTS_PER_HOUR = 5
 
 
-def rooms_of(svc, contact_id: str) -> list[Room]:
-    """The rooms the contact is a member of, in a stable order."""
-    return svc.rooms.rooms_of(contact_id)
-
-
 def owner_contacts(svc, room: Room) -> list[str]:
     """Who hears of appeals and reports: the owner, or the operators if the
     room's owner is not known."""
@@ -72,7 +67,7 @@ async def _appeal(svc, room: Room, msg: Message, args: list[str]) -> Reply:
 def _pick_room(svc, msg: PrivateMessage, args: list[str], command: str) -> tuple[Room | None, list[str], str]:
     """The room a private command is about: the sender's only room, or the
     one numbered in the first argument. Returns (room, rest, problem)."""
-    rooms = rooms_of(svc, msg.sender_id)
+    rooms = svc.rooms.rooms_of(msg.sender_id)
     if not rooms:
         return None, args, replies.NO_ROOM
     if len(rooms) == 1:

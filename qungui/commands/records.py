@@ -52,8 +52,7 @@ async def _warns(svc, room, msg, args) -> str:
         recent = [r for r in await svc.incidents.incidents(room_id=room.id, sender_id=member_id, limit=20)
                   if r.counted][:3]
         pardon = await svc.records.last_pardon(room.id, member_id)
-        titles = [svc.plugins[r.rule].title if r.rule in svc.plugins else (r.rule or "")
-                  for r in recent]
+        titles = [svc.title(r.rule) for r in recent]
         parts.append(replies.warns(names.get(member_id, member_id), window, count, recent, titles,
                                    pardon))
     return "\n".join(parts)
@@ -88,7 +87,7 @@ async def _log(svc, room, msg, args) -> str:
             return replies.usage("log", "[条数]")
         n = min(int(args[0]), MAX_LOG)
     rows = await svc.records.timeline(room.id, n)
-    titles = {r: p.title for r, p in svc.plugins.items()}
+    titles = svc.titles
     return replies.log(rows, titles, _names(room))
 
 
@@ -97,7 +96,7 @@ async def _stats(svc, room, msg, args) -> str:
     if span is None:
         return replies.usage("stats", "[7d]")
     stats = await svc.records.stats(room.id, msg.ts - span)
-    titles = {r: p.title for r, p in svc.plugins.items()}
+    titles = svc.titles
     return replies.stats(span, stats, titles)
 
 
@@ -111,7 +110,7 @@ async def _export(svc, room, msg, args) -> Reply:
     top = await svc.records.top_members(room.id, since)
     appeals = await svc.records.appeals(room.id)
     view = await svc.settings.get(room.id)
-    titles = {r: p.title for r, p in svc.plugins.items()}
+    titles = svc.titles
     text = replies.export(room, span, stats, top, len(appeals), view, titles)
     await svc.records.audit(room.id, msg.sender_id, "export", f"{span.days}d")
     return Reply(replies.EXPORT_SENT, private=(SendPrivate(msg.sender_id, text, room.id),))

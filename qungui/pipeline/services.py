@@ -36,6 +36,11 @@ class Services:
     def bot_id(self) -> str:
         return self.rooms.bot_id
 
+    @property
+    def titles(self) -> dict[str, str]:
+        """Rule id -> its Chinese title."""
+        return {name: p.title for name, p in self.plugins.items()}
+
     def title(self, rule: str | None) -> str:
         plugin = self.plugins.get(rule or "")
         return plugin.title if plugin else (rule or "")

@@ -36,8 +36,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src '
 def create_app(repo: Repository, *, rule_titles: Mapping[str, str], secure_cookies: bool = False,
                failure_delay: float = 1.0, throttle: SignInThrottle | None = None) -> web.Application:
     """The review site over ``repo``. ``rule_titles`` names each rule id in
-    Chinese (the caller has the plugins: ``{n: p.title for n, p in
-    load_plugins().items()}``). ``secure_cookies`` when served over HTTPS
+    Chinese (``qungui.app.rule_titles()``). ``secure_cookies`` when served over HTTPS
     (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in."""
     app = web.Application(middlewares=[security_headers, require_session],
                           client_max_size=64 * 1024)

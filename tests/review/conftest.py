@@ -49,10 +49,9 @@ async def accounts(repo):
 
 @pytest.fixture
 async def app(repo, accounts):
-    from qungui.plugins import load_plugins
+    from qungui.app import rule_titles
     from qungui.web import create_app
-    return create_app(repo, rule_titles={n: p.title for n, p in load_plugins().items()},
-                      failure_delay=0)
+    return create_app(repo, rule_titles=rule_titles(), failure_delay=0)
 
 
 @pytest.fixture
