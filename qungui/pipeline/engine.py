@@ -14,7 +14,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from qungui.rules import data_path
@@ -48,7 +48,14 @@ DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for revi
 class CommandDispatcher(Protocol):
     """The slash-command router (``qungui.commands``), plugged in from above."""
 
+    def knows(self, text: str) -> bool:
+        """Whether the text names a command the router has."""
+
     async def dispatch(self, room: Room, msg: Message) -> Outcome: ...
+
+    def unknown_hint(self, room: Room, msg: Message) -> Action | None:
+        """A short pointer to /help for a text that looks like a command but
+        is none; at most one per member in a while, never quoting the text."""
 
     async def dispatch_private(self, msg: PrivateMessage) -> Outcome: ...
 
@@ -110,7 +117,8 @@ class Moderator:
         """What the command router may use (not the engine itself)."""
         return Services(rulebook=self.rulebook, plugins=self.plugins, settings=self.settings,
                         incidents=self.repo, records=self.records, rooms=self.directory,
-                        duties=self.duties, operators=self.operators, inspect=self.inspect)
+                        duties=self.duties, operators=self.operators, inspect=self.inspect,
+                        screen=self.screen)
 
     def _params(self) -> dict[str, dict]:
         out = {}
@@ -212,13 +220,23 @@ class Moderator:
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
         view = await self.settings.get(room.id)
-        if msg.type is MessageType.TEXT and is_command(msg.text) and self.commands is not None:
-            if not speak:
-                return Outcome("command", Act.IGNORED)
-            return await self.commands.dispatch(room, msg)
+        looks_like_command = (msg.type is MessageType.TEXT and is_command(msg.text)
+                              and self.commands is not None)
+        findings = trace = None
+        if looks_like_command and self.commands.knows(msg.text):
+            # a command's words are no way around the secrecy rule: one that
+            # carries secret content is moderated as the message it is
+            findings, trace = self.inspect(msg, room, view)
+            if not any(self._is_secret(f) and self._over_threshold(f, view.rulebook)
+                       for f in findings):
+                if not speak:
+                    return Outcome("command", Act.IGNORED)
+                return await self.commands.dispatch(room, msg)
         if msg.type is MessageType.TEXT:
             await self.duties.note_message(msg, view)
-        findings, trace = self.inspect(msg, room, view)
+        if findings is None:
+            # not a known command (a leading / is no way around the rules either)
+            findings, trace = self.inspect(msg, room, view)
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
@@ -228,6 +246,10 @@ class Moderator:
                                        view=view, review=not speak)
         if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
+        if looks_like_command and outcome.action == Act.NONE and speak:
+            hint = self.commands.unknown_hint(room, msg)
+            if hint is not None:
+                outcome.actions.append(hint)
         return outcome
 
     def _log_message(self, msg: Message, name: str, findings: list[Finding]) -> None:
@@ -262,7 +284,19 @@ class Moderator:
             findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
-        return findings, trace
+        return self._seal(findings), trace
+
+    def _seal(self, findings: list[Finding]) -> list[Finding]:
+        """Secrecy by construction: once any rule finds the message secret
+        (at any score), no finding may carry its words. Every other rule's
+        evidence becomes the secret finding's redacted evidence (marking and
+        hash), and its reason names only the rule."""
+        secret = self._secret_evidence(findings)
+        if secret is None:
+            return findings
+        return [f if self._is_secret(f) else
+                Finding(f.rule, f.score, secret, texts.sealed_reason(self.plugins[f.rule].title))
+                for f in findings]
 
     def _learned(self, ctx: Context, findings: list[Finding], params: dict,
                  book: Rulebook, trace: list[dict]) -> list[Finding]:
@@ -343,15 +377,19 @@ class Moderator:
         since = ts - timedelta(days=book.escalation.window_days)
         prior = await self.repo.count_warnings(room.id, sender_id, since)
         cooldown = timedelta(seconds=book.escalation.cooldown_seconds)
+        # a burst earns one warning, but never for a secret rule: each leaked
+        # file is warned about and reported to the owner
         cooling = frozenset(
             f.rule for f in candidates
-            if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
+            if not self._is_secret(f)
+            and (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
         decision = policy.decide(findings, book, self.gravity, prior_warnings=prior,
                                  sender_exempt=exempt, room_review=view.quiet or review,
                                  cooling=cooling)
         actions = self._actions(decision, room, sender_id, sender_name, book)
         warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
-        secret = self._secret_evidence(decision.findings)
+        # any secret finding, even one under its threshold, keeps the words out
+        secret = self._secret_evidence(findings)
         if secret is not None:
             excerpt = secret
         rows = [
@@ -398,10 +436,21 @@ class Moderator:
             actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))
         return actions
 
+    def _is_secret(self, f: Finding) -> bool:
+        return f.rule in self.plugins and self.plugins[f.rule].spec.secret
+
     def _secret_evidence(self, findings) -> str | None:
         """The redacted evidence of the first finding of a secret rule, if any."""
-        return next((f.evidence for f in findings
-                     if f.rule in self.plugins and self.plugins[f.rule].spec.secret), None)
+        return next((f.evidence for f in findings if self._is_secret(f)), None)
+
+    def screen(self, text: str, room: Room, view: RoomView | None = None) -> str:
+        """``text`` as it may be stored: the redacted form if a secret rule
+        finds anything in it (at any score), else the text itself. For what a
+        member writes outside a message: a refused command, an appeal."""
+        probe = Message(id="screen", room_id=room.id, sender_id="", ts=datetime.now(timezone.utc),
+                        text=text)
+        findings, _ = self.inspect(probe, room, view)
+        return self._secret_evidence(findings) or text
 
     def _remember(self, key: tuple[str, str]) -> None:
         self._seen[key] = None
