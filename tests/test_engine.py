@@ -318,3 +318,36 @@ async def test_every_classified_message_is_warned_and_reported(moderator, clock)
     assert [o.action for o in outs] == ["warn"] * 3
     notes = [a for o in outs for a in o.actions if isinstance(a, SendPrivate) and a.contact_id == "u1"]
     assert len(notes) == 3
+
+
+class Slow(Plugin):
+    """Takes longer than the whole budget the test gives a message."""
+    spec = RuleSpec(id="slow", title="测试", gravity=0)
+
+    def inspect(self, ctx):
+        import time
+        time.sleep(0.2)
+        return self.clear("慢")
+
+
+async def test_a_message_past_its_time_budget_goes_to_review(repo, plugins, rulebook, matcher,
+                                                           clock, caplog):
+    from qungui.core.rulebook import RuleConfig
+    book = replace(rulebook, rules={"slow": RuleConfig(), **rulebook.rules})
+    from qungui.core.events import RoomSnapshot
+    from tests.conftest import work_room
+    # the slow rule is asked first
+    m = build_moderator(repo, book, {"slow": Slow(), **plugins}, matcher, bot_id="botid",
+                        inspect_budget=0.05)
+    await m.handle(RoomSnapshot(work_room()))
+    out = await m.handle(clock.msg("机密★1年 会议纪要全文；" + ADS, "u3"))
+    # the rules after the slow one were not asked, but the secret rule still was,
+    # and nothing goes out as a warning: a reviewer sees it
+    asked = {t["plugin"] for t in out.trace}
+    assert "classified" in asked and "ads" not in asked and "learned" not in asked
+    assert out.action == "review" and out.actions == []
+    assert [r.rule for r in await repo.incidents()] == ["classified"]
+    assert "budget" in caplog.text
+    # evaluation inspects without a budget: every rule is asked
+    findings, trace = m.inspect(clock.msg(ADS, "u3"), m.room("r1"))
+    assert "ads" in {f.rule for f in findings} and "learned" in {t["plugin"] for t in trace}

@@ -20,6 +20,7 @@ from typing import Iterable
 from qungui.rules import data_path
 from typing import Protocol
 
+from qungui.core import nlp
 from qungui.core.actions import Action, Remove, Send, SendPrivate
 from qungui.core.command import is_command
 from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
@@ -42,6 +43,12 @@ log = logging.getLogger(__name__)
 RECENT_PER_ROOM = 50          # messages kept per room for flood and context checks
 SEEN_IDS = 20_000             # message ids remembered to drop redeliveries early
 EXCERPT_CHARS = 500
+# One message's inspection may take this long. Past it, the rules not yet
+# asked are skipped (secret rules still run: a leaked file is the worst
+# miss), the learned stage is skipped, and whatever was found goes to review
+# rather than out as a warning; the log says so. Other rooms wait no longer.
+INSPECT_BUDGET_SECONDS = 1.0
+OVER_BUDGET = "over_budget"      # the trace key that marks such a message
 DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for reviewers
 
 
@@ -72,7 +79,8 @@ class Moderator:
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS,
-                 model: learned_model.LinearModel | None = None):
+                 model: learned_model.LinearModel | None = None,
+                 inspect_budget: float = INSPECT_BUDGET_SECONDS):
         # store None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
         self.repo = store
@@ -90,6 +98,8 @@ class Moderator:
         if model is None and rulebook.learned.enabled:
             model = learned_model.load()
         self.model = model
+        self.inspect_budget = inspect_budget
+        nlp.init()      # jieba's dictionary, once, before the first message's budget runs
         self.directory = RoomDirectory(bot_id)
         self.operators = frozenset(operators)
         self.recent: dict[str, deque[Message]] = {}
@@ -226,7 +236,7 @@ class Moderator:
         if looks_like_command and self.commands.knows(msg.text):
             # a command's words are no way around the secrecy rule: one that
             # carries secret content is moderated as the message it is
-            findings, trace = self.inspect(msg, room, view)
+            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
             if not any(self._is_secret(f) and self._over_threshold(f, view.rulebook)
                        for f in findings):
                 if not speak:
@@ -236,14 +246,15 @@ class Moderator:
             await self.duties.note_message(msg, view)
         if findings is None:
             # not a known command (a leading / is no way around the rules either)
-            findings, trace = self.inspect(msg, room, view)
+            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
         name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
+        over = any(OVER_BUDGET in t for t in trace)
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
-                                       view=view, review=not speak)
+                                       view=view, review=not speak or over)
         if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
         if looks_like_command and outcome.action == Act.NONE and speak:
@@ -264,21 +275,30 @@ class Moderator:
                                            sender_id=msg.sender_id, sender_name=name,
                                            type=msg.type.value, text=text, ts=msg.ts))
 
-    def inspect(self, msg: Message, room: Room,
-                view: RoomView | None = None) -> tuple[list[Finding], list[dict]]:
+    def inspect(self, msg: Message, room: Room, view: RoomView | None = None, *,
+                budget: float | None = None) -> tuple[list[Finding], list[dict]]:
         """Findings and the per-plugin trace for one message; no storage.
 
         ``view`` is the room's effective settings (the rulebook's defaults
         if not given): which rules run, the room's allow and deny phrases
-        (in its automaton) and the purpose the off-topic rule reads."""
+        (in its automaton) and the purpose the off-topic rule reads.
+        ``budget``: seconds the inspection may take (the live path passes
+        ``inspect_budget``; evaluation inspects without one)."""
         view = view or self.settings.default
         params = view.params
         if view.topic is not None and view.topic != room.purpose:
             room = replace(room, purpose=view.topic)
         ctx = make_context(msg, room, view.matcher, params,
                            recent=list(self.recent.get(room.id, ())))
-        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message")
-        if self.model is not None and view.rulebook.learned.enabled:
+        started = time.perf_counter()
+        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message",
+                                    deadline=started + budget if budget is not None else None)
+        over = any(OVER_BUDGET in t for t in trace)
+        if over:
+            log.warning("message %s in room %s: inspection passed its %.0f ms budget; the "
+                        "remaining rules were skipped and any finding goes to review",
+                        msg.id, room.id, budget * 1000)
+        elif self.model is not None and view.rulebook.learned.enabled:
             findings = self._learned(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
@@ -335,16 +355,25 @@ class Moderator:
                 by_rule[rule] = own
         return list(by_rule.values())
 
-    def _run(self, call, params, event: str) -> tuple[list[Finding], list[dict]]:
+    def _run(self, call, params, event: str,
+             deadline: float | None = None) -> tuple[list[Finding], list[dict]]:
         """Ask every enabled rule of this kind of event for its verdict; the
-        verdicts, hit or not, are the trace."""
+        verdicts, hit or not, are the trace. Past ``deadline`` (a
+        ``perf_counter`` time) only secret rules are still asked."""
         findings: list[Finding] = []
         trace: list[dict] = []
+        over = False
         for name in params:
             plugin = self.plugins[name]
             if plugin.spec.event != event:
                 continue
             started = time.perf_counter()
+            if deadline is not None and started > deadline and not over:
+                over = True
+                trace.append({"plugin": "engine", OVER_BUDGET: True,
+                              "note": "超出单条消息检查时限，其余规则未检查，交人工审核"})
+            if over and not plugin.spec.secret:
+                continue
             try:
                 verdict = call(plugin)
                 if not isinstance(verdict, Verdict) or verdict.rule != name:
