@@ -217,8 +217,11 @@ async def test_commands_by_contact_id_not_nickname(moderator, clock):
     assert op.action == "reply"
     rules = await moderator.handle(clock.msg("/rules", "u3"))
     assert rules.action == "reply" and "涉密不上网" in rules.actions[0].text
+    # not a command: moderated like any message, with one pointer to /help that
+    # does not repeat what was typed
     unknown = await moderator.handle(clock.msg("/frobnicate", "u3"))
-    assert unknown.action == "unknown"
+    assert unknown.action == "none"
+    assert [a.text for a in unknown.actions] == ["发送 /help 查看可用指令。"]
     helptext = (await moderator.handle(clock.msg("/help", "u3"))).actions[0].text
     assert "/rules" in helptext and "/status" not in helptext
 
@@ -277,3 +280,74 @@ def test_the_gravest_rule_by_its_spec_is_the_one_warned_about(rulebook):
     swapped = policy.decide(found, rulebook, {"off_topic": 5, "ads": 4}, prior_warnings=0,
                             sender_exempt=False)
     assert swapped.primary.rule == "off_topic" and swapped.action == "warn"
+
+
+
+ADVERT = "本人代购面膜，一盒只要199元，加微信 wx12345 下单"
+
+
+async def test_a_leading_slash_is_no_way_around_the_rules(moderator, repo, clock):
+    for lead in ("/", "／", " /"):
+        out = await moderator.handle(clock.msg(lead + ADVERT, "u3", gap=400))
+        assert out.action == "warn", lead
+        # what is said in the group names the rule, never quotes the text
+        assert all("代购" not in a.text for a in out.actions if isinstance(a, Send))
+    assert len(await repo.incidents(rule="ads")) == 3
+
+
+async def test_unknown_commands_get_one_short_answer_per_member(moderator, clock):
+    outs = [await moderator.handle(clock.msg(f"/frob{i} 机密细节", "u3", gap=10)) for i in range(30)]
+    hints = [a for o in outs for a in o.actions if "/help" in a.text]
+    # thirty in five minutes is flooding, and is warned as such
+    assert any(o.action == "warn" and o.findings[0].rule == "flood" for o in outs)
+    assert len(hints) == 1 and "frob" not in hints[0].text and "机密" not in hints[0].text
+    other = await moderator.handle(clock.msg("/frob", "u4", gap=10))
+    assert len(other.actions) == 1
+
+
+async def test_a_known_command_carrying_a_secret_is_moderated(moderator, repo, clock):
+    out = await moderator.handle(clock.msg("/help 机密★1年 关于人事调整的通知全文如下", "u3"))
+    assert out.action == "warn" and [f.rule for f in out.findings][:1] == ["classified"]
+    [row] = await repo.incidents(rule="classified")
+    assert "人事调整" not in row.excerpt
+
+
+async def test_every_classified_message_is_warned_and_reported(moderator, clock):
+    outs = [await moderator.handle(clock.msg(f"机密★1年 第{i}号文件全文如下", "u3", gap=20))
+            for i in range(3)]
+    assert [o.action for o in outs] == ["warn"] * 3
+    notes = [a for o in outs for a in o.actions if isinstance(a, SendPrivate) and a.contact_id == "u1"]
+    assert len(notes) == 3
+
+
+class Slow(Plugin):
+    """Takes longer than the whole budget the test gives a message."""
+    spec = RuleSpec(id="slow", title="测试", gravity=0)
+
+    def inspect(self, ctx):
+        import time
+        time.sleep(0.2)
+        return self.clear("慢")
+
+
+async def test_a_message_past_its_time_budget_goes_to_review(repo, plugins, rulebook, matcher,
+                                                           clock, caplog):
+    from qungui.core.rulebook import RuleConfig
+    book = replace(rulebook, rules={"slow": RuleConfig(), **rulebook.rules})
+    from qungui.core.events import RoomSnapshot
+    from tests.conftest import work_room
+    # the slow rule is asked first
+    m = build_moderator(repo, book, {"slow": Slow(), **plugins}, matcher, bot_id="botid",
+                        inspect_budget=0.05)
+    await m.handle(RoomSnapshot(work_room()))
+    out = await m.handle(clock.msg("机密★1年 会议纪要全文；" + ADS, "u3"))
+    # the rules after the slow one were not asked, but the secret rule still was,
+    # and nothing goes out as a warning: a reviewer sees it
+    asked = {t["plugin"] for t in out.trace}
+    assert "classified" in asked and "ads" not in asked and "learned" not in asked
+    assert out.action == "review" and out.actions == []
+    assert [r.rule for r in await repo.incidents()] == ["classified"]
+    assert "budget" in caplog.text
+    # evaluation inspects without a budget: every rule is asked
+    findings, trace = m.inspect(clock.msg(ADS, "u3"), m.room("r1"))
+    assert "ads" in {f.rule for f in findings} and "learned" in {t["plugin"] for t in trace}

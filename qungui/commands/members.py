@@ -39,7 +39,8 @@ def _incident_id(arg: str) -> int | None:
 async def _file_appeal(svc, room: Room, member_id: str, args: list[str], ts) -> Reply:
     args = words(args)
     incident_id = _incident_id(args[0]) if args else None
-    reason = " ".join(args[1:] if incident_id is not None else args).strip()[:MAX_REASON]
+    reason = svc.screen(" ".join(args[1:] if incident_id is not None else args).strip(),
+                        room)[:MAX_REASON]
     if incident_id is not None:
         incident = await svc.records.incident(room.id, incident_id)
         if incident is None or incident.kind != "violation" or incident.sender_id != member_id:

@@ -39,6 +39,10 @@ from qungui.pipeline.services import Services
 log = logging.getLogger(__name__)
 
 REFUSAL_COOLDOWN = timedelta(minutes=10)
+# a text that looks like a command but is none gets one pointer to /help per
+# member in this time, never an echo of what was typed
+UNKNOWN_HINT_COOLDOWN = timedelta(minutes=10)
+HINTS_KEPT = 10_000
 
 
 def role(svc: Services, room: Room, contact_id: str) -> str:
@@ -121,6 +125,7 @@ class CommandRouter:
         # (room, contact, command) -> when that contact was last told "no"
         self._refused: dict[tuple[str, str, str], datetime] = {}
         self._uses: dict[tuple, list[datetime]] = {}
+        self._hinted: dict[tuple[str, str], datetime] = {}
         for cmd in BUILTINS + tuple(c for table in tables for c in table):
             self.add(cmd)
         for plugin in services.plugins.values():
@@ -140,6 +145,19 @@ class CommandRouter:
     def find(self, name: str) -> Command | None:
         return self._table.get(name)
 
+    def knows(self, text: str) -> bool:
+        return is_command(text) and parse(text)[0] in self._table
+
+    def unknown_hint(self, room: Room, msg: Message) -> Action | None:
+        key = (room.id, msg.sender_id)
+        last = self._hinted.get(key)
+        if last is not None and msg.ts - last < UNKNOWN_HINT_COOLDOWN:
+            return None
+        if len(self._hinted) >= HINTS_KEPT:
+            self._hinted.clear()      # forgetting hints only risks one more pointer to /help
+        self._hinted[key] = msg.ts
+        return Send(room.id, replies.unknown_command(""), (msg.sender_id,))
+
     def within_rate(self, key: tuple, now: datetime, limit: int, per: timedelta) -> bool:
         """Count one use under ``key``; False when ``limit`` uses in ``per`` are exceeded."""
         uses = [t for t in self._uses.get(key, ()) if now - t < per]
@@ -153,7 +171,7 @@ class CommandRouter:
         name, args = parse(msg.text)
         cmd = self._table.get(name)
         if cmd is None or cmd.handler is None:
-            reply = (replies.private_only(name) if cmd is not None else replies.unknown_command(name))
+            reply = (replies.private_only(name) if cmd is not None else replies.unknown_command(""))
             return Outcome("command", Act.UNKNOWN, actions=[Send(room.id, reply, (msg.sender_id,))])
         level = role(self.svc, room, msg.sender_id)
         if RANK[level] < RANK[cmd.level]:
@@ -175,8 +193,9 @@ class CommandRouter:
     async def _refuse(self, room: Room, msg: Message, cmd: Command, level: str) -> Outcome:
         log.info("refused /%s from %s (%s) in room %s", cmd.name, msg.sender_id, level, room.id)
         try:
+            text = self.svc.screen(msg.text, room)[:200]
             await self.svc.records.audit(room.id, msg.sender_id, "refused", f"/{cmd.name}",
-                                            after={"level": level, "text": msg.text[:200]})
+                                         after={"level": level, "text": text})
         except Exception:  # noqa: BLE001 - the refusal still stands without its record
             log.exception("could not record the refused /%s", cmd.name)
         key = (room.id, msg.sender_id, cmd.name)

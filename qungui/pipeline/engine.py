@@ -14,12 +14,13 @@ import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from qungui.rules import data_path
 from typing import Protocol
 
+from qungui.core import nlp
 from qungui.core.actions import Action, Remove, Send, SendPrivate
 from qungui.core.command import is_command
 from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
@@ -42,13 +43,26 @@ log = logging.getLogger(__name__)
 RECENT_PER_ROOM = 50          # messages kept per room for flood and context checks
 SEEN_IDS = 20_000             # message ids remembered to drop redeliveries early
 EXCERPT_CHARS = 500
+# One message's inspection may take this long. Past it, the rules not yet
+# asked are skipped (secret rules still run: a leaked file is the worst
+# miss), the learned stage is skipped, and whatever was found goes to review
+# rather than out as a warning; the log says so. Other rooms wait no longer.
+INSPECT_BUDGET_SECONDS = 1.0
+OVER_BUDGET = "over_budget"      # the trace key that marks such a message
 DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for reviewers
 
 
 class CommandDispatcher(Protocol):
     """The slash-command router (``qungui.commands``), plugged in from above."""
 
+    def knows(self, text: str) -> bool:
+        """Whether the text names a command the router has."""
+
     async def dispatch(self, room: Room, msg: Message) -> Outcome: ...
+
+    def unknown_hint(self, room: Room, msg: Message) -> Action | None:
+        """A short pointer to /help for a text that looks like a command but
+        is none; at most one per member in a while, never quoting the text."""
 
     async def dispatch_private(self, msg: PrivateMessage) -> Outcome: ...
 
@@ -65,7 +79,8 @@ class Moderator:
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS,
-                 model: learned_model.LinearModel | None = None):
+                 model: learned_model.LinearModel | None = None,
+                 inspect_budget: float = INSPECT_BUDGET_SECONDS):
         # store None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
         self.repo = store
@@ -83,6 +98,8 @@ class Moderator:
         if model is None and rulebook.learned.enabled:
             model = learned_model.load()
         self.model = model
+        self.inspect_budget = inspect_budget
+        nlp.init()      # jieba's dictionary, once, before the first message's budget runs
         self.directory = RoomDirectory(bot_id)
         self.operators = frozenset(operators)
         self.recent: dict[str, deque[Message]] = {}
@@ -110,7 +127,8 @@ class Moderator:
         """What the command router may use (not the engine itself)."""
         return Services(rulebook=self.rulebook, plugins=self.plugins, settings=self.settings,
                         incidents=self.repo, records=self.records, rooms=self.directory,
-                        duties=self.duties, operators=self.operators, inspect=self.inspect)
+                        duties=self.duties, operators=self.operators, inspect=self.inspect,
+                        screen=self.screen)
 
     def _params(self) -> dict[str, dict]:
         out = {}
@@ -212,22 +230,37 @@ class Moderator:
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
         view = await self.settings.get(room.id)
-        if msg.type is MessageType.TEXT and is_command(msg.text) and self.commands is not None:
-            if not speak:
-                return Outcome("command", Act.IGNORED)
-            return await self.commands.dispatch(room, msg)
+        looks_like_command = (msg.type is MessageType.TEXT and is_command(msg.text)
+                              and self.commands is not None)
+        findings = trace = None
+        if looks_like_command and self.commands.knows(msg.text):
+            # a command's words are no way around the secrecy rule: one that
+            # carries secret content is moderated as the message it is
+            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
+            if not any(self._is_secret(f) and self._over_threshold(f, view.rulebook)
+                       for f in findings):
+                if not speak:
+                    return Outcome("command", Act.IGNORED)
+                return await self.commands.dispatch(room, msg)
         if msg.type is MessageType.TEXT:
             await self.duties.note_message(msg, view)
-        findings, trace = self.inspect(msg, room, view)
+        if findings is None:
+            # not a known command (a leading / is no way around the rules either)
+            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
         name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
+        over = any(OVER_BUDGET in t for t in trace)
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
-                                       view=view, review=not speak)
+                                       view=view, review=not speak or over)
         if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
+        if looks_like_command and outcome.action == Act.NONE and speak:
+            hint = self.commands.unknown_hint(room, msg)
+            if hint is not None:
+                outcome.actions.append(hint)
         return outcome
 
     def _log_message(self, msg: Message, name: str, findings: list[Finding]) -> None:
@@ -242,27 +275,48 @@ class Moderator:
                                            sender_id=msg.sender_id, sender_name=name,
                                            type=msg.type.value, text=text, ts=msg.ts))
 
-    def inspect(self, msg: Message, room: Room,
-                view: RoomView | None = None) -> tuple[list[Finding], list[dict]]:
+    def inspect(self, msg: Message, room: Room, view: RoomView | None = None, *,
+                budget: float | None = None) -> tuple[list[Finding], list[dict]]:
         """Findings and the per-plugin trace for one message; no storage.
 
         ``view`` is the room's effective settings (the rulebook's defaults
         if not given): which rules run, the room's allow and deny phrases
-        (in its automaton) and the purpose the off-topic rule reads."""
+        (in its automaton) and the purpose the off-topic rule reads.
+        ``budget``: seconds the inspection may take (the live path passes
+        ``inspect_budget``; evaluation inspects without one)."""
         view = view or self.settings.default
         params = view.params
         if view.topic is not None and view.topic != room.purpose:
             room = replace(room, purpose=view.topic)
         ctx = make_context(msg, room, view.matcher, params,
                            recent=list(self.recent.get(room.id, ())))
-        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message")
-        if self.model is not None and view.rulebook.learned.enabled:
+        started = time.perf_counter()
+        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message",
+                                    deadline=started + budget if budget is not None else None)
+        over = any(OVER_BUDGET in t for t in trace)
+        if over:
+            log.warning("message %s in room %s: inspection passed its %.0f ms budget; the "
+                        "remaining rules were skipped and any finding goes to review",
+                        msg.id, room.id, budget * 1000)
+        elif self.model is not None and view.rulebook.learned.enabled:
             findings = self._learned(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
-        return findings, trace
+        return self._seal(findings), trace
+
+    def _seal(self, findings: list[Finding]) -> list[Finding]:
+        """Secrecy by construction: once any rule finds the message secret
+        (at any score), no finding may carry its words. Every other rule's
+        evidence becomes the secret finding's redacted evidence (marking and
+        hash), and its reason names only the rule."""
+        secret = self._secret_evidence(findings)
+        if secret is None:
+            return findings
+        return [f if self._is_secret(f) else
+                Finding(f.rule, f.score, secret, texts.sealed_reason(self.plugins[f.rule].title))
+                for f in findings]
 
     def _learned(self, ctx: Context, findings: list[Finding], params: dict,
                  book: Rulebook, trace: list[dict]) -> list[Finding]:
@@ -301,16 +355,25 @@ class Moderator:
                 by_rule[rule] = own
         return list(by_rule.values())
 
-    def _run(self, call, params, event: str) -> tuple[list[Finding], list[dict]]:
+    def _run(self, call, params, event: str,
+             deadline: float | None = None) -> tuple[list[Finding], list[dict]]:
         """Ask every enabled rule of this kind of event for its verdict; the
-        verdicts, hit or not, are the trace."""
+        verdicts, hit or not, are the trace. Past ``deadline`` (a
+        ``perf_counter`` time) only secret rules are still asked."""
         findings: list[Finding] = []
         trace: list[dict] = []
+        over = False
         for name in params:
             plugin = self.plugins[name]
             if plugin.spec.event != event:
                 continue
             started = time.perf_counter()
+            if deadline is not None and started > deadline and not over:
+                over = True
+                trace.append({"plugin": "engine", OVER_BUDGET: True,
+                              "note": "超出单条消息检查时限，其余规则未检查，交人工审核"})
+            if over and not plugin.spec.secret:
+                continue
             try:
                 verdict = call(plugin)
                 if not isinstance(verdict, Verdict) or verdict.rule != name:
@@ -343,15 +406,19 @@ class Moderator:
         since = ts - timedelta(days=book.escalation.window_days)
         prior = await self.repo.count_warnings(room.id, sender_id, since)
         cooldown = timedelta(seconds=book.escalation.cooldown_seconds)
+        # a burst earns one warning, but never for a secret rule: each leaked
+        # file is warned about and reported to the owner
         cooling = frozenset(
             f.rule for f in candidates
-            if (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
+            if not self._is_secret(f)
+            and (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
         decision = policy.decide(findings, book, self.gravity, prior_warnings=prior,
                                  sender_exempt=exempt, room_review=view.quiet or review,
                                  cooling=cooling)
         actions = self._actions(decision, room, sender_id, sender_name, book)
         warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
-        secret = self._secret_evidence(decision.findings)
+        # any secret finding, even one under its threshold, keeps the words out
+        secret = self._secret_evidence(findings)
         if secret is not None:
             excerpt = secret
         rows = [
@@ -398,10 +465,21 @@ class Moderator:
             actions.append(Send(room.id, texts.removal_notice(sender_name, decision.warnings)))
         return actions
 
+    def _is_secret(self, f: Finding) -> bool:
+        return f.rule in self.plugins and self.plugins[f.rule].spec.secret
+
     def _secret_evidence(self, findings) -> str | None:
         """The redacted evidence of the first finding of a secret rule, if any."""
-        return next((f.evidence for f in findings
-                     if f.rule in self.plugins and self.plugins[f.rule].spec.secret), None)
+        return next((f.evidence for f in findings if self._is_secret(f)), None)
+
+    def screen(self, text: str, room: Room, view: RoomView | None = None) -> str:
+        """``text`` as it may be stored: the redacted form if a secret rule
+        finds anything in it (at any score), else the text itself. For what a
+        member writes outside a message: a refused command, an appeal."""
+        probe = Message(id="screen", room_id=room.id, sender_id="", ts=datetime.now(timezone.utc),
+                        text=text)
+        findings, _ = self.inspect(probe, room, view)
+        return self._secret_evidence(findings) or text
 
     def _remember(self, key: tuple[str, str]) -> None:
         self._seen[key] = None

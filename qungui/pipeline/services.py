@@ -30,6 +30,8 @@ class Services:
     operators: frozenset[str]
     # inspect a text as the room would (a member's report): findings and trace
     inspect: Callable[[Message, Room, RoomView], tuple[list[Finding], list[dict]]]
+    # a member's words as they may be stored: redacted if a secret rule finds anything
+    screen: Callable[[str, Room], str]
     commands: Any = None                   # the router itself, set when it takes these
 
     @property

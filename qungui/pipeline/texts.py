@@ -60,3 +60,8 @@ def report_reminder(due: str, marker: str, missing: int) -> str:
 
 def room_term_reason(term: str) -> str:
     return f"含有本群禁用词“{term}”"
+
+
+def sealed_reason(title: str) -> str:
+    """The reason of a finding on a message found secret: the rule, never the words."""
+    return f"疑似{title}（消息涉密，内容已隐去）"
