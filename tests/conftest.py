@@ -88,9 +88,10 @@ def matcher():
 
 
 @pytest.fixture
-async def repo(db_url):
+async def repo(db_url, tmp_path):
     from qungui.storage.repository import Repository
-    r = await Repository.open(db_url)
+    # a spool of the test's own (a server database's default is data/spool in the cwd)
+    r = await Repository.open(db_url, spool_path=tmp_path / "spool" / "incidents.jsonl")
     yield r
     await r.close()
 
