@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qungui.core.rulebook import DEFAULT_RULEBOOK
-from qungui.storage.repository import DEFAULT_URL, safe_url
+from qungui.storage.repository import DEFAULT_URL, default_spool_path, safe_url
 
 DEFAULT_CONFIG = Path("bot.toml")
+SPOOL_FILE = "incidents.jsonl"
 
 
 class ConfigError(ValueError):
@@ -32,6 +33,14 @@ class Settings:
     log_level: str = "INFO"
     # days of recent messages kept as context for reviewers; 0 keeps none
     message_retention_days: int = 30
+    # the file where incidents wait while the database is down; None:
+    # spool/incidents.jsonl in the data folder (storage.repository.default_spool_path)
+    spool_path: Path | None = None
+
+    @property
+    def spool(self) -> Path:
+        """The spool file in use: the configured one or the default for the database."""
+        return self.spool_path or default_spool_path(self.database_url)
 
     def __repr__(self) -> str:
         return f"Settings({self.describe()})"
@@ -39,12 +48,13 @@ class Settings:
     def describe(self) -> str:
         token = "set" if self.puppet_token else "not set"
         return (f"database={safe_url(self.database_url)} rulebook={self.rulebook} "
+                f"spool={self.spool} "
                 f"bot_id={self.bot_id} operators={len(self.operators)} puppet_token={token} "
                 f"puppet_endpoint={self.puppet_endpoint or 'not set'}")
 
 
 _FILE_KEYS = {"database_url", "rulebook", "bot_id", "operators", "puppet_endpoint", "log_level",
-              "message_retention_days"}
+              "message_retention_days", "spool_path"}
 
 
 def load_settings(config: str | Path | None = None, env: dict | None = None) -> Settings:
@@ -70,6 +80,8 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
                 raise ConfigError(f"{path}: {key} must be a string")
             elif key == "rulebook":
                 s.rulebook = Path(value)
+            elif key == "spool_path":
+                s.spool_path = _spool_path(value, str(path))
             else:
                 setattr(s, key, value)
     elif config:
@@ -78,6 +90,8 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
         s.database_url = env["BOT_DATABASE_URL"]
     if env.get("BOT_RULEBOOK"):
         s.rulebook = Path(env["BOT_RULEBOOK"])
+    if env.get("BOT_SPOOL_PATH"):
+        s.spool_path = _spool_path(env["BOT_SPOOL_PATH"], "BOT_SPOOL_PATH")
     if env.get("BOT_ID"):
         s.bot_id = env["BOT_ID"]
     if env.get("BOT_OPERATORS"):
@@ -98,3 +112,14 @@ def _retention(value, where: str) -> int:
     if isinstance(value, bool) or days < 0:
         raise ConfigError(f"{where}: message_retention_days must be a whole number of days >= 0")
     return days
+
+
+def _spool_path(value: str, where: str) -> Path:
+    """The spool file; a folder (an existing one, or a path ending in a
+    slash) holds it as ``incidents.jsonl``."""
+    if not value.strip():
+        raise ConfigError(f"{where}: spool_path is empty")
+    path = Path(value).expanduser()
+    if value.endswith(("/", os.sep)) or path.is_dir():
+        path = path / SPOOL_FILE
+    return path

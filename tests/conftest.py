@@ -88,9 +88,10 @@ def matcher():
 
 
 @pytest.fixture
-async def repo(db_url):
+async def repo(db_url, tmp_path):
     from qungui.storage.repository import Repository
-    r = await Repository.open(db_url)
+    # a spool of the test's own (a server database's default is data/spool in the cwd)
+    r = await Repository.open(db_url, spool_path=tmp_path / "spool" / "incidents.jsonl")
     yield r
     await r.close()
 
@@ -133,3 +134,68 @@ async def moderator(repo, plugins, rulebook, matcher):
     await m.start()
     await m.handle(RoomSnapshot(work_room()))
     return m
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database=PG_DB)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+class Outage:
+    """A real database outage, from outside the bot, and its end.
+
+    SQLite: the pool's connections are closed and the database's folder is
+    moved away, so every new connection fails to open the file. PostgreSQL:
+    the database stops accepting connections and its sessions are ended, so
+    the pool's pre-ping and every reconnect fail. Use as ``async with``.
+    """
+
+    def __init__(self, db_url: str, repo):
+        from sqlalchemy.engine import make_url
+        self.repo = repo
+        u = make_url(db_url)
+        self.sqlite = u.drivername.startswith("sqlite")
+        self.name = u.database
+        self.folder = Path(u.database).parent if self.sqlite else None
+        self.active = False
+
+    async def begin(self) -> None:
+        if self.sqlite:
+            await self.repo.engine.dispose()
+            os.rename(self.folder, f"{self.folder}.away")
+        else:
+            await _pg_admin(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+            await _pg_admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()")
+        self.active = True
+
+    async def end(self) -> None:
+        if not self.active:
+            return
+        if self.sqlite:
+            os.rename(f"{self.folder}.away", self.folder)
+        else:
+            await _pg_admin(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+        self.active = False
+
+    async def __aenter__(self) -> "Outage":
+        await self.begin()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.end()
+
+
+async def eventually(check, seconds: float = 10.0, step: float = 0.05):
+    """Await ``check()`` until it is truthy (returned) or time runs out (the last value)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        value = await check()
+        if value or loop.time() > deadline:
+            return value
+        await asyncio.sleep(step)

@@ -40,3 +40,22 @@ def test_bad_config_names_the_problem(tmp_path, body, message):
 def test_missing_named_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_settings(tmp_path / "absent.toml", env={})
+
+
+def test_spool_path_from_file_then_environment(tmp_path):
+    from pathlib import Path
+
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text('spool_path = "/var/spool/qungui/incidents.jsonl"\n', encoding="utf-8")
+    assert load_settings(cfg, env={}).spool == Path("/var/spool/qungui/incidents.jsonl")
+    s = load_settings(cfg, env={"BOT_SPOOL_PATH": str(tmp_path)})    # a folder holds the file
+    assert s.spool == tmp_path / "incidents.jsonl" and f"spool={s.spool}" in s.describe()
+    # not configured: a spool folder of its own in the data folder, never beside the database
+    default = load_settings(None, env={"BOT_CONFIG": str(tmp_path / "absent.toml")})
+    assert default.spool_path is None and default.spool == Path("data/spool/incidents.jsonl")
+    lite = load_settings(None, env={"BOT_CONFIG": str(tmp_path / "absent.toml"),
+                                  "BOT_DATABASE_URL": f"sqlite:///{tmp_path}/db/bot.sqlite3"})
+    assert lite.spool == tmp_path / "db" / "spool" / "incidents.jsonl"
+    cfg.write_text("spool_path = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="spool_path must be a string"):
+        load_settings(cfg, env={})

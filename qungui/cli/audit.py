@@ -66,6 +66,7 @@ async def run(args) -> int:
     if not args.store:
         scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
         settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
+        settings.spool_path = None        # the scratch database's own spool, never the bot's
     moderator = await open_moderator(settings)
     tty = sys.stderr.isatty()
     progress = Progress(count_lines(path) if tty else 0, tty)

@@ -54,7 +54,7 @@ async def open_repo(settings):
     from qungui.storage.repository import Repository, StorageUnavailable
 
     try:
-        return await Repository.open(settings.database_url)
+        return await Repository.open(settings.database_url, spool_path=settings.spool_path)
     except StorageUnavailable as exc:
         raise CliError(str(exc)) from None
 

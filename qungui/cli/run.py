@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from qungui.cli import arguments, command
 from qungui.cli.common import CliError, add_db, add_rulebook_and_db, open_moderator, open_repo, safe, settings_from
@@ -30,10 +29,11 @@ async def run(args) -> int:
         from qungui.channels import wechaty as wechaty_channel
     except ImportError as exc:
         raise CliError(f"the WeChat channel is not available: {exc}") from None
+    from qungui.storage.repository import data_folder
+
     moderator = await open_moderator(settings)
-    # unsent messages are kept beside the incident spool (the data folder)
-    spool = moderator.repo.spool_path
-    outbox_dir = spool.parent if spool else Path("data")
+    # unsent messages are kept in the data folder
+    outbox_dir = data_folder(settings.database_url)
     try:
         return await wechaty_channel.run(moderator, moderator.directory, moderator.rulebook.sending,
                                          settings, outbox_dir)

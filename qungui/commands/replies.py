@@ -237,7 +237,7 @@ def period_off(title: str) -> str:
 
 
 def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *,
-           degraded: bool) -> str:
+           degraded: bool, spool_problem: str | None = None) -> str:
     book = view.rulebook
     if view.quiet or book.mode == "review":
         mode = "静默（只记录，不提醒）"
@@ -260,7 +260,10 @@ def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *
     if changes:
         lines.append("最近变更：")
         lines += [f"· {describe_change(c, names)}" for c in changes]
-    if degraded:
+    if spool_problem:
+        lines.append(f"注意：本地暂存文件无法写入（{spool_problem}），数据库不可用期间的记录只能暂存内存，"
+                     "请管理员尽快处理。")
+    elif degraded:
         lines.append("注意：数据库暂不可用，记录已暂存本地，恢复后自动写入。")
     return "\n".join(lines)
 

@@ -67,7 +67,8 @@ class StoredMessage:
 class IncidentLog(Protocol):
     """The incident log: committed before anything is sent, never deleted."""
 
-    degraded: bool                     # the database is down; incidents are spooled
+    degraded: bool                     # the database is down or incidents wait in the spool
+    spool_problem: str | None          # why the spool cannot be written (rows wait in memory)
 
     async def record(self, rows: list[IncidentIn]) -> bool:
         """Commit one message's rows together; False if they were there already."""

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from qungui.storage.clean import MESSAGE_LIMITS, fit
 from qungui.storage.models import MessageRow
 from qungui.core.ports import StoredMessage
 from qungui.storage.errors import DOWN as _DOWN
@@ -59,6 +60,11 @@ class MessageLog:
             return
         if len(message.text) > MAX_TEXT:
             message = StoredMessage(**{**message.__dict__, "text": message.text[:MAX_TEXT] + "…"})
+        # text the database cannot store (NUL, lone surrogates, an overlong name)
+        # would fail the whole batch as if the database were down
+        values = {k: fit(k, v, MESSAGE_LIMITS) for k, v in message.__dict__.items()}
+        if any(values[k] is not v for k, v in message.__dict__.items()):
+            message = StoredMessage(**values)
         self._buffer.append(message)
         if len(self._buffer) > MAX_BUFFER:
             self.dropped += len(self._buffer) - MAX_BUFFER

@@ -1,38 +1,45 @@
 """The async repository: the only code that talks to the database.
 
 It stores and returns data; it never formats text for people. When the
-database cannot be reached, incidents go to an append-only spool file
-(fsynced) and are written to the database, idempotently, once it answers
-again: a record is never lost because a server was down.
+database cannot be reached, incidents go to the spool (``storage.spool``: an
+fsynced file, or memory if even that cannot be written) and are written to
+the database, idempotently, at start-up, every ``retry_seconds`` while
+degraded and on close: a record is never lost because a server was down. A
+row the database refuses (a data error) is quarantined, never taken for an
+outage.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
-import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from qungui.core.events import Member, Room
 from qungui.core.ports import IncidentIn, StoreDown
-from qungui.storage.errors import DOWN as _DOWN
+from qungui.storage.clean import clean_incident
+from qungui.storage.errors import DOWN as _DOWN, is_data_error
 from qungui.storage.group_records import GroupRecords
 from qungui.storage.messages import MessageLog
 from qungui.storage.models import AuditRow, IncidentRow, MemberRow, RoomRow, utcnow
+from qungui.storage.spool import Spool, WarningKey
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+RETRY_SECONDS = 15.0          # while degraded, the spool is written back this often
+CLOSE_FLUSH_SECONDS = 10.0    # the last write-back on close waits at most this long
+LEGACY_SPOOL = "incident-spool.jsonl"   # where versions before the spool folder kept it
 
 
 class StorageUnavailable(RuntimeError):
@@ -49,6 +56,20 @@ def async_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def data_folder(url: str) -> Path:
+    """The bot's data folder: the SQLite file's folder, else ``data``."""
+    u = make_url(url)
+    if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
+        return Path(u.database).parent
+    return Path("data")
+
+
+def default_spool_path(url: str) -> Path:
+    """The spool when none is configured: ``spool/incidents.jsonl`` in the data
+    folder (a folder of its own, not beside the database file)."""
+    return data_folder(url) / "spool" / "incidents.jsonl"
+
+
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages and logs."""
     try:
@@ -61,7 +82,7 @@ def safe_url(url: str) -> str:
 
 def _outage_tolerant(fallback):
     """For writes and reads the engine can do without during an outage (room
-    data it also holds in memory, warning counts): log, mark the repository
+    data it also holds in memory, the audit log): log, mark the repository
     degraded, and carry on with ``fallback(self, *args)``. Incident rows never
     take this path: they go to the spool."""
 
@@ -69,22 +90,69 @@ def _outage_tolerant(fallback):
         @functools.wraps(method)
         async def tolerant(self, *args, **kwargs):
             try:
-                return await method(self, *args, **kwargs)
+                result = await method(self, *args, **kwargs)
             except _DOWN as exc:
                 self._down(exc, method.__name__)
                 return fallback(self, *args, **kwargs)
+            self._up()
+            return result
         return tolerant
     return wrap
 
 
+@dataclass
+class _Warnings:
+    """What the database was last seen to hold of one member's warnings in one
+    room: (message, rule) -> (time, counts), and the last pardon. Kept so the
+    escalation count stays whole while the database is down."""
+
+    rows: dict[WarningKey, tuple[datetime, bool]] = field(default_factory=dict)
+    last_pardon: datetime | None = None
+
+    def total(self, since: datetime, waiting: dict[WarningKey, datetime]) -> int:
+        """Counted warnings from ``since`` (after the last pardon): the
+        database's, plus the spooled ones the database does not have."""
+        pardon = self.last_pardon if self.last_pardon and self.last_pardon >= since else None
+
+        def inside(ts: datetime) -> bool:
+            return ts > pardon if pardon else ts >= since
+
+        stored = sum(1 for ts, counts in self.rows.values() if counts and inside(ts))
+        return stored + sum(1 for key, ts in waiting.items() if key not in self.rows and inside(ts))
+
+
 class Repository:
-    def __init__(self, engine: AsyncEngine, spool_path: Path | None = None):
+    def __init__(self, engine: AsyncEngine, spool_path: str | Path | None = None, *,
+                 retry_seconds: float = RETRY_SECONDS):
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.spool_path = spool_path
-        self.degraded = False  # True while the database is unreachable
+        self.spool = Spool(spool_path if spool_path is not None
+                           else default_spool_path(engine.url.render_as_string()))
+        self.retry_seconds = retry_seconds
+        self._db_down = False
+        # each member's warnings as the database last showed them (see _Warnings)
+        self._warnings: dict[tuple[str, str], _Warnings] = {}
+        self._flush_lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._retry: asyncio.Task | None = None
+        self._closing = False
         # async callables run before the engine is disposed (buffers that must be written)
         self.on_close: list = []
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool.path
+
+    @property
+    def degraded(self) -> bool:
+        """The database is down, rows wait in the spool, or the spool cannot
+        be written."""
+        return self._db_down or self.spool.problem is not None or self.spool.pending()
+
+    @property
+    def spool_problem(self) -> str | None:
+        """Why the spool cannot be written (rows then wait in memory), or None."""
+        return self.spool.problem
 
     @cached_property
     def records(self) -> GroupRecords:
@@ -99,16 +167,16 @@ class Repository:
 
     @classmethod
     async def open(cls, url: str = DEFAULT_URL, *, spool_path: str | Path | None = None,
-                   migrate: bool = True) -> "Repository":
+                   migrate: bool = True, retry_seconds: float = RETRY_SECONDS) -> "Repository":
+        """Connect, bring the schema up to date and write back what the spool
+        holds from earlier runs. ``spool_path`` None: ``default_spool_path``."""
         url = async_url(url)
         u = make_url(url)
         if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, pool_pre_ping=not u.drivername.startswith("sqlite"))
-        if spool_path is None:
-            spool_path = (Path(u.database).parent if u.drivername.startswith("sqlite") and u.database
-                          and u.database != ":memory:" else Path("data")) / "incident-spool.jsonl"
-        repo = cls(engine, Path(spool_path))
+        repo = cls(engine, spool_path if spool_path is not None else default_spool_path(url),
+                   retry_seconds=retry_seconds)
         if migrate:
             try:
                 await repo.migrate()
@@ -116,7 +184,19 @@ class Repository:
                 await engine.dispose()
                 raise StorageUnavailable(
                     f"cannot reach the database {safe_url(url)}: {type(exc).__name__}") from None
+        await repo.start(legacy_spool=data_folder(url) / LEGACY_SPOOL)
         return repo
+
+    async def start(self, legacy_spool: Path | None = None) -> None:
+        """Recover the spool an earlier run left (a ``.flushing`` file too, and
+        the file of the version before the spool folder), check that the spool
+        can be written (an ERROR now, not during an outage), write it back."""
+        if legacy_spool is not None:
+            self.spool.adopt(legacy_spool)
+        self.spool.load()
+        await self.flush_spool()      # tries the spool file first: an ERROR now if it is unwritable
+        if self.degraded:
+            self._watch()
 
     async def migrate(self) -> None:
         from alembic import command
@@ -132,8 +212,25 @@ class Repository:
             await conn.run_sync(upgrade)
 
     async def close(self) -> None:
+        """Write what is buffered, write the spool back (for at most
+        ``CLOSE_FLUSH_SECONDS``; what the database does not take stays in the
+        spool file for the next start), and disconnect."""
+        self._closing = True
+        task, self._retry = self._retry, None
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
         for flush in self.on_close:
             await flush()
+        try:
+            await asyncio.wait_for(self.flush_spool(), CLOSE_FLUSH_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - the spool file keeps the rows for the next start
+            log.warning("the spool was not written back on close (%s); it is at the next start",
+                        type(exc).__name__)
+        self.spool.abandon()
         await self.engine.dispose()
 
     # --- rooms -------------------------------------------------------------
@@ -245,98 +342,268 @@ class Repository:
 
         Returns False when that message was recorded before (a redelivery):
         the caller must then not act on it again. When the database is down
-        the rows go to the spool file first, so nothing is lost, and True is
-        returned: the spool is the commit.
+        the rows go to the spool first, so nothing is lost, and True is
+        returned: the spool is the commit. A row the database refuses is
+        quarantined and the others are written: a data error is not an outage.
         """
         if not rows:
             return True
+        rows = [clean_incident(r) for r in rows]
+        first = rows[0]
+        if first.message_id is not None and self.spool.holds(first.room_id, first.message_id):
+            return False
         try:
-            await self.flush_spool()
-            return await self._insert(rows)
+            stored = await self._store(rows)
         except _DOWN as exc:
-            self._spool(rows, exc)
+            self._down(exc, "record")
+            self.spool.append(rows)
+            self._watch()
             return True
+        if self.spool.pending():
+            self._watch()
+            self._wake.set()          # the database answers: write the spool back now
+        return stored is not None
 
-    async def _insert(self, rows: list[IncidentIn]) -> bool:
+    async def _store(self, rows: list[IncidentIn], fill: bool = False) -> int | None:
+        """Write one message's rows: how many were written, None if the message
+        was there already. A row the database refuses is quarantined (the
+        message counts as recorded). ``fill``: add the rows a message there
+        already lacks (a write-back after a crash in the middle of a message).
+        Raises only for an outage."""
+        try:
+            if await self._commit(rows):
+                return len(rows)
+            if not fill:
+                return None
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            log.warning("the database refused a row of message %s in %s (%s); writing its "
+                        "rows one by one", rows[0].message_id, rows[0].room_id, type(exc).__name__)
+        written = 0
+        for r in rows:
+            try:
+                written += await self._commit_row(r)
+            except Exception as exc:
+                if not is_data_error(exc):
+                    raise
+                self.spool.to_quarantine([(r.to_json(), f"the database refused the row: "
+                                                        f"{_first_line(exc)}")])
+        return written
+
+    async def _commit(self, rows: list[IncidentIn]) -> bool:
         first = rows[0]
         async with self.sessions() as s:
-            if first.message_id is not None:
-                seen = await s.scalar(select(func.count()).select_from(IncidentRow).where(
-                    IncidentRow.room_id == first.room_id,
-                    IncidentRow.message_id == first.message_id))
-                if seen:
-                    return False
+            if first.message_id is not None and await self._seen(s, first):
+                return False
             s.add_all(IncidentRow(**asdict(r)) for r in rows)
             try:
                 await s.commit()
             except IntegrityError:
                 await s.rollback()
-                return False
-        self.degraded = False
+                # another writer of the same message got there first (a redelivery)
+                if first.message_id is not None and await self._seen(s, first):
+                    return False
+                raise
+        self._up()
+        self._remember(rows)
         return True
 
-    def _down(self, exc: BaseException, what: str) -> None:
-        if not self.degraded:
-            log.error("database unavailable (%s in %s); incidents are kept in %s until it is back",
-                      type(exc).__name__, what, self.spool_path)
-        self.degraded = True
+    async def _commit_row(self, r: IncidentIn) -> bool:
+        """Write one row unless a row of that message and rule is there."""
+        async with self.sessions() as s:
+            if r.message_id is not None and await self._seen(s, r, same_rule=True):
+                return False
+            s.add(IncidentRow(**asdict(r)))
+            try:
+                await s.commit()
+            except IntegrityError:
+                await s.rollback()
+                if r.message_id is not None and await self._seen(s, r, same_rule=True):
+                    return False
+                raise
+        self._up()
+        self._remember([r])
+        return True
 
-    def _spool(self, rows: Iterable[IncidentIn], exc: BaseException) -> None:
-        self._down(exc, "record")
-        self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.spool_path, "a", encoding="utf-8") as f:
-            for r in rows:
-                f.write(r.to_json() + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+    @staticmethod
+    async def _seen(s, r: IncidentIn, same_rule: bool = False) -> bool:
+        """A row of this message (of this rule too) is in the database."""
+        conds = [IncidentRow.room_id == r.room_id, IncidentRow.message_id == r.message_id]
+        if same_rule:
+            conds.append(IncidentRow.rule == r.rule)
+        return bool(await s.scalar(select(func.count()).select_from(IncidentRow).where(*conds)))
+
+    def _remember(self, rows: list[IncidentIn]) -> None:
+        """Counted warnings now in the database, for counts during an outage."""
+        for r in rows:
+            if r.kind == "violation" and r.counted:
+                known = self._warnings.setdefault((r.room_id, r.sender_id), _Warnings())
+                known.rows[(r.message_id, r.rule)] = (r.ts, True)
+
+    # --- outages and the spool ---------------------------------------------
+
+    def _down(self, exc: BaseException, what: str) -> None:
+        if not self._db_down:
+            log.error("database unavailable (%s in %s); incidents are kept in %s until it is back",
+                      type(exc).__name__, what, self.spool.path)
+        self._db_down = True
+        self._watch()
+
+    def _up(self) -> None:
+        if self._db_down:
+            log.warning("the database answers again")
+        self._db_down = False
+
+    def _watch(self) -> None:
+        """Make sure the background write-back runs (while degraded)."""
+        if self._closing or (self._retry is not None and not self._retry.done()):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._retry = loop.create_task(self._retry_loop(), name="incident-spool-write-back")
+
+    async def _retry_loop(self) -> None:
+        while self.degraded and not self._closing:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.retry_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                await self.flush_spool()
+            except Exception:  # noqa: BLE001 - keep trying; the rows are safe in the spool
+                log.exception("writing the spool back failed; trying again in %g s",
+                              self.retry_seconds)
 
     async def flush_spool(self) -> int:
-        """Write spooled incidents to the database; returns how many were new."""
-        if self.spool_path is None or not self.spool_path.exists():
-            return 0
-        lines = self.spool_path.read_text(encoding="utf-8").splitlines()
-        groups: dict[tuple, list[IncidentIn]] = {}
-        for line in lines:
-            if line.strip():
-                r = IncidentIn.from_json(line)
-                groups.setdefault((r.room_id, r.message_id, r.kind, r.ts), []).append(r)
+        """Write spooled incidents to the database; returns how many rows were new.
+
+        Safe to call at any time and from any task: one write-back runs at a
+        time, and rows appended meanwhile go to a fresh spool file.
+        """
+        async with self._flush_lock:
+            return await self._flush()
+
+    async def _flush(self) -> int:
+        spool = self.spool
+        spool.retry()                 # rows kept in memory go to the file if it takes them now
+        if self._db_down:             # ask before touching any file
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(select(1))
+            except _DOWN:
+                return 0
+            self._up()
         written = 0
-        for rows in groups.values():
-            if await self._insert(rows):
-                written += len(rows)
-        self.spool_path.unlink()
-        log.warning("wrote %d spooled incident rows to the database", written)
+        if spool.memory:              # the file still refuses them: straight from memory
+            rows = list(spool.memory)
+            n, left = await self._write_back(rows)
+            written += n
+            kept = {id(r) for r in left}
+            spool.release(r for r in rows if id(r) not in kept)
+            if left:
+                return self._wrote(written)
+        for _ in range(2):            # a .flushing file left earlier, then the spool itself
+            if not spool.rotate():
+                break
+            with spool.claim() as rows:
+                if rows is None:      # another process is writing it back
+                    break
+                n, left = await self._write_back(rows)
+                written += n
+                if left:
+                    spool.keep(left)
+                    break
+                spool.done()
+        spool.settle()
+        return self._wrote(written)
+
+    @staticmethod
+    def _wrote(written: int) -> int:
+        if written:
+            log.warning("wrote %d spooled incident rows to the database", written)
         return written
 
-    def _spooled_warnings(self, room_id: str, sender_id: str, since: datetime) -> int:
-        """Counted warnings waiting in the spool (while the database is down)."""
-        if self.spool_path is None or not self.spool_path.exists():
-            return 0
-        rows = (IncidentIn.from_json(line) for line in
-                self.spool_path.read_text(encoding="utf-8").splitlines() if line.strip())
-        return sum(1 for r in rows if r.room_id == room_id and r.sender_id == sender_id
-                   and r.counted and r.ts >= since)
+    async def _write_back(self, rows: list[IncidentIn]) -> tuple[int, list[IncidentIn]]:
+        """Write spooled rows, one message at a time: (rows written, rows left
+        when the database stopped answering)."""
+        groups: dict[tuple, list[IncidentIn]] = {}
+        for r in rows:
+            groups.setdefault((r.room_id, r.message_id, r.kind, r.ts), []).append(r)
+        written = 0
+        done: set[int] = set()
+        for group in groups.values():
+            try:
+                written += await self._store([clean_incident(r) for r in group], fill=True) or 0
+            except _DOWN as exc:
+                self._down(exc, "spool write-back")
+                return written, [r for r in rows if id(r) not in done]
+            self.spool.forget(group)
+            done.update(id(r) for r in group)
+        return written, []
 
-    @_outage_tolerant(_spooled_warnings)
+    # --- warnings -----------------------------------------------------------
+
     async def count_warnings(self, room_id: str, sender_id: str, since: datetime) -> int:
         """Counted warnings of a member in a room since a time, after the last
-        pardon; a warning a reviewer dismissed as a false alarm does not count."""
+        pardon; a warning a reviewer dismissed as a false alarm does not count.
+
+        The database's warnings plus those waiting in the spool that it does
+        not have yet; while the database is down, its warnings as last seen.
+        """
+        waiting = self.spool.counted(room_id, sender_id, since)
+        try:
+            known = await self._stored_warnings(room_id, sender_id, since, waiting)
+        except _DOWN as exc:
+            self._down(exc, "count_warnings")
+            known = self._warnings.get((room_id, sender_id), _Warnings())
+        else:
+            self._up()
+            before = self._warnings.get((room_id, sender_id))
+            if before is not None:
+                # rows written meanwhile (a write-back during the query): counted
+                # rows never leave the database, so what it lacks now is newer
+                for key, (ts, counts) in before.rows.items():
+                    if key not in known.rows and ts >= since:
+                        known.rows[key] = (ts, counts)
+                if before.last_pardon and (known.last_pardon is None
+                                           or before.last_pardon > known.last_pardon):
+                    known.last_pardon = before.last_pardon
+            self._warnings[(room_id, sender_id)] = known
+        return known.total(since, waiting)
+
+    async def _stored_warnings(self, room_id: str, sender_id: str, since: datetime,
+                               waiting: dict[WarningKey, datetime]) -> _Warnings:
+        """The member's violations in the database from ``since``: the counted
+        ones, and any of the spooled ones (whichever way they were decided)."""
         async with self.sessions() as s:
             last_pardon = await s.scalar(select(func.max(IncidentRow.ts)).where(
                 IncidentRow.room_id == room_id, IncidentRow.sender_id == sender_id,
                 IncidentRow.kind == "pardon"))
-            after = (IncidentRow.ts > last_pardon if last_pardon and last_pardon >= since
-                     else IncidentRow.ts >= since)
-            return await s.scalar(select(func.count()).select_from(IncidentRow).where(
+            wanted = IncidentRow.counted.is_(True)
+            spooled = sorted({m for m, _ in waiting if m is not None})
+            if spooled:
+                wanted = or_(wanted, IncidentRow.message_id.in_(spooled))
+            found = (await s.execute(select(
+                IncidentRow.message_id, IncidentRow.rule, IncidentRow.ts, IncidentRow.counted,
+                IncidentRow.status).where(
                 IncidentRow.room_id == room_id, IncidentRow.sender_id == sender_id,
-                IncidentRow.kind == "violation", IncidentRow.counted.is_(True),
-                IncidentRow.status != "dismissed", after)) or 0
+                IncidentRow.kind == "violation", IncidentRow.ts >= since, wanted))).all()
+        return _Warnings({(m, rule): (ts, bool(counted) and status != "dismissed")
+                          for m, rule, ts, counted, status in found}, last_pardon)
 
     async def pardon(self, room_id: str, member_id: str, by_id: str, reason: str,
                      ts: datetime | None = None) -> None:
-        await self._insert([IncidentIn(room_id=room_id, message_id=None, rule=None,
-                                       sender_id=member_id, ts=ts or utcnow(), kind="pardon",
+        ts = ts or utcnow()
+        await self._commit([IncidentIn(room_id=room_id, message_id=None, rule=None,
+                                       sender_id=member_id, ts=ts, kind="pardon",
                                        reason=reason, action="log", evidence=f"by {by_id}")])
+        known = self._warnings.get((room_id, member_id))
+        if known is not None and (known.last_pardon is None or ts > known.last_pardon):
+            known.last_pardon = ts
 
     async def incidents(self, *, room_id: str | None = None, rule: str | None = None,
                         sender_id: str | None = None, since: datetime | None = None,
@@ -369,3 +636,8 @@ class Repository:
         async with self.sessions() as s:
             return [tuple(r) for r in (await s.execute(stmt)).all()]
 
+
+def _first_line(exc: BaseException) -> str:
+    """An error's first line (SQLAlchemy appends the statement and parameters)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
