@@ -19,32 +19,38 @@ from aiohttp import web
 from yarl import URL
 
 from qungui.storage.accounts import AccountStore
+from qungui.storage.models import utcnow
 from qungui.storage.repository import Repository
 from qungui.storage.review import ReviewStore
+from qungui.storage.web_auth import SignInAttempts, WebSessions
 from qungui.web import api, labels, pages
-from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, SessionStore, SignInThrottle
+from qungui.web.auth import (LOGIN_COOKIE, SESSION_COOKIE, Clock, SessionStore, SignInThrottle,
+                             ThrottlePolicy)
 from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
                                 TEMPLATES, THROTTLE, render, set_cookie)
 
 HERE = Path(__file__).resolve().parent
 PUBLIC = ("/login", "/static/", "/api/openapi.json", "/healthz")
+SESSIONLESS = ("/static/", "/api/openapi.json", "/healthz")     # never look a session up
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(repo: Repository, *, rule_titles: Mapping[str, str], secure_cookies: bool = False,
-               failure_delay: float = 1.0, throttle: SignInThrottle | None = None) -> web.Application:
+               failure_delay: float = 1.0, throttle: ThrottlePolicy | None = None,
+               clock: Clock = utcnow) -> web.Application:
     """The review site over ``repo``. ``rule_titles`` names each rule id in
     Chinese (``qungui.app.rule_titles()``). ``secure_cookies`` when served over HTTPS
-    (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in."""
+    (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in;
+    ``throttle`` the sign-in limits; ``clock`` the time sessions and the throttle go by."""
     app = web.Application(middlewares=[security_headers, require_session],
                           client_max_size=64 * 1024)
     app[REPO] = repo
     app[REVIEWS] = ReviewStore(repo)
     app[ACCOUNTS] = AccountStore(repo)
-    app[SESSIONS] = SessionStore()
-    app[THROTTLE] = throttle or SignInThrottle()
+    app[SESSIONS] = SessionStore(WebSessions(repo), clock=clock)
+    app[THROTTLE] = SignInThrottle(SignInAttempts(repo), throttle, clock=clock)
     app[RULE_TITLES] = dict(rule_titles)
     app[OPTIONS] = {"secure_cookies": secure_cookies, "failure_delay": failure_delay}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -72,8 +78,12 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _listed(path: str, prefixes) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in prefixes)
+
+
 def is_public(path: str) -> bool:
-    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
+    return _listed(path, PUBLIC)
 
 
 def is_api(request: web.Request) -> bool:
@@ -103,7 +113,9 @@ def _secure(response) -> None:
 
 @web.middleware
 async def require_session(request: web.Request, handler):
-    session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
+    session = None
+    if not _listed(request.path, SESSIONLESS):
+        session = await request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
     request[SESSION] = session
     if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
         return forbidden(request, "请求来源与本站不符，已拒绝。")

@@ -71,21 +71,21 @@ async def login(request: web.Request) -> web.Response:
         return await login_page(request, "登录表单已过期，请重新输入。", status=403)
     username = str(form.get("username", "")).strip()[:100]
     password = str(form.get("password", ""))[:1000]
-    keys = (f"ip:{request.remote}", f"user:{username}")
+    address = request.remote or "unknown"
     throttle = request.app[THROTTLE]
-    wait = throttle.wait_seconds(*keys)
-    if wait:
-        minutes = (wait + 59) // 60
+    attempt = await throttle.begin(username, address)      # counted before the password is checked
+    if attempt.wait:
+        minutes = (attempt.wait + 59) // 60
         return await login_page(request, f"登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
     account = await request.app[ACCOUNTS].get(username) if username else None
     ok = await check_password(password, account.password_hash if account else None)
     if not ok:
-        throttle.failed(*keys)
+        throttle.failed(attempt, address)
         await asyncio.sleep(request.app[OPTIONS]["failure_delay"])
         return await login_page(request, "用户名或密码不正确。", status=401)
-    throttle.succeeded(*keys)
-    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))   # a new session, never a reused one
-    token, _ = request.app[SESSIONS].create(account.username, account.rooms)
+    await throttle.succeeded(attempt)
+    await request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))   # a new session, never a reused one
+    token, _ = await request.app[SESSIONS].create(account)
     response = web.HTTPSeeOther(safe_next(str(form.get("next", "/"))))
     set_cookie(request, response, SESSION_COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path="/")
@@ -98,7 +98,7 @@ def _same(a: str, b: str) -> bool:
 
 
 async def logout(request: web.Request) -> web.Response:
-    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
+    await request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

@@ -1,0 +1,314 @@
+"""Hostile input from outside and a curious reviewer, through the real app
+over SQLite and PostgreSQL: guessing passwords, sessions that must end."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiohttp import TCPConnector
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import delete, insert, select
+
+from tests.review.conftest import PASSWORD, TEST_COST, csrf_of, sign_in
+from tests.review.test_pages import incident_id
+
+HEADERS = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff",
+           "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
+
+
+def assert_secured(res, where=""):
+    for name, value in HEADERS.items():
+        assert value in res.headers.get(name, ""), (where, res.status, name, dict(res.headers))
+
+
+@pytest.fixture
+async def other_address(client):
+    """A second browser, connecting from another address (127.0.0.2) to the same site."""
+    other = TestClient(client.server, connector=TCPConnector(local_addr=("127.0.0.2", 0)))
+    yield other
+    await other.session.close()            # the server is the first client's to close
+
+
+@contextlib.asynccontextmanager
+async def serve(repo, **options):
+    """Another instance of the site (another process, or the same after a restart)."""
+    from qungui.app import rule_titles
+    from qungui.web import create_app
+    c = TestClient(TestServer(create_app(repo, rule_titles=rule_titles(), failure_delay=0, **options)))
+    await c.start_server()
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+@contextlib.asynccontextmanager
+async def second_repo(db_url):
+    """The same database opened again, as the CLI or another web process does."""
+    from qungui.storage.repository import Repository
+    r = await Repository.open(db_url)
+    try:
+        yield r
+    finally:
+        await r.close()
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def session_token(client) -> str:
+    return next(c.value for c in client.session.cookie_jar if c.key == "qg_session")
+
+
+async def login_form(client) -> str:
+    """The sign-in form's token, as a browser that is not signed in gets it."""
+    client.session.cookie_jar.clear()
+    return csrf_of(await (await client.get("/login")).text())
+
+
+async def attempt(client, token, username, password):
+    """One sign-in, as a script sends it: the same form token (and its cookie) every time."""
+    return await client.post("/login", data={"username": username, "password": password,
+                                             "csrf": token, "next": "/"},
+                             cookies={"qg_login": token}, allow_redirects=False)
+
+
+# --- guessing passwords ------------------------------------------------------
+
+async def test_parallel_guesses_check_no_more_passwords_than_the_limit(client, seeded, monkeypatch):
+    import qungui.web.auth as auth
+    checked = []
+    real = auth.verify_password
+
+    def counting(password, stored):
+        checked.append(password)
+        return real(password, stored)
+
+    monkeypatch.setattr(auth, "verify_password", counting)
+    token = await login_form(client)
+    statuses = await asyncio.gather(*(attempt(client, token, "审核员", f"wrong-guess-{i:03d}")
+                                      for i in range(100)))
+    codes = [r.status for r in statuses]
+    assert set(codes) <= {401, 429}, codes
+    assert len(checked) == codes.count(401) <= 5, (len(checked), codes.count(401))
+    right = await attempt(client, token, "审核员", PASSWORD)
+    assert right.status == 429 and "分钟后再试" in await right.text()
+    assert "qg_session" not in right.headers.get("Set-Cookie", "")
+    assert PASSWORD not in checked                   # refused without being checked
+    print(f"100 parallel guesses: {len(checked)} passwords checked")
+
+
+async def test_one_guesser_locks_a_name_not_everyone_at_the_address(client, seeded, other_address):
+    token = await login_form(client)
+    for i in range(5):
+        assert (await attempt(client, token, "r2only", f"guess-{i}-wrong")).status == 401
+    assert (await attempt(client, token, "r2only", PASSWORD)).status == 429
+    # behind one proxy everyone shares the address: another reviewer still gets in
+    assert (await attempt(client, token, "审核员", PASSWORD)).status == 303
+    # the name is locked wherever its guesses come from (the policy)
+    other_token = await login_form(other_address)
+    locked = await attempt(other_address, other_token, "r2only", PASSWORD)
+    assert locked.status == 429 and "分钟后再试" in await locked.text()
+
+
+async def test_an_address_over_its_limit_is_refused_but_others_are_not(client, seeded, accounts,
+                                                                       other_address):
+    from qungui.web.auth import ThrottlePolicy, hash_password
+    policy = ThrottlePolicy()
+    assert policy.address_failures >= 10 * policy.account_failures      # much looser than a name's
+    names = [f"spray-{i:02d}" for i in range(policy.address_failures // policy.account_failures)]
+    for name in names:                                   # real accounts: each check costs the same
+        await accounts.set_password(name, hash_password(PASSWORD, n=TEST_COST), ["*"], actor="test")
+    token = await login_form(other_address)
+    for name in names:                                   # each name stays within its own limit
+        for i in range(policy.account_failures):
+            assert (await attempt(other_address, token, name, f"wrong-password-{i}")).status == 401
+    # the address is locked: even the right password of an unlocked account is refused (the policy)
+    refused = await attempt(other_address, token, "审核员", PASSWORD)
+    assert refused.status == 429 and "分钟后再试" in await refused.text()
+    # a reviewer at another address is not locked out, for the same account
+    assert (await sign_in(client)).status == 303
+
+
+async def test_locks_are_shared_by_every_web_process_and_survive_a_restart(repo, db_url, accounts):
+    async with serve(repo) as first:
+        token = await login_form(first)
+        for i in range(5):
+            assert (await attempt(first, token, "审核员", f"wrong-{i}-password")).status == 401
+    async with second_repo(db_url) as repo2, serve(repo2) as second:
+        res = await attempt(second, await login_form(second), "审核员", PASSWORD)
+        assert res.status == 429
+
+
+async def test_a_lock_ends_after_the_window_and_a_success_clears_a_name(repo, accounts):
+    from qungui.storage.models import SignInAttemptRow
+    from qungui.web.auth import ThrottlePolicy
+    clock = Clock()
+    window = ThrottlePolicy().window
+    async with serve(repo, clock=clock) as c:
+        token = await login_form(c)
+        for i in range(4):
+            assert (await attempt(c, token, "审核员", f"typo-{i}-password")).status == 401
+        assert (await attempt(c, token, "审核员", PASSWORD)).status == 303
+        token = await login_form(c)
+        for i in range(5):                                # the four earlier typos were forgotten
+            assert (await attempt(c, token, "审核员", f"guess-{i}-password")).status == 401
+        assert (await attempt(c, token, "审核员", PASSWORD)).status == 429
+        clock.advance(window / 2)
+        assert (await attempt(c, token, "审核员", PASSWORD)).status == 429
+        clock.advance(window + 1)
+        assert (await attempt(c, token, "审核员", PASSWORD)).status == 303
+        # many names from many addresses later, nothing active was dropped for room
+        async with repo.sessions.begin() as s:
+            await s.execute(insert(SignInAttemptRow), [
+                {"room_id": "*", "account_hash": hashlib.sha256(f"n{i}".encode()).hexdigest(),
+                 "address": f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", "ts": clock.now}
+                for i in range(10_001)])
+        token = await login_form(c)
+        for i in range(5):
+            assert (await attempt(c, token, "r2only", f"guess-{i}-password")).status == 401
+        clock.advance(10)
+        async with repo.sessions.begin() as s:
+            await s.execute(insert(SignInAttemptRow), [
+                {"room_id": "*", "account_hash": hashlib.sha256(f"m{i}".encode()).hexdigest(),
+                 "address": "10.9.9.9", "ts": clock.now} for i in range(10_001)])
+        assert (await attempt(c, token, "r2only", PASSWORD)).status == 429
+        # old attempts are pruned once no window counts them
+        clock.advance(3 * window)
+        assert (await attempt(c, token, "r2only", PASSWORD)).status == 303
+        async with repo.sessions() as s:
+            assert await s.scalar(select(SignInAttemptRow.id).limit(1)) is None
+
+
+async def test_the_attempts_table_keeps_no_account_name(client, seeded, repo):
+    from qungui.storage.models import SignInAttemptRow
+    token = await login_form(client)
+    assert (await attempt(client, token, "my-password-in-the-name-field", "x" * 8)).status == 401
+    async with repo.sessions() as s:
+        rows = list(await s.scalars(select(SignInAttemptRow)))
+    assert len(rows) == 1 and rows[0].address == "127.0.0.1" and rows[0].room_id == "*"
+    assert "my-password" not in repr([vars(r) for r in rows])
+
+
+# --- sessions ----------------------------------------------------------------
+
+async def test_a_session_ends_when_its_account_is_deleted(client, seeded, db_url):
+    from qungui.storage.accounts import AccountStore
+    assert (await sign_in(client, username="r2only")).status == 303
+    assert (await client.get("/api/session")).status == 200
+    async with second_repo(db_url) as cli:                  # bot.py web --delete-user, elsewhere
+        assert await AccountStore(cli).delete("r2only", actor="cli")
+    assert (await client.get("/api/session")).status == 401
+    res = await client.get("/incidents", allow_redirects=False)
+    assert res.status == 303 and res.headers["Location"].startswith("/login")
+
+
+async def test_a_session_ends_when_its_rooms_or_password_change(client, seeded, db_url, repo):
+    from qungui.storage.accounts import AccountStore
+    from qungui.web.auth import hash_password
+    store = AccountStore(repo)
+    same_hash = (await store.get("审核员")).password_hash
+    assert (await sign_in(client)).status == 303
+    assert (await (await client.get("/api/session")).json())["rooms"] == "*"
+    async with second_repo(db_url) as cli:
+        await AccountStore(cli).set_password("审核员", same_hash, ["r1"], actor="cli")   # narrowed
+    assert (await client.get("/api/session")).status == 401
+    assert (await sign_in(client)).status == 303
+    me = await (await client.get("/api/session")).json()
+    assert me["rooms"] == ["r1"]
+    async with second_repo(db_url) as cli:
+        await AccountStore(cli).set_password("审核员", hash_password("a-new-password", n=TEST_COST),
+                                             ["r1"], actor="cli")
+    assert (await client.get("/api/session")).status == 401
+
+
+async def test_a_session_ends_even_when_the_account_is_changed_behind_the_store(client, seeded, repo):
+    from qungui.storage.models import WebAccountRow
+    assert (await sign_in(client)).status == 303
+    async with repo.sessions.begin() as s:                   # rooms narrowed by hand, in SQL
+        row = await s.get(WebAccountRow, ("*", "审核员"))
+        s.add(WebAccountRow(room_id="r2", username="审核员", password_hash=row.password_hash))
+        await s.execute(delete(WebAccountRow).where(WebAccountRow.room_id == "*",
+                                                    WebAccountRow.username == "审核员"))
+    assert (await client.get("/api/session")).status == 401
+
+
+async def test_a_session_survives_a_restart_and_is_shared_by_two_instances(repo, db_url, accounts,
+                                                                          seeded):
+    async with serve(repo) as first:
+        assert (await sign_in(first)).status == 303
+        token = session_token(first)
+        csrf = (await (await first.get("/api/session")).json())["csrf_token"]
+    async with second_repo(db_url) as repo2, serve(repo2) as second:
+        res = await second.get("/api/session", cookies={"qg_session": token})
+        me = await res.json()
+        assert res.status == 200 and me["user"] == "审核员" and me["csrf_token"] == csrf
+        iid = await incident_id(repo2, "ads", sender="u2")
+        done = await second.post(f"/api/incidents/{iid}/review", json={"decision": "confirm"},
+                                 headers={"X-CSRF-Token": csrf}, cookies={"qg_session": token})
+        assert done.status == 200 and (await done.json())["incident"]["reviewed_by"] == "web:审核员"
+        out = await second.post("/logout", data={"csrf": csrf}, cookies={"qg_session": token},
+                                allow_redirects=False)
+        assert out.status == 303
+    async with serve(repo) as first_again:                 # signed out everywhere
+        assert (await first_again.get("/api/session", cookies={"qg_session": token})).status == 401
+
+
+async def test_only_a_hash_of_the_session_id_is_stored(client, seeded, repo):
+    from qungui.storage.models import WebSessionRow
+    assert (await sign_in(client, username="r2only")).status == 303
+    token = session_token(client)
+    csrf = (await (await client.get("/api/session")).json())["csrf_token"]
+    async with repo.sessions() as s:
+        rows = list(await s.scalars(select(WebSessionRow)))
+    assert [(r.room_id, r.username) for r in rows] == [("r2", "r2only")]
+    assert rows[0].id_hash == hashlib.sha256(token.encode()).hexdigest()
+    stored = repr([vars(r) for r in rows])
+    assert token not in stored and csrf not in stored and len(token) >= 43
+
+
+async def test_idle_and_old_sessions_end_and_are_pruned(repo, accounts):
+    from qungui.storage.models import WebSessionRow
+    from qungui.web.auth import IDLE, MAX_AGE
+    clock = Clock()
+    async with serve(repo, clock=clock) as c:
+        assert (await sign_in(c)).status == 303
+        clock.advance(IDLE - 60)
+        assert (await c.get("/api/session")).status == 200          # used: idle time starts again
+        clock.advance(IDLE - 60)
+        assert (await c.get("/api/session")).status == 200
+        clock.advance(IDLE + 1)
+        assert (await c.get("/api/session")).status == 401           # idle too long
+        assert (await sign_in(c)).status == 303
+        for _ in range(MAX_AGE // 3600):
+            clock.advance(3600)
+            assert (await c.get("/api/session")).status == 200
+        clock.advance(3600)
+        assert (await c.get("/api/session")).status == 401           # older than MAX_AGE
+        assert (await sign_in(c, username="r2only")).status == 303   # abandoned below
+    async with repo.sessions() as s:
+        assert len(list(await s.scalars(select(WebSessionRow)))) == 1
+    clock.advance(MAX_AGE + 3600)
+    async with serve(repo, clock=clock) as c:
+        assert (await sign_in(c)).status == 303                      # a sign-in prunes
+    async with repo.sessions() as s:
+        assert [r.username for r in await s.scalars(select(WebSessionRow))] == ["审核员"]
+
+
+async def test_forged_or_garbage_session_cookies_are_no_session(client, seeded):
+    for value in ("x" * 43, "a" * 5000, "%00", "../../etc", "\u5ba1"):
+        res = await client.get("/api/session", cookies={"qg_session": value})
+        assert res.status == 401, repr(value)
+        assert_secured(res, value)
