@@ -4,7 +4,10 @@ actions and the CSV export."""
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -20,6 +23,7 @@ from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
 MAX_EXPORT = 100_000
 MAX_NOTE = 1000
+MAX_NEXT = 2000
 
 
 def setup(app: web.Application) -> None:
@@ -45,11 +49,39 @@ def query(request: web.Request):
 
 # --- signing in and out --------------------------------------------------
 
+def _strip_invisible(text: str) -> str:
+    """Without control, format and whitespace characters: browsers drop tabs
+    and newlines inside a URL, so "/<tab>/host" would be read as "//host"."""
+    return "".join(c for c in text if not (c.isspace() or unicodedata.category(c)[0] in "CZ"))
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a scheme) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+    """Where to go after sign-in: only a path on this site, else "/".
+
+    The target is judged as a browser could read it: percent-decoded (again,
+    while that changes it) and without control or whitespace characters. Its
+    path must then start with a single "/" followed by neither "/" nor "\\",
+    and hold no "//", no backslash and no scheme. What is returned is the
+    target without control and whitespace characters, its encoding kept.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return "/"
+    cleaned = _strip_invisible(target)
+    seen = cleaned
+    for _ in range(4):
+        decoded = _strip_invisible(unquote(seen))
+        if decoded == seen:
+            break
+        seen = decoded
+    else:
+        return "/"                      # still changing after four decodings: not a plain path
+    path = re.split(r"[?#]", seen, maxsplit=1)[0]
+    if not path.startswith("/") or path[1:2] in ("/", "\\") or "//" in path or "\\" in path:
+        return "/"
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\"):
+        return "/"
+    return cleaned
 
 
 async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:

@@ -1,5 +1,6 @@
 """Hostile input from outside and a curious reviewer, through the real app
-over SQLite and PostgreSQL: guessing passwords, sessions that must end."""
+over SQLite and PostgreSQL: where a sign-in may lead, guessing passwords,
+sessions that must end."""
 
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ from sqlalchemy import delete, insert, select
 from tests.review.conftest import PASSWORD, TEST_COST, csrf_of, sign_in
 from tests.review.test_pages import incident_id
 
+EVIL = ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example",
+        "/%2F%2Fevil.example"]
+# the same targets as a server reads them once the query string is decoded, and other disguises
+DECODED = ["/\t/evil.example", "/\n/evil.example", "\t//evil.example", " //evil.example",
+           "/%5Cevil.example", "/%5C%5Cevil.example", "%2F%2Fevil.example",
+           "/%252F%252Fevil.example", "/\u3000/evil.example", "/\u200b/evil.example",
+           "javascript:alert(1)", "http:/evil.example", "/\\/evil.example", "\\\\evil.example",
+           "/incidents/..//evil.example", "", "incidents"]
 HEADERS = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff",
            "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
@@ -83,6 +92,35 @@ async def attempt(client, token, username, password):
     return await client.post("/login", data={"username": username, "password": password,
                                              "csrf": token, "next": "/"},
                              cookies={"qg_login": token}, allow_redirects=False)
+
+
+# --- where a sign-in may lead ------------------------------------------------
+
+def test_safe_next_accepts_only_a_same_site_path():
+    from qungui.web.pages import safe_next
+    for target in EVIL + DECODED + [None, "/" + "a" * 3000]:
+        assert safe_next(target) == "/", repr(target)
+    for target in ("/", "/incidents?rule=ads", "/incidents?q=%E4%BB%A3%E8%B4%AD&page=2",
+                   "/incidents/12?back=%2Fincidents%3Fpage%3D2", "/incidents?q=100%25"):
+        assert safe_next(target) == target
+
+
+async def test_next_never_leads_off_site_after_sign_in(client, seeded):
+    for target in EVIL + DECODED:
+        res = await sign_in(client, next_=target)
+        assert res.status == 303 and res.headers["Location"] == "/", repr(target)
+        # signed in, the sign-in page sends the browser on at once: the same check applies,
+        # to the target as typed into the address bar and as a form would encode it
+        typed = [f"/login?next={target}"] if target in EVIL else []
+        for url, params in [(u, None) for u in typed] + [("/login", {"next": target})]:
+            again = await client.get(url, params=params, allow_redirects=False)
+            assert again.status == 303 and again.headers["Location"] == "/", (url, repr(target))
+        await client.post("/logout", data={"csrf": csrf_of(await (await client.get("/")).text())})
+    # before signing in, the form carries only a safe target
+    html = await (await client.get("/login?next=/%09/evil.example")).text()
+    assert 'name="next" value="/"' in html
+    res = await sign_in(client, next_="/incidents?rule=ads&q=%E4%BB%A3%E8%B4%AD")
+    assert res.headers["Location"] == "/incidents?rule=ads&q=%E4%BB%A3%E8%B4%AD"
 
 
 # --- guessing passwords ------------------------------------------------------
