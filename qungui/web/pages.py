@@ -17,8 +17,8 @@ from qungui.storage.review import ReviewError
 from qungui.web import charts
 from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, check_password
 from qungui.web.context import (ACCOUNTS, OPTIONS, REVIEWS, RULE_TITLES, SESSION, SESSIONS, THROTTLE,
-                                login_token, render, set_cookie)
-from qungui.web.filters import parse_query
+                                login_token, render, row_id, set_cookie)
+from qungui.web.filters import parse_query, storable
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
 MAX_EXPORT = 100_000
@@ -103,6 +103,8 @@ async def login(request: web.Request) -> web.Response:
         return await login_page(request, "登录表单已过期，请重新输入。", status=403)
     username = str(form.get("username", "")).strip()[:100]
     password = str(form.get("password", ""))[:1000]
+    if not storable(username):
+        return await login_page(request, "用户名含有无法处理的字符，请重新输入。", status=400)
     address = request.remote or "unknown"
     throttle = request.app[THROTTLE]
     attempt = await throttle.begin(username, address)      # counted before the password is checked
@@ -150,7 +152,8 @@ async def overview(request: web.Request) -> web.Response:
     per_rule = charts.rule_chart([(r, titles.get(r, r), n) for r, n in ov.by_rule],
                                  link=lambda r: "/incidents" + q.link(rule=r))
     return render(request, "overview.html", {"title": "概览", "q": q, "ov": ov, "days": days,
-                                             "per_day": per_day, "per_rule": per_rule})
+                                             "per_day": per_day, "per_rule": per_rule},
+                  status=400 if q.errors else 200)
 
 
 # --- the list ------------------------------------------------------------
@@ -181,8 +184,9 @@ async def export_csv(request: web.Request) -> web.Response:
 # --- one incident --------------------------------------------------------
 
 async def incident_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    incident_id = int(request.match_info["id"])
-    detail = await request.app[REVIEWS].incident(incident_id, scope(request))
+    incident_id = row_id(request)
+    detail = None if incident_id is None else await request.app[REVIEWS].incident(incident_id,
+                                                                                  scope(request))
     if detail is None:
         return render(request, "error.html", {
             "title": "未找到", "message": f"没有编号为 {incident_id} 的事件，或您无权查看该群。"}, status=404)
@@ -196,12 +200,17 @@ async def incident_page(request: web.Request, error: str = "", status: int = 200
 
 
 async def review(request: web.Request) -> web.Response:
-    incident_id = int(request.match_info["id"])
+    incident_id = row_id(request)
     form = await request.post()
     decision = str(form.get("decision", ""))
     note = str(form.get("note", "")).strip()[:MAX_NOTE]
     phrase = str(form.get("allow_phrase", "")).strip() if decision == "dismiss" else ""
     session = request[SESSION]
+    if incident_id is None:
+        return await incident_page(request)
+    if not (storable(note) and storable(phrase)):
+        return await incident_page(request, "备注或放行词语含有无法处理的字符（如空字符），请删去后重试。",
+                                   status=400)
     try:
         await request.app[REVIEWS].review(incident_id, session.reviewer, decision, note=note,
                                           allow_phrase=phrase or None, scope=session.rooms)
@@ -211,12 +220,15 @@ async def review(request: web.Request) -> web.Response:
 
 
 async def resolve_appeal(request: web.Request) -> web.Response:
-    appeal_id = int(request.match_info["id"])
+    appeal_id = row_id(request)
     form = await request.post()
     session = request[SESSION]
     accept = form.get("decision") == "accept"
     if form.get("decision") not in ("accept", "reject"):
         raise web.HTTPBadRequest(text="decision must be accept or reject")
+    if appeal_id is None:
+        return render(request, "error.html", {"title": "无法处理申诉", "message": _review_error(
+            ReviewError("not_found", "no such appeal"))}, status=404)
     try:
         appeal = await request.app[REVIEWS].resolve_appeal(appeal_id, session.reviewer, accept,
                                                            scope=session.rooms)

@@ -1,6 +1,7 @@
 """Hostile input from outside and a curious reviewer, through the real app
 over SQLite and PostgreSQL: where a sign-in may lead, guessing passwords,
-sessions that must end."""
+sessions that must end, headers on every answer, characters no database
+can store."""
 
 from __future__ import annotations
 
@@ -350,3 +351,109 @@ async def test_forged_or_garbage_session_cookies_are_no_session(client, seeded):
         res = await client.get("/api/session", cookies={"qg_session": value})
         assert res.status == 401, repr(value)
         assert_secured(res, value)
+
+
+# --- headers on every answer --------------------------------------------------
+
+async def test_security_headers_on_errors_refusals_and_files(signed_in, client):
+    cases = [("GET", "/no-such-page", 404), ("GET", "/api/no-such-thing", 404),
+             ("GET", "/incidents/99999999999999999999", 404), ("GET", "/logout", 405),
+             ("GET", "/incidents?since=someday", 400), ("GET", "/export.csv?until=never", 400),
+             ("GET", "/api/incidents?status=closed", 400), ("GET", "/healthz", 200),
+             ("GET", "/api/openapi.json", 200)]
+    for method, path, status in cases:
+        res = await client.request(method, path, allow_redirects=False)
+        assert res.status == status, (path, res.status)
+        assert_secured(res, path)
+    page = await client.get("/no-such-page")
+    assert "页面不存在" in await page.text()
+    assert (await client.get("/api/no-such-thing")).content_type == "application/json"
+    assert "POST" in (await client.get("/logout")).headers["Allow"]
+    api_csrf = (await (await client.get("/api/session")).json())["csrf_token"]
+    big = await client.post("/api/incidents/1/review", data=b"x" * 200_000,
+                            headers={"Content-Type": "application/json", "X-CSRF-Token": api_csrf})
+    assert big.status == 413 and assert_secured(big, "big") is None
+    css = await client.get("/static/style.css")
+    assert css.status == 200 and assert_secured(css, "static") is None
+
+
+async def test_security_headers_when_signed_out_and_refused(client, seeded):
+    for path, status in (("/", 303), ("/api/session", 401), ("/nowhere", 303)):
+        res = await client.get(path, allow_redirects=False)
+        assert res.status == status and assert_secured(res, path) is None
+    foreign = await client.post("/login", data={}, headers={"Origin": "http://evil.example"})
+    assert foreign.status == 403 and assert_secured(foreign, "origin") is None
+
+
+async def test_an_unexpected_error_is_a_500_with_headers_and_no_details(signed_in, monkeypatch):
+    from qungui.storage.review import ReviewStore
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret detail: password=hunter2")
+
+    monkeypatch.setattr(ReviewStore, "incidents", broken)
+    for path in ("/incidents", "/api/incidents"):
+        res = await signed_in.get(path, headers={"Accept": "text/html"})
+        body = await res.text()
+        assert res.status == 500, path
+        assert_secured(res, path)
+        assert "hunter2" not in body and "Traceback" not in body and "RuntimeError" not in body
+    assert "服务器内部错误" in await (await signed_in.get("/incidents")).text()
+    assert (await (await signed_in.get("/api/incidents")).json())["error"] == "internal_error"
+
+
+# --- characters no database stores --------------------------------------------
+
+FILTER_KEYS = ("room", "rule", "member", "status", "since", "until", "q")
+
+
+async def test_nul_in_any_filter_is_a_clear_400(signed_in):
+    for path in ("/", "/incidents", "/export.csv", "/api/incidents", "/api/stats"):
+        for key in FILTER_KEYS:
+            res = await signed_in.get(f"{path}?{key}=ad%00s")
+            assert res.status == 400, (path, key, res.status)
+            assert_secured(res, f"{path} {key}")
+            body = await res.text()
+            if path.startswith("/api/"):
+                assert (await res.json())["error"] == "bad_filter"
+            else:
+                assert "无法处理的字符" in body, (path, key)
+            assert "\x00" not in body
+
+
+async def test_other_hostile_values_are_400_or_404_never_500(signed_in, repo):
+    client = signed_in
+    for path in ("/incidents?since=999999d", "/incidents?until=9999-12-31",
+                 "/incidents?since=0001-01-01T00:00%2B14:00", "/api/incidents?until=999999d",
+                 "/?since=99999-01-01"):
+        res = await client.get(path)
+        assert res.status == 400, (path, res.status)
+        assert_secured(res, path)
+    for path in ("/incidents/2147483648", "/api/incidents/" + "9" * 5000,
+                 "/incidents/\u0661\u0662"):
+        res = await client.get(path)
+        assert res.status == 404, (path, res.status)
+    iid = await incident_id(repo, "ads", sender="u2")
+    html = await (await client.get(f"/incidents/{iid}")).text()
+    bad = await client.post(f"/incidents/{iid}/review", data={"decision": "dismiss", "csrf": csrf_of(html),
+                                                              "note": "a\x00b"})
+    assert bad.status == 400 and "无法处理的字符" in await bad.text()
+    api_csrf = (await (await client.get("/api/session")).json())["csrf_token"]
+    for body in ({"decision": "confirm", "note": "a\u0000b"},
+                 {"decision": "dismiss", "allow_phrase": "\ud800"}):
+        res = await client.post(f"/api/incidents/{iid}/review", json=body,
+                                headers={"X-CSRF-Token": api_csrf})
+        assert res.status == 400 and (await res.json())["error"] == "bad_text", body
+    res = await client.post("/api/incidents/99999999999/review", json={"decision": "confirm"},
+                            headers={"X-CSRF-Token": api_csrf})
+    assert res.status == 404
+    res = await client.post("/api/appeals/99999999999/resolve", json={"accept": True},
+                            headers={"X-CSRF-Token": api_csrf})
+    assert res.status == 404
+
+
+async def test_nul_in_a_user_name_is_refused_clearly(client, seeded):
+    token = await login_form(client)
+    res = await attempt(client, token, "审核员\x00", PASSWORD)
+    assert res.status == 400 and "无法处理的字符" in await res.text()
+    assert_secured(res, "login")
