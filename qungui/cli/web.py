@@ -83,13 +83,14 @@ async def manage_accounts(args, settings) -> int:
         if args.delete_user:
             if not await store.delete(user, actor="cli"):
                 raise CliError(f"no reviewer named {user!r}")
-            print(f"已删除审核账号 {user}。")
+            print(f"已删除审核账号 {user}，其已登录的会话随之结束。")
             return 0
         new = await store.set_password(user, password_hash, args.rooms or [ALL_ROOMS], actor="cli")
     finally:
         await repo.close()
     scope = "、".join(args.rooms) if args.rooms else "全部群"
-    print(f"已{'创建' if new else '更新'}审核账号 {user}（可审核：{scope}）。")
+    ended = "" if new else "该账号已登录的会话随之结束。"
+    print(f"已{'创建' if new else '更新'}审核账号 {user}（可审核：{scope}）。{ended}")
     return 0
 
 

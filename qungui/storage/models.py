@@ -202,3 +202,41 @@ class WebAccountRow(Base):
     username: Mapped[str] = mapped_column(String(100), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A reviewer's signed-in session, one row per room it may review ("*"
+    for every room), like ``web_accounts``. Only a SHA-256 hash of the
+    session id is stored; ``account_stamp`` fingerprints the account's
+    password hash and rooms when the session began, so a changed account
+    no longer matches it."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_username", "username"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True, default="*")
+    username: Mapped[str] = mapped_column(String(100))
+    account_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInAttemptRow(Base):
+    """A sign-in attempt, written before its password is checked: an attempt
+    in flight or a failure; a success removes its account's rows. The
+    account name is kept only as a hash (people type passwords into the name
+    field). Not about one room: room_id is "*"."""
+
+    __tablename__ = "web_sign_in_attempts"
+    __table_args__ = (
+        Index("ix_web_sign_in_attempts_account_ts", "account_hash", "ts"),
+        Index("ix_web_sign_in_attempts_address_ts", "address", "ts"),
+        Index("ix_web_sign_in_attempts_ts", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256), default="*")
+    account_hash: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

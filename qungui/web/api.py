@@ -14,8 +14,8 @@ from aiohttp import web
 from qungui.review.export import incident_dict
 from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
-from qungui.web.context import REVIEWS, RULE_TITLES, SESSION
-from qungui.web.filters import parse_query
+from qungui.web.context import REVIEWS, RULE_TITLES, SESSION, row_id
+from qungui.web.filters import parse_query, storable
 from qungui.web.openapi import OPENAPI
 
 MAX_PER_PAGE = 500
@@ -85,7 +85,9 @@ def _when(ts) -> str | None:
 
 
 async def incident(request: web.Request) -> web.Response:
-    d = await request.app[REVIEWS].incident(int(request.match_info["id"]), request[SESSION].rooms)
+    incident_id = row_id(request)
+    d = None if incident_id is None else await request.app[REVIEWS].incident(incident_id,
+                                                                             request[SESSION].rooms)
     if d is None:
         return error(404, "not_found", "no such incident, or not in your rooms")
     return ok({
@@ -120,10 +122,15 @@ async def review(request: web.Request) -> web.Response:
     note, phrase = body.get("note", ""), body.get("allow_phrase")
     if not isinstance(note, str) or not (phrase is None or isinstance(phrase, str)):
         return error(400, "bad_json", "note and allow_phrase must be strings")
+    if not storable(note) or not storable(phrase or ""):
+        return error(400, "bad_text", "note and allow_phrase must not hold NUL or lone surrogates")
+    incident_id = row_id(request)
+    if incident_id is None:
+        return error(404, "not_found", "no such incident, or not in your rooms")
     session = request[SESSION]
     try:
         row = await request.app[REVIEWS].review(
-            int(request.match_info["id"]), session.reviewer, str(body.get("decision", "")),
+            incident_id, session.reviewer, str(body.get("decision", "")),
             note=note[:1000], allow_phrase=phrase, scope=session.rooms)
     except ReviewError as exc:
         return error(404 if exc.code == "not_found" else 400, exc.code, str(exc))
@@ -136,9 +143,12 @@ async def resolve_appeal(request: web.Request) -> web.Response:
         return body
     if not isinstance(body.get("accept"), bool):
         return error(400, "bad_json", "accept must be true or false")
+    appeal_id = row_id(request)
+    if appeal_id is None:
+        return error(404, "not_found", "no such appeal, or not in your rooms")
     session = request[SESSION]
     try:
-        a = await request.app[REVIEWS].resolve_appeal(int(request.match_info["id"]), session.reviewer,
+        a = await request.app[REVIEWS].resolve_appeal(appeal_id, session.reviewer,
                                                       body["accept"], scope=session.rooms)
     except ReviewError as exc:
         return error(404 if exc.code == "not_found" else 409, exc.code, str(exc))

@@ -5,11 +5,18 @@ Every page and API route needs a signed-in reviewer except the sign-in page,
 the static files and the OpenAPI document. Every POST must carry the
 session's CSRF token (a form field ``csrf`` or the ``X-CSRF-Token`` header)
 and, when the browser names an Origin, come from this site.
+
+Every response the application sends carries the security headers (set as
+it is prepared, so errors, aiohttp's own 404 and 405, refusals and static
+files too); an unexpected error is logged and answered with a plain 500 page
+that says nothing about its cause.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
@@ -19,32 +26,41 @@ from aiohttp import web
 from yarl import URL
 
 from qungui.storage.accounts import AccountStore
+from qungui.storage.models import utcnow
 from qungui.storage.repository import Repository
 from qungui.storage.review import ReviewStore
+from qungui.storage.web_auth import SignInAttempts, WebSessions
 from qungui.web import api, labels, pages
-from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, SessionStore, SignInThrottle
+from qungui.web.auth import (LOGIN_COOKIE, SESSION_COOKIE, Clock, SessionStore, SignInThrottle,
+                             ThrottlePolicy)
 from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
                                 TEMPLATES, THROTTLE, render, set_cookie)
 
+log = logging.getLogger(__name__)
+
 HERE = Path(__file__).resolve().parent
 PUBLIC = ("/login", "/static/", "/api/openapi.json", "/healthz")
+SESSIONLESS = ("/static/", "/api/openapi.json", "/healthz")     # never look a session up
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
 def create_app(repo: Repository, *, rule_titles: Mapping[str, str], secure_cookies: bool = False,
-               failure_delay: float = 1.0, throttle: SignInThrottle | None = None) -> web.Application:
+               failure_delay: float = 1.0, throttle: ThrottlePolicy | None = None,
+               clock: Clock = utcnow) -> web.Application:
     """The review site over ``repo``. ``rule_titles`` names each rule id in
     Chinese (``qungui.app.rule_titles()``). ``secure_cookies`` when served over HTTPS
-    (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in."""
-    app = web.Application(middlewares=[security_headers, require_session],
+    (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in;
+    ``throttle`` the sign-in limits; ``clock`` the time sessions and the throttle go by."""
+    app = web.Application(middlewares=[error_pages, require_session],
                           client_max_size=64 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[REPO] = repo
     app[REVIEWS] = ReviewStore(repo)
     app[ACCOUNTS] = AccountStore(repo)
-    app[SESSIONS] = SessionStore()
-    app[THROTTLE] = throttle or SignInThrottle()
+    app[SESSIONS] = SessionStore(WebSessions(repo), clock=clock)
+    app[THROTTLE] = SignInThrottle(SignInAttempts(repo), throttle, clock=clock)
     app[RULE_TITLES] = dict(rule_titles)
     app[OPTIONS] = {"secure_cookies": secure_cookies, "failure_delay": failure_delay}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -72,24 +88,61 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def _listed(path: str, prefixes) -> bool:
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in prefixes)
+
+
 def is_public(path: str) -> bool:
-    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
+    return _listed(path, PUBLIC)
 
 
 def is_api(request: web.Request) -> bool:
     return request.path.startswith("/api/")
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler):
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:
-        response = exc
-        _secure(response)
-        raise
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Run as every response is prepared: pages, JSON, files, redirects,
+    refusals, aiohttp's own errors and the 500 of an unexpected exception."""
     _secure(response)
-    return response
+
+
+ROUTER_ERRORS = {404: ("not_found", "页面不存在", "没有这个页面。"),
+                 405: ("method_not_allowed", "不支持的请求方式", "该页面不接受这种请求方式。")}
+
+
+@web.middleware
+async def error_pages(request: web.Request, handler):
+    """aiohttp's bare 404 and 405 become pages in Chinese (JSON under /api/);
+    any other exception is logged and becomes a 500 that reveals nothing."""
+    try:
+        return await handler(request)
+    except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+        code, title, message = ROUTER_ERRORS[exc.status]
+        response = _error(request, exc.status, code, title, message)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("error serving %s %s", request.method, request.path)
+        return _error(request, 500, "internal_error", "服务器内部错误",
+                      "处理请求时出错，已记入日志。请稍后再试，或联系管理员。")
+
+
+def _error(request: web.Request, status: int, code: str, title: str, message: str) -> web.Response:
+    if is_api(request):
+        return web.json_response({"error": code, "message": message}, status=status,
+                                 dumps=_dumps)
+    try:
+        return render(request, "error.html", {"title": title, "message": message}, status=status)
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        log.exception("cannot render the error page")
+        return web.Response(text=f"{status} {title}", status=status, charset="utf-8")
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _secure(response) -> None:
@@ -103,7 +156,9 @@ def _secure(response) -> None:
 
 @web.middleware
 async def require_session(request: web.Request, handler):
-    session = request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
+    session = None
+    if not _listed(request.path, SESSIONLESS):
+        session = await request.app[SESSIONS].get(request.cookies.get(SESSION_COOKIE))
     request[SESSION] = session
     if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
         return forbidden(request, "请求来源与本站不符，已拒绝。")

@@ -45,5 +45,17 @@ def login_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+MAX_ROW_ID = 2 ** 31 - 1        # the largest id an integer column holds on every database
+
+
+def row_id(request: web.Request) -> int | None:
+    """The ``{id}`` of the route as a row id, None when no row can have it."""
+    text = request.match_info["id"]
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
 __all__ = ["REPO", "REVIEWS", "ACCOUNTS", "SESSIONS", "THROTTLE", "TEMPLATES", "RULE_TITLES",
-           "OPTIONS", "SESSION", "render", "set_cookie", "login_token"]
+           "OPTIONS", "SESSION", "render", "set_cookie", "login_token", "row_id"]

@@ -4,13 +4,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from qungui.review.when import WhenError, parse_when
 from qungui.storage.review import STATUSES, IncidentFilter
 
 KEYS = ("room", "rule", "member", "status", "since", "until", "q")
+NAMES = {"room": "群", "rule": "规则", "member": "成员", "status": "审核状态",
+         "since": "起始时间", "until": "截止时间", "q": "关键词"}
 MAX_VALUE = 200
+# the times a filter may name: anything outside cannot be stored or compared on every database
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
+def storable(text: str) -> bool:
+    """False for text no database column can hold: a NUL (PostgreSQL refuses
+    it) or a lone surrogate (not UTF-8)."""
+    return "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _when(value: str, *, end: bool = False) -> datetime:
+    try:
+        ts = parse_when(value, end=end)
+        within = EARLIEST <= ts <= LATEST
+    except (WhenError, OverflowError, ValueError):
+        raise WhenError(value) from None
+    if not within:
+        raise WhenError(value)
+    return ts
 
 
 @dataclass
@@ -35,15 +58,18 @@ def parse_query(query, rooms: frozenset[str] | None, known_rules=()) -> Query:
     values = {k: query.get(k, "").strip()[:MAX_VALUE] for k in KEYS}
     values = {k: v for k, v in values.items() if v}
     errors = []
+    for key in [k for k, v in values.items() if not storable(v)]:
+        del values[key]
+        errors.append(f"筛选条件“{NAMES[key]}”含有无法处理的字符（如 %00 空字符），请删去后重试")
     since = until = None
     if "since" in values:
         try:
-            since = parse_when(values["since"])
+            since = _when(values["since"])
         except WhenError:
             errors.append(f"起始时间“{values.pop('since')}”无法识别（示例：2026-11-20 或 7d）")
     if "until" in values:
         try:
-            until = parse_when(values["until"], end=True)
+            until = _when(values["until"], end=True)
         except WhenError:
             errors.append(f"截止时间“{values.pop('until')}”无法识别（示例：2026-11-20）")
     if values.get("status") and values["status"] not in STATUSES:

@@ -30,9 +30,12 @@ def _ref(name: str) -> dict:
 
 
 ERRORS = {
-    "400": {"description": "bad filter or body", **_json(_ref("Error"))},
+    "400": {"description": "bad filter or body (bad_filter, bad_json; bad_text: a NUL or lone "
+                           "surrogate no database can store)", **_json(_ref("Error"))},
     "401": {"description": "not signed in", **_json(_ref("Error"))},
     "403": {"description": "missing or wrong CSRF token, or a foreign Origin", **_json(_ref("Error"))},
+    "500": {"description": "unexpected error (logged; the answer names no cause)",
+            **_json(_ref("Error"))},
 }
 NOT_FOUND = {"404": {"description": "no such item, or not in the reviewer's rooms", **_json(_ref("Error"))}}
 NULLABLE_STR = {"type": ["string", "null"]}

@@ -4,7 +4,10 @@ actions and the CSV export."""
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -14,12 +17,13 @@ from qungui.storage.review import ReviewError
 from qungui.web import charts
 from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, check_password
 from qungui.web.context import (ACCOUNTS, OPTIONS, REVIEWS, RULE_TITLES, SESSION, SESSIONS, THROTTLE,
-                                login_token, render, set_cookie)
-from qungui.web.filters import parse_query
+                                login_token, render, row_id, set_cookie)
+from qungui.web.filters import parse_query, storable
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
 MAX_EXPORT = 100_000
 MAX_NOTE = 1000
+MAX_NEXT = 2000
 
 
 def setup(app: web.Application) -> None:
@@ -45,11 +49,39 @@ def query(request: web.Request):
 
 # --- signing in and out --------------------------------------------------
 
+def _strip_invisible(text: str) -> str:
+    """Without control, format and whitespace characters: browsers drop tabs
+    and newlines inside a URL, so "/<tab>/host" would be read as "//host"."""
+    return "".join(c for c in text if not (c.isspace() or unicodedata.category(c)[0] in "CZ"))
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site (never //host or a scheme) is followed after sign-in."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/"
+    """Where to go after sign-in: only a path on this site, else "/".
+
+    The target is judged as a browser could read it: percent-decoded (again,
+    while that changes it) and without control or whitespace characters. Its
+    path must then start with a single "/" followed by neither "/" nor "\\",
+    and hold no "//", no backslash and no scheme. What is returned is the
+    target without control and whitespace characters, its encoding kept.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return "/"
+    cleaned = _strip_invisible(target)
+    seen = cleaned
+    for _ in range(4):
+        decoded = _strip_invisible(unquote(seen))
+        if decoded == seen:
+            break
+        seen = decoded
+    else:
+        return "/"                      # still changing after four decodings: not a plain path
+    path = re.split(r"[?#]", seen, maxsplit=1)[0]
+    if not path.startswith("/") or path[1:2] in ("/", "\\") or "//" in path or "\\" in path:
+        return "/"
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned[1:2] in ("/", "\\"):
+        return "/"
+    return cleaned
 
 
 async def login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
@@ -71,21 +103,23 @@ async def login(request: web.Request) -> web.Response:
         return await login_page(request, "登录表单已过期，请重新输入。", status=403)
     username = str(form.get("username", "")).strip()[:100]
     password = str(form.get("password", ""))[:1000]
-    keys = (f"ip:{request.remote}", f"user:{username}")
+    if not storable(username):
+        return await login_page(request, "用户名含有无法处理的字符，请重新输入。", status=400)
+    address = request.remote or "unknown"
     throttle = request.app[THROTTLE]
-    wait = throttle.wait_seconds(*keys)
-    if wait:
-        minutes = (wait + 59) // 60
+    attempt = await throttle.begin(username, address)      # counted before the password is checked
+    if attempt.wait:
+        minutes = (attempt.wait + 59) // 60
         return await login_page(request, f"登录失败次数过多，请 {minutes} 分钟后再试。", status=429)
     account = await request.app[ACCOUNTS].get(username) if username else None
     ok = await check_password(password, account.password_hash if account else None)
     if not ok:
-        throttle.failed(*keys)
+        throttle.failed(attempt, address)
         await asyncio.sleep(request.app[OPTIONS]["failure_delay"])
         return await login_page(request, "用户名或密码不正确。", status=401)
-    throttle.succeeded(*keys)
-    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))   # a new session, never a reused one
-    token, _ = request.app[SESSIONS].create(account.username, account.rooms)
+    await throttle.succeeded(attempt)
+    await request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))   # a new session, never a reused one
+    token, _ = await request.app[SESSIONS].create(account)
     response = web.HTTPSeeOther(safe_next(str(form.get("next", "/"))))
     set_cookie(request, response, SESSION_COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path="/")
@@ -98,7 +132,7 @@ def _same(a: str, b: str) -> bool:
 
 
 async def logout(request: web.Request) -> web.Response:
-    request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
+    await request.app[SESSIONS].end(request.cookies.get(SESSION_COOKIE))
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -118,7 +152,8 @@ async def overview(request: web.Request) -> web.Response:
     per_rule = charts.rule_chart([(r, titles.get(r, r), n) for r, n in ov.by_rule],
                                  link=lambda r: "/incidents" + q.link(rule=r))
     return render(request, "overview.html", {"title": "概览", "q": q, "ov": ov, "days": days,
-                                             "per_day": per_day, "per_rule": per_rule})
+                                             "per_day": per_day, "per_rule": per_rule},
+                  status=400 if q.errors else 200)
 
 
 # --- the list ------------------------------------------------------------
@@ -149,8 +184,9 @@ async def export_csv(request: web.Request) -> web.Response:
 # --- one incident --------------------------------------------------------
 
 async def incident_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    incident_id = int(request.match_info["id"])
-    detail = await request.app[REVIEWS].incident(incident_id, scope(request))
+    incident_id = row_id(request)
+    detail = None if incident_id is None else await request.app[REVIEWS].incident(incident_id,
+                                                                                  scope(request))
     if detail is None:
         return render(request, "error.html", {
             "title": "未找到", "message": f"没有编号为 {incident_id} 的事件，或您无权查看该群。"}, status=404)
@@ -164,12 +200,17 @@ async def incident_page(request: web.Request, error: str = "", status: int = 200
 
 
 async def review(request: web.Request) -> web.Response:
-    incident_id = int(request.match_info["id"])
+    incident_id = row_id(request)
     form = await request.post()
     decision = str(form.get("decision", ""))
     note = str(form.get("note", "")).strip()[:MAX_NOTE]
     phrase = str(form.get("allow_phrase", "")).strip() if decision == "dismiss" else ""
     session = request[SESSION]
+    if incident_id is None:
+        return await incident_page(request)
+    if not (storable(note) and storable(phrase)):
+        return await incident_page(request, "备注或放行词语含有无法处理的字符（如空字符），请删去后重试。",
+                                   status=400)
     try:
         await request.app[REVIEWS].review(incident_id, session.reviewer, decision, note=note,
                                           allow_phrase=phrase or None, scope=session.rooms)
@@ -179,12 +220,15 @@ async def review(request: web.Request) -> web.Response:
 
 
 async def resolve_appeal(request: web.Request) -> web.Response:
-    appeal_id = int(request.match_info["id"])
+    appeal_id = row_id(request)
     form = await request.post()
     session = request[SESSION]
     accept = form.get("decision") == "accept"
     if form.get("decision") not in ("accept", "reject"):
         raise web.HTTPBadRequest(text="decision must be accept or reject")
+    if appeal_id is None:
+        return render(request, "error.html", {"title": "无法处理申诉", "message": _review_error(
+            ReviewError("not_found", "no such appeal"))}, status=404)
     try:
         appeal = await request.app[REVIEWS].resolve_appeal(appeal_id, session.reviewer, accept,
                                                            scope=session.rooms)
