@@ -132,9 +132,17 @@ class Repository:
             await conn.run_sync(upgrade)
 
     async def close(self) -> None:
-        for flush in self.on_close:
-            await flush()
-        await self.engine.dispose()
+        """Write the buffers and release the connections. Safe in any state:
+        twice, after a failed write, or on a database that is down (a buffer
+        that cannot be written is logged, and the connections still go)."""
+        try:
+            for flush in self.on_close:
+                try:
+                    await flush()
+                except Exception:  # noqa: BLE001 - one buffer must not keep the others or the pool
+                    log.exception("a buffer could not be written on close")
+        finally:
+            await self.engine.dispose()
 
     # --- rooms -------------------------------------------------------------
 
