@@ -174,7 +174,12 @@ def _show(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, int):
-        return str(value) if abs(value) < 10 ** 30 else "(a number too large to use)"
+        if abs(value) < 10 ** 15:
+            return str(value)
+        try:
+            return f"{float(value):.3g}"        # str() of 4,300+ digits would raise
+        except OverflowError:
+            return "(a number too large to use)"
     if isinstance(value, float):
         return repr(value)
     return f"(a JSON {'list' if isinstance(value, list) else 'object' if isinstance(value, dict) else type(value).__name__})"
@@ -387,11 +392,23 @@ def clean_event(event: Event) -> tuple[Event, list[str]]:
 
     Every string loses its NUL characters and lone surrogates; a naive time
     becomes China time. Raises ``EventError`` when the event cannot be used:
-    a time outside [TS_MIN, TS_MAX), or a required identifier that is empty
-    once cleaned. The engine applies this to every event it is handed; the
+    a time outside [TS_MIN, TS_MAX) or not a time, a required identifier
+    that is empty (once cleaned) or not a string, or a string longer than
+    the events file allows (MAX_ID for ids, MAX_NAME for names). The engine applies this to every event it is handed; the
     events-file reader applies it too, to report what it mended per line."""
     notes: list[str] = []
     return _clean(event, "", notes), notes
+
+
+# the longest value of a string field (an id: MAX_ID); text has none
+_LIMITS = {"topic": 500, "purpose": 2000, "file_name": 1000, "name": MAX_NAME, "alias": MAX_NAME,
+           "sender_name": MAX_NAME}
+
+
+def _limit(field_name: str) -> int | None:
+    if field_name in _LIMITS:
+        return _LIMITS[field_name]
+    return MAX_ID if field_name in ("id", "mention_ids") or field_name.endswith("_id") else None
 
 
 def _clean(obj: Any, where: str, notes: list[str]) -> Any:
@@ -400,17 +417,25 @@ def _clean(obj: Any, where: str, notes: list[str]) -> Any:
         value = getattr(obj, f.name)
         # named as in the events file ("room_id" of a room snapshot)
         name = f"{where}{'room_id' if isinstance(obj, Room) and f.name == 'id' else f.name}"
+        limit = _limit(f.name)
         if isinstance(value, str):
             new = _clean_str(value, name, notes)
+            if not new and f.default is MISSING:       # a required id
+                raise EventError(f"field '{name}' holds nothing but {clean_str(value)[1]}"
+                                 if value else f"missing field '{name}'")
             if not new and value:
-                if f.default is MISSING:
-                    raise EventError(f"field '{name}' holds nothing but {clean_str(value)[1]}")
                 new = None if f.default is None else new
-        elif isinstance(value, datetime):
+            if limit is not None and new and len(new) > limit:
+                raise EventError(f"field '{name}' is longer than {limit} characters")
+        elif f.type == "str":
+            raise EventError(f"field '{name}' must be a string, got {_kind_of(value)}")
+        elif isinstance(value, datetime) or f.type == "datetime":
             new = check_ts(value, name)
         elif isinstance(value, tuple):
             new = tuple(c for c in (_clean_str(v, name, notes) if isinstance(v, str) else v
                                     for v in value) if c != "")
+            if limit is not None and any(not isinstance(c, str) or len(c) > limit for c in new):
+                raise EventError(f"field '{name}' must hold strings of at most {limit} characters")
         elif isinstance(value, Member):
             new = _clean(value, f"{name}.", notes)
         elif isinstance(value, Room):
