@@ -167,9 +167,9 @@ class Moderator:
 
         Whatever a channel hands in first goes through ``clean_event``: NUL
         characters and lone surrogates (which no store can hold) are removed,
-        a naive time is taken as China time, and an event with a time out of
-        range or an identifier that is nothing but such characters is
-        ignored with the reason in ``Outcome.error``."""
+        a naive time is taken as China time, and an event the events file
+        would refuse (a time out of range, a missing or over-long id, a name
+        over 200 characters) is ignored with the reason in ``Outcome.error``."""
         if not isinstance(event, _EVENT_TYPES):
             log.warning("ignored an event of unknown type %s", type(event).__name__)
             return Outcome("unknown", Act.IGNORED,
