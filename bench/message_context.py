@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 
 async def run(retention_days: int, rounds: int, workdir: str) -> dict:
-    from qungui.channels.replay import LineError, read_events
+    from qungui.channels.replay import LineReport, read_events
     from qungui.cli.common import DEMO_EVENTS
     from qungui.core import nlp
     from qungui.app import build_moderator
@@ -46,7 +46,7 @@ async def run(retention_days: int, rounds: int, workdir: str) -> dict:
     nlp.init()
     repo = await Repository.open(f"sqlite+aiosqlite:///{workdir}/bench-{retention_days}.sqlite3")
     moderator = build_moderator(repo, rulebook, plugins, message_retention_days=retention_days)
-    events = [e for _, e in read_events(DEMO_EVENTS) if not isinstance(e, LineError)]
+    events = [e for _, e in read_events(DEMO_EVENTS) if not isinstance(e, LineReport)]
     timings = []
     for r in range(rounds):
         for event in events:

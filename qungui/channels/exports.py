@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from qungui.channels.cards import describe_payload
-from qungui.channels.replay import LineError, read_events
+from qungui.channels.replay import LineError, LineNote, LineReport, read_events
 from qungui.core.events import (CHINA_TZ, MAX_TEXT, Event, EventError, Member, Message, MessageType, Room,
-                         RoomSnapshot, parse_ts)
+                         RoomSnapshot, clean_event, parse_ts)
 
 SELF_ID = "self"          # the exporting account, when the export leaves its id out
 MAX_FIELD = 1_000_000     # csv's default limit is 128 KiB; long messages exist
@@ -82,6 +82,18 @@ class RowError(LineError):
         return f"{self.label} {self.lineno}: {self.message}"
 
 
+@dataclass(frozen=True)
+class RowNote(LineNote):
+    label: str = "line"
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.lineno}: {self.message} (mended, the message is read)"
+
+
+class _Note(str):
+    """What was mended in a row (the row's message follows)."""
+
+
 class _Skip(Exception):
     """A row that is fine but holds nobody's words (a system notice)."""
 
@@ -113,11 +125,15 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
     if stripped.startswith("{"):
         # one object per line is the events file; a pretty-printed object wraps a chatlog list
         return "chatlog-json" if stripped.splitlines()[0].strip() == "{" else "jsonl"
+    if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
+        return "jsonl"
     first_line = next(csv.reader([stripped.splitlines()[0] if stripped else ""]), [])
     columns = {_norm(c) for c in first_line}
     for name, required in HEADERS.items():
         if set(required) <= columns:
             return name
+    if any(line.strip().startswith("{") for line in stripped.splitlines()[1:]):
+        return "jsonl"    # an events file whose first line is broken: the reader reports it
     raise ExportError(
         "unrecognised export: the first line is not a known header. Known: WeChatMsg/留痕 CSV "
         "(localId,TalkerId,Type,…), chatlog CSV (Time,Talker,TalkerName,…), chatlog JSON, "
@@ -125,7 +141,7 @@ def detect_format(path: str | Path, encoding: str | None = None) -> str:
 
 
 def read_export(path: str | Path, fmt: str = "auto", *,
-                owner_id: str | None = None) -> Iterator[tuple[int, Event | LineError]]:
+                owner_id: str | None = None) -> Iterator[tuple[int, Event | LineReport]]:
     """Events in file order, with a snapshot of each room (everyone who speaks
     in it, the owner if given) before its first message; errors carry the line
     (CSV) or item (JSON) number."""
@@ -140,6 +156,9 @@ def read_export(path: str | Path, fmt: str = "auto", *,
     rooms = _rooms(_messages(path, fmt, encoding), owner_id)
     announced: set[str] = set()
     for number, item in _messages(path, fmt, encoding):
+        if isinstance(item, _Note):
+            yield number, RowNote(number, str(item), label)
+            continue
         if isinstance(item, str):
             yield number, RowError(number, item, label)
             continue
@@ -151,7 +170,8 @@ def read_export(path: str | Path, fmt: str = "auto", *,
 
 
 def _messages(path: Path, fmt: str, encoding: str) -> Iterator[tuple[int, Message | str]]:
-    """Messages, or the reason a row could not be read."""
+    """Messages, or the reason a row could not be read (a ``_Note`` before a
+    message: what was mended in it)."""
     rows = _json_items(path, encoding) if fmt == "chatlog-json" else _csv_rows(path, encoding)
     to_message = _READERS[fmt]
     for number, row in rows:
@@ -160,11 +180,14 @@ def _messages(path: Path, fmt: str, encoding: str) -> Iterator[tuple[int, Messag
             continue
         try:
             msg, topic = to_message(row)
+            msg, notes = clean_event(msg)
         except _Skip:
             continue
-        except (EventError, ValueError, TypeError, KeyError) as exc:
+        except (EventError, ValueError, TypeError, KeyError, ArithmeticError) as exc:
             yield number, str(exc)[:300]
             continue
+        for note in notes:
+            yield number, _Note(note)
         yield number, (msg if not topic else _Titled(msg, topic))
 
 
@@ -183,7 +206,7 @@ def _rooms(messages, owner_id: str | None) -> dict[str, Room]:
     knows the owner by name (praise of 李局长 is praise of the owner 李明)."""
     rooms: dict[str, Room] = {}
     for _, item in messages:
-        if isinstance(item, str):
+        if isinstance(item, str):     # an error or a note
             continue
         room = rooms.setdefault(item.room_id, Room(item.room_id, owner_id=owner_id))
         if isinstance(item, _Titled) and not room.topic:

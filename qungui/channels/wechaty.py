@@ -33,7 +33,7 @@ import signal
 import time
 import warnings
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -42,8 +42,9 @@ from qungui.channels.base import EventHandler
 from qungui.core.actions import Action
 from qungui.core.rulebook import Sending
 from qungui.pipeline.directory import RoomDirectory
-from qungui.core.events import (CHINA_TZ, BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
-                         MessageType, PrivateMessage, Room, RoomSnapshot)
+from qungui.core.events import (CHINA_TZ, BotAdded, Event, EventError, Member, MemberJoined,
+                         MemberLeft, Message, MessageType, PrivateMessage, Room, RoomSnapshot,
+                         parse_ts)
 from qungui.channels.cards import describe_payload
 from qungui.channels.outbound import Clock, OutboundQueue
 from qungui.channels.ticker import run_duties
@@ -165,7 +166,10 @@ def to_china_time(timestamp: float | int | None, fallback: datetime) -> datetime
         return fallback
     if timestamp > 2_145_888_000:
         timestamp = timestamp / 1000
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).astimezone(CHINA_TZ)
+    try:
+        return parse_ts(timestamp, "timestamp").astimezone(CHINA_TZ)
+    except EventError:          # NaN, or out of range: the time it arrived will do
+        return fallback
 
 
 def _contact_name(contact) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 from qungui.cli import arguments, command
 from qungui.review.labels import ACTION_CN
 from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, settings_from, table
+
+log = logging.getLogger(__name__)
 
 
 class Progress:
@@ -47,11 +50,12 @@ def configure(sp):
          "Run every event of a JSONL events file, or every message of a WeChat chat export "
          "(WeChatMsg/留痕 CSV, chatlog CSV/JSON, PyWxDump CSV; UTF-8 or GBK), through the "
          "engine and print one result per message, in input order. Malformed lines are "
-         "reported on stderr by line number.")
+         "reported on stderr by line number and skipped, mended ones are reported and read; "
+         "the exit status is 0 when any event was read, 2 when none could be.")
 @arguments(configure)
 async def run(args) -> int:
     from qungui.channels.exports import ExportError, detect_format, read_export
-    from qungui.channels.replay import LineError, count_lines
+    from qungui.channels.replay import LineReport, count_lines
     from qungui.core.events import Message
 
     path = Path(args.file)
@@ -70,16 +74,27 @@ async def run(args) -> int:
     moderator = await open_moderator(settings)
     tty = sys.stderr.isatty()
     progress = Progress(count_lines(path) if tty else 0, tty)
-    errors = 0
+    skipped = mended = failed = processed = 0
     rows = []
     try:
         for lineno, event in _events(read_export(path, fmt, owner_id=args.owner), path):
             progress.step(lineno)
-            if isinstance(event, LineError):
-                errors += 1
+            if isinstance(event, LineReport):
                 print(f"{path}: {event}", file=sys.stderr)
+                if event.skipped:
+                    skipped += 1
+                else:
+                    mended += 1
                 continue
-            outcome = await moderator.handle(event)
+            try:
+                outcome = await moderator.handle(event)
+            except Exception as exc:  # noqa: BLE001 - one event must not stop the audit
+                log.exception("line %d could not be handled", lineno)
+                print(f"{path}: line {lineno}: could not be handled "
+                      f"({type(exc).__name__}: {str(exc)[:120]}); skipped", file=sys.stderr)
+                failed += 1
+                continue
+            processed += 1
             if not isinstance(event, Message):
                 continue
             action = "command" if outcome.kind == "command" else outcome.action
@@ -98,11 +113,28 @@ async def run(args) -> int:
         await moderator.repo.close()
         if scratch:
             scratch.cleanup()
-    if args.format == "table":
+    if args.format == "table" and processed:
         table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"], rows)
-    if errors:
-        print(f"{errors} malformed line(s) skipped", file=sys.stderr)
+    summary = summarize(processed, skipped, mended, failed)
+    if not processed:
+        raise CliError(f"{path}: no event could be read ({summary})")
+    if skipped or mended or failed:
+        print(summary, file=sys.stderr)
     return 0
+
+
+def summarize(processed: int, skipped: int, mended: int, failed: int) -> str:
+    """One line: what was read, skipped and mended."""
+    parts = [f"{processed} event(s) processed"] if processed else []
+    if skipped:
+        parts.append(f"{skipped} malformed line(s) skipped")
+    if mended:
+        parts.append(f"{mended} mended")
+    if failed:
+        parts.append(f"{failed} failed in the engine and skipped (see the log)")
+    if not (processed or skipped or failed):
+        parts = ["the file holds no events"]
+    return ", ".join(parts)
 
 
 def _events(events, path):

@@ -22,7 +22,7 @@ def configure(sp):
 async def run(args) -> int:
     from qungui.channels.base import deliver
     from qungui.channels.console import ConsoleChannel
-    from qungui.channels.replay import LineError, read_events
+    from qungui.channels.replay import LineReport, read_events
     from qungui.core.events import Message
 
     settings = settings_from(args)
@@ -33,7 +33,7 @@ async def run(args) -> int:
     duplicates = 0
     try:
         for _, event in read_events(args.events):
-            if isinstance(event, LineError):
+            if isinstance(event, LineReport):
                 print(f"{args.events}: {event}", file=sys.stderr)
                 continue
             channel.show(event)

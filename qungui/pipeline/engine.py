@@ -10,21 +10,22 @@ seen before produces nothing the second time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from typing import Iterable, Protocol, get_args
 
 from qungui.rules import data_path
-from typing import Protocol
 
 from qungui.core import nlp
 from qungui.core.actions import Action, Remove, Send, SendPrivate
 from qungui.core.command import is_command
-from qungui.core.events import (BotAdded, Event, Member, MemberJoined, MemberLeft, Message,
-                                MessageType, PrivateMessage, Room, RoomSnapshot)
+from qungui.core.events import (MAX_ID, MAX_NAME, BotAdded, Event, EventError, Member,
+                                MemberJoined, MemberLeft, Message, MessageType, PrivateMessage,
+                                Room, RoomSnapshot, clean_event)
 from qungui.core.matcher import Matcher, load_lexicons
 from qungui.core.outcomes import Act
 from qungui.core.plugin import Context, Finding, JoinContext, Plugin, Verdict, make_context
@@ -50,6 +51,22 @@ EXCERPT_CHARS = 500
 INSPECT_BUDGET_SECONDS = 1.0
 OVER_BUDGET = "over_budget"      # the trace key that marks such a message
 DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for reviewers
+
+
+_EVENT_TYPES = get_args(Event)
+# Outcome.kind of an event the engine ignores before looking at it
+_KINDS = {Message: "message", RoomSnapshot: "room", MemberJoined: "join", MemberLeft: "leave",
+          BotAdded: "bot_added", PrivateMessage: "private"}
+
+
+def _join_id(member_id: str, ts: datetime) -> str:
+    """The incident key of a join: the member and the time, within MAX_ID
+    characters (a long contact id is replaced by its hash)."""
+    key = f"join:{member_id}:{ts.isoformat()}"
+    if len(key) <= MAX_ID:
+        return key
+    digest = hashlib.sha256(member_id.encode("utf-8")).hexdigest()[:32]
+    return f"join:#{digest}:{ts.isoformat()}"
 
 
 class CommandDispatcher(Protocol):
@@ -164,7 +181,24 @@ class Moderator:
     async def handle(self, event: Event, *, speak: bool = True) -> Outcome:
         """``speak=False``: record as usual but decide review-only and answer no
         command. Channels use it for events that arrive late (a replay after a
-        reconnect), when a warning would come out of the blue."""
+        reconnect), when a warning would come out of the blue.
+
+        Whatever a channel hands in first goes through ``clean_event``: NUL
+        characters and lone surrogates (which no store can hold) are removed,
+        a naive time is taken as China time, and an event the events file
+        would refuse (a time out of range, a missing or over-long id, a name
+        over 200 characters) is ignored with the reason in ``Outcome.error``."""
+        if not isinstance(event, _EVENT_TYPES):
+            log.warning("ignored an event of unknown type %s", type(event).__name__)
+            return Outcome("unknown", Act.IGNORED,
+                           error=f"unknown event type {type(event).__name__}")
+        try:
+            event, mended = clean_event(event)
+        except EventError as exc:
+            log.warning("ignored a %s event: %s", type(event).__name__, exc)
+            return Outcome(_KINDS[type(event)], Act.IGNORED, error=str(exc))
+        if mended:
+            log.info("mended a %s event: %s", type(event).__name__, "; ".join(mended))
         if isinstance(event, Message):
             return await self._on_message(event, speak)
         if isinstance(event, RoomSnapshot):
@@ -175,10 +209,7 @@ class Moderator:
             return await self._on_leave(event)
         if isinstance(event, BotAdded):
             return self._on_bot_added(event)
-        if isinstance(event, PrivateMessage):
-            return await self._on_private(event)
-        log.warning("ignored an event of unknown type %s", type(event).__name__)
-        return Outcome("unknown", Act.IGNORED, error=f"unknown event type {type(event).__name__}")
+        return await self._on_private(event)
 
     async def _on_snapshot(self, event: RoomSnapshot) -> Outcome:
         self.directory.put(event.room)
@@ -204,8 +235,8 @@ class Moderator:
         view = await self.settings.get(room.id)
         ctx = JoinContext(room=room, member=event.member, params=view.params, ts=event.ts)
         findings, trace = self._run(lambda p: p.on_join(ctx), view.params, "join")
-        message_id = f"join:{event.member.id}:{event.ts.isoformat()}"
-        return await self._conclude("join", room, event.member.id, event.member.display,
+        message_id = _join_id(event.member.id, event.ts)
+        return await self._conclude("join", room, event.member.id, event.member.display[:MAX_NAME],
                                     message_id, event.ts, findings, trace,
                                     excerpt=f"入群昵称：{event.member.display}", view=view,
                                     review=not speak)
@@ -250,7 +281,7 @@ class Moderator:
         recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
         recent.append(msg)
         sender = room.members.get(msg.sender_id)
-        name = (sender.display if sender else "") or msg.sender_name or msg.sender_id
+        name = ((sender.display if sender else "") or msg.sender_name or msg.sender_id)[:MAX_NAME]
         over = any(OVER_BUDGET in t for t in trace)
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",

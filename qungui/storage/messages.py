@@ -80,7 +80,7 @@ class MessageLog:
         await self._write()
 
     async def flush(self) -> None:
-        """Write whatever is buffered now (called on close)."""
+        """Write whatever is buffered now (called on close); never raises."""
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
@@ -88,6 +88,8 @@ class MessageLog:
                 await task
             except asyncio.CancelledError:
                 pass
+            except Exception:  # noqa: BLE001 - _write logs its own failures; this is a stray
+                log.exception("the message context writer failed")
         await self._write()
 
     async def _write(self) -> None:
@@ -119,3 +121,7 @@ class MessageLog:
                 log.warning("message context not stored (%s); incidents are unaffected",
                             type(exc).__name__)
                 self._warned = True
+        except Exception:  # noqa: BLE001 - context, not a record: never stop the engine or close()
+            self.dropped += len(batch)
+            log.exception("message context not stored: %d message(s) could not be written; "
+                          "incidents are unaffected", len(batch))

@@ -214,7 +214,9 @@ class Repository:
     async def close(self) -> None:
         """Write what is buffered, write the spool back (for at most
         ``CLOSE_FLUSH_SECONDS``; what the database does not take stays in the
-        spool file for the next start), and disconnect."""
+        spool file for the next start), and disconnect. Safe in any state:
+        twice, after a failed write, or on a database that is down (a buffer
+        that cannot be written is logged, and the connections still go)."""
         self._closing = True
         task, self._retry = self._retry, None
         if task is not None and not task.done():
@@ -223,15 +225,20 @@ class Repository:
                 await task
             except asyncio.CancelledError:
                 pass
-        for flush in self.on_close:
-            await flush()
         try:
-            await asyncio.wait_for(self.flush_spool(), CLOSE_FLUSH_SECONDS)
-        except Exception as exc:  # noqa: BLE001 - the spool file keeps the rows for the next start
-            log.warning("the spool was not written back on close (%s); it is at the next start",
-                        type(exc).__name__)
-        self.spool.abandon()
-        await self.engine.dispose()
+            for flush in self.on_close:
+                try:
+                    await flush()
+                except Exception:  # noqa: BLE001 - one buffer must not keep the others or the pool
+                    log.exception("a buffer could not be written on close")
+            try:
+                await asyncio.wait_for(self.flush_spool(), CLOSE_FLUSH_SECONDS)
+            except Exception as exc:  # noqa: BLE001 - the spool file keeps the rows for the next start
+                log.warning("the spool was not written back on close (%s); it is at the next start",
+                            type(exc).__name__)
+            self.spool.abandon()
+        finally:
+            await self.engine.dispose()
 
     # --- rooms -------------------------------------------------------------
 
