@@ -152,9 +152,12 @@ async def test_nul_and_lone_surrogates_on_postgresql_are_not_an_outage(
     async with repo.sessions() as s:
         rows = {r.message_id: r for r in await s.scalars(select(IncidentRow))}
     assert {f"m{i}" for i in range(10)} <= set(rows)      # every one in the database now
-    assert "\ufffd尾巴" in rows["m2"].excerpt and "\x00" not in rows["m2"].excerpt
-    assert rows["m5"].excerpt.endswith("\ufffd") and rows["m7"].excerpt.startswith("\ufffd")
-    assert rows["m8"].sender_name == "张\ufffd伟\ufffd"
+    # (the engine's event cleaning removes them before storage sees the message;
+    # the rows written directly below show storage's own sanitizing)
+    assert "尾巴" in rows["m2"].excerpt
+    assert not any(c in rows[m].excerpt for m in ("m2", "m5", "m7") for c in "\x00\udfff")
+    assert rows["m8"].sender_name.startswith("张") and "\x00" not in rows["m8"].sender_name
+    assert "\udfff" not in rows["m8"].sender_name
     await m.message_log.flush()
     async with repo.sessions() as s:
         kept = set(await s.scalars(select(MessageRow.message_id)))
