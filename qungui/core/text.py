@@ -162,6 +162,49 @@ def normalize(text: str) -> Normalized:
     )
 
 
+class _PlainTable(dict):
+    """A ``str.translate`` table: code point -> that character's plain view,
+    filled on first use (and emptied if a hostile text fills it up)."""
+
+    LIMIT = 1 << 17
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        ch = chr(code)
+        plain = ch.lower() if code < 0x80 else _fold_char(ch)[0]
+        self[code] = plain
+        return plain
+
+
+_PLAIN = _PlainTable()
+_CHUNK = 4096
+
+
+def plain_view(text: str) -> str:
+    """``normalize(text).plain`` without the offsets and the key view: one
+    pass in C once the text's characters are known. For reading a whole long
+    text cheaply (a marking anywhere in it, whether it is an acknowledgement)."""
+    return text.translate(_PLAIN)
+
+
+def plain_offset(text: str, index: int) -> int:
+    """The offset in ``text`` of the character that gave ``plain_view(text)[index]``
+    (``len(text)`` past the end). Linear, in chunks: for quoting a rare match."""
+    done = 0     # plain characters before the chunk
+    for start in range(0, len(text), _CHUNK):
+        chunk = text[start:start + _CHUNK]
+        size = len(chunk.translate(_PLAIN))
+        if done + size <= index:
+            done += size
+            continue
+        for i, ch in enumerate(chunk):
+            done += len(_PLAIN[ord(ch)])
+            if done > index:
+                return start + i
+    return len(text)
+
+
 def fold(term: str) -> str:
     """The key view of a lexicon term (same folding as messages)."""
     return normalize(term).key
@@ -185,7 +228,7 @@ _ACK = re.compile(
 
 def is_acknowledgement(text: str) -> bool:
     """收到 / 好的 / 👍 / 1 and the like, possibly several, possibly with a name."""
-    plain = normalize(text).plain
+    plain = plain_view(text)
     plain = re.sub(r"[\s,，.。!！~～、…]+", "", plain)
     if not plain:
         return True
