@@ -146,6 +146,7 @@ class Context:
     # this one (``text``) as of the earlier ones (``capped``); only the
     # classified rule's marking scan reads past it
     max_text: int = MAX_TEXT
+    _cues: dict[str, dict[str, list[Hit]]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -172,11 +173,14 @@ class Context:
     def rule_hits(self, rule: str) -> list[Hit]:
         return self.hits.get(rule, [])
 
-    def cues(self, rule: str) -> dict[str, list[Hit]]:
-        """The rule's hits grouped by lexicon section (cue)."""
-        grouped: dict[str, list[Hit]] = {}
-        for hit in self.hits.get(rule, []):
-            grouped.setdefault(hit.cue, []).append(hit)
+    def cues(self, rule: str) -> Mapping[str, list[Hit]]:
+        """The rule's hits grouped by lexicon section (cue); grouped once per
+        rule and message, however many times the rules ask (read only)."""
+        grouped = self._cues.get(rule)
+        if grouped is None:
+            grouped = self._cues[rule] = {}
+            for hit in self.hits.get(rule, []):
+                grouped.setdefault(hit.cue, []).append(hit)
         return grouped
 
     def param(self, rule: str, key: str, default: Any = None) -> Any:
