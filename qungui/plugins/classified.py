@@ -22,7 +22,7 @@ _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge 
 
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
-_DESCRIBED = re.compile(r"^\s*[”\"'’」』]?\s*(?:等)?字样")
+_DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 
 
 def _spaced(word: str) -> str:
@@ -85,7 +85,7 @@ class Classified(Plugin):
                 m = pattern.search(plain)
                 if m:
                     marking = quote(m.start(), m.end()).strip()
-                    if _DESCRIBED.search(plain[m.end():m.end() + 4]) and reminded:
+                    if _DESCRIBED.match(plain, m.end(), m.end() + 4) and reminded:
                         # 【通报】……将标有“机密★1年”字样的文件…: a case, not the document
                         return 0.45, marking, f"通报中提及密级标志“{marking}”"
                     complete = bool(re.search(_PERIOD + "$", m.group()))
