@@ -17,8 +17,9 @@ cases:
 * contacts   — phone numbers, landlines, e-mail addresses and links repeated
 * criticism  — repeated criticism of central policy (cue pairs, clauses)
 * praise     — one long sentence of praise for the owner (per-sentence work)
-* marking    — filler with a classified marking at the very end (the
-               marking scan reads the whole text, the rest is capped)
+* marking    — clean corpus messages without any 密 in them, and a classified
+               marking at the very end (the marking scan reads the whole
+               text, the rest is capped): "classified" must be found
 
 Every (case, length) runs in a forked child with a time limit, so that a
 super-linear case reports "> limit" instead of hanging the benchmark. With
@@ -60,6 +61,11 @@ def _realistic(n: int) -> str:
     return _cycle(text, n)
 
 
+def _filler(n: int) -> str:
+    text = "\n".join(d["text"] for d in corpus_lines() if not d["labels"] and "密" not in d["text"])
+    return _cycle(text, n)
+
+
 def text_of(case: str, n: int) -> str:
     if case in ("realistic", "history"):
         return _realistic(n)
@@ -80,7 +86,7 @@ def text_of(case: str, n: int) -> str:
         return _cycle("王书记您高瞻远瞩、英明果断，真是太伟大了，字字珠玑，", n)
     if case == "marking":
         marking = "机密★1年"
-        return _realistic(max(0, n - len(marking))) + marking if n > len(marking) else marking
+        return _filler(max(0, n - len(marking))) + marking if n > len(marking) else marking
     raise ValueError(f"unknown case {case!r}")
 
 

@@ -81,14 +81,17 @@ def test_styled_and_hidden_disguises():
 # --- views and spans for long texts ---------------------------------------
 
 def test_plain_view_is_the_plain_view_with_its_offsets():
-    from qungui.core.text import plain_offset, plain_view
+    from qungui.core.text import PlainView, plain_view
 
-    text = "Ⓐ\u200bé\u0301ﬁ機密★１年\ufeff㊙ ǅ İstanbul ß ﬃ ㍿ 收到👍 " * 700   # past one chunk
+    text = "Ⓐ\u200bé\u0301ﬁ機密★１年\ufeff㊙ ǅ İstanbul ß ﬃ ㍿ 收到👍 " * 700   # many chunks
     norm = normalize(text)
-    assert plain_view(text) == norm.plain
+    view = PlainView.of(text)
+    assert plain_view(text) == view.plain == norm.plain
     for i in (0, 1, 2, 3, 17, 4095, 4096, 4097, len(norm.plain) // 2, len(norm.plain) - 1):
-        assert plain_offset(text, i) == norm.plain_offsets[i]
-    assert plain_offset(text, len(norm.plain)) == len(text)
+        assert view.offset(i) == norm.plain_offsets[i]
+        assert view.quote(i, i + 1) == norm.quote_plain(i, i + 1)
+    assert view.offset(len(norm.plain)) == len(text)
+    assert PlainView.of("").plain == "" and PlainView.of("").offset(0) == 0
 
 
 def test_spans_answer_containment_as_a_loop_over_them_would():

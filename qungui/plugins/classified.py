@@ -5,7 +5,7 @@ Evidence never carries the text: only the marking and a hash (core.plugin.redact
 The marking scan reads the whole message, however long: a 密级标志 after
 the first ``MAX_TEXT`` characters (which the other rules inspect) is still
 found. Its patterns are linear (no two adjacent repetitions can share a
-character), and past the cap it reads the plain view alone (``plain_view``).
+character), and past the cap it reads the plain view alone (``PlainView``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 
 from qungui.core.matcher import Spans
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
-from qungui.core.text import normalize, plain_offset, plain_view
+from qungui.core.text import PlainView, normalize
 from qungui.plugins._common import Near, cue_hits, first_pair
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
@@ -74,9 +74,8 @@ class Classified(Plugin):
         the inspected text, then what the cap left out of a long message."""
         yield ctx.norm.plain, ctx.norm.quote_plain
         if ctx.truncated:
-            rest = ctx.message.text[max(0, ctx.max_text - OVERLAP):]
-            yield plain_view(rest), lambda a, b: rest[plain_offset(rest, a):
-                                                      plain_offset(rest, b - 1) + 1]
+            rest = PlainView.of(ctx.message.text[max(0, ctx.max_text - OVERLAP):])
+            yield rest.plain, rest.quote
 
     def _marking(self, ctx: Context, reminded: bool):
         views = list(self._views(ctx))
