@@ -53,3 +53,24 @@ def test_links_mail_and_file_names():
 def test_contacts_in_text_order_without_overlaps():
     found = contacts.contacts(normalize("电话13812345678，微信同号，或加v: shop2026，网址 shop.example.com"))
     assert [c.kind for c in found] == [contacts.PHONE, contacts.WECHAT, contacts.URL]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("邮箱 tea.shop@example.com", ["tea.shop@example.com"]),
+    ("..abc@x.com", ["abc@x.com"]),                        # an address starts with a letter or digit
+    ("a@b.cc.dd1x@y.zz", ["a@b.cc.dd", "1x@y.zz"]),        # the next one starts where the last ended
+    ("a@b.c1x@y.zz", ["b.c1x@y.zz"]),
+    ("abcdefghij" * 2000, []),                             # letters and no @
+    ("x@" * 2000, []),
+])
+def test_emails(text, found):
+    assert quotes(contacts.emails, text) == found
+
+
+def test_many_contacts_keep_text_order_without_overlaps():
+    text = "电话13812345678 座机0571-88886666 邮箱tea@shop.com 网址shop.example.com " * 500
+    found = contacts.contacts(normalize(text))
+    assert len(found) == 2000
+    assert all(a.end <= b.start for a, b in zip(found, found[1:]))
+    assert [c.kind for c in found[:4]] == [contacts.PHONE, contacts.LANDLINE, contacts.EMAIL,
+                                          contacts.URL]

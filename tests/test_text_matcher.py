@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qungui.core.matcher import Matcher
+from qungui.core.matcher import Hit, Matcher
 from qungui.core.text import fold, normalize
 
 
@@ -76,3 +76,43 @@ def test_styled_and_hidden_disguises():
     n = normalize("加 V ❤ 信")
     a, b = n.key_span(0, len(n.key))
     assert n.original[a:b] == "加 V ❤ 信"
+
+
+# --- views and spans for long texts ---------------------------------------
+
+def test_plain_view_is_the_plain_view_with_its_offsets():
+    from qungui.core.text import PlainView, plain_view
+
+    text = "Ⓐ\u200bé\u0301ﬁ機密★１年\ufeff㊙ ǅ İstanbul ß ﬃ ㍿ 收到👍 " * 700   # many chunks
+    norm = normalize(text)
+    view = PlainView.of(text)
+    assert plain_view(text) == view.plain == norm.plain
+    for i in (0, 1, 2, 3, 17, 4095, 4096, 4097, len(norm.plain) // 2, len(norm.plain) - 1):
+        assert view.offset(i) == norm.plain_offsets[i]
+        assert view.quote(i, i + 1) == norm.quote_plain(i, i + 1)
+    assert view.offset(len(norm.plain)) == len(text)
+    assert PlainView.of("").plain == "" and PlainView.of("").offset(0) == 0
+
+
+def test_spans_answer_containment_as_a_loop_over_them_would():
+    import random
+
+    from qungui.core.matcher import Spans
+
+    rng = random.Random(4)
+    for _ in range(300):
+        spans = [Hit("x", "c", "t", a, a + rng.randrange(0, 6), "") for a in
+                 (rng.randrange(0, 30) for _ in range(rng.randrange(0, 8)))]
+        index = Spans(spans)
+        for a in range(0, 32):
+            for b in range(a, a + 7):
+                assert index.covers(a, b) == any(s.start <= a and b <= s.end for s in spans)
+                assert index.covers_longer(a, b) == any(
+                    s.start <= a and b <= s.end and s.end - s.start > b - a for s in spans)
+
+
+def test_allow_list_on_many_hits():
+    m = Matcher([("x", "terms", "黄片"), ("x", "allow", "三黄片"), ("*", "allow", "大黄片")])
+    hits = m.scan(normalize("三黄片黄片大黄片" * 1000))["x"]
+    assert len(hits) == 1000 and {h.quote for h in hits} == {"黄片"}
+    assert all(h.start % 8 == 3 for h in hits)

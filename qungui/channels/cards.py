@@ -8,14 +8,29 @@ import re
 
 from qungui.core.events import MessageType
 
-_XML_FIELD = {name: re.compile(rf"<{name}>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?</{name}>", re.S)
-              for name in ("title", "des", "feedesc", "receivertitle")}
 _AMOUNT = re.compile(r"[￥¥]\s*([0-9]+(?:\.[0-9]{1,2})?)")
+_CDATA_OPEN, _CDATA_CLOSE = "<![CDATA[", "]]>"
 
 
 def _xml_field(text: str, name: str) -> str:
-    m = _XML_FIELD[name].search(text)
-    return m.group(1).strip() if m else ""
+    """The text of the first ``<name>…</name>`` (CDATA unwrapped), or "".
+
+    Found with two ``str.find`` calls: a lazy pattern searched from every
+    ``<name>`` of a card with no closing tag would read the rest of the card
+    once per opening tag."""
+    opening, closing = f"<{name}>", f"</{name}>"
+    start = text.find(opening)
+    if start == -1:
+        return ""
+    start += len(opening)
+    if text.startswith(_CDATA_OPEN, start):
+        start += len(_CDATA_OPEN)
+    end = text.find(closing, start)
+    if end == -1:
+        return ""
+    if end - len(_CDATA_CLOSE) >= start and text.startswith(_CDATA_CLOSE, end - len(_CDATA_CLOSE)):
+        end -= len(_CDATA_CLOSE)
+    return text[start:end].strip()
 
 
 def describe_payload(mtype: MessageType, text: str, filename: str) -> tuple[str, str | None, float | None]:

@@ -10,6 +10,7 @@ are digits in the key view, separators are gone) and quotes the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from qungui.core.text import Normalized
@@ -27,7 +28,11 @@ _ID_SEP = r"[^0-9a-z\u4e00-\u9fff]{0,4}"
 _WECHAT = re.compile(r"(?:微信号?|v信|威信|薇信|卫星|vx|wx|weixin|(?<![a-z0-9])v)(?:号|同号)?" + _ID_SEP
                      + r"([a-z][a-z0-9_-]{5,19})(?![a-z0-9_-])")
 _QQ = re.compile(r"(?:qq群?|扣扣|企鹅|q群)(?:号)?" + _ID_SEP + r"([1-9]\d{4,11})(?!\d)")
+# Tried only where an address can start (see ``emails``): searching a run of
+# letters without an @ from every position would cost the square of its length.
 _EMAIL = re.compile(r"[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_LOCAL_LEAD = frozenset("._%+-")    # local-part characters an address cannot start with
 _HOST = r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}"
 _IPV4_RE = r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
 # URL characters are ASCII (a comma ends a link: the plain view folds ，to ,)
@@ -60,10 +65,17 @@ def _from_plain(norm: Normalized, kind: str, a: int, b: int) -> Contact:
 def phones(norm: Normalized) -> list[Contact]:
     """Mobile numbers however written (spaced, dashed, 一三八, ①③⑧), and landlines."""
     found = [_from_key(norm, PHONE, m.start(), m.end()) for m in _MOBILE.finditer(norm.key)]
+    # Mobiles, and landlines, come in text order without overlapping: the
+    # one starting last before a landline is the only one that can hold its start.
+    starts = [f.start for f in found]
+    ends = [f.end for f in found]
+    landline_end = -1
     for m in _LANDLINE.finditer(norm.plain):
         c = _from_plain(norm, LANDLINE, m.start(), m.end())
-        if not any(f.start <= c.start < f.end for f in found):
+        i = bisect_right(starts, c.start) - 1
+        if (i < 0 or c.start >= ends[i]) and c.start >= landline_end:
             found.append(c)
+            landline_end = c.end
     return found
 
 
@@ -84,20 +96,45 @@ def chat_ids(norm: Normalized) -> list[Contact]:
 
 
 def emails(norm: Normalized) -> list[Contact]:
-    return [_from_plain(norm, EMAIL, m.start(), m.end()) for m in _EMAIL.finditer(norm.plain)]
+    """What ``_EMAIL.finditer`` finds, trying the pattern once per ``@``.
+
+    The local part is a run of local-part characters ending at the ``@``; a
+    match from any later start in that run has the same domain to match, so
+    the first letter or digit of the run (not before where the search has
+    got to) is the only start worth trying."""
+    plain = norm.plain
+    found = []
+    pos = 0
+    at = plain.find("@")
+    while at != -1:
+        start = at
+        while start > pos and plain[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        while start < at and plain[start] in _LOCAL_LEAD:
+            start += 1
+        m = _EMAIL.match(plain, start) if start < at else None
+        if m:
+            found.append(_from_plain(norm, EMAIL, m.start(), m.end()))
+            pos = m.end()
+            at = plain.find("@", pos)
+        else:
+            at = plain.find("@", at + 1)
+    return found
 
 
 def urls(norm: Normalized) -> list[Contact]:
     """Links with or without a scheme (``https://…``, ``www.…``, ``shop.example.com``)."""
     found = []
-    taken = [(e.start, e.end) for e in emails(norm)]
+    taken = emails(norm)              # in text order, not overlapping
+    starts = [e.start for e in taken]
     for m in _URL.finditer(norm.plain):
         text = m.group().rstrip(".,;:!?)")
         bare = not text.startswith(("http", "www."))
         if bare and (_NOT_HOSTS.search(text) or re.fullmatch(r"[\d.]+", text)):
             continue  # 方案.docx is a file name, not a link
         c = _from_plain(norm, URL, m.start(), m.start() + len(text))
-        if not any(a <= c.start < b for a, b in taken):
+        i = bisect_right(starts, c.start) - 1
+        if i < 0 or c.start >= taken[i].end:
             found.append(c)
     return found
 
@@ -112,6 +149,9 @@ def contacts(norm: Normalized) -> list[Contact]:
     found.sort(key=lambda c: (c.start, -(c.end - c.start)))
     kept: list[Contact] = []
     for c in found:
-        if not any(k.start <= c.start < k.end or c.start <= k.start < c.end for k in kept):
+        # the kept ones do not overlap and start no later than c: only the
+        # last of them can reach c
+        if not kept or not (kept[-1].start <= c.start < kept[-1].end
+                            or c.start <= kept[-1].start < c.end):
             kept.append(c)
     return kept

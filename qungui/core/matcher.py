@@ -14,8 +14,10 @@ Terms that begin or end with an ASCII letter or digit match whole words only
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Iterable
 
 import ahocorasick_rs
@@ -34,6 +36,36 @@ class Hit:
     start: int         # in the original text
     end: int
     quote: str         # original[start:end]: what the sender wrote
+
+
+class Spans:
+    """Spans (start, end) indexed so that "does one of them contain this
+    span?" is a bisection, not a loop over all of them: a message with many
+    hits of two kinds is checked in O(n log n), never all against all."""
+
+    def __init__(self, spans: Iterable):
+        """``spans``: hits, or anything else with ``start`` and ``end``."""
+        ordered = sorted((s.start, s.end) for s in spans)
+        self._starts = [a for a, _ in ordered]
+        self._reach = list(accumulate((b for _, b in ordered), max))  # furthest end so far
+        self._longest: dict[int, int] = {}        # start -> furthest end of a span starting there
+        for a, b in ordered:
+            self._longest[a] = b
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def covers(self, start: int, end: int) -> bool:
+        """One of the spans contains [start, end) (the same span counts)."""
+        i = bisect_right(self._starts, start)
+        return i > 0 and self._reach[i - 1] >= end
+
+    def covers_longer(self, start: int, end: int) -> bool:
+        """One of the spans contains [start, end) and is longer than it."""
+        i = bisect_left(self._starts, start)
+        if i > 0 and self._reach[i - 1] >= end:
+            return True          # starts before it and reaches its end: longer
+        return self._longest.get(start, -1) > end
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +119,17 @@ class Matcher:
                     continue
                 hit = Hit(entry.rule, entry.cue, entry.term, a, b, original[a:b])
                 (allow if entry.cue == ALLOW else deny).append(hit)
+        # a deny hit inside a longer allowed hit of its rule (or of every rule) is dropped
+        by_rule: dict[str, list[Hit]] = defaultdict(list)
+        for al in allow:
+            by_rule[al.rule].append(al)
+        allowed = {rule: Spans(hits) for rule, hits in by_rule.items()}
+        everywhere = allowed.get(ALL_RULES)
         result: dict[str, list[Hit]] = defaultdict(list)
         for hit in deny:
-            if allow and any(
-                (al.rule == hit.rule or al.rule == ALL_RULES)
-                and al.start <= hit.start and hit.end <= al.end
-                and (al.end - al.start) > (hit.end - hit.start)
-                for al in allow
-            ):
+            own = allowed.get(hit.rule)
+            if ((own is not None and own.covers_longer(hit.start, hit.end))
+                    or (everywhere is not None and everywhere.covers_longer(hit.start, hit.end))):
                 continue
             result[hit.rule].append(hit)
         for hits in result.values():
@@ -140,6 +175,5 @@ def load_lexicons(directory) -> list[tuple[str, str, str]]:
 def outermost(hits: list[Hit]) -> list[Hit]:
     """Hits not lying inside a longer hit: the longest match at each place
     (``我的`` inside ``我的世界`` is dropped, a lone ``我的`` is kept)."""
-    return [h for h in hits
-            if not any(o is not h and o.start <= h.start and h.end <= o.end
-                       and (o.end - o.start) > (h.end - h.start) for o in hits)]
+    longer = Spans(hits)
+    return [h for h in hits if not longer.covers_longer(h.start, h.end)]

@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 from qungui.core.command import Command
 from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
-from qungui.core.text import Normalized, normalize
+from qungui.core.text import Normalized, is_acknowledgement, normalize
 
 @dataclass(frozen=True)
 class Finding:
@@ -142,11 +142,25 @@ class Context:
     params: dict[str, dict[str, Any]]            # rule -> rulebook params
     recent: list[Message] = field(default_factory=list)  # earlier messages, oldest first
     truncated: bool = False
+    # the cap: a rule reads at most this many characters of a message, of
+    # this one (``text``) as of the earlier ones (``capped``); only the
+    # classified rule's marking scan reads past it
+    max_text: int = MAX_TEXT
+    _cues: dict[str, dict[str, list[Hit]]] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def text(self) -> str:
         """What is inspected: the text (cut at MAX_TEXT) plus any file name."""
         return self.norm.original
+
+    def capped(self, message: Message) -> str:
+        """A message's own text (this one's or an earlier one's) cut at the cap."""
+        return message.text[:self.max_text]
+
+    @cached_property
+    def acknowledgement(self) -> bool:
+        """The message's own text (capped, without a file name) is 收到 / 好的 / 👍."""
+        return is_acknowledgement(self.capped(self.message))
 
     @property
     def now(self) -> datetime:
@@ -159,11 +173,14 @@ class Context:
     def rule_hits(self, rule: str) -> list[Hit]:
         return self.hits.get(rule, [])
 
-    def cues(self, rule: str) -> dict[str, list[Hit]]:
-        """The rule's hits grouped by lexicon section (cue)."""
-        grouped: dict[str, list[Hit]] = {}
-        for hit in self.hits.get(rule, []):
-            grouped.setdefault(hit.cue, []).append(hit)
+    def cues(self, rule: str) -> Mapping[str, list[Hit]]:
+        """The rule's hits grouped by lexicon section (cue); grouped once per
+        rule and message, however many times the rules ask (read only)."""
+        grouped = self._cues.get(rule)
+        if grouped is None:
+            grouped = self._cues[rule] = {}
+            for hit in self.hits.get(rule, []):
+                grouped.setdefault(hit.cue, []).append(hit)
         return grouped
 
     def param(self, rule: str, key: str, default: Any = None) -> Any:
@@ -271,4 +288,5 @@ def make_context(message: Message, room: Room, matcher, params: dict[str, dict[s
     norm = normalize(subject)
     return Context(message=message, room=room, norm=norm,
                    hits=matcher.scan(norm, frozenset(params)),
-                   params=params, recent=list(recent or ()), truncated=truncated)
+                   params=params, recent=list(recent or ()), truncated=truncated,
+                   max_text=limit)

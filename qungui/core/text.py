@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 import opencc
 
@@ -162,6 +164,66 @@ def normalize(text: str) -> Normalized:
     )
 
 
+class _PlainTable(dict):
+    """A ``str.translate`` table: code point -> that character's plain view,
+    filled on first use (and emptied if a hostile text fills it up)."""
+
+    LIMIT = 1 << 17
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        ch = chr(code)
+        plain = ch.lower() if code < 0x80 else _fold_char(ch)[0]
+        self[code] = plain
+        return plain
+
+
+_PLAIN = _PlainTable()
+_CHUNK = 4096
+
+
+def plain_view(text: str) -> str:
+    """``normalize(text).plain`` without the offsets and the key view: one
+    pass in C once the text's characters are known (whether a text is an
+    acknowledgement; ``PlainView`` when a span of it is to be quoted)."""
+    return text.translate(_PLAIN)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainView:
+    """The plain view of a whole text, with what is needed to quote a span
+    of it: the plain length after each chunk of ``_CHUNK`` characters (an
+    offset map per character would be a list as long as the text)."""
+
+    original: str
+    plain: str
+    chunk_ends: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> "PlainView":
+        pieces = [text[i:i + _CHUNK].translate(_PLAIN) for i in range(0, len(text), _CHUNK)]
+        return cls(text, "".join(pieces), tuple(accumulate(map(len, pieces))))
+
+    def offset(self, index: int) -> int:
+        """The offset in ``original`` of the character that gave ``plain[index]``
+        (``len(original)`` past the end): a bisection, then at most one chunk."""
+        chunk = bisect_right(self.chunk_ends, index)
+        if chunk == len(self.chunk_ends):
+            return len(self.original)
+        done = self.chunk_ends[chunk - 1] if chunk else 0
+        start = chunk * _CHUNK
+        for i, ch in enumerate(self.original[start:start + _CHUNK]):
+            done += len(_PLAIN[ord(ch)])
+            if done > index:
+                return start + i
+        return len(self.original)   # not reached: the chunk's plain reaches past index
+
+    def quote(self, start: int, end: int) -> str:
+        """What the sender wrote for ``plain[start:end]`` (as ``Normalized.quote_plain``)."""
+        return self.original[self.offset(start):self.offset(end - 1) + 1]
+
+
 def fold(term: str) -> str:
     """The key view of a lexicon term (same folding as messages)."""
     return normalize(term).key
@@ -185,7 +247,7 @@ _ACK = re.compile(
 
 def is_acknowledgement(text: str) -> bool:
     """收到 / 好的 / 👍 / 1 and the like, possibly several, possibly with a name."""
-    plain = normalize(text).plain
+    plain = plain_view(text)
     plain = re.sub(r"[\s,，.。!！~～、…]+", "", plain)
     if not plain:
         return True

@@ -9,22 +9,26 @@ offence. These helpers keep that logic in one place.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from typing import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
+from typing import Callable, Iterable, Sequence
 
 from qungui.core.events import Member
 from qungui.core.matcher import Hit
 from qungui.core.plugin import Context
-from qungui.core.text import normalize
 
 # Sentence boundaries in the original text. A comma does not end a sentence:
 # 「中央这个政策，纯属瞎折腾」 is one judgement.
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 
 
-def sentence_starts(text: str) -> list[int]:
-    """Start offsets of the sentences of ``text`` (always begins with 0)."""
-    return [0] + [m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)]
+@lru_cache(maxsize=8)
+def sentence_starts(text: str) -> tuple[int, ...]:
+    """Start offsets of the sentences of ``text`` (always begins with 0).
+
+    Cached: every rule asking about the same message's sentences shares one
+    pass over it."""
+    return (0,) + tuple(m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text))
 
 
 def sentence_index(starts: Sequence[int], pos: int) -> int:
@@ -41,20 +45,47 @@ def has_cue(ctx: Context, rule: str, *cues: str) -> bool:
     return any(groups.get(cue) for cue in cues)
 
 
-def same_sentence(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
-                  max_gap: int = 0) -> list[tuple[Hit, Hit]]:
-    """Pairs (a, b) whose sentences are at most ``max_gap`` sentences apart."""
-    starts = sentence_starts(ctx.text)
-    second = list(second)
-    pairs = []
+class Near:
+    """Hits of one kind filed by sentence, so that finding one near another
+    hit looks at a few sentences, not at every hit of the message."""
+
+    def __init__(self, ctx: Context, hits: Iterable[Hit]):
+        self._starts = sentence_starts(ctx.text)
+        self._by_sentence: dict[int, list[tuple[int, Hit]]] = {}
+        for order, hit in enumerate(hits):
+            self._by_sentence.setdefault(self.sentence(hit), []).append((order, hit))
+
+    def sentence(self, hit: Hit) -> int:
+        return sentence_index(self._starts, hit.start)
+
+    def partner(self, a: Hit, max_gap: int = 0) -> Hit | None:
+        """The first hit (in the order given) at most ``max_gap`` sentences
+        from ``a`` that is not ``a`` itself (nor another hit of its span)."""
+        at = self.sentence(a)
+        best: tuple[int, Hit] | None = None
+        for index in range(at - max_gap, at + max_gap + 1):
+            for order, b in self._by_sentence.get(index, ()):
+                if b is a or (a.start == b.start and a.end == b.end):
+                    continue
+                if best is None or order < best[0]:
+                    best = (order, b)
+                break     # the rest of this sentence comes later in the order
+        return best[1] if best else None
+
+
+def first_pair(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
+               max_gap: int = 0) -> tuple[Hit, Hit] | None:
+    """The first pair (a, b), in the order of ``first`` and then of ``second``,
+    whose sentences are at most ``max_gap`` sentences apart; None if none is.
+
+    Linear in the number of hits: a message repeating two cues a thousand
+    times does not pair each with each."""
+    near = Near(ctx, second)
     for a in first:
-        ia = sentence_index(starts, a.start)
-        for b in second:
-            if a is b or (a.start == b.start and a.end == b.end):
-                continue
-            if abs(sentence_index(starts, b.start) - ia) <= max_gap:
-                pairs.append((a, b))
-    return pairs
+        b = near.partner(a, max_gap)
+        if b is not None:
+            return a, b
+    return None
 
 
 def pattern_hits(ctx: Context, pattern: re.Pattern, rule: str, cue: str, *,
@@ -84,13 +115,43 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 
 
-def clause_before(ctx: Context, hit: Hit) -> str:
-    """Plain text from the start of ``hit``'s clause up to the hit: where a
-    「防止」 or 「杜绝」 governs a whole list (防止形式主义、官僚主义)."""
-    start = 0
-    for m in _CLAUSE_END.finditer(ctx.text, 0, hit.start):
-        start = m.end()
-    return normalize(ctx.text[start:hit.start]).plain
+def governed_by(ctx: Context, words: Iterable[str]) -> Callable[[Hit], bool]:
+    """A test of whether one of ``words`` occurs in the plain text from the
+    start of a hit's clause up to the hit: where a 「防止」 or 「杜绝」 governs
+    a whole list (防止形式主义、官僚主义).
+
+    The clause ends and every occurrence of the words are found once; each
+    hit is then answered by bisection, so many hits in one long clause do
+    not each read the clause again."""
+    text, norm = ctx.text, ctx.norm
+    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    occurrences: list[tuple[int, list[int]]] = []
+    for word in set(words):
+        if not word:
+            return lambda hit: True
+        found, i = [], norm.plain.find(word)
+        while i != -1:
+            found.append(i)
+            i = norm.plain.find(word, i + 1)
+        if found:
+            occurrences.append((len(word), found))
+
+    def governed(hit: Hit) -> bool:
+        if not occurrences:
+            return False
+        k = bisect_left(ends, hit.start)
+        start = ends[k - 1] + 1 if k else 0
+        # the clause's plain text is norm.plain[a:b]: a word lies in it if
+        # its first occurrence from a ends by b
+        a = bisect_left(norm.plain_offsets, start)
+        b = bisect_left(norm.plain_offsets, hit.start)
+        for size, found in occurrences:
+            j = bisect_left(found, a)
+            if j < len(found) and found[j] + size <= b:
+                return True
+        return False
+
+    return governed
 
 
 # --- members and titles -----------------------------------------------------

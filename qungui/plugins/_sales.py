@@ -13,12 +13,17 @@ from qungui.core.plugin import Context
 from qungui.plugins._common import cue_hits, has_cue
 
 _UNIT = r"(?:盒|箱|瓶|罐|斤|公斤|件|套|个|只|支|袋|份|次|位|张|包|条|桶|平|平米|节|课)"
-# On the plain view: ¥99, 99元/盒, 一箱480, 原价2000现价800, 五折, 8折
+# On the plain view: ¥99, 99元/盒, 一箱480, 原价2000现价800, 五折, 8折.
+# Linear on hostile text: a figure is tried from the first digit of a run
+# only (from a later digit it would fail the same way, so a long run of
+# digits is not scanned again from each of them), and no two adjacent
+# repetitions can share a run of spaces (「原价」 + spaces is not tried in
+# every split of the spaces).
 _PRICE = re.compile(
     r"[¥￥]\s*\d+(?:\.\d+)?"
-    r"|\d+(?:\.\d+)?\s*(?:元|块|rmb)(?:\s*[/一每]\s*" + _UNIT + ")?"
-    r"|[一每]\s*" + _UNIT + r"\s*(?:只要|仅需|仅)?\s*\d+"
-    r"|(?:原价|现价|特价|售价|只要|仅需|仅售|低至|团购价|批发价)\s*[:：]?\s*\d+"
+    r"|(?<!\d)\d+(?:\.\d+)?\s*(?:元|块|rmb)(?:\s*[/一每]\s*" + _UNIT + ")?"
+    r"|[一每]\s*" + _UNIT + r"\s*(?:(?:只要|仅需|仅)\s*)?\d+"
+    r"|(?:原价|现价|特价|售价|只要|仅需|仅售|低至|团购价|批发价)\s*(?:[:：]\s*)?\d+"
     r"|(?<![\d.])(?:[1-9](?:\.\d)?|[一二三四五六七八九])\s*折"
     r"|买[一二三\d]送[一二三\d]"
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import clause_before, cue_hits, has_cue, quote, same_sentence
+from qungui.plugins._common import cue_hits, first_pair, governed_by, has_cue, quote
 
 
 @register
@@ -15,19 +15,20 @@ class CentralPolicy(Plugin):
         if has_cue(ctx, self.name, "notice"):
             # 通报/典型案例/辟谣 quote the offence, they do not commit it
             return self.clear("通报或辟谣中的引用")
-        counters = [h.term for h in cue_hits(ctx, self.name, "counter")]
-        negatives = [h for h in cue_hits(ctx, self.name, "negative")
-                     if not any(c in clause_before(ctx, h) for c in counters)]
+        # 「防止一刀切」: a counter word earlier in the clause turns the negative
+        # term into the loyal line
+        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+        negatives = [h for h in cue_hits(ctx, self.name, "negative") if not governed(h)]
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not targets:
             return self.clear("无中央对象或无负面评价")
-        pairs = same_sentence(ctx, targets, negatives)
+        pair = first_pair(ctx, targets, negatives)
         score = 0.9
-        if not pairs:
-            pairs = same_sentence(ctx, targets, negatives, max_gap=1)
+        if pair is None:
+            pair = first_pair(ctx, targets, negatives, max_gap=1)
             score = 0.7   # 「中央又出新规了。纯属瞎折腾。」
-        if not pairs:
+        if pair is None:
             return self.clear("对象与负面评价不在相邻句中")
-        target, negative = pairs[0]
+        target, negative = pair
         return self.hit(score, quote(ctx, target, negative),
                         f"对“{target.quote}”作出“{negative.quote}”等负面评价")

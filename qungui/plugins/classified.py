@@ -1,22 +1,28 @@
 """涉密信息: 密级标志, internal-material labels, unpublished personnel lists.
 
 Evidence never carries the text: only the marking and a hash (core.plugin.redact).
+
+The marking scan reads the whole message, however long: a 密级标志 after
+the first ``MAX_TEXT`` characters (which the other rules inspect) is still
+found. Its patterns are linear (no two adjacent repetitions can share a
+character), and past the cap it reads the plain view alone (``PlainView``).
 """
 
 from __future__ import annotations
 
 import re
 
+from qungui.core.matcher import Spans
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
-from qungui.core.text import normalize
-from qungui.plugins._common import cue_hits, same_sentence
+from qungui.core.text import PlainView, normalize
+from qungui.plugins._common import Near, cue_hits, first_pair
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
 
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
-_DESCRIBED = re.compile(r"^\s*[”\"'’」』]?\s*(?:等)?字样")
+_DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 
 
 def _spaced(word: str) -> str:
@@ -28,13 +34,16 @@ _PERIOD = r"(?:[\d一二三四五六七八九十两]+\s*(?:年|个月|月)|长�
 # 机密★1年 / 绝密★启用前 / 秘密*长期
 MARKING_STAR = re.compile(_LEVEL + r"\s*[★☆*✱✲✳⭐]\s*" + _PERIOD + "?")
 # 秘密 保密期限：1年
-MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*[:：]?\s*" + _PERIOD)
+MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*(?:[:：]\s*)?" + _PERIOD)
 # 【秘密】 / [机密] as a label in a title or file name
 MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]")
 # what in a file name betrays the content: 内部 (not 内部控制/审计), 涉密, 密件
 _FILE_WORDS = re.compile(r"涉密|密件|内部(?!控制|审计|管理|装修|结构|培训|招聘)|绝密|机密")
 # secrecy training and education material is not itself secret
 _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|警示")
+# Past the cap the scan starts this many characters before it, so that a
+# marking the cut runs through is read whole.
+OVERLAP = 64
 
 
 @register
@@ -49,29 +58,42 @@ class Classified(Plugin):
         room_allow=False, secret=True, temper=False, harmless_cues=("reminder",))
 
     def inspect(self, ctx: Context):
-        found = self._marking(ctx) or self._file_name(ctx) or self._label(ctx) or self._personnel(ctx)
+        reminded = self._reminded(ctx)
+        found = (self._marking(ctx, reminded) or self._file_name(ctx)
+                 or self._label(ctx, reminded) or self._personnel(ctx, reminded))
         if not found:
-            if self._reminded(ctx):
+            if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
             return self.clear("无密级标志、内部材料标注或未公开人事信息")
         score, marking, reason = found
         return self.hit(score, redact(ctx.text, marking), reason)
 
-    def _marking(self, ctx: Context):
-        plain = ctx.norm.plain
+    @staticmethod
+    def _views(ctx: Context):
+        """(plain view, quote of a plain span) of what the marking scan reads:
+        the inspected text, then what the cap left out of a long message."""
+        yield ctx.norm.plain, ctx.norm.quote_plain
+        if ctx.truncated:
+            rest = PlainView.of(ctx.message.text[max(0, ctx.max_text - OVERLAP):])
+            yield rest.plain, rest.quote
+
+    def _marking(self, ctx: Context, reminded: bool):
+        views = list(self._views(ctx))
         for pattern in (MARKING_STAR, MARKING_TERM):
-            m = pattern.search(plain)
+            for plain, quote in views:
+                m = pattern.search(plain)
+                if m:
+                    marking = quote(m.start(), m.end()).strip()
+                    if _DESCRIBED.match(plain, m.end(), m.end() + 4) and reminded:
+                        # 【通报】……将标有“机密★1年”字样的文件…: a case, not the document
+                        return 0.45, marking, f"通报中提及密级标志“{marking}”"
+                    complete = bool(re.search(_PERIOD + "$", m.group()))
+                    return (0.97 if complete else 0.9, marking, f"消息含密级标志“{marking}”")
+        for plain, quote in views:
+            m = MARKING_BRACKET.search(plain)
             if m:
-                marking = ctx.norm.quote_plain(m.start(), m.end()).strip()
-                if _DESCRIBED.search(plain[m.end():m.end() + 4]) and self._reminded(ctx):
-                    # 【通报】……将标有“机密★1年”字样的文件…: a case, not the document
-                    return 0.45, marking, f"通报中提及密级标志“{marking}”"
-                complete = bool(re.search(_PERIOD + "$", m.group()))
-                return (0.97 if complete else 0.9, marking, f"消息含密级标志“{marking}”")
-        m = MARKING_BRACKET.search(plain)
-        if m:
-            marking = ctx.norm.quote_plain(m.start(), m.end()).strip()
-            return 0.95, marking, f"消息或附件标注密级“{marking}”"
+                marking = quote(m.start(), m.end()).strip()
+                return 0.95, marking, f"消息或附件标注密级“{marking}”"
         return None
 
     def _file_name(self, ctx: Context):
@@ -87,22 +109,22 @@ class Classified(Plugin):
 
     def _reminded(self, ctx: Context) -> bool:
         """A reminder or notice about secrecy, not inside a label (内部通报 is a label)."""
-        labels = cue_hits(ctx, self.name, "label")
-        return any(not any(l.start <= r.start and r.end <= l.end for l in labels)
-                   for r in cue_hits(ctx, self.name, "reminder"))
+        labels = Spans(cue_hits(ctx, self.name, "label"))
+        return any(not labels.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
 
-    def _label(self, ctx: Context):
+    def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")
-        if not labels or self._reminded(ctx):
+        if not labels or reminded:
             return None
         header = self.param(ctx, "header_chars")
+        materials = Near(ctx, cue_hits(ctx, self.name, "material"))
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
             if hit.start <= header or before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
             elif (ctx.message.type.value in ("file", "image")
-                  or same_sentence(ctx, [hit], cue_hits(ctx, self.name, "material"), max_gap=1)):
+                  or materials.partner(hit, max_gap=1) is not None):
                 score = 0.75         # 「讲话稿发给大家，请勿外传」
             else:
                 score = 0.45
@@ -111,10 +133,10 @@ class Classified(Plugin):
         score, marking = best
         return score, marking, f"转发标注“{marking}”的内部材料"
 
-    def _personnel(self, ctx: Context):
-        pairs = same_sentence(ctx, cue_hits(ctx, self.name, "personnel"),
-                              cue_hits(ctx, self.name, "unpublished"), max_gap=1)
-        if not pairs or self._reminded(ctx):
+    def _personnel(self, ctx: Context, reminded: bool):
+        pair = first_pair(ctx, cue_hits(ctx, self.name, "personnel"),
+                          cue_hits(ctx, self.name, "unpublished"), max_gap=1)
+        if not pair or reminded:
             return None
-        what, how = pairs[0]
+        what, how = pair
         return 0.85, what.quote, f"疑似提前发布未公开的人事信息（“{what.quote}”“{how.quote}”）"

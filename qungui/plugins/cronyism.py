@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
+from qungui.core.matcher import Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
+from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
 
 # Circles that are improper in themselves, even without a favour named.
 _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
@@ -36,17 +37,17 @@ class Cronyism(Plugin):
             return self.clear("无圈子关系用语")
         favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
                                                                    term="给…做")
-        favors = [h for h in favors
-                  if not any(c.start <= h.start and h.end <= c.end for c in circles)]
-        pairs = same_sentence(ctx, circles, favors, max_gap=1)
-        if pairs:
-            circle, favor = pairs[0]
+        in_circle = Spans(circles)
+        favors = [h for h in favors if not in_circle.covers(h.start, h.end)]
+        pair = first_pair(ctx, circles, favors, max_gap=1)
+        if pair:
+            circle, favor = pair
             return self.hit(0.85, quote(ctx, circle, favor),
                             f"借“{circle.quote}”关系谋求“{favor.quote}”，搞圈子")
         inherent = [h for h in circles if h.term in _INHERENT]
-        helps = same_sentence(ctx, circles, cue_hits(ctx, self.name, "help"), max_gap=1)
+        helps = first_pair(ctx, circles, cue_hits(ctx, self.name, "help"), max_gap=1)
         if helps:
-            circle, help_ = helps[0]
+            circle, help_ = helps
             # 「同学会碰到老同学，他说可以帮忙咨询」: a favour, not necessarily improper
             score = 0.8 if inherent else 0.5
             return self.hit(score, quote(ctx, circle, help_),

@@ -1,11 +1,35 @@
-"""刷屏: too many messages in a short time, the same text again and again, or one huge message."""
+"""刷屏: too many messages in a short time, the same text again and again, or one huge message.
+
+Repeats are compared on the key view of each message's capped text. A
+message's key is computed once (the current message's comes with its
+context) and kept while the message is kept: a sender's history is never
+normalized again for every new message, nor read past the cap.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from weakref import WeakKeyDictionary
 
+from qungui.core.events import Message
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, register
-from qungui.core.text import is_acknowledgement, normalize
+from qungui.core.text import normalize
+
+# message -> (the cap it was cut at, the key view of its capped text); an
+# entry lives as long as the message does (in the engine's recent messages)
+_KEYS: WeakKeyDictionary[Message, tuple[int, str]] = WeakKeyDictionary()
+
+
+def _key(ctx: Context, message: Message) -> str:
+    known = _KEYS.get(message)
+    if known is not None and known[0] == ctx.max_text:
+        return known[1]
+    if message is ctx.message and not message.file_name:
+        key = ctx.norm.key        # the context's own view is this text, capped
+    else:
+        key = normalize(ctx.capped(message)).key
+    _KEYS[message] = (ctx.max_text, key)
+    return key
 
 
 @register
@@ -40,13 +64,13 @@ class Flood(Plugin):
             candidates.append((score, f"{seconds}秒内{burst}条消息",
                                f"{seconds}秒内连续发送{burst}条消息，刷屏"))
 
-        text = msg.text.strip()
-        if text and not is_acknowledgement(text):
-            key = normalize(text).key
+        text = ctx.capped(msg).strip()
+        if text and not ctx.acknowledgement:
+            key = _key(ctx, msg)
             rwindow = timedelta(seconds=self.param(ctx, "repeat_window_seconds"))
+            # an empty key (punctuation only) repeats nothing
             same = 1 + sum(1 for m in mine
-                           if msg.ts - m.ts <= rwindow and m.text.strip()
-                           and normalize(m.text.strip()).key == key)
+                           if msg.ts - m.ts <= rwindow and _key(ctx, m) == key) if key else 0
             if key and same >= self.param(ctx, "max_repeats"):
                 candidates.append((0.85, text[:40], f"同一内容重复发送{same}次"))
 

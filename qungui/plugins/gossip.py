@@ -8,9 +8,9 @@ and self-criticism are not gossip, and judging 中央领导 is central_policy's.
 
 from __future__ import annotations
 
-from qungui.core.matcher import Hit
+from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import NAMED_PERSON, cue_hits, has_cue, pattern_hits, quote, same_sentence
+from qungui.plugins._common import NAMED_PERSON, cue_hits, first_pair, has_cue, pattern_hits, quote
 
 
 @register
@@ -18,9 +18,9 @@ class Gossip(Plugin):
     spec = RuleSpec(id="gossip", title="背后议论", gravity=6, harmless_cues=("notice", "work"))
 
     def _people(self, ctx: Context) -> list[Hit]:
-        central = cue_hits(ctx, "central_policy", "target")
+        central = Spans(cue_hits(ctx, "central_policy", "target"))
         people = [h for h in cue_hits(ctx, self.name, "person")
-                  if not any(c.start <= h.start and h.end <= c.end for c in central)]
+                  if not central.covers(h.start, h.end)]
         # on the key view, so that 「小 张」 with spaces is still a person
         return people + pattern_hits(ctx, NAMED_PERSON, self.name, "person", view="key")
 
@@ -32,14 +32,14 @@ class Gossip(Plugin):
         if has_cue(ctx, self.name, "notice"):
             return self.clear("通报中的引用")
         people = self._people(ctx)
-        pairs = same_sentence(ctx, people, derogatory)
-        if pairs:
-            person, judgement = pairs[0]
+        pair = first_pair(ctx, people, derogatory)
+        if pair:
+            person, judgement = pair
             return self.hit(0.85, quote(ctx, person, judgement),
                             f"在群里贬损他人（“{person.quote}”“{judgement.quote}”）")
-        pairs = same_sentence(ctx, people, private, max_gap=1)
-        if pairs:
-            person, gossip = pairs[0]
+        pair = first_pair(ctx, people, private, max_gap=1)
+        if pair:
+            person, gossip = pair
             # casework (a 群众 who divorced and applies for aid) is not gossip
             score = 0.45 if has_cue(ctx, self.name, "work") else 0.85
             return self.hit(score, quote(ctx, person, gossip),

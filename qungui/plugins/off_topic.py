@@ -11,11 +11,11 @@ vote, a red envelope, gossip) is left to that rule.
 from __future__ import annotations
 
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from qungui.core import nlp
-from qungui.core.events import MessageType
+from qungui.core.events import Message, MessageType
 from qungui.core.plugin import REGISTRY, Context, Plugin, RuleSpec, register
-from qungui.core.text import is_acknowledgement
 from qungui.plugins._common import cue_hits, has_cue
 from qungui.plugins._sales import assess
 
@@ -45,12 +45,28 @@ def topic_words(topic: str, purpose: str) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC)
 
 
+# message -> (the cap, the keywords of its capped text): an earlier message's
+# keywords are extracted once, not again for every message after it
+_KEYWORDS: WeakKeyDictionary[Message, tuple[int, tuple[str, ...]]] = WeakKeyDictionary()
+
+
+def _keywords(ctx: Context, msg: Message) -> tuple[str, ...]:
+    known = _KEYWORDS.get(msg)
+    if known is None or known[0] != ctx.max_text:
+        known = (ctx.max_text, tuple(w for w in nlp.keywords(ctx.capped(msg), top=5)
+                                     if len(w) >= 2))
+        _KEYWORDS[msg] = known
+    return known[1]
+
+
 def _recent_words(ctx: Context, chat_terms: set[str]) -> set[str]:
-    """Keywords of the last few messages that were work talk (no chat term)."""
+    """Keywords of the last few messages that were work talk (no chat term),
+    each read up to the cap."""
     words: set[str] = set()
     for msg in ctx.recent[-RECENT_ON_TOPIC:]:
-        if msg.text and not any(t in msg.text for t in chat_terms):
-            words.update(w for w in nlp.keywords(msg.text, top=5) if len(w) >= 2)
+        text = ctx.capped(msg)
+        if text and not any(t in text for t in chat_terms):
+            words.update(_keywords(ctx, msg))
     return words - _GENERIC
 
 
@@ -61,7 +77,7 @@ class OffTopic(Plugin):
     def inspect(self, ctx: Context):
         if ctx.message.type is not MessageType.TEXT:
             return self.clear("非文字消息")
-        if is_acknowledgement(ctx.message.text):
+        if ctx.acknowledgement:
             return self.clear("为确认回复")
         chat = [h for cue in _DOMAINS for h in cue_hits(ctx, self.name, cue)]
         if not chat:

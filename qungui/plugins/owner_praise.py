@@ -31,8 +31,38 @@ _COURTESY = ("辛苦",)
 # A title behind another body's name is someone else: 省委书记 in a 市委 group.
 _ORG_TITLE = re.compile(r"([省市县区州镇乡村]委|[省市县区]政府|中央|国务院|部里|省里|市里|县里)"
                         r"(?:主要领导|副?书记|副?主任|领导)")
-# Praise words used as an instruction: 「要高瞻远瞩谋划产业布局」.
-_DIRECTIVE = re.compile(r"(?:强调|指出|要求|提出|号召|指示)[^。！？!?]*要\s*$")
+# Praise words used as an instruction: 「要高瞻远瞩谋划产业布局」 after one
+# of these words earlier in the sentence (see ``_Sentences.directive``).
+_DIRECTIVE_WORDS = ("强调", "指出", "要求", "提出", "号召", "指示")
+
+
+class _Sentences:
+    """What the rule asks about each sentence, worked out once per sentence:
+    a long sentence with many cues is not read again for every cue."""
+
+    def __init__(self, text: str, starts):
+        self.text, self.starts = text, starts
+        self._first_directive: dict[int, int] = {}
+
+    def bounds(self, index: int) -> tuple[int, int]:
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.text)
+        return self.starts[index], end
+
+    def directive(self, index: int, pos: int) -> bool:
+        """The sentence up to ``pos`` ends in 要 (and spaces) after a
+        directive word (强调……要): the praise that follows is an instruction."""
+        start, end = self.bounds(index)
+        j = pos
+        while j > start and self.text[j - 1].isspace():
+            j -= 1
+        if j == start or self.text[j - 1] != "要":
+            return False
+        if index not in self._first_directive:
+            # where the sentence's first directive word ends (past its end if none)
+            ends = [i + len(w) for w in _DIRECTIVE_WORDS
+                    if (i := self.text.find(w, start, end)) != -1]
+            self._first_directive[index] = min(ends, default=end + 1)
+        return self._first_directive[index] <= j - 1
 
 
 @register
@@ -55,19 +85,23 @@ class OwnerPraise(Plugin):
         mentioned = owner.id in ctx.message.mention_ids
 
         starts = sentence_starts(ctx.text)
-        addresses = cue_hits(ctx, self.name, "address")
+        sentences = _Sentences(ctx.text, starts)
+        addressed = {sentence_index(starts, a.start) for a in cue_hits(ctx, self.name, "address")}
         best = None
         unit = parse_alias(owner)[1]
         weak_terms: dict[int, set[str]] = {}
         for hit in cue_hits(ctx, self.name, "weak"):
             weak_terms.setdefault(sentence_index(starts, hit.start), set()).add(hit.term)
+        levels: dict[int, int] = {}        # sentence -> whom its praise is for
         for cue in ("flattery", "weak", "positive"):
             for hit in cue_hits(ctx, self.name, cue):
-                if _DIRECTIVE.search(ctx.text[starts[sentence_index(starts, hit.start)]:hit.start]):
-                    continue
                 index = sentence_index(starts, hit.start)
-                level = self._target(ctx, starts, index, personal, personal_keys,
-                                     titular, addresses, mentioned, unit)
+                if sentences.directive(index, hit.start):
+                    continue
+                if index not in levels:
+                    levels[index] = self._target(ctx, sentences, index, personal, personal_keys,
+                                                 titular, addressed, mentioned, unit)
+                level = levels[index]
                 strength = cue
                 if cue != "flattery" and self._intensified(ctx, hit):
                     strength = "intensified"
@@ -91,11 +125,10 @@ class OwnerPraise(Plugin):
         after = ctx.text[hit.end:hit.end + 4]
         return bool(_INTENSIFIER_BEFORE.search(before) or _INTENSIFIER_AFTER.search(after))
 
-    def _target(self, ctx, starts, index, personal, personal_keys, titular, addresses, mentioned,
-                unit=""):
-        end = starts[index + 1] if index + 1 < len(starts) else len(ctx.text)
-        sentence = ctx.text[starts[index]:end]
-        view = normalize(sentence)
+    def _target(self, ctx, sentences, index, personal, personal_keys, titular, addressed,
+                mentioned, unit=""):
+        start, end = sentences.bounds(index)
+        view = normalize(ctx.text[start:end])
         if mentioned or any(k and k in view.key for k in personal_keys):
             return NAMED
         others = [m.group() for m in named_people(view.plain)
@@ -104,7 +137,7 @@ class OwnerPraise(Plugin):
             return NONE  # 「张书记讲话太精彩」: praise for someone else
         if any(m.group(1) not in unit for m in _ORG_TITLE.finditer(view.plain)):
             return NONE  # 「省委书记在调研时强调……」 in a 市委 group: another leader
-        if any(sentence_index(starts, a.start) == index for a in addresses):
+        if index in addressed:
             return LIKELY
         if any(re.search(re.escape(t) + r"(?!们)", view.plain) for t in titular if len(t) >= 2):
             return LIKELY

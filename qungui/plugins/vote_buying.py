@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, has_cue, pattern_hits, quote, same_sentence
+from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
 _CANVASS = re.compile(
@@ -44,21 +44,21 @@ class VoteBuying(Plugin):
             if own:
                 return self.hit(0.7, own[0].quote, f"在群里拉票（“{own[0].quote}”）")
             return self.clear("无选举投票用语，也未求投自己")
-        strong = same_sentence(ctx, elections, solicits, max_gap=2)
+        strong = first_pair(ctx, elections, solicits, max_gap=2)
         if strong:
-            election, ask = strong[0]
+            election, ask = strong
             return self.hit(0.9, quote(ctx, election, ask),
                             f"在“{election.quote}”中拉票（“{ask.quote}”）")
         asks = cue_hits(ctx, self.name, "ask")
         rewards = cue_hits(ctx, self.name, "reward")
-        bought = same_sentence(ctx, elections, rewards, max_gap=2)
+        bought = first_pair(ctx, elections, rewards, max_gap=2)
         if bought and (asks or _FOR_SOMEONE.search(ctx.norm.key)):
-            election, reward = bought[0]
+            election, reward = bought
             return self.hit(0.85, quote(ctx, election, reward),
                             f"在“{election.quote}”中许诺“{reward.quote}”换取投票")
-        weak = same_sentence(ctx, elections, asks, max_gap=1)
+        weak = first_pair(ctx, elections, asks, max_gap=1)
         if weak:
-            election, ask = weak[0]
+            election, ask = weak
             score = 0.7 if _SELFISH.search(ctx.norm.plain) else 0.45
             return self.hit(score, quote(ctx, election, ask),
                             f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")

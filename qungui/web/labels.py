@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import groupby
 
 from qungui.core.events import CHINA_TZ
 from qungui.review.labels import ACTION_CN, STATUS_CN
@@ -36,12 +37,14 @@ def highlight(text: str, spans: list[str]) -> list[tuple[str, bool]]:
             for i in range(start, start + len(span)):
                 marks[i] = True
             start = text.find(span, start + len(span))
+    # one piece per run of equal marks (adding a character at a time to a
+    # piece would copy a long run once per character)
     pieces: list[tuple[str, bool]] = []
-    for ch, hit in zip(text, marks):
-        if pieces and pieces[-1][1] == hit:
-            pieces[-1] = (pieces[-1][0] + ch, hit)
-        else:
-            pieces.append((ch, hit))
+    start = 0
+    for hit, run in groupby(marks):
+        size = sum(1 for _ in run)
+        pieces.append((text[start:start + size], hit))
+        start += size
     return pieces
 
 

@@ -100,3 +100,18 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
 def test_a_marking_is_a_leak_whatever_the_message_promises(inspect):
     [f] = inspect("classified", "附件（机密★1年）请各位阅处，不在群里传")
     assert f.score >= THRESHOLD
+
+
+def test_a_marking_past_the_cap_is_found(inspect):
+    """The other rules read the first max_text characters; the marking scan reads it all."""
+    filler = "今天下午三点开会，请准时参加。" * 20
+    [f] = inspect("classified", filler + "机密★1年 干部调整方案", max_text=50)
+    assert f.score >= 0.95 and f.evidence.startswith("机密★1年")
+    [f] = inspect("classified", filler + "〔秘 密〕", max_text=50)
+    assert f.evidence.startswith("〔秘 密〕")
+
+
+def test_a_marking_the_cap_cuts_is_read_whole(inspect):
+    text = "请审阅。" * 11 + "机密★1年 干部调整方案"        # the cut falls inside the marking
+    [f] = inspect("classified", text, max_text=46)
+    assert f.evidence.startswith("机密★")

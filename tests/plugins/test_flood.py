@@ -51,3 +51,23 @@ def test_normal_conversation_is_clean(inspect):
     recent = burst(3, step=30)
     assert inspect("flood", "材料已报送", recent=recent, ts=later(120)) == []
     assert inspect("flood", message("", type=MessageType.IMAGE)) == []
+
+
+def test_repeats_of_a_long_message_are_compared_up_to_the_cap(inspect):
+    recent = [message("重复内容" * 100 + f"尾巴{i}", ts=later(i), id=f"r{i}") for i in range(2)]
+    # the first 200 characters are the same: a repeat, although the tails differ
+    [f] = inspect("flood", "重复内容" * 100 + "又一个尾巴", recent=recent, ts=later(10), max_text=200)
+    assert "重复发送3次" in f.reason
+    findings = inspect("flood", "重复内容" * 30, recent=recent[:1], ts=later(10))
+    assert findings == []
+
+
+def test_a_message_kept_in_the_history_is_keyed_once(inspect, monkeypatch):
+    from qungui.plugins import flood
+
+    recent = [message(f"第{i}条情况说明", ts=later(i), id=f"k{i}") for i in range(4)]
+    inspect("flood", "第9条情况说明", recent=recent, ts=later(10))
+    calls = []
+    monkeypatch.setattr(flood, "normalize", lambda text: calls.append(text))
+    inspect("flood", "第10条情况说明", recent=recent, ts=later(11))
+    assert calls == []      # the history's keys were kept, the new message's came with its context
