@@ -68,3 +68,29 @@ async def test_the_words_of_an_ordinary_message_are_kept(moderator, repo, clock)
     await moderator.handle(clock.msg(f"据可靠消息明天全市停水{TOKEN}，赶紧转发给亲友！", "u3"))
     await moderator.message_log.flush()
     assert await _tables_with(repo, TOKEN)
+
+
+async def test_the_spool_keeps_no_secret_words(db_url, plugins, rulebook, matcher, clock,
+                                               tmp_path_factory):
+    """During a database outage the incident rows go to the spool: they are
+    the same sealed rows."""
+    from qungui.app import build_moderator
+    from qungui.core.events import RoomSnapshot
+    from qungui.storage.repository import Repository
+    from tests.conftest import Outage, work_room
+    spool_dir = tmp_path_factory.mktemp("spool")      # apart from the database's folder
+    repo = await Repository.open(db_url, spool_path=spool_dir / "incidents.jsonl")
+    try:
+        m = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid")
+        await m.start()
+        await m.handle(RoomSnapshot(work_room()))
+        async with Outage(db_url, repo):
+            out = await m.handle(clock.msg(
+                f"机密★1年 {TOKEN}方案：据可靠消息明天全市停水，赶紧转发给亲友！", "u3"))
+            assert out.action == "warn" and repo.degraded
+            spooled = "".join(p.read_text(encoding="utf-8") for p in spool_dir.rglob("*")
+                              if p.is_file())
+            assert "sha256:" in spooled           # the rows are there ...
+            assert TOKEN not in spooled           # ... without the words
+    finally:
+        await repo.close()
