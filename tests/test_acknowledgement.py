@@ -1,6 +1,6 @@
 """Acknowledgements (收到 / 好的 / 👍) and hostile runs of punctuation.
 
-The acknowledgement pattern runs on every message (flood, the learned
+The acknowledgement pattern runs on every message (flood, the decision
 stage). A nested quantifier once made "？"×24 + "吗" take about two minutes
 and froze every room; the strings below would take far longer than a day
 with it. They run in a child process so a regression fails instead of

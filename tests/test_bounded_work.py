@@ -56,7 +56,7 @@ found = [name for name, p in plugins.items()
 print(json.dumps(sorted(found)))
 """
 
-# The engine's own path (all rules of the default rulebook, the learned
+# The engine's own path (all rules of the default rulebook, the decision
 # stage, the cap): ``count`` messages in a row from one sender, after
 # ``history`` earlier ones of theirs, each kept in the room's recent messages
 # as the engine keeps them. Prints the rules that found something.

@@ -22,10 +22,10 @@ async def test_clean_work_talk_is_silent(moderator, repo, clock):
     assert out.action == "none" and out.actions == []
     assert await repo.incidents() == []
     # every message rule ran and left a verdict in the trace, hit or not (a rule
-    # that stood down says why), and so did the learned stage; join rules did not run
+    # that stood down says why), and so did the decision stage; join rules did not run
     message_rules = {r for r in moderator.enabled_params()
                      if moderator.plugins[r].spec.event == "message"}
-    assert {t["plugin"] for t in out.trace} == message_rules | {"learned"}
+    assert {t["plugin"] for t in out.trace} == message_rules | {"decision"}
     assert all(t["note"] for t in out.trace if t["plugin"] in message_rules)
 
 
@@ -344,10 +344,10 @@ async def test_a_message_past_its_time_budget_goes_to_review(repo, plugins, rule
     # the rules after the slow one were not asked, but the secret rule still was,
     # and nothing goes out as a warning: a reviewer sees it
     asked = {t["plugin"] for t in out.trace}
-    assert "classified" in asked and "ads" not in asked and "learned" not in asked
+    assert "classified" in asked and "ads" not in asked and "decision" not in asked
     assert out.action == "review" and out.actions == []
     assert [r.rule for r in await repo.incidents()] == ["classified"]
     assert "budget" in caplog.text
     # evaluation inspects without a budget: every rule is asked
     findings, trace = m.inspect(clock.msg(ADS, "u3"), m.room("r1"))
-    assert "ads" in {f.rule for f in findings} and "learned" in {t["plugin"] for t in trace}
+    assert "ads" in {f.rule for f in findings} and "decision" in {t["plugin"] for t in trace}

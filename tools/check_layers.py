@@ -35,7 +35,7 @@ LAYERS: dict[str, tuple[int, frozenset[str]]] = {
     "core": (1, frozenset({"rules"})),  # domain: events, text, matcher, rulebook, ports
     "plugins": (2, frozenset({"core", "rules"})),  # one module per rule
     "storage": (2, frozenset({"core", "rules"})),  # SQLAlchemy adapters for core's ports
-    "pipeline": (3, frozenset({"core", "rules"})),  # engine: inspection, policy, learned stage
+    "pipeline": (3, frozenset({"core", "rules"})),  # engine: inspection, policy, decision stage
     "review": (3, frozenset({"core", "storage"})),  # incident-log presentation (web, cli)
     "commands": (4, frozenset({"core", "pipeline"})),  # owners' group commands
     "channels": (4, frozenset({"core", "pipeline"})),  # wechaty, console, replay, exports

@@ -3,10 +3,10 @@
 A rule is one module in ``qungui/plugins/`` holding one class decorated with
 ``@register``. The class carries a ``RuleSpec``: the rule's id and title, its
 gravity, its typed parameters, and how the rest of the bot treats it (whether
-a room may allow-list it, whether its evidence is secret, whether the learned
+a room may allow-list it, whether its evidence is secret, whether the decision
 stage reads it, which lexicon cues mark a message as its harmless side), and
 the group commands it brings (``qungui.core.command.command``). The engine,
-the policy, the learned stage and the review tools read these specifications
+the policy, the decision stage and the review tools read these specifications
 and never name a rule.
 
 ``inspect`` (or ``on_join``) reads a ``Context`` (the message, normalized
@@ -113,13 +113,14 @@ class RuleSpec:
     # its evidence is secret: stored and shown only as a marking and a hash,
     # and every stored copy of the message carries that redacted form
     secret: bool = False
-    # the learned stage may add findings of this rule where its cues left a
-    # message undecided, and may lower a weak finding it all but rules out
+    # the decision stage weighs this rule's evidence and may add a finding of
+    # it; ``temper``: it may also lower a lexicon finding it all but rules out
+    # (never for classified: a leaked file is the worst miss)
     learned: bool = True
     temper: bool = True
     # lexicon sections that mark a message as the harmless side of the rule
-    # (a notice quoting the offence, a rebuttal, work talk): where one is
-    # present, the learned stage does not ask about the rule
+    # (a notice quoting the offence, a rebuttal, work talk): evidence the
+    # decision stage weighs against the rule
     harmless_cues: tuple[str, ...] = ()
 
     def __post_init__(self):

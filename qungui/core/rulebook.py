@@ -79,9 +79,10 @@ class Period:
 
 @dataclass(frozen=True)
 class Learned:
-    """The learned stage (core/model.py): per-rule linear models consulted
-    where the lexicon cues leave a message undecided. ``rules`` empty means
-    every content rule the model knows."""
+    """The decision stage (pipeline/decision.py), the rulebook's ``learned``
+    key: one calibrated model per content rule over the lexicon's verdict,
+    n-grams and the sentence embedding. ``rules`` empty means every content
+    rule the model knows."""
 
     enabled: bool = True
     rules: tuple[str, ...] = ()

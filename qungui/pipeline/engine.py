@@ -20,7 +20,7 @@ from typing import Iterable, Protocol, get_args
 
 from qungui.rules import data_path
 
-from qungui.core import nlp
+from qungui.core import embedding, nlp
 from qungui.core.actions import Action, Remove, Send, SendPrivate
 from qungui.core.command import is_command
 from qungui.core.events import (MAX_ID, MAX_NAME, BotAdded, Event, EventError, Member,
@@ -31,7 +31,7 @@ from qungui.core.outcomes import Act
 from qungui.core.plugin import Context, Finding, JoinContext, Plugin, Verdict, make_context
 from qungui.core.ports import IncidentIn, MessageLog, StoredMessage, Store
 from qungui.core.rulebook import Rulebook
-from qungui.pipeline import learned as learned_model
+from qungui.pipeline import decision
 from qungui.pipeline import policy, texts
 from qungui.pipeline.directory import RoomDirectory
 from qungui.pipeline.duties import Duties
@@ -46,7 +46,7 @@ SEEN_IDS = 20_000             # message ids remembered to drop redeliveries earl
 EXCERPT_CHARS = 500
 # One message's inspection may take this long. Past it, the rules not yet
 # asked are skipped (secret rules still run: a leaked file is the worst
-# miss), the learned stage is skipped, and whatever was found goes to review
+# miss), the decision stage is skipped, and whatever was found goes to review
 # rather than out as a warning; the log says so. Other rooms wait no longer.
 INSPECT_BUDGET_SECONDS = 1.0
 OVER_BUDGET = "over_budget"      # the trace key that marks such a message
@@ -96,7 +96,7 @@ class Moderator:
                  matcher: Matcher | None = None, *, bot_id: str = "bot",
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS,
-                 model: learned_model.LinearModel | None = None,
+                 model: decision.DecisionModel | None = None,
                  inspect_budget: float = INSPECT_BUDGET_SECONDS):
         # store None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
@@ -111,10 +111,14 @@ class Moderator:
             lexicon_dir = lexicon_dir or data_path("lexicons")
             matcher = Matcher(load_lexicons(lexicon_dir))
         self.matcher = matcher
-        # the learned stage, read once per process; off in the rulebook: not even loaded
+        # the decision stage's model, read once per process; off in the rulebook:
+        # not even loaded
         if model is None and rulebook.learned.enabled:
-            model = learned_model.load()
+            model = decision.load()
         self.model = model
+        if model is not None:
+            # loaded in the background: start-up does not wait for the encoder
+            (model.encoder or embedding.encoder()).warm()
         self.inspect_budget = inspect_budget
         nlp.init()      # jieba's dictionary, once, before the first message's budget runs
         self.directory = RoomDirectory(bot_id)
@@ -317,25 +321,33 @@ class Moderator:
         ``inspect_budget``; evaluation inspects without one)."""
         view = view or self.settings.default
         params = view.params
-        if view.topic is not None and view.topic != room.purpose:
-            room = replace(room, purpose=view.topic)
-        ctx = make_context(msg, room, view.matcher, params,
-                           recent=list(self.recent.get(room.id, ())))
-        started = time.perf_counter()
-        findings, trace = self._run(lambda p: p.inspect(ctx), params, "message",
-                                    deadline=started + budget if budget is not None else None)
+        ctx, findings, trace = self.lexicon_stage(msg, room, view, budget=budget)
         over = any(OVER_BUDGET in t for t in trace)
         if over:
             log.warning("message %s in room %s: inspection passed its %.0f ms budget; the "
                         "remaining rules were skipped and any finding goes to review",
                         msg.id, room.id, budget * 1000)
         elif self.model is not None and view.rulebook.learned.enabled:
-            findings = self._learned(ctx, findings, params, view.rulebook, trace)
+            findings = self._decide(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
         return self._seal(findings), trace
+
+    def lexicon_stage(self, msg: Message, room: Room, view: RoomView | None = None, *,
+                      budget: float | None = None) -> tuple[Context, list[Finding], list[dict]]:
+        """The message's context (normalized once, scanned once) and every
+        enabled rule's verdict on it, before the decision stage."""
+        view = view or self.settings.default
+        if view.topic is not None and view.topic != room.purpose:
+            room = replace(room, purpose=view.topic)
+        ctx = make_context(msg, room, view.matcher, view.params,
+                           recent=list(self.recent.get(room.id, ())))
+        started = time.perf_counter()
+        findings, trace = self._run(lambda p: p.inspect(ctx), view.params, "message",
+                                    deadline=started + budget if budget is not None else None)
+        return ctx, findings, trace
 
     def _seal(self, findings: list[Finding]) -> list[Finding]:
         """Secrecy by construction: once any rule finds the message secret
@@ -349,25 +361,25 @@ class Moderator:
                 Finding(f.rule, f.score, secret, texts.sealed_reason(self.plugins[f.rule].title))
                 for f in findings]
 
-    def _learned(self, ctx: Context, findings: list[Finding], params: dict,
-                 book: Rulebook, trace: list[dict]) -> list[Finding]:
-        """The learned stage: the lexicon findings it all but rules out are
-        lowered below the bar, and the rules whose cues left the message
-        undecided get a finding where the model is confident."""
+    def _decide(self, ctx: Context, findings: list[Finding], params: dict,
+                book: Rulebook, trace: list[dict]) -> list[Finding]:
+        """The decision stage (``pipeline/decision.py``): one calibrated
+        decision per content rule over the lexicon evidence, n-grams and the
+        sentence embedding."""
         started = time.perf_counter()
         specs = {r: self.plugins[r].spec for r in params
                  if book.learned.applies(r) and self.plugins[r].spec.learned}
         try:
-            kept, got = learned_model.review(self.model, ctx, findings, specs)
+            got = decision.decide(self.model, ctx, findings, specs)
         except Exception as exc:  # noqa: BLE001 - the lexicon findings stand on their own
-            log.exception("learned stage failed; the lexicon findings stand")
-            trace.append({"plugin": "learned", "error": f"{type(exc).__name__}: {exc}"[:300]})
+            log.exception("decision stage failed; the lexicon findings stand")
+            trace.append({"plugin": "decision", "error": f"{type(exc).__name__}: {exc}"[:300]})
             return findings
-        trace.append({"plugin": "learned", "hit": bool(got),
-                      "rules": [f.rule for f in got],
-                      "lowered": [a.rule for a, b in zip(findings, kept) if a is not b],
+        trace.append({"plugin": "decision", "hit": bool(got.added),
+                      "rules": got.added, "lowered": got.lowered, "encoded": got.encoded,
+                      "p": got.probabilities,
                       "ms": round((time.perf_counter() - started) * 1000, 3)})
-        return kept + got
+        return got.findings
 
     @staticmethod
     def _room_terms(ctx: Context, findings: list[Finding], trace: list[dict]) -> list[Finding]:

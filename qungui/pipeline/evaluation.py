@@ -11,7 +11,10 @@ owner; a line may give its own ``topic``, ``purpose`` and ``owner`` (the
 owner's 姓名-单位-职务 nickname) instead. Optional: ``type`` (red_envelope,
 file, ...), ``file_name``, ``amount``, ``sender`` (the sender's nickname),
 ``recent`` (earlier messages of the room, oldest first) and ``mention_owner``
-(an ``@`` of the owner's name in the text counts as a mention too).
+(an ``@`` of the owner's name in the text counts as a mention too), and
+``judged``: the rules the line's labels speak for, where a source was
+labelled for some rules only (a headline labelled off-topic says nothing
+about gossip); only those are scored on it. Without it, every rule is.
 
 Each message is inspected alone, in a room of its own, through the engine's
 own inspection path (``Moderator.inspect``) with the rulebook's thresholds.
@@ -60,6 +63,10 @@ class Sample:
     room: Room
     message: Message
     recent: tuple[Message, ...] = ()
+    judged: frozenset[str] | None = None
+
+    def scores(self, rule: str) -> bool:
+        return self.judged is None or rule in self.judged
 
 
 @dataclass
@@ -153,7 +160,11 @@ def sample_from_dict(d: dict, where: str, lineno: int, known: set[str], groups: 
         raise CorpusError(f"{where}: text must be a string")
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise CorpusError(f"{where}: labels must be a list of rule ids")
-    unknown = sorted(set(labels) - known)
+    judged = d.get("judged")
+    if judged is not None and (not isinstance(judged, list)
+                               or not all(isinstance(x, str) for x in judged)):
+        raise CorpusError(f"{where}: judged must be a list of rule ids")
+    unknown = sorted((set(labels) | set(judged or ())) - known)
     if unknown:
         raise CorpusError(f"{where}: unknown rule id(s) {', '.join(unknown)}")
     group = str(d.get("group") or d.get("group_kind") or "")
@@ -182,7 +193,8 @@ def sample_from_dict(d: dict, where: str, lineno: int, known: set[str], groups: 
         Message(id=f"{message.id}-r{i}", room_id=room_id, sender_id="other",
                 ts=T0 - timedelta(minutes=len(d.get("recent", [])) - i), text=str(t))
         for i, t in enumerate(d.get("recent") or []))
-    return Sample(str(d.get("id") or lineno), text, frozenset(labels), group, room, message, recent)
+    return Sample(str(d.get("id") or lineno), text, frozenset(labels), group, room, message,
+                  recent, frozenset(judged) if judged is not None else None)
 
 
 def evaluate(moderator, samples: list[Sample], rules: Iterable[str] | None = None) -> Report:
@@ -197,9 +209,10 @@ def evaluate(moderator, samples: list[Sample], rules: Iterable[str] | None = Non
         moderator.recent[sample.room.id] = deque(sample.recent)
         findings, _ = moderator.inspect(sample.message, sample.room)
         moderator.recent.pop(sample.room.id, None)
+        scored = {r for r in rules if sample.scores(r)}
         predicted = frozenset(f.rule for f in findings
-                              if f.rule in scores and f.score >= thresholds.get(f.rule, 1.1))
-        gold = sample.labels & set(rules)
+                              if f.rule in scored and f.score >= thresholds.get(f.rule, 1.1))
+        gold = sample.labels & scored
         for rule in rules:
             if rule in predicted and rule in gold:
                 scores[rule].tp += 1
@@ -207,7 +220,7 @@ def evaluate(moderator, samples: list[Sample], rules: Iterable[str] | None = Non
                 scores[rule].fp += 1
             elif rule in gold:
                 scores[rule].fn += 1
-        if not sample.labels:
+        if not (sample.labels if sample.judged is None else sample.labels & sample.judged):
             report.clean += 1
             report.clean_flagged += bool(predicted)
         if predicted != gold:

@@ -1,0 +1,129 @@
+"""The decision stage's cost: latency, throughput, the encoder's share, start-up.
+
+    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py        # 3,000 messages
+    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py 6000
+
+The stream is made of distinct texts (the team's corpora and the public
+held-out files, each text once), so the encoder's cache never flatters the
+figures; a second pass over the same texts shows what the cache gives a bot
+that sees the same wording again. Per message, through the engine's own
+inspection path (``Moderator.inspect``), one core:
+
+* live: p50 / p99 / max wall time per message with the decision stage;
+* audit: messages per CPU-second, with and without the decision stage;
+* how many messages the gate let past to the encoder;
+* start-up: a fresh interpreter importing the bot, loading the rulebook,
+  lexicons, jieba and the model, and deciding one message that needs the
+  encoder (loaded in the background while the rest starts).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STARTUP = """
+import time; t = time.perf_counter()
+from qungui.core import embedding
+embedding.encoder().warm()
+from qungui.cli.common import load_parts
+from qungui.config import load_settings
+from qungui.pipeline.engine import Moderator
+from qungui.pipeline.evaluation import sample_from_dict, load_groups
+plugins, rulebook = load_parts(load_settings(None))
+m = Moderator(None, rulebook, plugins)
+s = sample_from_dict({"text": "周末一起去看车展吧，新款SUV听说降了五万", "labels": [], "group": "committee"},
+                     "startup", 1, set(plugins), load_groups(None))
+f, trace = m.inspect(s.message, s.room)
+assert next(x for x in trace if x["plugin"] == "decision")["encoded"]
+print(time.perf_counter() - t)
+"""
+
+
+def stream(size: int) -> list[dict]:
+    corpus = ROOT / "qungui" / "rules" / "corpus"
+    paths = [corpus / "dev.jsonl", corpus / "test.jsonl", corpus / "holdout.jsonl",
+             *sorted((corpus / "public").glob("*_heldout.jsonl"))]
+    seen, out = set(), []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                if d["text"] not in seen:
+                    seen.add(d["text"])
+                    out.append(d)
+    import random
+    random.Random(7).shuffle(out)
+    return out[:size]
+
+
+def run(moderator, samples) -> tuple[list[float], float]:
+    lat = []
+    cpu = time.process_time()
+    for s in samples:
+        t = time.perf_counter()
+        moderator.inspect(s.message, s.room)
+        lat.append(time.perf_counter() - t)
+    return lat, time.process_time() - cpu
+
+
+def main() -> int:
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    from qungui.cli.common import load_parts
+    from qungui.config import load_settings
+    from qungui.core import embedding
+    from qungui.pipeline.engine import Moderator
+    from qungui.pipeline.evaluation import load_groups, sample_from_dict
+
+    plugins, rulebook = load_parts(load_settings(None))
+    groups = load_groups(None)
+    samples = [sample_from_dict(d, "bench", i, set(plugins), groups)
+               for i, d in enumerate(stream(size))]
+    with_model = Moderator(None, rulebook, plugins)
+    without = Moderator(None, replace(rulebook, learned=replace(rulebook.learned, enabled=False)),
+                        plugins)
+    embedding.encoder().encode(["预热"])
+    for s in samples[:50]:           # warm the per-character caches, as a running bot has
+        without.inspect(s.message, s.room)
+    base_lat, base_cpu = run(without, samples)
+    model = with_model.model
+    enc = embedding.encoder()
+    calls0, decided0, encoded0 = enc.calls, model.decided, model.encoded
+    lat, cpu = run(with_model, samples)
+    encoded = model.encoded - encoded0
+    decided = model.decided - decided0
+    again_lat, again_cpu = run(with_model, samples)
+
+    def row(name, lat, cpu):
+        ms = sorted(x * 1000 for x in lat)
+        p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+        print(f"| {name} | {len(lat) / cpu:,.0f} | {statistics.median(ms):.2f} | {p99:.2f} | {ms[-1]:.1f} |")
+
+    print(f"{len(samples)} distinct messages; decided by the model: {decided}; "
+          f"sent to the encoder: {encoded} ({encoded / max(decided, 1):.0%} of those decided, "
+          f"{encoded / len(samples):.0%} of all); texts encoded: {enc.calls - calls0}")
+    print("| path | msg per CPU-second | p50 ms | p99 ms | max ms |")
+    print("|---|---|---|---|---|")
+    row("lexicons alone (decision stage off)", base_lat, base_cpu)
+    row("with the decision stage, first sight of every text", lat, cpu)
+    row("the same texts again (encoder cache)", again_lat, again_cpu)
+    times = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, capture_output=True,
+                             text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    print(f"start-up to the first decided message (encoder warmed in the background): "
+          f"median {statistics.median(times):.2f} s of {', '.join(f'{t:.2f}' for t in times)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

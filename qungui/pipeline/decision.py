@@ -1,0 +1,340 @@
+"""The decision stage: one calibrated decision per content rule.
+
+The lexicon rules see the words someone wrote down; a message phrased in a
+way nobody foresaw passes them by, and a cue met by accident in work talk
+fires. So for each content rule one logistic model weighs all the evidence
+together and gives a calibrated probability:
+
+- the lexicon stage's verdict on the rule (its score, whether it fired,
+  whether one of the rule's harmless cues was seen: a rebuttal, a notice,
+  a reminder);
+- character n-grams of the folded key view (typos, spaced-out words and
+  styled letters do not matter);
+- the message's sentence embedding (``core/embedding.py``), which carries
+  meaning across wordings, and its relevance to the room: the cosine to the
+  room's topic and purpose, so that a message about a car is off-topic in a
+  市委常委群 whatever words it uses.
+
+The rule fires where the probability reaches its operating point, chosen
+on held-out predictions for a budget of clean messages (``tools/
+train_decision.py``). No stage vetoes another behind its back: a lexicon
+finding the model does not confirm is kept below the bar with the
+probability in its reason, and the model's own findings say what they rest
+on. Strong objective evidence stays decisive: a finding scored at
+``DECISIVE`` or more (a 密级 marking, a red-envelope message) and every
+finding of a rule whose spec says ``temper=False`` stand as the rule made
+them.
+
+Cost: the n-grams and the lexicon evidence are a few dictionary look-ups;
+the encoder is about 15 ms of one core. It is consulted only where it can
+change a decision: the model knows, for each rule, how far the embedding's
+part of the sum ranged over its training data, and where even the top of
+that range leaves every rule short of its operating point, the message is
+decided without it (``gated``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from qungui.rules import data_path
+from qungui.core import embedding
+from qungui.core.plugin import Context, Finding, RuleSpec, redact
+from qungui.core.text import Normalized, is_acknowledgement
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = data_path("models", "decision.npz")
+FORMAT = "qungui-decision-1"
+NGRAMS = (1, 2, 3)
+# messages this short carry too little to judge (收到, 好的, 👍)
+MIN_CHARS = 4
+# how much of the key view the n-grams read
+MAX_CHARS = 400
+# a finding at or above this score is objective evidence and stands
+DECISIVE = 0.95
+# the score of a finding at exactly the rule's operating point: the
+# rulebook's default bar
+FIRE_SCORE = 0.6
+# a lexicon finding the model does not confirm is kept at this score: under
+# every rulebook threshold, visible in the trace and the log
+LOWERED_SCORE = 0.3
+# the evidence the lexicon stage gives each rule, in the model's column order
+LEX_FEATURES = ("lex_score", "lex_fired", "harmless", "topic_cos")
+
+
+class ModelError(ValueError):
+    """A model file that cannot be used; the message names what is wrong."""
+
+
+def ngram_features(norm: Normalized, ngrams: tuple[int, ...] = NGRAMS) -> set[str]:
+    """Character n-grams of the folded key view, cut at ``MAX_CHARS``."""
+    key = norm.key[:MAX_CHARS]
+    out: set[str] = set()
+    for n in ngrams:
+        out.update(key[i:i + n] for i in range(len(key) - n + 1))
+    return out
+
+
+def subject(ctx: Context) -> str:
+    """What the encoder reads: the plain view (traditional characters and
+    styled letters folded), cut by the encoder itself."""
+    return ctx.norm.plain or ctx.text
+
+
+def room_subject(ctx: Context) -> str:
+    room = ctx.room
+    return f"{room.topic}：{room.purpose}" if room.purpose else room.topic
+
+
+def lexicon_evidence(ctx: Context, findings: Iterable[Finding],
+                     specs: Mapping[str, RuleSpec]) -> dict[str, list[float]]:
+    """Per rule, the lexicon stage's evidence (``LEX_FEATURES`` less the
+    topic cosine, which needs the encoder)."""
+    by_rule = {f.rule: f for f in findings}
+    out = {}
+    for rule, spec in specs.items():
+        f = by_rule.get(rule)
+        harmless = bool(spec.harmless_cues) and any(
+            h.cue in spec.harmless_cues for h in ctx.hits.get(rule, ()))
+        out[rule] = [f.score if f else 0.0, 1.0 if f else 0.0, 1.0 if harmless else 0.0]
+    return out
+
+
+def worth_asking(ctx: Context) -> bool:
+    """Not for 收到 / 好的李局 / 👍: too short to judge, and never a violation."""
+    return len(ctx.norm.key) >= MIN_CHARS and not is_acknowledgement(ctx.text)
+
+
+@dataclass
+class DecisionModel:
+    """Per-rule logistic models over lexicon evidence, n-grams and the embedding."""
+
+    rules: tuple[str, ...]
+    bias: np.ndarray            # (R,)
+    w_lex: np.ndarray           # (R, len(LEX_FEATURES))
+    w_emb: np.ndarray           # (R, DIM)
+    ngram_index: dict[str, int]
+    w_ngram: np.ndarray         # (V, R)
+    calib: np.ndarray           # (R, 2): p = sigmoid(a * z + b)
+    threshold: np.ndarray       # (R,) probability at which a rule fires
+    keep: np.ndarray            # (R,) below this a lexicon finding is lowered
+    emb_hi: np.ndarray          # (R,) the top of the embedding's part of z in training
+    emb_mean: np.ndarray        # (R,) its mean, taken where the encoder is unavailable
+    source: str = ""
+    meta: dict = field(default_factory=dict)
+    encoder: embedding.SentenceEncoder | None = None
+    # counters: messages decided, and those that needed the encoder
+    decided: int = 0
+    encoded: int = 0
+
+    def __post_init__(self):
+        self.row = {r: i for i, r in enumerate(self.rules)}
+
+    # -- file format -------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> "DecisionModel":
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise ModelError(f"{path}: no such model file") from None
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{path}: not a model file ({exc})") from None
+        try:
+            if str(data["format"]) != FORMAT:
+                raise ModelError(f"{path}: not a {FORMAT} model file")
+            rules = tuple(str(r) for r in data["rules"])
+            r, dim = len(rules), embedding.DIM
+            lex = tuple(str(x) for x in data["lex_features"])
+            if lex != LEX_FEATURES:
+                raise ModelError(f"{path}: lexicon features {lex} are not {LEX_FEATURES}")
+            grams = [str(g) for g in data["ngrams"]]
+            model = cls(
+                rules=rules,
+                bias=data["bias"].astype(np.float64).reshape(r),
+                w_lex=data["w_lex"].astype(np.float64).reshape(r, len(LEX_FEATURES)),
+                w_emb=data["w_emb"].astype(np.float32).reshape(r, dim),
+                ngram_index={g: i for i, g in enumerate(grams)},
+                w_ngram=data["w_ngram"].astype(np.float64).reshape(len(grams), r),
+                calib=data["calib"].astype(np.float64).reshape(r, 2),
+                threshold=data["threshold"].astype(np.float64).reshape(r),
+                keep=data["keep"].astype(np.float64).reshape(r),
+                emb_hi=data["emb_hi"].astype(np.float64).reshape(r),
+                emb_mean=data["emb_mean"].astype(np.float64).reshape(r),
+                source=str(path),
+                meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
+            )
+        except KeyError as exc:
+            raise ModelError(f"{path}: missing array {exc}") from None
+        except ValueError as exc:
+            raise ModelError(f"{path}: {exc}") from None
+        if not np.all((model.threshold > 0) & (model.threshold <= 1)):
+            raise ModelError(f"{path}: thresholds must be in (0, 1]")
+        return model
+
+    def save(self, path: str | Path, trained_on: Iterable[str] = ()) -> None:
+        grams = sorted(self.ngram_index, key=self.ngram_index.get)
+        np.savez_compressed(
+            path, format=np.array(FORMAT), rules=np.array(self.rules),
+            lex_features=np.array(LEX_FEATURES), bias=self.bias,
+            w_lex=self.w_lex.astype(np.float32), w_emb=self.w_emb.astype(np.float16),
+            ngrams=np.array(grams), w_ngram=self.w_ngram.astype(np.float16),
+            calib=self.calib, threshold=self.threshold, keep=self.keep, emb_hi=self.emb_hi,
+            emb_mean=self.emb_mean,
+            trained_on=np.array(list(trained_on), dtype=str))
+
+    # -- inference ---------------------------------------------------------
+    def ngram_part(self, feats: set[str]) -> np.ndarray:
+        idx = [i for i in map(self.ngram_index.get, feats) if i is not None]
+        if not idx:
+            return np.zeros(len(self.rules))
+        return self.w_ngram[idx].sum(axis=0)
+
+    def probability(self, z: np.ndarray) -> np.ndarray:
+        a, b = self.calib[:, 0], self.calib[:, 1]
+        return 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -30, 30)))
+
+    def logit_of(self, p: np.ndarray) -> np.ndarray:
+        """The raw sum z at which each rule's probability reaches ``p``."""
+        a, b = self.calib[:, 0], self.calib[:, 1]
+        t = np.clip(p, 1e-6, 1 - 1e-6)
+        return (np.log(t / (1 - t)) - b) / a
+
+    def logit_threshold(self) -> np.ndarray:
+        """The raw sum z at which each rule reaches its operating point."""
+        return self.logit_of(self.threshold)
+
+    def top_terms(self, rule: str, feats: set[str], k: int = 3) -> list[str]:
+        col = self.row[rule]
+        scored = sorted(((float(self.w_ngram[self.ngram_index[f], col]), f) for f in feats
+                         if len(f) > 1 and f in self.ngram_index), reverse=True)
+        chosen: list[str] = []
+        for w, f in scored:
+            if w <= 0.05 or len(chosen) == k:
+                break
+            if not any(f in c or c in f for c in chosen):
+                chosen.append(f)
+        return chosen
+
+
+@dataclass
+class Judgement:
+    """What the decision stage made of one message."""
+
+    findings: list[Finding]
+    probabilities: dict[str, float]
+    encoded: bool
+    lowered: list[str]
+    added: list[str]
+
+
+def score_of(p: float, threshold: float) -> float:
+    """The rulebook's default bar (0.6) at the operating point, rising
+    linearly with the probability to 1."""
+    if threshold >= 1.0:
+        return FIRE_SCORE
+    return round(min(1.0, FIRE_SCORE + (1.0 - FIRE_SCORE) * (p - threshold) / (1.0 - threshold)), 4)
+
+
+def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
+           specs: Mapping[str, RuleSpec]) -> Judgement:
+    """One decision per rule of ``specs`` that the model knows."""
+    rules = [r for r in specs if r in model.row]
+    if not rules or not worth_asking(ctx):
+        return Judgement(findings, {}, False, [], [])
+    model.decided += 1
+    lex = lexicon_evidence(ctx, findings, {r: specs[r] for r in rules})
+    feats = ngram_features(ctx.norm)
+    z = model.bias + model.ngram_part(feats)
+    rows = [model.row[r] for r in rules]
+    for r, i in zip(rules, rows):
+        z[i] += float(np.dot(model.w_lex[i, :3], lex[r]))
+    by_rule = {f.rule: f for f in findings}
+    # the rules still open: those the model could still fire or confirm
+    zt = model.logit_threshold()
+    zk = model.logit_of(model.keep)
+    need = [r for r, i in zip(rules, rows)
+            if not _decisive(by_rule.get(r), specs[r])
+            and z[i] + model.emb_hi[i] >= (zk[i] if r in by_rule else zt[i])]
+    encoded = False
+    if need:
+        enc = model.encoder or embedding.encoder()
+        try:
+            e, t = enc.encode([subject(ctx), room_subject(ctx)])
+        except embedding.EncoderUnavailable:
+            e = t = None
+        if e is not None:
+            encoded = True
+            model.encoded += 1
+            cos = float(np.dot(e, t))
+            z = z + model.w_emb.astype(np.float64) @ e + model.w_lex[:, 3] * cos
+    if not encoded:
+        # decided on the rest of the evidence, the embedding's part taken at its
+        # training mean: below the top of its range, so a gated rule stays short
+        # of its operating point
+        z = z + model.emb_mean
+    p = model.probability(z)
+    out: list[Finding] = []
+    lowered, added = [], []
+    probs = {}
+    for f in findings:
+        if f.rule not in model.row or f.rule not in specs:
+            out.append(f)
+            continue
+        i = model.row[f.rule]
+        pi, th = float(p[i]), float(model.threshold[i])
+        probs[f.rule] = round(pi, 4)
+        if _decisive(f, specs[f.rule]):
+            out.append(f)
+        elif pi >= th:
+            out.append(Finding(f.rule, max(f.score, score_of(pi, th)), f.evidence,
+                               f"{f.reason}（综合判断置信度{pi:.0%}）"))
+        elif pi >= model.keep[i]:
+            out.append(f)
+        elif f.score > LOWERED_SCORE:
+            lowered.append(f.rule)
+            out.append(Finding(f.rule, LOWERED_SCORE, f.evidence,
+                               f"{f.reason}（综合判断不像违规，置信度{pi:.1%}，未予认定）"))
+        else:
+            out.append(f)
+    for r, i in zip(rules, rows):
+        probs.setdefault(r, round(float(p[i]), 4))
+        if r in by_rule or p[i] < model.threshold[i]:
+            continue
+        pi, th = float(p[i]), float(model.threshold[i])
+        seen = "".join(f"“{t}”" for t in model.top_terms(r, feats))
+        basis = f"词句{seen}与整体语义" if seen else "整体语义"
+        reason = f"综合判断疑似{specs[r].title}（依据{basis}，置信度{pi:.0%}）"
+        evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
+        out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
+        added.append(r)
+    return Judgement(out, probs, encoded, lowered, added)
+
+
+def _decisive(f: Finding | None, spec: RuleSpec) -> bool:
+    return f is not None and (f.score >= DECISIVE or not spec.temper)
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> DecisionModel:
+    return DecisionModel.load(path)
+
+
+def load(path: str | Path = DEFAULT_MODEL) -> DecisionModel:
+    """The model at ``path``, read once per process."""
+    with _lock:
+        return _load(str(Path(path).resolve()))

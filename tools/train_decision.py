@@ -1,0 +1,246 @@
+"""Train the decision stage (qungui/rules/models/decision.npz).
+
+    .venv/bin/pip install -e '.[train]'
+    .venv/bin/python tools/train_decision.py
+
+One logistic regression per content rule over the evidence the engine
+gives it at run time (``pipeline/decision.py``): the lexicon stage's verdict
+on the rule, character 1–3-grams of the key view and the sentence embedding
+with its cosine to the room's topic. Trained on the team's corpus (dev and
+extra*) and the training part of each public source (``rules/corpus/
+public/*_train.jsonl``; ``SOURCES.md`` says where each came from). A line
+with ``judged`` counts only for the rules it names. test, holdout and the
+public held-out files are never read here.
+
+Calibration and operating points come from 5-fold out-of-fold predictions:
+a one-variable logistic fit maps each rule's raw sum to a probability, and
+the operating point is the probability with the best F1 among those at
+which the rule flags at most ``--clean-budget`` of the messages judged not
+to break it (never below ``--min-threshold``). Below a second, lower point
+(``keep``) a lexicon finding is lowered: the point where, out of fold,
+lowering removes the most false findings for the true ones it costs
+(``--lower-cost``). Lines of a public source weigh ``--public-weight``
+against the team's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qungui.core import embedding  # noqa: E402
+from qungui.core.plugin import specs_of  # noqa: E402
+from qungui.core.rulebook import DEFAULT_RULEBOOK, load_rulebook  # noqa: E402
+from qungui.pipeline import decision  # noqa: E402
+from qungui.pipeline.engine import Moderator  # noqa: E402
+from qungui.pipeline.evaluation import content_rules, load_corpus  # noqa: E402
+from qungui.plugins import load_plugins  # noqa: E402
+
+CORPUS = ROOT / "qungui" / "rules" / "corpus"
+# the n-gram block's and the embedding block's scale: the one regularization
+# strength then weighs them about evenly
+EMB_SCALE = 4.0
+LEX_SCALE = 2.0
+
+
+def default_corpora() -> list[Path]:
+    own = [CORPUS / "dev.jsonl"] + sorted(CORPUS.glob("extra*.jsonl"))
+    return own + sorted((CORPUS / "public").glob("*_train.jsonl"))
+
+
+def gather(paths, plugins, book):
+    """Each sample's lexicon evidence, n-grams and the texts the encoder reads."""
+    from collections import deque
+    from dataclasses import replace
+    from qungui.core.rulebook import Learned
+    moderator = Moderator(None, replace(book, learned=Learned(enabled=False)), plugins)
+    rules = content_rules(moderator.plugins, book.rules)
+    specs = {r: moderator.plugins[r].spec for r in rules}
+    rows = []
+    for path in paths:
+        for s in load_corpus(path, moderator.plugins):
+            moderator.recent[s.room.id] = deque(s.recent)
+            ctx, findings, _ = moderator.lexicon_stage(s.message, s.room)
+            moderator.recent.pop(s.room.id, None)
+            rows.append({
+                "id": s.id, "labels": s.labels, "judged": s.judged,
+                "asked": decision.worth_asking(ctx),
+                "lex": decision.lexicon_evidence(ctx, findings, specs),
+                "grams": decision.ngram_features(ctx.norm),
+                "subject": decision.subject(ctx), "room": decision.room_subject(ctx),
+                "source": path.name,
+            })
+    return rules, specs, rows
+
+
+def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:
+    """Every text's embedding; those in ``cache`` (a .npz of texts and
+    vectors, written back) are not encoded again."""
+    vec: dict[str, np.ndarray] = {}
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as z:
+            vec = {str(t): v for t, v in zip(z["texts"], z["vectors"]) if str(t) in texts}
+    todo = sorted(texts - set(vec))
+    enc = embedding.encoder()
+    for i in range(0, len(todo), 64):
+        chunk = todo[i:i + 64]
+        for t, v in zip(chunk, enc.encode(chunk)):
+            vec[t] = v
+    if cache is not None and todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        keys = sorted(vec)
+        np.savez(cache, texts=np.array(keys), vectors=np.stack([vec[k] for k in keys]))
+    print(f"{len(todo)} texts encoded, {len(texts) - len(todo)} from the cache")
+    return vec
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("corpora", nargs="*", type=Path, help="training files (default: see above)")
+    p.add_argument("--out", type=Path, default=decision.DEFAULT_MODEL)
+    p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
+    p.add_argument("--clean-budget", type=float, default=0.002,
+                   help="share of judged clean messages one rule may flag (out of fold)")
+    p.add_argument("--min-threshold", type=float, default=0.5)
+    p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "qungui" / "embeddings.npz",
+                   help="embeddings of texts seen before (not shipped; delete to recompute)")
+    p.add_argument("--public-weight", type=float, default=0.3,
+                   help="weight of a public source's line against one of the team's corpus")
+    p.add_argument("--lower-cost", type=float, default=3.0,
+                   help="how many false lexicon findings lowering one true one must remove")
+    p.add_argument("--min-gram-count", type=int, default=2,
+                   help="n-grams seen in fewer training messages are dropped")
+    return p
+
+
+def main() -> int:
+    args = parser().parse_args()
+    t0 = time.time()
+    plugins = load_plugins()
+    book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
+    paths = args.corpora or default_corpora()
+    rules, specs, rows = gather(paths, plugins, book)
+    rows = [r for r in rows if r["asked"]]
+    own = {p.name for p in paths if p.parent.name != "public"}
+    print(f"{len(rows)} messages from {len(paths)} files ({time.time() - t0:.0f} s)")
+
+    vec = embed_all({r["subject"][:embedding.MAX_CHARS] for r in rows}
+                    | {r["room"][:embedding.MAX_CHARS] for r in rows}, args.cache)
+    E = np.stack([vec[r["subject"][:embedding.MAX_CHARS]] for r in rows]).astype(np.float64)
+    T = np.stack([vec[r["room"][:embedding.MAX_CHARS]] for r in rows]).astype(np.float64)
+    cos = (E * T).sum(axis=1)
+    print(f"embedded {len(vec)} texts ({time.time() - t0:.0f} s)")
+
+    counts: dict[str, int] = {}
+    for r in rows:
+        for g in r["grams"]:
+            counts[g] = counts.get(g, 0) + 1
+    grams = sorted(g for g, c in counts.items() if c >= args.min_gram_count)
+    index = {g: i for i, g in enumerate(grams)}
+    ri, ci = [], []
+    for n, r in enumerate(rows):
+        for g in r["grams"]:
+            j = index.get(g)
+            if j is not None:
+                ri.append(n)
+                ci.append(j)
+    G = csr_matrix((np.ones(len(ri)), (ri, ci)), shape=(len(rows), len(grams)))
+    print(f"{len(grams)} n-grams")
+
+    R, D = len(rules), embedding.DIM
+    bias = np.zeros(R)
+    w_lex = np.zeros((R, len(decision.LEX_FEATURES)))
+    w_emb = np.zeros((R, D))
+    w_ngram = np.zeros((len(grams), R))
+    calib = np.tile([1.0, 0.0], (R, 1))
+    threshold = np.ones(R)
+    emb_hi = np.zeros(R)
+    emb_mean = np.zeros(R)
+    # folds by a hash of the id, so that a message's fold does not depend on file order
+    fold_of = np.array([int(hashlib.sha1(r["id"].encode()).hexdigest(), 16) % 5 for r in rows])
+    keep = np.zeros(R)
+    public = np.array([r["source"] not in own for r in rows])
+    for k, rule in enumerate(rules):
+        judged = np.array([r["judged"] is None or rule in r["judged"] for r in rows])
+        idx = np.flatnonzero(judged)
+        y = np.array([rule in rows[i]["labels"] for i in idx], dtype=int)
+        w = np.where(public[idx], args.public_weight, 1.0)
+        fired = np.array([rows[i]["lex"][rule][1] > 0 for i in idx])
+        L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
+        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L)]).tocsr()
+        oof = np.zeros(len(idx))
+        for f in range(5):
+            tr, te = fold_of[idx] != f, fold_of[idx] == f
+            m = LogisticRegression(C=args.C, max_iter=3000)
+            m.fit(X[tr], y[tr], sample_weight=w[tr])
+            oof[te] = m.decision_function(X[te])
+        cal = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y, sample_weight=w)
+        a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
+        p = 1 / (1 + np.exp(-(a * oof + b)))
+        neg = y == 0
+        best = None
+        for th in np.arange(args.min_threshold, 0.995, 0.01):
+            hit = p >= th
+            if neg.sum() and (hit & neg).sum() / neg.sum() > args.clean_budget:
+                continue
+            tp = (hit & (y == 1)).sum()
+            prec = tp / hit.sum() if hit.sum() else 0.0
+            rec = tp / y.sum() if y.sum() else 0.0
+            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+            if best is None or f1 > best[1]:
+                best = (float(th), f1, prec, rec, int((hit & neg).sum()))
+        if best is None:
+            best = (1.0, 0.0, 0.0, 0.0, 0)
+        # the lexicon's own findings: kept unless the model is surer than this
+        # that they are wrong, so that it lowers at most --keep-loss of the true ones
+        # a true finding lost costs --lower-cost false ones removed
+        gains = []
+        for kp in np.linspace(0.01, best[0], 60):
+            lowered = fired & (p < kp)
+            gains.append((int((lowered & (y == 0)).sum()) - args.lower_cost
+                          * int((lowered & (y == 1)).sum()), -kp))
+        keep[k] = -max(gains)[1]
+        m = LogisticRegression(C=args.C, max_iter=3000).fit(X, y, sample_weight=w)
+        coef = m.coef_[0]
+        nG = len(grams)
+        w_ngram[:, k] = coef[:nG]
+        w_emb[k] = coef[nG:nG + D] * EMB_SCALE
+        w_lex[k] = coef[nG + D:] * LEX_SCALE
+        bias[k] = float(m.intercept_[0])
+        calib[k] = (a, b)
+        threshold[k] = best[0]
+        part = E @ w_emb[k] + w_lex[k, 3] * cos
+        emb_hi[k] = float(part.max() + 0.5)
+        emb_mean[k] = float(part.mean())
+        lex_fp = int((fired & (y == 0)).sum())
+        kept_fp = int((fired & (y == 0) & (p >= keep[k])).sum())
+        print(f"{rule:15s} n={len(idx):5d} pos={int(y.sum()):4d} th={best[0]:.2f} keep={keep[k]:.3f} "
+              f"oofF1={best[1]:.3f} P={best[2]:.3f} R={best[3]:.3f} neg_fp={best[4]} "
+              f"lexicon false findings kept {kept_fp}/{lex_fp}")
+
+    # n-grams that weigh nothing for any rule are dropped from the file
+    used = np.flatnonzero(np.abs(w_ngram).max(axis=1) >= 0.01)
+    model = decision.DecisionModel(
+        rules=tuple(rules), bias=bias, w_lex=w_lex, w_emb=w_emb.astype(np.float32),
+        ngram_index={grams[i]: n for n, i in enumerate(used)}, w_ngram=w_ngram[used],
+        calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean)
+    trained_on = [p.name for p in paths]
+    model.save(args.out, trained_on=trained_on)
+    print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB, {len(used)} n-grams) "
+          f"in {time.time() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
