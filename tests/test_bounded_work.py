@@ -121,6 +121,9 @@ def test_letters_in_contacts():
     ("allowed phrases", '"各位领导" * 50_000', []),
     ("criticism", '"中央这个政策纯属瞎折腾，根本不考虑基层实际。防止一刀切，上面的政策朝令夕改！" * 2500',
      ["central_policy"]),
+    # scares: many subjects and what is said of them, open quotes, counts of the dead
+    ("scares", '"自来水自来水水库“死了 " * 20_000 + "被污染了" + "“" * 50_000 + "死了" + " " * 50_000',
+     ["rumor"]),
     # one sentence (commas do not end one) of 20,000 characters
     ("praise", '"李局您高瞻远瞩、英明果断，真是太伟大了，字字珠玑，" * 800', ["owner_praise"]),
     # every cue after directive words, none of them an instruction (no 要 before it)
