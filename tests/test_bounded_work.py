@@ -121,6 +121,9 @@ def test_letters_in_contacts():
     ("allowed phrases", '"各位领导" * 50_000', []),
     ("criticism", '"中央这个政策纯属瞎折腾，根本不考虑基层实际。防止一刀切，上面的政策朝令夕改！" * 2500',
      ["central_policy"]),
+    # thousands of judgements aimed at local bodies, then one at the centre
+    ("local criticism", '"执行中央文件，县里这个新规不行。市里的政策纯属瞎折腾，" * 2500'
+                        ' + "国务院这个文件纯属折腾基层"', ["central_policy"]),
     # scares: many subjects and what is said of them, open quotes, counts of the dead
     ("scares", '"自来水自来水水库“死了 " * 20_000 + "被污染了" + "“" * 50_000 + "死了" + " " * 50_000',
      ["rumor"]),
