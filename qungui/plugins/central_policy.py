@@ -65,7 +65,7 @@ class CentralPolicy(Plugin):
         governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
         negatives = [h for h in cue_hits(ctx, self.name, "negative") if not governed(h)]
         targets = cue_hits(ctx, self.name, "target")
-        if not negatives or not targets:
+        if not negatives or not (targets or has_cue(ctx, self.name, "local")):
             return self.clear("无中央对象或无负面评价")
         found, local = self._judged(ctx, targets, negatives)
         if found is None and local is not None:
@@ -76,6 +76,8 @@ class CentralPolicy(Plugin):
                             f"“{negative.quote}”针对的是“{body.quote}”（地方自己的政策或执行），"
                             "不是中央")
         if found is None:
+            if not targets:
+                return self.clear("无中央对象或无负面评价")
             return self.clear("对象与负面评价不在相邻句中")
         target, negative, score = found
         return self.hit(score, quote(ctx, target, negative),

@@ -83,6 +83,8 @@ def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     "我们市的垃圾分类新规就是拍脑袋出来的",
     "市委那边又出新规了，纯属折腾人",
     "镇里这个新政策，老百姓都骂，乱来",
+    "县里出台的这个规定就是拍脑袋定的",              # no central word at all
+    "本市的限行政策真是折腾人",
     # the centre's policy carried out badly by the county
     "中央的政策是好的，就是县里执行的时候搞一刀切，纯属折腾",
     "国家的政策是好政策，就是到了咱们县执行的时候走样了，搞成了一刀切",
