@@ -124,6 +124,9 @@ def test_letters_in_contacts():
     # thousands of judgements aimed at local bodies, then one at the centre
     ("local criticism", '"执行中央文件，县里这个新规不行。市里的政策纯属瞎折腾，" * 2500'
                         ' + "国务院这个文件纯属折腾基层"', ["central_policy"]),
+    # internal matters without a sign that they are let out, then one with it
+    ("internal matters", '"考察对象，标底。举报人　的\\n查了下" * 20_000 + "任免还没公示"',
+     ["classified"]),
     # scares: many subjects and what is said of them, open quotes, counts of the dead
     ("scares", '"自来水自来水水库“死了 " * 20_000 + "被污染了" + "“" * 50_000 + "死了" + " " * 50_000',
      ["rumor"]),
