@@ -56,8 +56,8 @@ _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|
 OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：… (read on the few characters after the matter)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为有:：]|定的是|已经定了|定了|已定|定下来了|定在|出来了|"
-                        r"已经出来了|如下|包括|一共|分别是)")
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为有:：]|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
+                        r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话…
 _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓|就是|电话|手机|住址|家住|身份证|单位|工作单位)")
 # Score of an unmarked internal matter: below a marked document, above the
