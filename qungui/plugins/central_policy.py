@@ -14,14 +14,18 @@ about how to carry it out.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import (clause_ends, cue_hits, governed_by, has_cue, quote,
-                                    sentence_index, sentence_starts)
+from qungui.plugins._common import (clause_ends, cue_hits, governed_by, has_cue, pattern_hits,
+                                    quote, sentence_index, sentence_starts)
 
+# a sneer (呵呵): a pattern, since a lexicon term of one repeated character
+# folds to that one character
+_SNEER = re.compile(r"呵{2,}")
 # what stands just before a body that is acted on, not acting
 _OBJECT_BEFORE = ("执行", "落实", "贯彻", "学习", "转发", "传达", "按照", "依照", "根据", "依据",
                   "遵照", "对照", "响应", "拥护", "领会", "吃透", "按", "让", "给", "叫", "把",
@@ -63,7 +67,8 @@ class CentralPolicy(Plugin):
         # 「防止一刀切」: a counter word earlier in the clause turns the negative
         # term into the loyal line
         governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
-        negatives = [h for h in cue_hits(ctx, self.name, "negative") if not governed(h)]
+        negatives = [h for h in cue_hits(ctx, self.name, "negative")
+                     + pattern_hits(ctx, _SNEER, self.name, "negative") if not governed(h)]
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not (targets or has_cue(ctx, self.name, "local")):
             return self.clear("无中央对象或无负面评价")

@@ -114,3 +114,9 @@ def test_criticism_of_local_policy_is_recorded_below_the_bar(inspect):
 ])
 def test_studying_relaying_supporting_and_asking_are_clean(inspect, text):
     assert top(inspect("central_policy", text)) < THRESHOLD
+
+
+def test_a_sneer_at_the_centre(inspect):
+    [f] = inspect("central_policy", "呵呵，中央的英明决策又来了")
+    assert f.score >= THRESHOLD and "呵呵" in f.evidence
+    assert top(inspect("central_policy", "中央一直关心呵护基层干部")) < THRESHOLD
