@@ -67,8 +67,9 @@ class CentralPolicy(Plugin):
         # 「防止一刀切」: a counter word earlier in the clause turns the negative
         # term into the loyal line
         governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
-        negatives = [h for h in cue_hits(ctx, self.name, "negative")
-                     + pattern_hits(ctx, _SNEER, self.name, "negative") if not governed(h)]
+        negatives = sorted((h for h in cue_hits(ctx, self.name, "negative")
+                            + pattern_hits(ctx, _SNEER, self.name, "negative") if not governed(h)),
+                           key=lambda h: (h.start, -h.end))
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not (targets or has_cue(ctx, self.name, "local")):
             return self.clear("无中央对象或无负面评价")
