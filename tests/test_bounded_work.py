@@ -121,6 +121,15 @@ def test_letters_in_contacts():
     ("allowed phrases", '"各位领导" * 50_000', []),
     ("criticism", '"中央这个政策纯属瞎折腾，根本不考虑基层实际。防止一刀切，上面的政策朝令夕改！" * 2500',
      ["central_policy"]),
+    # thousands of judgements aimed at local bodies, then one at the centre
+    ("local criticism", '"执行中央文件，县里这个新规不行。市里的政策纯属瞎折腾，" * 2500'
+                        ' + "国务院这个文件纯属折腾基层"', ["central_policy"]),
+    # internal matters without a sign that they are let out, then one with it
+    ("internal matters", '"考察对象，标底。举报人　的\\n查了下" * 20_000 + "任免还没公示"',
+     ["classified"]),
+    # scares: many subjects and what is said of them, open quotes, counts of the dead
+    ("scares", '"自来水自来水水库“死了 " * 20_000 + "被污染了" + "“" * 50_000 + "死了" + " " * 50_000',
+     ["rumor"]),
     # one sentence (commas do not end one) of 20,000 characters
     ("praise", '"李局您高瞻远瞩、英明果断，真是太伟大了，字字珠玑，" * 800', ["owner_praise"]),
     # every cue after directive words, none of them an instruction (no 要 before it)

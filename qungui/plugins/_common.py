@@ -154,6 +154,38 @@ def governed_by(ctx: Context, words: Iterable[str]) -> Callable[[Hit], bool]:
     return governed
 
 
+@lru_cache(maxsize=8)
+def clause_ends(text: str) -> tuple[int, ...]:
+    """Offsets of the clause terminators (comma included) of ``text``."""
+    return tuple(m.start() for m in _CLAUSE_END.finditer(text))
+
+
+def close_pairs(ctx: Context, first: Iterable[Hit], second: Iterable[Hit],
+                max_chars: int) -> list[tuple[Hit, Hit]]:
+    """For each hit b of ``second`` (in its order), the nearest hit a of
+    ``first`` that ends before b starts, in the same clause and at most
+    ``max_chars`` characters before it: a subject and what is said of it
+    (「自来水被污染了」, 「明天有8级地震」).
+
+    Each b is answered by bisection, so the work is O((n + m) log n)."""
+    ends = clause_ends(ctx.text)
+    firsts = sorted(first, key=lambda h: h.end)
+    first_ends = [h.end for h in firsts]
+    pairs = []
+    for b in second:
+        i = bisect_right(first_ends, b.start) - 1
+        if i < 0:
+            continue
+        a = firsts[i]
+        if b.start - a.end > max_chars:
+            continue
+        k = bisect_left(ends, a.end)
+        if k < len(ends) and ends[k] < b.start:
+            continue                     # a clause ends between them
+        pairs.append((a, b))
+    return pairs
+
+
 # --- members and titles -----------------------------------------------------
 
 # Titles by which an owner is addressed, with their short spoken forms.

@@ -1,4 +1,13 @@
-"""涉密信息: 密级标志, internal-material labels, unpublished personnel lists.
+"""涉密信息: 密级标志, internal-material labels, unpublished internal matters.
+
+A marked document is the strongest finding (0.9 and above). Unmarked
+internal matters score about 0.7, enough for the owner to be told: personnel
+decisions before they are announced, exam questions and answers before the
+exam, tender base prices and bidders before the opening, inspection and
+audit scores before release, case files and whistle-blowers' identities, and
+citizens' records looked up in an internal system. Each needs a sign that it
+is being let out (still unpublished, got hold of, passed on here, looked
+up); secrecy reminders and published matters (已公示, 已公布) stay clean.
 
 Evidence never carries the text: only the marking and a hash (core.plugin.redact).
 
@@ -15,11 +24,12 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView, normalize
-from qungui.plugins._common import Near, cue_hits, first_pair
+from qungui.plugins._common import Near, cue_hits, has_cue
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
 
+_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
@@ -44,6 +54,28 @@ _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|
 # Past the cap the scan starts this many characters before it, so that a
 # marking the cut runs through is read whole.
 OVERLAP = 64
+# what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
+# 拟提拔名单出来了：… (read on the few characters after the matter)
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为有:：]|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
+                        r"已定|定在|如下|包括|一共|分别是)")
+# a whistle-blower named or located: 举报人是…, 举报人的电话…
+_NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓|就是|电话|手机|住址|家住|身份证|单位|工作单位)")
+# Score of an unmarked internal matter: below a marked document, above the
+# rulebook's bar, so that the owner is told and reviews it.
+INTERNAL_SCORE = 0.7
+# (matter cue, what it is called, which signs give it away): "unpublished"
+# (还没公示), "obtained" (搞到了), "shared" (发群里), "lookup" (查了一下系统),
+# "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it)
+_MATTERS = (
+    ("personnel", "人事信息", ("unpublished", "obtained", "disclosed")),
+    ("exam", "考试题目或答案", ("unpublished", "obtained")),
+    ("tender", "招投标信息（标底、投标人）", ("unpublished", "obtained", "disclosed")),
+    ("scores", "考核、督查或审计结果", ("unpublished", "obtained")),
+    ("case", "案件材料", ("unpublished", "obtained", "shared")),
+    ("informant", "举报人身份", ("named",)),
+    ("records", "公民个人信息", ("lookup",)),
+)
+_AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
 
 
 @register
@@ -59,12 +91,17 @@ class Classified(Plugin):
 
     def inspect(self, ctx: Context):
         reminded = self._reminded(ctx)
-        found = (self._marking(ctx, reminded) or self._file_name(ctx)
-                 or self._label(ctx, reminded) or self._personnel(ctx, reminded))
+        found = self._marking(ctx, reminded) or self._file_name(ctx)
+        if not found:
+            # a label on shared material, or an internal matter let out: the stronger
+            found = max(filter(None, (self._label(ctx, reminded), self._internal(ctx, reminded))),
+                        key=lambda f: f[0], default=None)
         if not found:
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
-            return self.clear("无密级标志、内部材料标注或未公开人事信息")
+            if self._published(ctx):
+                return self.clear("已公示或已公布的事项")
+            return self.clear("无密级标志、内部材料标注或未公开的内部事项")
         score, marking, reason = found
         return self.hit(score, redact(ctx.text, marking), reason)
 
@@ -108,23 +145,33 @@ class Classified(Plugin):
         return None
 
     def _reminded(self, ctx: Context) -> bool:
-        """A reminder or notice about secrecy, not inside a label (内部通报 is a label)."""
-        labels = Spans(cue_hits(ctx, self.name, "label"))
-        return any(not labels.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
+        """A reminder or notice about secrecy, not inside a label (内部通报 is
+        a label) nor inside a word saying it is not out yet (还没通报)."""
+        inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
+        return any(not inside.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
 
     def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")
-        if not labels or reminded:
+        cautions = cue_hits(ctx, self.name, "caution")
+        if not (labels or cautions) or reminded:
             return None
         header = self.param(ctx, "header_chars")
         materials = Near(ctx, cue_hits(ctx, self.name, "material"))
+        shared = ctx.message.type.value in ("file", "image")
+        # 「注意保密」 alone is a reminder; on material being shared, a label
+        labels = labels + [h for h in cautions
+                           if shared or materials.partner(h, max_gap=1) is not None]
+        if not labels:
+            return None
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
-            if hit.start <= header or before in ("【", "[", "（", "(", "《", "〔"):
+            # a header opens the message; 「举报人信息要严格保密，严禁泄露」 is an
+            # instruction about a kind of information, not a label on one
+            opening = hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
+            if opening or before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
-            elif (ctx.message.type.value in ("file", "image")
-                  or materials.partner(hit, max_gap=1) is not None):
+            elif shared or materials.partner(hit, max_gap=1) is not None:
                 score = 0.75         # 「讲话稿发给大家，请勿外传」
             else:
                 score = 0.45
@@ -133,10 +180,26 @@ class Classified(Plugin):
         score, marking = best
         return score, marking, f"转发标注“{marking}”的内部材料"
 
-    def _personnel(self, ctx: Context, reminded: bool):
-        pair = first_pair(ctx, cue_hits(ctx, self.name, "personnel"),
-                          cue_hits(ctx, self.name, "unpublished"), max_gap=1)
-        if not pair or reminded:
+    def _published(self, ctx: Context) -> bool:
+        """Said to be announced (已公示, 已开标), and nowhere said not to be."""
+        return (has_cue(ctx, self.name, "published")
+                and not has_cue(ctx, self.name, "unpublished"))
+
+    def _internal(self, ctx: Context, reminded: bool):
+        """An unmarked internal matter with a sign that it is being let out."""
+        if reminded or self._published(ctx):
             return None
-        what, how = pair
-        return 0.85, what.quote, f"疑似提前发布未公开的人事信息（“{what.quote}”“{how.quote}”）"
+        signs = {sign: Near(ctx, cue_hits(ctx, self.name, sign))
+                 for sign in ("unpublished", "obtained", "shared", "lookup")}
+        for cue, what, gives_away in _MATTERS:
+            for hit in cue_hits(ctx, self.name, cue):
+                for sign in gives_away:
+                    pattern = _AFTER.get(sign)
+                    if pattern is not None:
+                        told = pattern.match(ctx.text, hit.end) is not None
+                    else:
+                        told = signs[sign].partner(hit, max_gap=1) is not None
+                    if told:
+                        # the lexicon's word, not the sender's: nothing of the text
+                        return (INTERNAL_SCORE, hit.term, f"疑似泄露未公开的{what}（“{hit.term}”）")
+        return None

@@ -1,14 +1,47 @@
-"""传播谣言: an unverified claim pushed to spread."""
+"""传播谣言: an unverified claim pushed to spread, or a sensational one stated as fact.
+
+Two ways in:
+
+* hearsay pushed on: a hearsay word (听说, 网传) and an urge to forward
+  (赶紧转发), the stronger when the content is alarming;
+* a sensational claim stated as fact, with or without either: a disaster
+  foretold (明天有8级地震, 水库要垮了), a health or food scare (疫苗有毒,
+  自来水被污染了), a crime scare (学校门口抢孩子), policy hearsay (工资停发,
+  要封城). It stands down where the message is a refutation, an official
+  notice or work report (经核查……已处置), or asks whether it is true; and a
+  claim denied or made hypothetical in its own clause (不会封城, 如果水库溃坝),
+  asked about (要封城吗？) or quoted (“要封城”的说法) is not stated as fact.
+"""
 
 from __future__ import annotations
 
+import re
+
+from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, has_cue, quote
+from qungui.plugins._common import (close_pairs, cue_hits, governed_by, has_cue,
+                                    pattern_hits, quote)
+
+# (subject, what is said of it, how many characters of the original text
+# may lie between them in one clause): the lexicon's pairs of sections
+PAIRS = (("food", "tainted", 8), ("works", "failing", 8), ("livelihood", "cut", 8),
+         ("seize", "livelihood", 8), ("forecast", "quake", 12))
+# people said to have died, counted (死了三个人, 撞死了十几个学生): a
+# report that does not say how it knows
+_DEAD = re.compile(r"(?:死|撞死|烧死|砸死|淹死|炸死|毒死|打死)了?\s{0,2}"
+                   r"[\d一二两三四五六七八九十百几好多上]{1,4}\s{0,2}(?:个|名|口)?"
+                   r"(?:人|学生|孩子|小孩|娃|工人|村民)")
+# what follows a claim up to the end of its clause, read to see if it is a question
+_CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
+_QUESTION_WORDS = ("吗", "么", "嘛")
+# a quoted span: the claim is mentioned, not made (“自来水被污染”的说法)
+_QUOTED = re.compile(r"“[^”\n]{0,40}”|「[^」\n]{0,40}」|\"[^\"\n]{0,40}\"")
 
 
 @register
 class Rumor(Plugin):
-    spec = RuleSpec(id="rumor", title="传播谣言", gravity=7, harmless_cues=("debunk",))
+    spec = RuleSpec(id="rumor", title="传播谣言", gravity=7,
+                    harmless_cues=("debunk", "ask"), temper=False)
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "debunk"):
@@ -16,13 +49,67 @@ class Rumor(Plugin):
             return self.clear("辟谣或提醒勿传")
         claims = cue_hits(ctx, self.name, "claim")
         pushes = cue_hits(ctx, self.name, "urgency")
+        scare = self._scare(ctx)
+        if claims and pushes:
+            alarms = cue_hits(ctx, self.name, "alarm")
+            score = 0.9 if alarms or scare else 0.65
+            claim, push = claims[0], pushes[-1]
+            what = (f"，内容涉及“{quote(ctx, *scare)}”" if scare
+                    else f"，内容涉及“{alarms[0].quote}”" if alarms else "")
+            return self.hit(score, quote(ctx, claim, push),
+                            f"以“{claim.quote}”传播未经核实的消息并催促“{push.quote}”{what}")
+        if scare:
+            # 「马上要决堤」: an urgency word inside the claim urges nothing
+            pushes = [p for p in pushes if p.end <= scare[0].start or p.start >= scare[-1].end]
+            if has_cue(ctx, self.name, "official"):
+                return self.clear("官方通知或工作报告中的事件")
+            if has_cue(ctx, self.name, "ask"):
+                return self.clear("询问消息是否属实")
+            said = quote(ctx, *scare)
+            if claims:
+                return self.hit(0.8, quote(ctx, claims[0], *scare),
+                                f"以“{claims[0].quote}”传播耸人听闻的未经证实说法“{said}”")
+            if pushes:
+                return self.hit(0.8, quote(ctx, *scare, pushes[-1]),
+                                f"传播耸人听闻的未经证实说法“{said}”并催促“{pushes[-1].quote}”")
+            return self.hit(0.7, said, f"把耸人听闻的未经证实说法“{said}”当作事实发布")
         if not claims:
             return self.clear("无传言用语")
-        if not pushes:
-            return self.clear("传言未催促转发")
-        alarms = cue_hits(ctx, self.name, "alarm")
-        score = 0.9 if alarms else 0.65
-        claim, push = claims[0], pushes[-1]
-        what = f"，内容涉及“{alarms[0].quote}”" if alarms else ""
-        return self.hit(score, quote(ctx, claim, push),
-                        f"以“{claim.quote}”传播未经核实的消息并催促“{push.quote}”{what}")
+        return self.clear("传言未催促转发")
+
+    def _scare(self, ctx: Context) -> tuple[Hit, ...]:
+        """The first sensational claim stated as fact: its hit(s), or ()."""
+        cues = ctx.cues(self.name)
+        candidates: list[tuple[Hit, ...]] = [(h,) for h in cues.get("scare", ())]
+        candidates += [(h,) for h in pattern_hits(ctx, _DEAD, self.name, "scare")]
+        for subject, said, gap in PAIRS:
+            candidates += close_pairs(ctx, cues.get(subject, ()), cues.get(said, ()), gap)
+        if not candidates:
+            return ()
+        candidates.sort(key=lambda c: c[0].start)
+        governed = governed_by(ctx, (h.term for h in cues.get("counter", ())))
+        quoted = Spans(_Span(m.start(), m.end()) for m in _QUOTED.finditer(ctx.text))
+        for claim in candidates:
+            first, last = claim[0], claim[-1]
+            # 不会封城, 自来水没有被污染: the denial may stand before the
+            # subject or between it and what is said of it
+            if governed(last) or quoted.covers(first.start, last.end):
+                continue
+            if self._asked(ctx.text, last.end):
+                continue
+            return claim
+        return ()
+
+    @staticmethod
+    def _asked(text: str, end: int) -> bool:
+        """The clause ends, within a few characters, as a question (要封城了吗？)."""
+        m = _CLAUSE_REST.match(text, end)
+        rest = m.group()
+        return m.group(1) in ("?", "？") or any(w in rest for w in _QUESTION_WORDS)
+
+
+class _Span:
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, end: int):
+        self.start, self.end = start, end

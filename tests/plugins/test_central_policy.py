@@ -49,3 +49,74 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     for text in ("认真学习贯彻党中央关于一带一路建设的决策部署",
                  "国家集采药品已全部落地，请各医院做好配备"):
         assert top(inspect("central_policy", text)) < THRESHOLD
+
+
+# --- stance: whose policy, and what is said of it -------------------------
+
+@pytest.mark.parametrize("text", [
+    "国家这个决定简直是胡闹",
+    "国务院这个文件纯属折腾基层",
+    "上面的大政方针就是折腾人，懂不懂基层啊",
+    "国家出台的这个政策，纯属折腾",
+    "中央这次的决定我是不认同的，完全没必要",
+    "党中央这次的决定，我个人是坚决不赞成的",
+    "国家规定的东西，听听就行，别当真",
+    "中央又拍脑袋了，呵呵，这回又要我们加班",
+    "好一个顶层设计，基层累死累活",
+    "党中央那套东西早就过时了",
+    "中央這個決策真是異想天開",                      # traditional
+    "国务院那帮专家一拍脑袋，我们下面跑断腿",
+    "中央这个政策纯属折腾我们县里",                  # the county suffers, the centre acts
+])
+def test_mocking_attacking_or_denying_central_decisions(inspect, text):
+    [f] = inspect("central_policy", text)
+    assert f.score >= THRESHOLD
+    assert f.evidence in text
+
+
+@pytest.mark.parametrize("text", [
+    # a province's, city's or county's own policy, however criticised
+    "市里这个新政策纯属瞎折腾，根本不考虑我们实际",
+    "县里又出新规了，又是拍脑袋",
+    "我们区这个新规太离谱了，一刀切",
+    "市里出台的这个政策，瞎指挥",
+    "我们市的垃圾分类新规就是拍脑袋出来的",
+    "市委那边又出新规了，纯属折腾人",
+    "镇里这个新政策，老百姓都骂，乱来",
+    "县里出台的这个规定就是拍脑袋定的",              # no central word at all
+    "本市的限行政策真是折腾人",
+    # the centre's policy carried out badly by the county
+    "中央的政策是好的，就是县里执行的时候搞一刀切，纯属折腾",
+    "国家的政策是好政策，就是到了咱们县执行的时候走样了，搞成了一刀切",
+])
+def test_local_policy_is_not_central(inspect, text):
+    assert top(inspect("central_policy", text)) < THRESHOLD
+
+
+def test_criticism_of_local_policy_is_recorded_below_the_bar(inspect):
+    [f] = inspect("central_policy", "县里又出新规了，又是拍脑袋")
+    assert f.score < THRESHOLD and "县里" in f.reason and "不是中央" in f.reason
+
+
+@pytest.mark.parametrize("text", [
+    # studying, relaying, supporting
+    "转发国务院办公厅关于进一步优化营商环境的通知，请各单位认真学习",
+    "坚决拥护党中央的决定，全力抓好落实",
+    "这次中央的政策真是及时雨，企业都很欢迎",
+    "中央这个政策好，真正为老百姓办实事",
+    # asking how to carry it out
+    "请问中央这个新政策，我们基层具体怎么落实？有没有实施细则",
+    "国务院出台了稳就业的新政策，请人社局尽快拿出实施细则",
+    "请问国家这个新规定，对我们县的企业有没有影响？具体怎么执行？",
+    # weak words that are about something else
+    "按国家规定，这种报销不行，得补材料",
+    "学习中央文件时有几处看不懂，请组织部的同志给解读一下",
+])
+def test_studying_relaying_supporting_and_asking_are_clean(inspect, text):
+    assert top(inspect("central_policy", text)) < THRESHOLD
+
+
+def test_a_sneer_at_the_centre(inspect):
+    [f] = inspect("central_policy", "呵呵，中央的英明决策又来了")
+    assert f.score >= THRESHOLD and "呵呵" in f.evidence
+    assert top(inspect("central_policy", "中央一直关心呵护基层干部")) < THRESHOLD

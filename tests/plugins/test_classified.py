@@ -115,3 +115,75 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     text = "请审阅。" * 11 + "机密★1年 干部调整方案"        # the cut falls inside the marking
     [f] = inspect("classified", text, max_text=46)
     assert f.evidence.startswith("机密★")
+
+
+# --- unmarked internal matters let out ------------------------------------
+
+@pytest.mark.parametrize("text, secret", [
+    # personnel decisions before they are announced
+    ("这次的考察对象是老王和小李，组织部下周来谈话", "老王"),
+    ("还没公示的任免：刘某任办公室主任，陈某调任信访局", "刘某"),
+    ("听说这次干部调整拟任人选已经定了，我把名单发群里", "干部调整"),
+    ("部里刚定的，这批提拔人选有咱们科的小周，还没公示，先别声张", "小周"),
+    # exam questions and answers before the exam
+    ("明天公务员面试的题目我搞到了，要的私聊", "公务员"),
+    ("下周职称考试的答案我这有一份，发群里大家看看", "职称"),
+    ("这次遴选笔试的试题提前拿到了，第一题是乡村振兴", "乡村振兴"),
+    # tender base prices and bidders before the opening
+    ("那个道路项目的标底是3260万，大家报价往这靠", "3260"),
+    ("污水厂项目拦标价定的是1.2亿，还没开标，别外传", "1.2亿"),
+    ("投标单位一共四家，鑫源、宏达、永安、华泰", "鑫源"),
+    # inspection and audit scores before release
+    ("年度考核分数还没公布，咱们单位排第三，先别外传", "第三"),
+    ("省里暗访的打分结果我提前看到了，我们县倒数第二", "倒数"),
+    ("督查排名还没通报，咱们镇这次第二", "咱们镇"),
+    # case files and whistle-blowers
+    ("这是王某受贿案的案卷，拍照发给大家看一下", "受贿"),
+    ("纪委那边的问题线索我整理好了，附件发群里", "纪委"),
+    ("举报人是城关镇的老刘，他老婆在财政局上班", "老刘"),
+    # citizens' records looked up in an internal system
+    ("我查了一下系统，这个人户籍在河西村，身份证号320102199001011234", "320102"),
+    ("刚在公安内网查了，他名下有三套房两台车", "三套房"),
+    ("查了下他的开房记录，上个月跟一个女的住了三次", "三次"),
+])
+def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
+    [f] = inspect("classified", text)
+    assert 0.6 <= f.score < 0.9                 # the owner reviews it; a marking is stronger
+    assert secret not in f.evidence and secret not in f.reason
+    assert "sha256:" in f.evidence
+
+
+def test_a_marked_document_outranks_an_unmarked_matter(inspect):
+    unmarked = top(inspect("classified", "拟提拔名单出来了：张三、李四，还没公示"))
+    marked = top(inspect("classified", "机密★1年 拟提拔名单出来了：张三、李四，还没公示"))
+    assert THRESHOLD <= unmarked < 0.9 <= marked
+
+
+@pytest.mark.parametrize("text", [
+    # secrecy reminders
+    "涉密材料不要发群里，请大家注意保密",
+    "注意保密",
+    "大家注意保密",
+    "提醒大家：干部考察期间要严守纪律，注意保密，不得打听和泄露考察情况",
+    "请各单位不得在工作群内传输考试试题和标底等敏感信息",
+    "举报人信息要严格保密，严禁泄露",
+    "为保护个人隐私，请不要在群里发身份证号",
+    # published or announced
+    "拟提拔干部任前公示已在县委组织部网站发布，请大家监督",
+    "年度考核结果已公示，请各单位查看",
+    "本次招标开标结果已公布，第一中标候选人为华泰建设",
+    "考试已经结束，参考答案已在官网公布",
+    # ordinary work about the same matters
+    "请各单位于周五前报送拟提拔人选的推荐材料",
+    "请考察对象于周四上午到组织部谈话，带好个人有关事项报告表",
+    "明天考试的考场安排已发群里，请考生带好准考证",
+    "本周五组织全体干部进行党规党纪知识测试，试卷现场发放",
+    "投标人须知见招标文件第二章",
+    "请各科室报送参会人员姓名、身份证号",
+    "案卷归档工作请于月底前完成",
+    "今年共受理问题线索23件，已办结18件",
+    "请各村做好户籍人口信息核对工作",
+    "社保系统今天升级，暂停办理业务",
+])
+def test_reminders_published_matters_and_work_are_clean(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD

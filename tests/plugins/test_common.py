@@ -8,8 +8,8 @@ import random
 from qungui.core.matcher import Hit
 from qungui.core.plugin import make_context
 from qungui.core.text import normalize
-from qungui.plugins._common import (_CLAUSE_END, first_pair, governed_by, sentence_index,
-                                    sentence_starts)
+from qungui.plugins._common import (_CLAUSE_END, close_pairs, first_pair, governed_by,
+                                    sentence_index, sentence_starts)
 from tests.plugins.conftest import message
 
 TEXT = "中央的政策，防止一刀切。上面又出新规了！纯属瞎折腾；大家怎么看？\n好的，收到。防止形式主义、官僚主义"
@@ -57,3 +57,26 @@ def test_governed_by_reads_the_clause_before_the_hit(matcher, params, room):
         hit = Hit("r", "c", "t", start, start + 1, TEXT[start])
         assert governed(hit) == any(w in clause_before(TEXT, hit) for w in words), start
     assert not governed_by(ctx, [])(Hit("r", "c", "t", 20, 21, ""))
+
+
+def nearest_before(text, first, b, max_chars):
+    """What close_pairs answers for b, by looking at every hit of first."""
+    before = [a for a in first if a.end <= b.start and b.start - a.end <= max_chars
+              and not _CLAUSE_END.search(text, a.end, b.start)]
+    if not before:
+        return None
+    nearest = max(a.end for a in before)
+    # the nearest by end; among hits ending there, the one sorted last
+    return [a for a in sorted(first, key=lambda h: h.end) if a.end == nearest][-1]
+
+
+def test_close_pairs_is_the_nearest_hit_before_in_the_clause(matcher, params, room):
+    ctx = make_context(message(TEXT), room, matcher, params)
+    rng = random.Random(7)
+    for _ in range(2000):
+        first = random_hits(rng, TEXT, rng.randrange(0, 6))
+        second = random_hits(rng, TEXT, rng.randrange(0, 6))
+        for gap in (0, 3, 12):
+            want = [(a, b) for b in second
+                    if (a := nearest_before(TEXT, first, b, gap)) is not None]
+            assert close_pairs(ctx, first, second, gap) == want

@@ -28,3 +28,101 @@ def test_rebuttals_and_ordinary_talk_are_clean(inspect, text):
 
 def test_harmless_claim_with_push_is_borderline(inspect):
     assert top(inspect("rumor", "听说明天开会，大家互相转告")) < 0.9
+
+
+# --- sensational claims stated as fact, with no hearsay word --------------
+
+@pytest.mark.parametrize("text", [
+    # disasters foretold or said to be happening
+    "明天有8级地震，大家今晚别睡太死",
+    "下礼拜二凌晨三点有六级地震，震中就在咱们县",
+    "上游水库要垮了，下游的赶紧往高处跑",
+    "卧槽 水库要跨了 快跑",                               # typo for 垮
+    "南湖水库已经开始漏水，大坝撑不过今晚",
+    "化工厂爆炸了，空气里全是毒气，千万别开窗",
+    # health and food scares
+    "某某疫苗有毒，好多小孩打了都发烧抽搐",
+    "自来水被污染了，这几天别喝",
+    "自来水有毒！！！别喝了",
+    "超市卖的大米是塑料做的，千万别买",
+    "一中食堂的饭菜被人下了毒，二十多个学生送医院了",
+    "香蕉和酸奶一起吃会中毒，家里有老人小孩的注意",
+    "咱县医院出了好几例怪病，发烧咳血，院方封锁消息了",
+    # crime scares
+    "有人在学校门口抢孩子，已经丢了两个了",
+    "最近有一伙人贩子开着白色面包车专门偷小孩",
+    "菜市场有人拿迷药喷人，喷了人就晕",
+    # policy hearsay
+    "下个月起工资停发，财政没钱了",
+    "要封城了，赶紧去超市囤点菜",
+    "养老金取消了，以后退休了没钱拿",
+    "公务员工资从下个月开始打五折",
+    "国家要收回所有农村宅基地",
+    "從下月起，所有人醫保賬戶清零",                        # traditional
+    # passing them on
+    "转发：明天全市停水停电三天，大家做好准备",
+    "扩散！学校门口有人贩子抢小孩",
+    "扩散：XX路口昨天撞死了三个人，司机是领导儿子",
+])
+def test_sensational_claims_stated_as_fact(inspect, text):
+    [f] = inspect("rumor", text)
+    assert f.score >= THRESHOLD
+    assert f.evidence in text
+
+
+def test_passing_a_scare_on_scores_higher_than_stating_it(inspect):
+    stated = top(inspect("rumor", "自来水被污染了，这几天别喝"))
+    passed = top(inspect("rumor", "自来水被污染了，这几天别喝，大家都看看转发一下"))
+    heard = top(inspect("rumor", "听说自来水被污染了"))
+    assert THRESHOLD <= stated < passed and stated < heard
+
+
+def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
+    [f] = inspect("rumor", "河堤马上要决堤了，全村都得撤")
+    assert f.score == pytest.approx(0.7) and "催促" not in f.reason
+
+
+@pytest.mark.parametrize("text", [
+    # refutations
+    "辟谣：网传我市明天有8级地震系谣言，请勿相信",
+    "经核实，“自来水被污染”的说法不实，我市供水水质检测全部合格",
+    "网传学校门口有人抢孩子，经公安机关核实，系谣言",
+    "【辟谣】网传“南湖水库大坝溃坝”系不实信息，水库运行正常",
+    # asking whether it is true
+    "这个消息属实吗？请核实，说是下个月工资停发",
+    "有没有人知道水库要垮了是不是真的？",
+    "刚看到一条说养老金取消的，这个靠谱吗",
+    "明天真的有地震吗？",
+    "要封城了吗？",
+    "大家帮忙核实一下，说是城东有人抢孩子，不知道是不是真的",
+    # official notices and work reports of real incidents
+    "经核查，XX路发生一起交通事故，已处置，无人员伤亡",
+    "县应急局通报：今日14时城东化工园区一储罐发生泄漏，现已处置完毕，未造成人员伤亡",
+    "今天下午开展地震应急疏散演练，请各班主任组织学生有序撤离",
+    "按照县里统一安排，明天开展防汛应急演练，模拟水库溃坝场景",
+    "公安局开展打击拐卖儿童犯罪专项行动，请各派出所加强巡逻",
+    "防汛办：南湖水库水位接近汛限，请各镇做好巡堤查险，发现险情立即上报",
+    # denied, hypothetical or quoted
+    "水质检测合格，自来水没有被污染，大家放心喝",
+    "明天不会封城，请大家不要恐慌囤货",
+    "如果大坝出现溃口，下游群众按预案转移到二中操场",
+    "一中食堂昨天发生集体食物中毒，经初步调查系食材变质，学生已全部出院",
+    # ordinary talk
+    "冬季注意预防一氧化碳中毒",
+    "今天开会说下个月工资按时发，大家放心",
+    "这批疫苗已经到货，请各接种点按时领取",
+    "这个月工资推迟到15号发，财务那边说系统升级",
+    "新闻上说邻省昨晚发生了4.5级地震，震感不强",
+    "昨晚做梦梦见地震了，吓醒了哈哈",
+    "李家坝那段路塌了，车过不去，绕303省道走",
+    "【换届纪律】严禁拉票贿选！对拉票的，一律取消候选人资格",
+    "我的银行卡被冻结了，有谁知道怎么解冻",
+])
+def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
+    assert top(inspect("rumor", text)) < THRESHOLD
+
+
+def test_the_learned_stage_does_not_lower_a_stated_scare(plugins):
+    """The model learned rumours from hearsay pushed on; it would veto a
+    claim stated as fact, so the rule's findings are not tempered."""
+    assert plugins["rumor"].spec.temper is False

@@ -1,0 +1,61 @@
+"""The stance of the rumor, central policy and classified rules through the
+engine's own inspection path, the learned stage included: what the lexicon
+stage decides is not undone by a model that never saw such messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from qungui.pipeline.engine import Moderator
+from qungui.pipeline.evaluation import load_groups, sample_from_dict
+
+
+@pytest.fixture(scope="module")
+def judge(rulebook, plugins, matcher):
+    moderator = Moderator(None, rulebook, plugins, matcher)
+    groups = load_groups(None)
+    thresholds = {name: cfg.threshold for name, cfg in rulebook.rules.items()}
+
+    def run(text: str, group: str = "office") -> dict[str, float]:
+        """The rules flagged at or above their thresholds, with their scores."""
+        sample = sample_from_dict({"text": text, "group": group}, "test", 1, set(plugins), groups)
+        findings, _ = moderator.inspect(sample.message, sample.room)
+        return {f.rule: f.score for f in findings if f.score >= thresholds.get(f.rule, 1.1)}
+
+    return run
+
+
+@pytest.mark.parametrize("text", [
+    "下个月起工资停发，财政没钱了",
+    "有人在学校门口抢孩子，已经丢了两个了",
+    "自来水有毒！！！别喝了",
+    "公务员工资从下个月开始打五折",
+])
+def test_a_scare_stated_as_fact_is_not_lowered_by_the_model(judge, text):
+    assert "rumor" in judge(text)
+
+
+@pytest.mark.parametrize("text", [
+    "听说自来水被污染了，有人知道情况吗？",
+    "群里有人说要封城，是真的吗？",
+])
+def test_asking_whether_it_is_true_is_not_taken_for_a_rumour(judge, text):
+    assert "rumor" not in judge(text)
+
+
+@pytest.mark.parametrize("text", [
+    "县里出台的这个规定就是拍脑袋定的",
+    "本市的限行政策真是折腾人",
+    "我们市的垃圾分类新规就是拍脑袋出来的，根本不管老百姓方便不方便",
+    "国家的政策是好政策，就是到了咱们县执行的时候走样了，搞成了一刀切",
+    "中央这个政策好，真正为老百姓办实事",
+    "国务院出台了稳就业的新政策，请人社局尽快拿出实施细则",
+])
+def test_local_policy_approval_and_implementation_are_not_central(judge, text):
+    assert "central_policy" not in judge(text, "committee")
+
+
+def test_an_unmarked_internal_matter_is_reviewed_below_a_marked_one(judge):
+    unmarked = judge("那个道路项目的标底是3260万，大家报价往这靠", "investment")
+    marked = judge("机密★1年 那个道路项目的标底是3260万", "investment")
+    assert 0.6 <= unmarked["classified"] < 0.9 <= marked["classified"]
