@@ -99,7 +99,10 @@ class RoomStore(Protocol):
     async def change_settings(self, room_id: str, actor_id: str, action: str, key: str,
                               value: Any) -> tuple[Any, Any]: ...
 
-    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str) -> bool: ...
+    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str,
+                               rule: str | None = None) -> bool:
+        """File a phrase in the room's allow-list under ``rule`` (None: every
+        rule); False if it was there already."""
 
 
 class MessageLog(Protocol):

@@ -316,12 +316,17 @@ class Repository:
                            before=before, after=value))
         return before, value
 
-    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str) -> bool:
-        """Add a phrase to the room's allow-list; False if it was there already."""
-        current = list((await self.room_settings(room_id)).get("allow", []))
-        if phrase in current:
+    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str,
+                               rule: str | None = None) -> bool:
+        """File a phrase in the room's allow-list under ``rule`` (None: every
+        rule, stored as a plain string; else ``{"rule", "phrase"}``). False if
+        it was there already, or filed for every rule."""
+        current = (await self.room_settings(room_id)).get("allow", [])
+        current = list(current) if isinstance(current, list) else []
+        entry = phrase if rule is None else {"rule": rule, "phrase": phrase}
+        if entry in current or phrase in current:
             return False
-        await self.change_settings(room_id, actor_id, "allow", "allow", current + [phrase])
+        await self.change_settings(room_id, actor_id, "allow", "allow", current + [entry])
         return True
 
     @_outage_tolerant(lambda self, *a, **k: [])

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from sqlalchemy import String, and_, cast, distinct, func, or_, select
 
 from qungui.core.events import CHINA_TZ as _CHINA
+from qungui.core.plugin import RuleSpec
 from qungui.storage.models import AppealRow, AuditRow, IncidentRow, MessageRow, ReviewRow, RoomRow, utcnow
 from qungui.storage.repository import Repository
 
@@ -106,11 +108,18 @@ class Overview:
 
 
 class ReviewStore:
-    """Review queries over one repository's database."""
+    """Review queries over one repository's database.
 
-    def __init__(self, repo: Repository):
+    ``specs``: the rules' specifications (``qungui.app.rule_specs()``), for
+    what a review may do with a rule: an allow phrase never goes with a rule
+    whose spec says ``room_allow=False``. Without them (a reader that only
+    lists), such a phrase is filed all the same; the engine never applies it.
+    """
+
+    def __init__(self, repo: Repository, specs: Mapping[str, RuleSpec] | None = None):
         self.repo = repo
         self.sessions = repo.sessions
+        self.specs = dict(specs) if specs is not None else None
 
     # --- lists -------------------------------------------------------------
 
@@ -178,8 +187,11 @@ class ReviewStore:
         and an audit row, in one transaction; then the allow-list phrase, if
         any (audited by the repository).
 
-        ``allow_phrase`` is only taken with a dismissal: it tells the room's
-        rules to let that phrase pass from now on.
+        ``allow_phrase`` is only taken with a dismissal: it is filed in the
+        room's allow-list under the incident's rule (for every rule where the
+        incident names none, a report), so that from now on a finding of
+        that rule on a message containing the phrase is stood down, whatever
+        stage made it. Refused for a rule whose spec says ``room_allow=False``.
         """
         if decision not in DECISIONS:
             raise ReviewError("bad_decision",
@@ -195,6 +207,9 @@ class ReviewStore:
             row = await s.get(IncidentRow, incident_id, with_for_update=True)
             if row is None or row.kind not in REVIEWABLE or (scope is not None and row.room_id not in scope):
                 raise ReviewError("not_found", f"no incident {incident_id}")
+            if phrase and not self._allowable(row.rule):
+                raise ReviewError("phrase_not_allowed",
+                                  f"rule {row.rule} is never silenced by a room's allow phrase")
             before = row.status
             now = utcnow()
             row.status, row.reviewed_by, row.reviewed_at = status, reviewer, now
@@ -203,8 +218,12 @@ class ReviewStore:
             s.add(AuditRow(room_id=row.room_id, actor_id=reviewer, action=decision,
                            target=f"incident:{row.id}", before=before, after=status, ts=now))
         if phrase:
-            await self.repo.add_allow_phrase(row.room_id, phrase, reviewer)
+            await self.repo.add_allow_phrase(row.room_id, phrase, reviewer, row.rule)
         return row
+
+    def _allowable(self, rule: str | None) -> bool:
+        spec = self.specs.get(rule) if self.specs is not None and rule else None
+        return spec is None or spec.room_allow
 
     async def resolve_appeal(self, appeal_id: int, reviewer: str, accept: bool, *,
                              scope: frozenset[str] | None = None) -> AppealRow:
