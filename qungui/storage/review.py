@@ -101,6 +101,20 @@ class IncidentDetail:
 
 
 @dataclass
+class JudgedMessage:
+    """A message with incidents a reviewer confirmed or dismissed, for
+    ``bot.py log --export-labelled``."""
+
+    room_id: str
+    message_id: str
+    incidents: list[IncidentRow]      # the reviewed ones the filter matched, oldest first
+    rules: set[str]                   # every rule with an incident on the message, any status
+    message: MessageRow | None        # the stored message, where still kept
+    topic: str = ""                   # the room's name
+    purpose: str = ""                 # what the room is for (its own /topic, else its purpose)
+
+
+@dataclass
 class Overview:
     total: int
     open: int
@@ -163,6 +177,44 @@ class ReviewStore:
         if scope is not None:
             ids &= scope
         return sorted((i, topics.get(i, "")) for i in ids)
+
+    async def judged_messages(self, f: IncidentFilter) -> list[JudgedMessage]:
+        """The messages with confirmed or dismissed rule incidents matching
+        ``f``, oldest first, each with every rule flagged on it and its stored
+        copy. The texts are as stored: a message any secret rule found
+        something in holds only a marking and a hash."""
+        conds = and_(*f.conditions(), IncidentRow.kind == "violation",
+                     IncidentRow.message_id.is_not(None),
+                     IncidentRow.status.in_(("confirmed", "dismissed")))
+        judged = select(IncidentRow.room_id, IncidentRow.message_id).where(conds).distinct().subquery()
+
+        def same(room_col, message_col):
+            return and_(room_col == judged.c.room_id, message_col == judged.c.message_id)
+
+        async with self.sessions() as s:
+            rows = list(await s.scalars(select(IncidentRow).where(conds).order_by(IncidentRow.id)))
+            flagged = (await s.execute(
+                select(IncidentRow.room_id, IncidentRow.message_id, IncidentRow.rule)
+                .join(judged, same(IncidentRow.room_id, IncidentRow.message_id)))).all()
+            stored = {(m.room_id, m.message_id): m for m in await s.scalars(
+                select(MessageRow).join(judged, same(MessageRow.room_id, MessageRow.message_id)))}
+            rooms = {r.room_id: r for r in await s.scalars(select(RoomRow))}
+        rules: dict[tuple[str, str], set[str]] = {}
+        for room_id, message_id, rule in flagged:
+            rules.setdefault((room_id, message_id), set()).add(rule or "")
+        out: dict[tuple[str, str], JudgedMessage] = {}
+        for row in rows:
+            key = (row.room_id, row.message_id)
+            if key not in out:
+                room = rooms.get(row.room_id)
+                own = (room.settings or {}).get("topic") if room else None
+                out[key] = JudgedMessage(
+                    row.room_id, row.message_id, [], rules.get(key, set()), stored.get(key),
+                    topic=room.topic if room else "",
+                    purpose=own if isinstance(own, str) and own.strip()
+                    else (room.purpose if room else ""))
+            out[key].incidents.append(row)
+        return list(out.values())
 
     # --- one incident ------------------------------------------------------
 
