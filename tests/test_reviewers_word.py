@@ -158,3 +158,18 @@ async def test_a_phrase_for_classified_is_refused_on_review(moderator, repo, plu
         raise AssertionError("a phrase was filed for the classified rule")
     assert "allow" not in await repo.room_settings("r1")
     assert (await store.incident(inc.id)).incident.status == "open"
+
+
+async def test_a_one_character_phrase_is_refused_on_review(moderator, repo, plugins, clock):
+    """It would stand down nearly every finding of its rule in the room."""
+    from qungui.app import rule_specs
+    await say(moderator, clock, FISHING)
+    store = ReviewStore(repo, rule_specs(plugins))
+    (inc,), _ = await store.incidents(IncidentFilter(rule="off_topic"))
+    try:
+        await store.review(inc.id, "web:li", "dismiss", allow_phrase=" 鱼 ")
+    except ReviewError as exc:
+        assert exc.code == "phrase_too_short"
+    else:
+        raise AssertionError("a one-character phrase was filed")
+    assert "allow" not in await repo.room_settings("r1")

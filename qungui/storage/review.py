@@ -29,6 +29,9 @@ STATUSES = ("open", "confirmed", "dismissed")
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed", "reopen": "open"}
 CONTEXT_MESSAGES = 3            # messages shown before and after an incident
 MAX_PHRASE = 200
+# a phrase stands down every finding of its rule on a message containing it:
+# one character would stand down nearly all (the group command asks as much)
+MIN_PHRASE = 2
 
 
 # what reviewers judge: rule violations and members' anonymous reports (举报)
@@ -278,6 +281,9 @@ class ReviewStore:
         phrase = (allow_phrase or "").strip() or None
         if phrase and decision != "dismiss":
             raise ReviewError("phrase_needs_dismiss", "an allow-list phrase goes only with a dismissal")
+        if phrase and len(phrase) < MIN_PHRASE:
+            raise ReviewError("phrase_too_short",
+                              f"the allow-list phrase is shorter than {MIN_PHRASE} characters")
         if phrase and len(phrase) > MAX_PHRASE:
             raise ReviewError("phrase_too_long",
                               f"the allow-list phrase is longer than {MAX_PHRASE} characters")
