@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from qungui.app import build_moderator, rule_specs
@@ -28,7 +29,9 @@ SECRET_REMINDER = "洽谈中涉及企业商业秘密的材料不要外传，这�
 
 
 async def reviewed_log(repo, plugins, rulebook, matcher, clock) -> dict[str, int]:
-    """A room's log with every kind of review: message id -> incident id."""
+    """A room's log with every kind of review: message id -> incident id (the
+    lexicons' findings alone, whatever a model makes of these messages)."""
+    rulebook = replace(rulebook, learned=replace(rulebook.learned, enabled=False))
     m = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid")
     await m.start()
     await m.handle(RoomSnapshot(work_room()))
