@@ -139,10 +139,6 @@ class Reviewed:
         known.checked = now
         self._rooms[room_id] = known
 
-    def forget(self, room_id: str) -> None:
-        """Read the room's dismissals again at its next message."""
-        self._rooms.pop(room_id, None)
-
     # --- the filter ----------------------------------------------------------
 
     def stand_down(self, ctx: Context, findings: list[Finding], view: RoomView,
