@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 from qungui.commands import make_router
 from qungui.core import nlp
 from qungui.core.matcher import Matcher
-from qungui.core.plugin import Plugin, specs_of
+from qungui.core.plugin import Plugin, RuleSpec, specs_of
 from qungui.core.rulebook import Rulebook, load_rulebook
 from qungui.core.ports import Store
 from qungui.pipeline.engine import DEFAULT_RETENTION_DAYS, Moderator
@@ -38,6 +38,12 @@ def load_parts(rulebook_path: str | Path) -> tuple[dict[str, Plugin], Rulebook]:
 def rule_titles(plugins: Mapping[str, Plugin] | None = None) -> dict[str, str]:
     """Rule id -> its Chinese title, for the review tools."""
     return {name: p.title for name, p in (plugins or load_plugins()).items()}
+
+
+def rule_specs(plugins: Mapping[str, Plugin] | None = None) -> dict[str, RuleSpec]:
+    """Rule id -> its specification, for the review tools (what a review may
+    remember or allow, what an export may hold)."""
+    return specs_of(plugins or load_plugins())
 
 
 def build_moderator(store: Store | None, rulebook: Rulebook, plugins: Mapping[str, Plugin],

@@ -48,7 +48,7 @@ SETTINGS_CASES = [
     ("/quiet on", (), "admin", "quiet", lambda v: v.quiet),
     ("/静默 开", (), "admin", "quiet", lambda v: v.quiet),
     ("/topic 工会羽毛球比赛组织", (), "admin", "topic", lambda v: v.topic == "工会羽毛球比赛组织"),
-    ("/allow 优惠券发放通知", (), "admin", "allow", lambda v: v.allow == ("优惠券发放通知",)),
+    ("/allow 优惠券发放通知", (), "admin", "allow", lambda v: v.allow == (("*", "优惠券发放通知"),)),
     ("/deny 内部价", (), "admin", "deny", lambda v: v.deny == (("off_topic", "内部价"),)),
     ("/禁用词 广告 刷单", (), "admin", "deny", lambda v: v.deny == (("ads", "刷单"),)),
     ("/period election on", (), "admin", "period", lambda v: v.period == "election"),
@@ -230,7 +230,7 @@ async def test_allow_from_another_process_is_seen(moderator, repo, clock, db_url
     moderator.settings.ttl = 0
     out = await say(moderator, clock, "请看内部价格公示", "u3")
     assert out.action == "none"
-    assert (await moderator.settings.get("r1")).allow == ("内部价格公示",)
+    assert (await moderator.settings.get("r1")).allow == (("*", "内部价格公示"),)
 
 
 async def test_election_period_weighs_canvassing_more(moderator, repo, clock):

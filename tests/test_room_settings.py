@@ -56,7 +56,7 @@ async def test_cached_view_expires(repo, rulebook, matcher, plugins):
     await repo.add_allow_phrase("r1", "内部价格公示", "web:reviewer")   # another writer
     assert (await s.get("r1")).allow == ()                           # cached
     now[0] = 31
-    assert (await s.get("r1")).allow == ("内部价格公示",)
+    assert (await s.get("r1")).allow == (("*", "内部价格公示"),)
 
 
 def test_rulebook_validates_duties_and_periods():

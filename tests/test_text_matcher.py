@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qungui.core.matcher import Hit, Matcher
+from qungui.core.matcher import ALLOW, ALLOW_PHRASE, Hit, Matcher
 from qungui.core.text import fold, normalize
 
 
@@ -39,6 +39,20 @@ def test_allow_list_suppresses_inside_longer_phrase_only():
     assert quotes(m, "三黄片黄片") == ["黄片"]
     assert quotes(m, "税收优惠政策") == []
     assert quotes(m, "限时优惠") == ["优惠"]
+
+
+def test_an_allowed_phrase_equal_to_the_term_covers_it():
+    """The lexicons' [allow] entries cover only shorter terms (工作顺利 is an
+    off-topic greeting and an [allow] entry keeping 顺利 from being one); a
+    phrase allowed as a whole covers a term of its own length too."""
+    m = Matcher([("x", "t", "钓鱼"), ("x", ALLOW_PHRASE, "钓鱼"), ("y", "t", "工作顺利"),
+                 ("y", ALLOW, "工作顺利"), ("y", "t", "顺利"), ("*", ALLOW_PHRASE, "加微信"),
+                 ("z", "t", "加微信")])
+    hits = m.scan(normalize("周末钓鱼，祝工作顺利，加 微 信"))
+    assert "x" not in hits and "z" not in hits
+    assert [h.quote for h in hits["y"]] == ["工作顺利"]
+    assert [(h.rule, h.term) for h in m.allowed(normalize("去钓鱼加微信"))] == [
+        ("x", "钓鱼"), ("*", "加微信")]
 
 
 def test_latin_terms_match_whole_words():

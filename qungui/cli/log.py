@@ -1,4 +1,6 @@
-"""``bot.py log``: the incident log, filtered, as a table, CSV or JSON lines."""
+"""``bot.py log``: the incident log, filtered, as a table, CSV or JSON lines;
+``--export-labelled`` writes the reviewed incidents as labelled examples for
+the next training run (the corpus format of ``pipeline.evaluation``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 import sys
 
 from qungui.cli import arguments, command
-from qungui.cli.common import add_db, open_repo, settings_from, table
+from qungui.cli.common import CliError, add_db, open_repo, settings_from, table
 from qungui.review.labels import ACTION_CN, STATUS_CN
 
 
@@ -46,12 +48,19 @@ def configure(sp):
     sp.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 = all)")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table",
                     help="table (default), csv, or json (one object per line)")
+    sp.add_argument("--export-labelled", metavar="FILE",
+                    help="write the confirmed and dismissed incidents (the filters apply, not "
+                         "--limit) to FILE ('-': standard output) as labelled corpus lines, one "
+                         "per message: confirmed -> labels [rule], dismissed -> labels [], "
+                         "judged [rule]; messages a secret rule flagged are skipped and counted")
 
 
 @command("log", "list recorded incidents",
          "List incidents from the database, newest first, filtered; export as CSV or JSON lines.")
 @arguments(configure)
 async def run(args) -> int:
+    if args.export_labelled:
+        return await export_labelled(args)
     from qungui.core.events import CHINA_TZ
     from qungui.review.export import incident_dict, write_csv
     from qungui.storage.review import ReviewStore
@@ -87,3 +96,37 @@ def one_line(text: str, limit: int) -> str:
     # control characters in chat text must not move the terminal's cursor
     flat = "".join(c if c.isprintable() else " " for c in text)
     return flat[:limit] + ("…" if len(flat) > limit else "")
+
+
+async def export_labelled(args) -> int:
+    from pathlib import Path
+
+    from qungui.app import rule_specs
+    from qungui.review.export import labelled_examples
+    from qungui.storage.review import ReviewStore
+
+    if args.status == "open":
+        raise CliError("--export-labelled takes reviewed incidents: --status confirmed or dismissed")
+    target = args.export_labelled
+    if target != "-" and Path(target).parent and not Path(target).parent.is_dir():
+        raise CliError(f"{target}: no such folder")
+    repo = await open_repo(settings_from(args))
+    try:
+        messages = await ReviewStore(repo).judged_messages(incident_filter(args))
+    finally:
+        await repo.close()
+    export = labelled_examples(messages, rule_specs())
+    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in export.lines)
+    if target == "-":
+        sys.stdout.write(body)
+    else:
+        Path(target).write_text(body, encoding="utf-8")
+    skipped = []
+    if export.secret:
+        skipped.append(f"涉密规则的事件 {export.secret} 条（不导出文字）")
+    if export.not_content:
+        skipped.append(f"不按消息文字判断的规则（刷屏、昵称等）的事件 {export.not_content} 条")
+    print(f"已导出 {len(export.lines)} 条消息（确认 {export.confirmed} 条事件，撤销 "
+          f"{export.dismissed} 条）" + ("；跳过" + "、".join(skipped) if skipped else "") + "。",
+          file=sys.stderr)
+    return 0

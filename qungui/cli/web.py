@@ -99,7 +99,7 @@ async def serve(args, settings) -> int:
 
     from aiohttp import web
 
-    from qungui.app import rule_titles
+    from qungui.app import rule_specs, rule_titles
     from qungui.storage.accounts import AccountStore
     from qungui.web import create_app
 
@@ -108,7 +108,7 @@ async def serve(args, settings) -> int:
         if not await AccountStore(repo).list():
             print("尚无审核账号，请先运行：python bot.py web --set-password --user 名字",
                   file=sys.stderr)
-        app = create_app(repo, rule_titles=rule_titles(),
+        app = create_app(repo, rule_titles=rule_titles(), rule_specs=rule_specs(),
                          secure_cookies=args.secure_cookies)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()

@@ -163,15 +163,21 @@ def topic_cleared(default: str) -> str:
     return f"已清除本群主题，恢复按群名/简介判断：{default or '（无）'}"
 
 
-def allow_list(phrases: Iterable[str]) -> str:
+def allow_list(phrases: Iterable[tuple[str, str]], titles: Mapping[str, str]) -> str:
     phrases = list(phrases)
     if not phrases:
-        return "本群暂无放行短语。用法：/allow 短语"
-    return "本群放行短语：" + "、".join(phrases)
+        return "本群暂无放行短语。用法：/allow [规则] 短语"
+    return "本群放行短语：" + "；".join(
+        f"{p}（{'各项规则' if r == '*' else titles.get(r, r)}）" for r, p in phrases)
 
 
-def allow_added(phrase: str) -> str:
-    return f"已放行“{phrase}”：含有该短语的发言不再因其中的词被提醒（涉密规则除外）。"
+def allow_added(phrase: str, rule_title: str | None = None) -> str:
+    scope = f"按{rule_title}" if rule_title else "按各项规则"
+    return f"已放行“{phrase}”：本群含有该短语的发言不再{scope}提醒（涉密信息除外）。"
+
+
+def allow_refused(rule_title: str) -> str:
+    return f"{rule_title}不能由本群放行：泄露涉密信息是最不能漏的。"
 
 
 def allow_removed(phrase: str) -> str:

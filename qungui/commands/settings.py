@@ -14,7 +14,7 @@ from qungui.core.command import ADMIN, OWNER, Command
 from qungui.commands.router import mentioned, words
 from qungui.pipeline.services import Services
 from qungui.core.events import Message, Room
-from qungui.pipeline.room_settings import rule_key
+from qungui.pipeline.room_settings import allow_entry, rule_key
 
 MAX_PHRASE = 50
 MAX_TOPIC = 200
@@ -166,23 +166,33 @@ def _check_phrase(phrase: str) -> str | None:
 
 
 async def _allow(svc, room, msg, args) -> str:
+    """``/allow [规则] 短语``: with no rule named, the phrase is filed for every
+    rule (the classified rule is never silenced by a room's phrase)."""
     view = await svc.settings.get(room.id)
     if not args:
-        return replies.allow_list(view.allow)
+        return replies.allow_list(view.allow, {r: svc.plugins[r].title for r, _ in view.allow
+                                               if r in svc.plugins})
     removing = args[0].lower() in REMOVE
-    phrase = _phrase(args[1:] if removing else args)
+    rest = args[1:] if removing else args
+    rule = resolve_rule(svc, rest[0]) if len(rest) >= 2 else None
+    if rule is not None:
+        rest = rest[1:]
+    phrase = _phrase(rest)
     problem = _check_phrase(phrase)
     if problem:
         return problem
     if removing:
-        if phrase not in view.allow:
+        kept = [(r, p) for r, p in view.allow if not (p == phrase and rule in (None, r))]
+        if len(kept) == len(view.allow):
             return replies.not_listed(phrase)
         await svc.settings.change(room.id, msg.sender_id, "allow_remove", "allow",
-                                     [p for p in view.allow if p != phrase])
+                                  [allow_entry(r, p) for r, p in kept])
         return replies.allow_removed(phrase)
-    if not await svc.settings.add_allow(room.id, phrase, msg.sender_id):
+    if rule is not None and not svc.plugins[rule].spec.room_allow:
+        return replies.allow_refused(title(svc, rule))
+    if not await svc.settings.add_allow(room.id, phrase, msg.sender_id, rule):
         return replies.unchanged(f"“{phrase}”", "已在放行名单中")
-    return replies.allow_added(phrase)
+    return replies.allow_added(phrase, title(svc, rule) if rule else None)
 
 
 async def _deny(svc, room, msg, args) -> str:
@@ -275,7 +285,8 @@ COMMANDS = (
     Command("threshold", _threshold, ADMIN, "规则的判定阈值（0~1，越高越严格）", ("阈值",), "规则 0.8"),
     Command("quiet", _quiet, ADMIN, "静默模式：全群只记录不提醒", ("静默",), "on|off"),
     Command("topic", _topic, ADMIN, "设置本群主题（判断闲聊时参照）", ("主题", "群主题"), "主题"),
-    Command("allow", _allow, ADMIN, "本群放行短语（不再误报）；删除：/allow 删除 短语", ("放行",), "短语"),
+    Command("allow", _allow, ADMIN, "本群放行短语（含此短语的发言不再按该规则提醒）；删除：/allow 删除 短语",
+            ("放行",), "[规则] 短语"),
     Command("deny", _deny, ADMIN, "本群禁用词；可指定规则，默认按闲聊灌水", ("禁用词",), "[规则] 短语"),
     Command("admin", _admin, OWNER, "设置或取消本群管理员", ("管理员",), "add|remove @成员"),
     Command("period", _period, ADMIN, "敏感期模式（如换届选举期间加强拉票、红包规则）", ("敏感期",),

@@ -126,3 +126,23 @@ def encoder() -> SentenceEncoder:
         if _shared is None:
             _shared = SentenceEncoder()
         return _shared
+
+
+# --- vectors as stored ---------------------------------------------------------
+# A stored vector is DIM float16 values, little-endian (768 bytes): the
+# cosine of two such vectors differs from that of the float32 originals by
+# about 1e-6, far below any threshold read from it.
+STORED_DTYPE = np.dtype("<f2")
+
+
+def pack(vector: np.ndarray) -> bytes:
+    """A vector as stored (float16 bytes)."""
+    return np.asarray(vector, dtype=np.float32).reshape(DIM).astype(STORED_DTYPE).tobytes()
+
+
+def unpack(data: bytes) -> np.ndarray:
+    """A stored vector back as float32; ValueError if it is not DIM values."""
+    row = np.frombuffer(data, dtype=STORED_DTYPE)
+    if row.shape != (DIM,):
+        raise ValueError(f"a stored vector has {row.size} values, not {DIM}")
+    return row.astype(np.float32)

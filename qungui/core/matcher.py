@@ -8,6 +8,12 @@ dispatched by rule and cue.
 Allow-list entries (cue ``allow``, of a rule or of ``*`` for all rules) are
 patterns in the same automaton: a deny hit lying inside a longer allowed hit
 is dropped, so ``三黄片`` allowed suppresses ``黄片`` there and only there.
+Only a longer one: a lexicon's ``[allow]`` section lists the phrases in which
+a shorter term is harmless, and may list one of its own terms there too
+(``工作顺利`` is an off-topic greeting and keeps ``顺利`` from being one).
+A phrase someone allowed as a whole (cue ``allow_phrase``: a room's allow
+phrases) also covers a term equal to it: allowing the very word that
+triggered a false alarm silences that word.
 Terms that begin or end with an ASCII letter or digit match whole words only
 (``sex`` is not found in ``Middlesex``, ``69`` not in ``695``).
 """
@@ -25,6 +31,9 @@ import ahocorasick_rs
 from qungui.core.text import Normalized, fold, is_word_char
 
 ALLOW = "allow"
+# an allowed phrase that also covers a term equal to it (a room's allow phrases)
+ALLOW_PHRASE = "allow_phrase"
+ALLOW_CUES = frozenset({ALLOW, ALLOW_PHRASE})
 ALL_RULES = "*"
 
 
@@ -103,8 +112,44 @@ class Matcher:
 
     def scan(self, norm: Normalized, rules: frozenset[str] | None = None) -> dict[str, list[Hit]]:
         """All hits by rule, allow-listed ones removed, in text order."""
-        if self._automaton is None or not norm.key:
+        deny, allow = self._hits(norm, rules)
+        if not deny:
             return {}
+        # a deny hit inside a longer allowed hit of its rule (or of every rule)
+        # is dropped; inside an allowed phrase of the same length too
+        longer: dict[str, list[Hit]] = defaultdict(list)
+        same: dict[str, list[Hit]] = defaultdict(list)
+        for al in allow:
+            (same if al.cue == ALLOW_PHRASE else longer)[al.rule].append(al)
+        allowed = {rule: Spans(hits) for rule, hits in longer.items()}
+        phrases = {rule: Spans(hits) for rule, hits in same.items()}
+        everywhere = allowed.get(ALL_RULES)
+        everywhere_phrase = phrases.get(ALL_RULES)
+        result: dict[str, list[Hit]] = defaultdict(list)
+        for hit in deny:
+            own = allowed.get(hit.rule)
+            own_phrase = phrases.get(hit.rule)
+            if ((own is not None and own.covers_longer(hit.start, hit.end))
+                    or (everywhere is not None and everywhere.covers_longer(hit.start, hit.end))
+                    or (own_phrase is not None and own_phrase.covers(hit.start, hit.end))
+                    or (everywhere_phrase is not None
+                        and everywhere_phrase.covers(hit.start, hit.end))):
+                continue
+            result[hit.rule].append(hit)
+        for hits in result.values():
+            hits.sort(key=lambda h: (h.start, -h.end))
+        return dict(result)
+
+    def allowed(self, norm: Normalized) -> list[Hit]:
+        """The allow entries found in the text (cue ``allow`` or
+        ``allow_phrase``), in text order: which allowed phrases a message
+        contains."""
+        return sorted(self._hits(norm, None)[1], key=lambda h: (h.start, -h.end))
+
+    def _hits(self, norm: Normalized, rules: frozenset[str] | None) -> tuple[list[Hit], list[Hit]]:
+        """Every entry found in the text, as (terms, allow entries)."""
+        if self._automaton is None or not norm.key:
+            return [], []
         original = norm.original
         deny: list[Hit] = []
         allow: list[Hit] = []
@@ -118,23 +163,8 @@ class Matcher:
                 if entry.word_end and b < len(original) and is_word_char(original[b]):
                     continue
                 hit = Hit(entry.rule, entry.cue, entry.term, a, b, original[a:b])
-                (allow if entry.cue == ALLOW else deny).append(hit)
-        # a deny hit inside a longer allowed hit of its rule (or of every rule) is dropped
-        by_rule: dict[str, list[Hit]] = defaultdict(list)
-        for al in allow:
-            by_rule[al.rule].append(al)
-        allowed = {rule: Spans(hits) for rule, hits in by_rule.items()}
-        everywhere = allowed.get(ALL_RULES)
-        result: dict[str, list[Hit]] = defaultdict(list)
-        for hit in deny:
-            own = allowed.get(hit.rule)
-            if ((own is not None and own.covers_longer(hit.start, hit.end))
-                    or (everywhere is not None and everywhere.covers_longer(hit.start, hit.end))):
-                continue
-            result[hit.rule].append(hit)
-        for hits in result.values():
-            hits.sort(key=lambda h: (h.start, -h.end))
-        return dict(result)
+                (allow if entry.cue in ALLOW_CUES else deny).append(hit)
+        return deny, allow
 
 
 def read_lexicon(path) -> list[tuple[str, str, str]]:

@@ -274,6 +274,15 @@ def redact(text: str, marking: str) -> str:
     return f"{marking}（内容已隐去 sha256:{digest}）"
 
 
+_REDACTED = re.compile(r"（内容已隐去 sha256:[0-9a-f]{16}）$")
+
+
+def is_redacted(text: str) -> bool:
+    """Whether ``text`` is the redacted form ``redact`` makes (a stored copy
+    of a message some secret rule found something in)."""
+    return bool(_REDACTED.search(text))
+
+
 def make_context(message: Message, room: Room, matcher, params: dict[str, dict[str, Any]],
                  recent: list[Message] | None = None, max_text: int | None = None) -> Context:
     """Normalize once, scan once, and wrap it all for the plugins."""

@@ -17,6 +17,10 @@ class StoreDown(RuntimeError):
     """The store cannot be reached now (a database outage); the caller degrades."""
 
 
+# dismissed false alarms remembered per room; past this the oldest are dropped
+DISMISSALS_KEPT = 500
+
+
 @dataclass
 class IncidentIn:
     """One incident row as the engine writes it: a rule's finding on a message
@@ -64,6 +68,21 @@ class StoredMessage:
     ts: datetime
 
 
+@dataclass(frozen=True)
+class Dismissal:
+    """A false alarm a reviewer dismissed, remembered in its room: what the
+    message meant (its sentence vector, ``core.embedding.pack``), never its
+    words. Never kept for a secret rule."""
+
+    id: int
+    room_id: str
+    rule: str
+    incident_id: int
+    reviewer: str
+    ts: datetime
+    vector: bytes
+
+
 class IncidentLog(Protocol):
     """The incident log: committed before anything is sent, never deleted."""
 
@@ -99,7 +118,22 @@ class RoomStore(Protocol):
     async def change_settings(self, room_id: str, actor_id: str, action: str, key: str,
                               value: Any) -> tuple[Any, Any]: ...
 
-    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str) -> bool: ...
+    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str,
+                               rule: str | None = None) -> bool:
+        """File a phrase in the room's allow-list under ``rule`` (None: every
+        rule); False if it was there already."""
+
+
+class DismissalMemory(Protocol):
+    """The dismissed false alarms of each room (the review tools write them)."""
+
+    async def dismissals(self, room_id: str, limit: int = DISMISSALS_KEPT) -> list[Dismissal]:
+        """The room's newest ``limit`` dismissals, oldest first; raises
+        ``StoreDown`` during an outage."""
+
+    async def dismissals_stamp(self, room_id: str) -> tuple[int, int]:
+        """(how many, the newest id): changes whenever the room's dismissals
+        do, so a reader reloads them only then; raises ``StoreDown``."""
 
 
 class MessageLog(Protocol):
@@ -123,7 +157,7 @@ class GroupRecords(Protocol):
     async def reported(self, room_id: str, day: str) -> set[str]: ...
 
 
-class Store(IncidentLog, RoomStore, Protocol):
+class Store(IncidentLog, RoomStore, DismissalMemory, Protocol):
     """Everything the engine is given: one object implementing the ports."""
 
     @property

@@ -36,6 +36,7 @@ from qungui.pipeline import policy, texts
 from qungui.pipeline.directory import RoomDirectory
 from qungui.pipeline.duties import Duties
 from qungui.pipeline.outcome import Outcome
+from qungui.pipeline.reviewed import Reviewed
 from qungui.pipeline.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
 from qungui.pipeline.services import Services
 
@@ -133,6 +134,9 @@ class Moderator:
         self.records = store.records if store is not None else None
         self.duties = Duties(self.settings, self.records, self.directory)
         self.gravity = {name: p.spec.gravity for name, p in self.plugins.items()}
+        # the reviewers' word: the last filter every finding passes (inspect):
+        # the room's allow phrases and its dismissed false alarms
+        self.reviewed = Reviewed({name: p.spec for name, p in self.plugins.items()}, store)
         # the slash-command router; None: commands are not answered (inspection only)
         self.commands: CommandDispatcher | None = None
 
@@ -265,6 +269,7 @@ class Moderator:
         if msg.sender_id not in room.members and msg.sender_name:
             room.members[msg.sender_id] = Member(msg.sender_id, msg.sender_name)
         view = await self.settings.get(room.id)
+        await self.reviewed.refresh(room.id)
         looks_like_command = (msg.type is MessageType.TEXT and is_command(msg.text)
                               and self.commands is not None)
         findings = trace = None
@@ -331,6 +336,8 @@ class Moderator:
             findings = self._decide(ctx, findings, params, view.rulebook, trace)
         if view.deny:
             findings = self._room_terms(ctx, findings, trace)
+        # after every stage: the room's allow phrases and dismissed false alarms
+        findings = self.reviewed.stand_down(ctx, findings, view, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
         return self._seal(findings), trace

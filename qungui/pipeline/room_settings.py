@@ -12,10 +12,15 @@ Keys of the settings dict:
     the whole room is review-only: log, never warn (/quiet)
 ``topic`` (str)
     the room's purpose, used by the off-topic rule (/topic)
-``allow`` (list of phrases)
-    the room's allow-list: a rule's term inside one of these is not a hit
-    (/allow, and the web review page's "allow this phrase"); it never
-    silences a rule whose spec says ``room_allow=False`` (classified)
+``allow`` (list of phrases, or of {"rule", "phrase"})
+    the room's allow phrases: a plain string is filed for every rule, a
+    {"rule", "phrase"} under that rule alone (``/allow [RULE] PHRASE``; the
+    web review page files the phrase given with a dismissal under the
+    dismissed incident's rule). A rule's term inside one of them, or equal to
+    one, is not a hit, and a finding of a rule, whatever stage made it, is
+    stood down on a message that contains one filed under that rule or for
+    every rule (``pipeline.reviewed``). Never for a rule whose spec says
+    ``room_allow=False`` (classified)
 ``deny`` (list of {"rule", "phrase"})
     the room's extra terms; each hit is a finding of its rule (/deny)
 ``admins`` (list of contact ids)
@@ -39,7 +44,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
-from qungui.core.matcher import ALLOW, Matcher
+from qungui.core.matcher import ALL_RULES, ALLOW_PHRASE, Matcher
 from qungui.core.plugin import Plugin
 from qungui.core.ports import StoreDown
 from qungui.core.rulebook import ACTIONS, Rulebook
@@ -66,12 +71,15 @@ class RoomView:
     matcher: Matcher
     quiet: bool = False
     topic: str | None = None
-    allow: tuple[str, ...] = ()
+    allow: tuple[tuple[str, str], ...] = ()    # (rule, or "*" for every rule; phrase)
     deny: tuple[tuple[str, str], ...] = ()     # (rule, phrase)
     admins: frozenset[str] = frozenset()
     period: str | None = None
     report_due: str | None = None              # "HH:MM", China time
     report_remind: bool = True
+    # the allow phrases alone, for finding which ones a message contains
+    # (``pipeline.reviewed``); None when the room has none
+    phrases: Matcher | None = None
 
 
 def rule_key(rule: str, what: str) -> str:
@@ -125,6 +133,28 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str) and v.strip())
 
 
+def _allow(value: Any, rules: Mapping) -> tuple[tuple[str, str], ...]:
+    """The room's allow phrases as (rule or ``*``, phrase), in the order
+    filed, without repeats; entries naming no rule of the rulebook are
+    ignored."""
+    if not isinstance(value, list):
+        return ()
+    out: dict[tuple[str, str], None] = {}
+    for v in value:
+        if isinstance(v, str) and v.strip():
+            out[(ALL_RULES, v)] = None
+        elif (isinstance(v, dict) and v.get("rule") in rules
+              and isinstance(v.get("phrase"), str) and v["phrase"].strip()):
+            out[(v["rule"], v["phrase"])] = None
+    return tuple(out)
+
+
+def allow_entry(rule: str | None, phrase: str) -> str | dict:
+    """How an allow phrase is stored in the settings: a plain string for every
+    rule, {"rule", "phrase"} for one."""
+    return phrase if rule in (None, ALL_RULES) else {"rule": rule, "phrase": phrase}
+
+
 def _deny(value: Any, rules: Mapping) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list):
         return ()
@@ -155,7 +185,7 @@ class RoomSettings:
 
     def view(self, room_id: str, raw: Mapping[str, Any]) -> RoomView:
         book = effective_rulebook(self.rulebook, raw)
-        allow = _strings(raw.get("allow"))
+        allow = _allow(raw.get("allow"), book.rules)
         deny = _deny(raw.get("deny"), book.rules)
         due = raw.get("report_due")
         due_time = parse_due(due.get("time", "")) if isinstance(due, dict) else None
@@ -163,7 +193,7 @@ class RoomSettings:
         return RoomView(
             room_id=room_id, raw=dict(raw), rulebook=book,
             params={n: p for n, p in self.params.items() if book.rules[n].enabled},
-            matcher=self._matcher(allow, deny),
+            matcher=self._matcher(allow, deny), phrases=self._phrases(allow),
             quiet=raw.get("quiet") is True,
             topic=topic if isinstance(topic, str) and topic.strip() else None,
             allow=allow, deny=deny, admins=frozenset(_strings(raw.get("admins"))),
@@ -179,9 +209,32 @@ class RoomSettings:
         key = (allow, deny)
         found = self._matchers.get(key)
         if found is None:
-            extra = [(rule, ALLOW, p) for p in allow for rule in self.rulebook.rules
-                     if rule not in self.never_allowed] + [(r, ROOM_DENY, p) for r, p in deny]
+            extra = [(rule, ALLOW_PHRASE, p) for rule, p in self._allow_entries(allow)]
+            extra += [(r, ROOM_DENY, p) for r, p in deny]
             found = self._matchers[key] = self.base_matcher.extended(extra)
+            if len(self._matchers) > MATCHERS_KEPT:
+                self._matchers.popitem(last=False)
+        else:
+            self._matchers.move_to_end(key)
+        return found
+
+    def _allow_entries(self, allow: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        """(rule, phrase) for each rule a phrase is filed for, never a rule a
+        room's allow phrases may not silence."""
+        return [(rule, p) for scope, p in allow
+                for rule in (self.rulebook.rules if scope == ALL_RULES else (scope,))
+                if rule not in self.never_allowed]
+
+    def _phrases(self, allow: tuple[tuple[str, str], ...]) -> Matcher | None:
+        """An automaton of the allow phrases alone, each under the rule it is
+        filed for (``*``: every rule); rooms with the same phrases share one."""
+        if not allow:
+            return None
+        key = ("phrases", allow)
+        found = self._matchers.get(key)
+        if found is None:
+            found = self._matchers[key] = Matcher(
+                [(scope, ALLOW_PHRASE, p) for scope, p in allow])
             if len(self._matchers) > MATCHERS_KEPT:
                 self._matchers.popitem(last=False)
         else:
@@ -234,9 +287,11 @@ class RoomSettings:
         finally:
             await self.reload(room_id)
 
-    async def add_allow(self, room_id: str, phrase: str, actor_id: str) -> bool:
+    async def add_allow(self, room_id: str, phrase: str, actor_id: str,
+                        rule: str | None = None) -> bool:
+        """File an allow phrase under ``rule`` (None: every rule)."""
         try:
-            return await self.repo.add_allow_phrase(room_id, phrase, actor_id)
+            return await self.repo.add_allow_phrase(room_id, phrase, actor_id, rule)
         finally:
             await self.reload(room_id)
 

@@ -1,4 +1,5 @@
-"""Incidents as CSV and JSON for export (``bot.py log`` and the web page).
+"""Incidents as CSV and JSON for export (``bot.py log`` and the web page),
+and reviewed incidents as labelled examples for training.
 
 Chat text is hostile input: a CSV cell that a spreadsheet would read as a
 formula (starting with = + - @ or a control character) is prefixed with an
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 from qungui.core.events import CHINA_TZ
+from qungui.core.plugin import RuleSpec, is_redacted
 
 CSV_COLUMNS = [
     ("id", "编号"), ("ts", "时间"), ("room_id", "群"), ("sender_id", "发送人ID"),
@@ -50,3 +53,59 @@ def csv_text(rows: Iterable) -> str:
     buf = io.StringIO()
     write_csv(buf, rows)
     return buf.getvalue()
+
+
+# --- labelled examples ---------------------------------------------------------
+
+@dataclass
+class LabelledExport:
+    """What ``labelled_examples`` made of the reviewed incidents."""
+
+    lines: list[dict]
+    confirmed: int = 0            # incidents exported as a label
+    dismissed: int = 0            # incidents exported as "judged, not this rule"
+    secret: int = 0               # skipped: a secret rule flagged the message (no text exported)
+    not_content: int = 0          # skipped: a rule not judged on a message's text alone
+
+
+def labelled_examples(messages: Iterable, specs: Mapping[str, RuleSpec]) -> LabelledExport:
+    """Reviewed incidents (``ReviewStore.judged_messages``) as lines of the
+    labelled corpus format ``pipeline.evaluation`` reads, one per message::
+
+        {"id": "review-12", "text": "……", "labels": ["ads"], "judged": ["ads", "gossip"],
+         "topic": "招商引资专项工作群", "purpose": "……", "source": "review", "incidents": [12, 14]}
+
+    A confirmed incident makes its rule a label; a dismissed one leaves it
+    out. ``judged`` names every rule a reviewer decided on the message: the
+    labels speak for those rules only (a dismissal says "not this rule",
+    nothing about the others). The text is the stored message (else the
+    incident's excerpt, cut at 500 characters).
+
+    A message any secret rule flagged (at any status, or whose stored copy is
+    only a marking and a hash) is skipped with all its incidents, and so are
+    incidents of a rule not judged on the text alone (flood, the nickname
+    rule); the counts say how many.
+    """
+    out = LabelledExport([])
+    for m in messages:
+        reviewed = m.incidents
+        secret = any((spec := specs.get(r)) is None or spec.secret for r in m.rules if r)
+        text = m.message.text if m.message is not None else reviewed[0].excerpt
+        if secret or is_redacted(text) or any(is_redacted(r.excerpt) for r in reviewed):
+            out.secret += len(reviewed)
+            continue
+        content = [r for r in reviewed if specs[r.rule].content and specs[r.rule].event == "message"]
+        out.not_content += len(reviewed) - len(content)
+        if not content:
+            continue
+        confirmed = sorted({r.rule for r in content if r.status == "confirmed"})
+        line = {"id": f"review-{content[0].id}", "text": text, "labels": confirmed,
+                "judged": sorted({r.rule for r in content}),
+                "topic": m.topic, "purpose": m.purpose}
+        if m.message is not None and m.message.type != "text":
+            line["type"] = m.message.type
+        line.update(source="review", incidents=[r.id for r in content])
+        out.lines.append(line)
+        out.confirmed += sum(r.status == "confirmed" for r in content)
+        out.dismissed += sum(r.status == "dismissed" for r in content)
+    return out

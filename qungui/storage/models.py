@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Float, Index, Integer, String, Text, TypeDecorator,
+    JSON, Boolean, DateTime, Float, Index, Integer, LargeBinary, String, Text, TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -160,6 +160,31 @@ class ReviewRow(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     allow_phrase: Mapped[str | None] = mapped_column(String(200), nullable=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DismissalRow(Base):
+    """A false alarm a reviewer dismissed, remembered in its room so that a
+    near-duplicate of the message is not reported again under the same rule.
+    Holds the message's sentence vector (float16 bytes), never its words, and
+    is never kept for a secret rule. At most ``core.ports.DISMISSALS_KEPT``
+    per room (the oldest go); forgotten when the incident is confirmed or
+    reopened. Ids are never reused (SQLite AUTOINCREMENT), so (count, newest
+    id) tells a reader whether a room's dismissals changed."""
+
+    __tablename__ = "dismissals"
+    __table_args__ = (
+        UniqueConstraint("incident_id", name="uq_dismissal_incident"),
+        Index("ix_dismissals_room_id", "room_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))
+    rule: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(256))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class WorkReportRow(Base):

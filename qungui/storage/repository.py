@@ -25,12 +25,12 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from qungui.core.events import Member, Room
-from qungui.core.ports import IncidentIn, StoreDown
+from qungui.core.ports import DISMISSALS_KEPT, Dismissal, IncidentIn, StoreDown
 from qungui.storage.clean import clean_incident
 from qungui.storage.errors import DOWN as _DOWN, is_data_error
 from qungui.storage.group_records import GroupRecords
 from qungui.storage.messages import MessageLog
-from qungui.storage.models import AuditRow, IncidentRow, MemberRow, RoomRow, utcnow
+from qungui.storage.models import AuditRow, DismissalRow, IncidentRow, MemberRow, RoomRow, utcnow
 from qungui.storage.spool import Spool, WarningKey
 
 log = logging.getLogger(__name__)
@@ -316,13 +316,46 @@ class Repository:
                            before=before, after=value))
         return before, value
 
-    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str) -> bool:
-        """Add a phrase to the room's allow-list; False if it was there already."""
-        current = list((await self.room_settings(room_id)).get("allow", []))
-        if phrase in current:
+    async def add_allow_phrase(self, room_id: str, phrase: str, actor_id: str,
+                               rule: str | None = None) -> bool:
+        """File a phrase in the room's allow-list under ``rule`` (None: every
+        rule, stored as a plain string; else ``{"rule", "phrase"}``). False if
+        it was there already, or filed for every rule."""
+        current = (await self.room_settings(room_id)).get("allow", [])
+        current = list(current) if isinstance(current, list) else []
+        entry = phrase if rule is None else {"rule": rule, "phrase": phrase}
+        if entry in current or phrase in current:
             return False
-        await self.change_settings(room_id, actor_id, "allow", "allow", current + [phrase])
+        await self.change_settings(room_id, actor_id, "allow", "allow", current + [entry])
         return True
+
+    # --- dismissed false alarms (written by storage.review) -------------------
+
+    async def dismissals(self, room_id: str, limit: int = DISMISSALS_KEPT) -> list[Dismissal]:
+        """The room's newest ``limit`` dismissals, oldest first; ``StoreDown``
+        when the database cannot be read."""
+        try:
+            async with self.sessions() as s:
+                rows = list(await s.scalars(
+                    select(DismissalRow).where(DismissalRow.room_id == room_id)
+                    .order_by(DismissalRow.id.desc()).limit(max(0, limit))))
+        except (SQLAlchemyError, OSError, ConnectionError) as exc:
+            raise StoreDown(f"dismissals of {room_id}: {type(exc).__name__}") from exc
+        return [Dismissal(id=r.id, room_id=r.room_id, rule=r.rule, incident_id=r.incident_id,
+                          reviewer=r.reviewer, ts=r.ts, vector=bytes(r.vector))
+                for r in reversed(rows)]
+
+    async def dismissals_stamp(self, room_id: str) -> tuple[int, int]:
+        """(how many, the newest id) of the room's dismissals; ``StoreDown``
+        when the database cannot be read."""
+        try:
+            async with self.sessions() as s:
+                count, newest = (await s.execute(
+                    select(func.count(), func.max(DismissalRow.id))
+                    .where(DismissalRow.room_id == room_id))).one()
+        except (SQLAlchemyError, OSError, ConnectionError) as exc:
+            raise StoreDown(f"dismissals of {room_id}: {type(exc).__name__}") from exc
+        return int(count or 0), int(newest or 0)
 
     @_outage_tolerant(lambda self, *a, **k: [])
     async def audit_log(self, room_id: str | None = None, limit: int = 50) -> list[AuditRow]:

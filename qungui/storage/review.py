@@ -8,19 +8,30 @@ a reviewer may see (``rooms``: None means every room).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable, Mapping
 
-from sqlalchemy import String, and_, cast, distinct, func, or_, select
+from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select
 
 from qungui.core.events import CHINA_TZ as _CHINA
-from qungui.storage.models import AppealRow, AuditRow, IncidentRow, MessageRow, ReviewRow, RoomRow, utcnow
+from qungui.core.plugin import RuleSpec, is_redacted
+from qungui.core.ports import DISMISSALS_KEPT
+from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentRow, MessageRow,
+                                   ReviewRow, RoomRow, utcnow)
 from qungui.storage.repository import Repository
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("open", "confirmed", "dismissed")
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed", "reopen": "open"}
 CONTEXT_MESSAGES = 3            # messages shown before and after an incident
 MAX_PHRASE = 200
+# a phrase stands down every finding of its rule on a message containing it:
+# one character would stand down nearly all (the group command asks as much)
+MIN_PHRASE = 2
 
 
 # what reviewers judge: rule violations and members' anonymous reports (举报)
@@ -93,6 +104,20 @@ class IncidentDetail:
 
 
 @dataclass
+class JudgedMessage:
+    """A message with incidents a reviewer confirmed or dismissed, for
+    ``bot.py log --export-labelled``."""
+
+    room_id: str
+    message_id: str
+    incidents: list[IncidentRow]      # the reviewed ones the filter matched, oldest first
+    rules: set[str]                   # every rule with an incident on the message, any status
+    message: MessageRow | None        # the stored message, where still kept
+    topic: str = ""                   # the room's name
+    purpose: str = ""                 # what the room is for (its own /topic, else its purpose)
+
+
+@dataclass
 class Overview:
     total: int
     open: int
@@ -105,12 +130,32 @@ class Overview:
     by_room: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-class ReviewStore:
-    """Review queries over one repository's database."""
+def _shared_encoder(text: str):
+    from qungui.core.embedding import encoder
+    return encoder().encode_one(text)
 
-    def __init__(self, repo: Repository):
+
+class ReviewStore:
+    """Review queries over one repository's database.
+
+    ``specs``: the rules' specifications (``qungui.app.rule_specs()``), for
+    what a review may do with a rule: an allow phrase never goes with a rule
+    whose spec says ``room_allow=False``, and a dismissal is remembered only
+    for a rule that is not secret. Without them (a reader that only lists),
+    nothing is remembered, and a phrase is filed all the same (the engine
+    never applies it to such a rule).
+
+    ``embed``: text -> its sentence vector (``core.embedding``'s encoder by
+    default), for remembering dismissed false alarms; ``keep`` of them per room.
+    """
+
+    def __init__(self, repo: Repository, specs: Mapping[str, RuleSpec] | None = None, *,
+                 embed: Callable[[str], object] | None = None, keep: int = DISMISSALS_KEPT):
         self.repo = repo
         self.sessions = repo.sessions
+        self.specs = dict(specs) if specs is not None else None
+        self.embed = embed or _shared_encoder
+        self.keep = keep
 
     # --- lists -------------------------------------------------------------
 
@@ -135,6 +180,44 @@ class ReviewStore:
         if scope is not None:
             ids &= scope
         return sorted((i, topics.get(i, "")) for i in ids)
+
+    async def judged_messages(self, f: IncidentFilter) -> list[JudgedMessage]:
+        """The messages with confirmed or dismissed rule incidents matching
+        ``f``, oldest first, each with every rule flagged on it and its stored
+        copy. The texts are as stored: a message any secret rule found
+        something in holds only a marking and a hash."""
+        conds = and_(*f.conditions(), IncidentRow.kind == "violation",
+                     IncidentRow.message_id.is_not(None),
+                     IncidentRow.status.in_(("confirmed", "dismissed")))
+        judged = select(IncidentRow.room_id, IncidentRow.message_id).where(conds).distinct().subquery()
+
+        def same(room_col, message_col):
+            return and_(room_col == judged.c.room_id, message_col == judged.c.message_id)
+
+        async with self.sessions() as s:
+            rows = list(await s.scalars(select(IncidentRow).where(conds).order_by(IncidentRow.id)))
+            flagged = (await s.execute(
+                select(IncidentRow.room_id, IncidentRow.message_id, IncidentRow.rule)
+                .join(judged, same(IncidentRow.room_id, IncidentRow.message_id)))).all()
+            stored = {(m.room_id, m.message_id): m for m in await s.scalars(
+                select(MessageRow).join(judged, same(MessageRow.room_id, MessageRow.message_id)))}
+            rooms = {r.room_id: r for r in await s.scalars(select(RoomRow))}
+        rules: dict[tuple[str, str], set[str]] = {}
+        for room_id, message_id, rule in flagged:
+            rules.setdefault((room_id, message_id), set()).add(rule or "")
+        out: dict[tuple[str, str], JudgedMessage] = {}
+        for row in rows:
+            key = (row.room_id, row.message_id)
+            if key not in out:
+                room = rooms.get(row.room_id)
+                own = (room.settings or {}).get("topic") if room else None
+                out[key] = JudgedMessage(
+                    row.room_id, row.message_id, [], rules.get(key, set()), stored.get(key),
+                    topic=room.topic if room else "",
+                    purpose=own if isinstance(own, str) and own.strip()
+                    else (room.purpose if room else ""))
+            out[key].incidents.append(row)
+        return list(out.values())
 
     # --- one incident ------------------------------------------------------
 
@@ -178,8 +261,19 @@ class ReviewStore:
         and an audit row, in one transaction; then the allow-list phrase, if
         any (audited by the repository).
 
-        ``allow_phrase`` is only taken with a dismissal: it tells the room's
-        rules to let that phrase pass from now on.
+        ``allow_phrase`` is only taken with a dismissal: it is filed in the
+        room's allow-list under the incident's rule (for every rule where the
+        incident names none, a report), so that from now on a finding of
+        that rule on a message containing the phrase is stood down, whatever
+        stage made it. Refused for a rule whose spec says ``room_allow=False``.
+
+        A dismissal is also remembered in the room (``dismissals``: the
+        message's sentence vector, the rule, the incident, who, when), so that
+        a near-duplicate is not reported again under that rule
+        (``pipeline.reviewed``); never for a secret rule, nor for a message
+        any secret rule found something in. Confirming or reopening the
+        incident forgets it. Where the vector cannot be computed the
+        dismissal stands and only a warning says it is not remembered.
         """
         if decision not in DECISIONS:
             raise ReviewError("bad_decision",
@@ -187,14 +281,21 @@ class ReviewStore:
         phrase = (allow_phrase or "").strip() or None
         if phrase and decision != "dismiss":
             raise ReviewError("phrase_needs_dismiss", "an allow-list phrase goes only with a dismissal")
+        if phrase and len(phrase) < MIN_PHRASE:
+            raise ReviewError("phrase_too_short",
+                              f"the allow-list phrase is shorter than {MIN_PHRASE} characters")
         if phrase and len(phrase) > MAX_PHRASE:
             raise ReviewError("phrase_too_long",
                               f"the allow-list phrase is longer than {MAX_PHRASE} characters")
         status = DECISIONS[decision]
+        vector = await self._vector(incident_id, scope) if decision == "dismiss" else None
         async with self.sessions.begin() as s:
             row = await s.get(IncidentRow, incident_id, with_for_update=True)
             if row is None or row.kind not in REVIEWABLE or (scope is not None and row.room_id not in scope):
                 raise ReviewError("not_found", f"no incident {incident_id}")
+            if phrase and not self._allowable(row.rule):
+                raise ReviewError("phrase_not_allowed",
+                                  f"rule {row.rule} is never silenced by a room's allow phrase")
             before = row.status
             now = utcnow()
             row.status, row.reviewed_by, row.reviewed_at = status, reviewer, now
@@ -202,9 +303,55 @@ class ReviewStore:
                             decision=decision, note=note.strip(), allow_phrase=phrase, ts=now))
             s.add(AuditRow(room_id=row.room_id, actor_id=reviewer, action=decision,
                            target=f"incident:{row.id}", before=before, after=status, ts=now))
+            await s.execute(delete(DismissalRow).where(DismissalRow.incident_id == row.id))
+            if vector is not None:
+                s.add(DismissalRow(room_id=row.room_id, rule=row.rule, incident_id=row.id,
+                                   reviewer=reviewer, ts=now, vector=vector))
+                await s.flush()
+                await self._trim(s, row.room_id)
         if phrase:
-            await self.repo.add_allow_phrase(row.room_id, phrase, reviewer)
+            await self.repo.add_allow_phrase(row.room_id, phrase, reviewer, row.rule)
         return row
+
+    async def _vector(self, incident_id: int, scope: frozenset[str] | None) -> bytes | None:
+        """The stored vector of the incident's message, if its dismissal is to
+        be remembered (see ``review``); None otherwise."""
+        if self.specs is None:
+            return None
+        async with self.sessions() as s:
+            row = await s.get(IncidentRow, incident_id)
+            if row is None or row.kind != "violation" or row.message_id is None \
+                    or (scope is not None and row.room_id not in scope):
+                return None
+            rules = set(await s.scalars(select(IncidentRow.rule).where(
+                IncidentRow.room_id == row.room_id, IncidentRow.message_id == row.message_id)))
+        spec = self.specs.get(row.rule)
+        if (spec is None or spec.secret or spec.event != "message" or not row.excerpt.strip()
+                or is_redacted(row.excerpt)
+                or any((other := self.specs.get(r)) is None or other.secret for r in rules if r)):
+            return None
+        try:
+            from qungui.core.embedding import pack
+            # the excerpt is the message's text cut at 500 characters; the
+            # encoder reads the first 256, as it does of the message itself
+            return pack(await asyncio.to_thread(self.embed, row.excerpt))
+        except Exception as exc:  # noqa: BLE001 - the dismissal itself must not fail
+            log.warning("dismissal of incident %s not remembered: no sentence vector (%s: %s)",
+                        incident_id, type(exc).__name__, exc)
+            return None
+
+    async def _trim(self, s, room_id: str) -> None:
+        """Keep the room's newest ``keep`` dismissals."""
+        oldest_kept = await s.scalar(
+            select(DismissalRow.id).where(DismissalRow.room_id == room_id)
+            .order_by(DismissalRow.id.desc()).offset(self.keep - 1).limit(1))
+        if oldest_kept is not None:
+            await s.execute(delete(DismissalRow).where(DismissalRow.room_id == room_id,
+                                                       DismissalRow.id < oldest_kept))
+
+    def _allowable(self, rule: str | None) -> bool:
+        spec = self.specs.get(rule) if self.specs is not None and rule else None
+        return spec is None or spec.room_allow
 
     async def resolve_appeal(self, appeal_id: int, reviewer: str, accept: bool, *,
                              scope: frozenset[str] | None = None) -> AppealRow:

@@ -25,6 +25,7 @@ import jinja2
 from aiohttp import web
 from yarl import URL
 
+from qungui.core.plugin import RuleSpec
 from qungui.storage.accounts import AccountStore
 from qungui.storage.models import utcnow
 from qungui.storage.repository import Repository
@@ -46,18 +47,21 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src '
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def create_app(repo: Repository, *, rule_titles: Mapping[str, str], secure_cookies: bool = False,
+def create_app(repo: Repository, *, rule_titles: Mapping[str, str],
+               rule_specs: Mapping[str, RuleSpec], secure_cookies: bool = False,
                failure_delay: float = 1.0, throttle: ThrottlePolicy | None = None,
                clock: Clock = utcnow) -> web.Application:
     """The review site over ``repo``. ``rule_titles`` names each rule id in
-    Chinese (``qungui.app.rule_titles()``). ``secure_cookies`` when served over HTTPS
+    Chinese (``qungui.app.rule_titles()``); ``rule_specs`` are the rules'
+    specifications the reviews go by (``qungui.app.rule_specs()``).
+    ``secure_cookies`` when served over HTTPS
     (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in;
     ``throttle`` the sign-in limits; ``clock`` the time sessions and the throttle go by."""
     app = web.Application(middlewares=[error_pages, require_session],
                           client_max_size=64 * 1024)
     app.on_response_prepare.append(security_headers)
     app[REPO] = repo
-    app[REVIEWS] = ReviewStore(repo)
+    app[REVIEWS] = ReviewStore(repo, rule_specs)
     app[ACCOUNTS] = AccountStore(repo)
     app[SESSIONS] = SessionStore(WebSessions(repo), clock=clock)
     app[THROTTLE] = SignInThrottle(SignInAttempts(repo), throttle, clock=clock)

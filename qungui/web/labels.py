@@ -14,7 +14,9 @@ APPEAL_CN = {"open": "待处理", "accepted": "已采纳", "rejected": "已驳�
 REVIEW_ERROR_CN = {
     "not_found": "未找到该事件或申诉，或您无权处理该群。",
     "phrase_needs_dismiss": "只有撤销误报时才能添加放行词语。",
+    "phrase_too_short": "放行词语至少两个字。",
     "phrase_too_long": "放行词语太长（不超过 200 字）。",
+    "phrase_not_allowed": "涉密信息不能由本群放行，误报请只撤销。",
     "already_resolved": "该申诉已处理过。",
     "bad_decision": "无法识别的审核操作。",
 }

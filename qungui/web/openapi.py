@@ -121,7 +121,10 @@ OPENAPI = {
                 "decision": {"type": "string", "enum": ["confirm", "dismiss", "reopen"]},
                 "note": {"type": "string"},
                 "allow_phrase": {"type": ["string", "null"],
-                                 "description": "with dismiss only: added to the room's allow-list"}}})},
+                                 "description": "with dismiss only: filed in the room's allow-list "
+                                                "under the incident's rule (never the classified "
+                                                "rule): a finding of that rule on a message "
+                                                "containing it is stood down"}}})},
             "responses": {"200": {"description": "the incident after review",
                                   **_json({"type": "object", "properties": {"incident": _ref("Incident")}})},
                           **ERRORS, **NOT_FOUND}}},

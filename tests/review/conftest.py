@@ -49,9 +49,9 @@ async def accounts(repo):
 
 @pytest.fixture
 async def app(repo, accounts):
-    from qungui.app import rule_titles
+    from qungui.app import rule_specs, rule_titles
     from qungui.web import create_app
-    return create_app(repo, rule_titles=rule_titles(), failure_delay=0)
+    return create_app(repo, rule_titles=rule_titles(), rule_specs=rule_specs(), failure_delay=0)
 
 
 @pytest.fixture

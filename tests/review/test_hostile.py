@@ -46,9 +46,10 @@ async def other_address(client):
 @contextlib.asynccontextmanager
 async def serve(repo, **options):
     """Another instance of the site (another process, or the same after a restart)."""
-    from qungui.app import rule_titles
+    from qungui.app import rule_specs, rule_titles
     from qungui.web import create_app
-    c = TestClient(TestServer(create_app(repo, rule_titles=rule_titles(), failure_delay=0, **options)))
+    c = TestClient(TestServer(create_app(repo, rule_titles=rule_titles(), rule_specs=rule_specs(),
+                                         failure_delay=0, **options)))
     await c.start_server()
     try:
         yield c

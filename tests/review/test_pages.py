@@ -191,7 +191,7 @@ async def test_confirm_then_dismiss_with_allow_phrase_records_who_and_when(signe
                                        .order_by(ReviewRow.id)))
     assert [(r.decision, r.reviewer) for r in reviews] == [("confirm", "web:审核员"), ("dismiss", "web:审核员")]
     assert reviews[1].allow_phrase == "代购面膜" and reviews[1].ts is not None
-    assert (await repo.room_settings("r1"))["allow"] == ["代购面膜"]
+    assert (await repo.room_settings("r1"))["allow"] == [{"rule": "ads", "phrase": "代购面膜"}]
     open_list = await (await client.get("/incidents?status=open")).text()
     assert f'href="/incidents/{iid}?' not in open_list
 

@@ -65,7 +65,7 @@ async def test_review_records_status_row_and_audit(repo):
     assert got.status == "dismissed" and got.reviewed_by == "web:li" and got.reviewed_at
     detail = await store.incident(inc.id)
     assert [(r.decision, r.allow_phrase) for r in detail.reviews] == [("dismiss", "代购")]
-    assert (await repo.room_settings("r1"))["allow"] == ["代购"]
+    assert (await repo.room_settings("r1"))["allow"] == [{"rule": "ads", "phrase": "代购"}]
     actions = [(a.action, a.target) for a in await repo.audit_log("r1")]
     assert ("dismiss", f"incident:{inc.id}") in actions and ("allow", "allow") in actions
     for bad in ({"decision": "delete"}, {"decision": "confirm", "allow_phrase": "x"}):
