@@ -13,8 +13,11 @@ import random
 
 import pytest
 
+from qungui.core.events import Message
+from qungui.core.plugin import make_context
 from qungui.core.text import (is_acknowledgement, is_acknowledgement_plain, normalize,
                               plain_view)
+from tests.conftest import T0, work_room
 
 # Characters whose views interact: repeats that collapse in the key view
 # (好好, 李李, ff), digits (never collapsed), characters with no key view
@@ -61,3 +64,15 @@ def test_acknowledgement_from_a_plain_view():
         assert is_acknowledgement_plain(plain_view(text)) is is_acknowledgement(text)
     for text, _ in random_texts(2000, seed=3):
         assert is_acknowledgement_plain(normalize(text).plain) is is_acknowledgement(text)
+
+
+@pytest.mark.parametrize("text, file_name", [
+    ("收到", None), ("收到", "会议纪要.docx"), ("", "收到.docx"), ("好的李局", "x"),
+    ("明天上午九点开会", None), ("明天上午九点开会", "【机密】方案.pdf"), ("ＯＫ", "ＯＫ"),
+])
+def test_the_context_answers_from_its_own_views(matcher, text, file_name):
+    msg = Message("m1", "r1", "u2", T0, text=text, file_name=file_name)
+    ctx = make_context(msg, work_room(), matcher, {})
+    assert ctx.acknowledgement is is_acknowledgement(text)
+    assert ctx.text_acknowledgement is is_acknowledgement(ctx.text)
+    assert ctx.file_name_plain == (normalize(file_name).plain if file_name else "")

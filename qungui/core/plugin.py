@@ -27,7 +27,7 @@ from typing import Any, Callable, ClassVar, Mapping
 from qungui.core.command import Command
 from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
-from qungui.core.text import Normalized, is_acknowledgement, normalize
+from qungui.core.text import Normalized, is_acknowledgement_plain, normalize
 
 @dataclass(frozen=True)
 class Finding:
@@ -160,7 +160,33 @@ class Context:
     @cached_property
     def acknowledgement(self) -> bool:
         """The message's own text (capped, without a file name) is 收到 / 好的 / 👍."""
-        return is_acknowledgement(self.capped(self.message))
+        if not self.message.file_name and self.norm.original == self.capped(self.message):
+            return self.text_acknowledgement
+        return is_acknowledgement_plain(self._own_plain())
+
+    @cached_property
+    def text_acknowledgement(self) -> bool:
+        """What is inspected (``text``: the capped text and any file name) is
+        收到 / 好的 / 👍."""
+        return is_acknowledgement_plain(self.norm.plain)
+
+    def _own_plain(self) -> str:
+        own = self.capped(self.message)
+        if self.norm.original.startswith(own):
+            return self.norm.plain_of(0, len(own))
+        return normalize(own).plain       # a context built around another text
+
+    @property
+    def file_name_plain(self) -> str:
+        """The plain view of the attachment's name ("" if none), cut from the
+        context's normalization (which ends with it)."""
+        name = self.message.file_name or ""
+        if not name:
+            return ""
+        if self.norm.original.endswith(name):
+            end = len(self.norm.original)
+            return self.norm.plain_of(end - len(name), end)
+        return normalize(name).plain
 
     @property
     def now(self) -> datetime:

@@ -162,9 +162,13 @@ def load(path: str | Path = DEFAULT_MODEL) -> LinearModel:
         return _load(str(Path(path).resolve()))
 
 
-def worth_asking(norm: Normalized, text: str) -> bool:
-    """Not for 收到 / 好的李局 / 👍: too short to judge, and never a violation."""
-    return len(norm.key) >= MIN_CHARS and not is_acknowledgement(text)
+def worth_asking(norm: Normalized, text: str, acknowledgement: bool | None = None) -> bool:
+    """Not for 收到 / 好的李局 / 👍: too short to judge, and never a violation.
+    ``acknowledgement``: whether ``text`` is one, if already known (the
+    context's ``text_acknowledgement``)."""
+    if len(norm.key) < MIN_CHARS:
+        return False
+    return not (is_acknowledgement(text) if acknowledgement is None else acknowledgement)
 
 
 def closed_rules(findings: Iterable[Finding], hits: Mapping[str, list[Hit]],
@@ -196,7 +200,7 @@ def temper(model: LinearModel, ctx: Context, findings: list[Finding],
     lowered below the rulebook's bar (see ``TEMPER_BELOW``); the reason says so."""
     weak = [f for f in findings if f.rule in model.rules and specs[f.rule].temper
             and TEMPER_SCORE < f.score <= TEMPER_MAX_SCORE]
-    if not weak or not worth_asking(ctx.norm, ctx.text):
+    if not weak or not worth_asking(ctx.norm, ctx.text, ctx.text_acknowledgement):
         return findings
     feats = (feats or _Features(ctx.norm, model.ngrams)).get()
     out = []
@@ -215,7 +219,7 @@ def supplement(model: LinearModel, ctx: Context, findings: list[Finding],
     """Findings of the learned stage for the rules of ``specs`` the lexicon
     stage left undecided: no finding of the rule at all (a low-scored finding
     is a decision too), and none of the rule's harmless cues present."""
-    if not worth_asking(ctx.norm, ctx.text):
+    if not worth_asking(ctx.norm, ctx.text, ctx.text_acknowledgement):
         return []
     closed = closed_rules(findings, ctx.hits, specs)
     open_rules = [r for r in specs if r not in closed and r in model.rules]
