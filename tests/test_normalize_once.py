@@ -76,3 +76,151 @@ def test_the_context_answers_from_its_own_views(matcher, text, file_name):
     assert ctx.acknowledgement is is_acknowledgement(text)
     assert ctx.text_acknowledgement is is_acknowledgement(ctx.text)
     assert ctx.file_name_plain == (normalize(file_name).plain if file_name else "")
+
+
+# --- how many times a message is normalized ----------------------------------
+
+class Normalizations:
+    """Counts the texts handed to the normalizer: ``normalize`` (what
+    ``make_context`` calls, wherever else it is imported), ``plain_view``
+    and ``PlainView.of``."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+        self.plain: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.texts) + len(self.plain)
+
+
+@pytest.fixture
+def normalizations(monkeypatch, plugins):
+    import sys
+
+    from qungui.core import text as text_mod
+
+    counted = Normalizations()
+    real_normalize, real_plain = text_mod.normalize, text_mod.plain_view
+
+    def normalize_counted(text):
+        counted.texts.append(text)
+        return real_normalize(text)
+
+    def plain_counted(text):
+        counted.plain.append(text)
+        return real_plain(text)
+
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("qungui") or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if value is real_normalize:
+                monkeypatch.setattr(module, attr, normalize_counted)
+            elif value is real_plain:
+                monkeypatch.setattr(module, attr, plain_counted)
+    real_of = text_mod.PlainView.of.__func__
+    monkeypatch.setattr(text_mod.PlainView, "of", classmethod(
+        lambda cls, text: (counted.plain.append(text), real_of(cls, text))[1]))
+    return counted
+
+
+@pytest.fixture
+def engine(plugins, rulebook, matcher):
+    from qungui.pipeline.engine import Moderator
+    return Moderator(None, rulebook, plugins, matcher)
+
+
+def history(room_id: str = "r1"):
+    """Earlier messages of a room: work talk, an acknowledgement, a repeat,
+    an attachment, several senders (flood and off_topic read them all)."""
+    from datetime import timedelta
+    items = [("u2", "请各单位周五前报送本月招商项目进展", None), ("u3", "收到", None),
+             ("u2", "请各单位周五前报送本月招商项目进展", None), ("u4", "材料见附件", "进展表.xlsx"),
+             ("u2", "好的，李局", None), ("u3", "周末一起去打羽毛球吧", None)]
+    return [Message(f"h{i}", room_id, sender, T0 + timedelta(seconds=10 * i), text=text,
+                    file_name=name)
+            for i, (sender, text, name) in enumerate(items)]
+
+
+PLAIN = "明天上午九点在三楼会议室开会，请各科室负责人准时参加"
+
+
+def later_message(n: int, text: str = PLAIN, sender: str = "u2") -> Message:
+    from datetime import timedelta
+    return Message(f"m{n}", "r1", sender, T0 + timedelta(minutes=5, seconds=n), text=text)
+
+
+def test_a_plain_message_is_normalized_once(engine, normalizations):
+    room = work_room()
+    for msg in history():
+        engine.inspect_and_keep(msg, room)
+    del normalizations.texts[:], normalizations.plain[:]
+    findings, trace = engine.inspect(later_message(1), room)
+    assert findings == [] and any(t["plugin"] == "learned" for t in trace)
+    assert normalizations.texts == [PLAIN]    # once, by make_context
+    assert normalizations.plain == []         # no plain view made again (acknowledgement)
+
+
+@pytest.mark.parametrize("text", ["收到", "好的，李局", "周末一起去打羽毛球吧", "李局高瞻远瞩，真是英明",
+                                  "请各单位周五前报送本月招商项目进展"])
+def test_every_rule_reads_the_one_normalization(engine, normalizations, text):
+    """An acknowledgement (flood, off_topic, the learned stage ask), chit-chat
+    (off_topic looks back), praise of the owner (per sentence) and a repeat
+    (flood compares keys with the sender's earlier messages)."""
+    room = work_room()
+    for msg in history():
+        engine.inspect_and_keep(msg, room)
+    engine.inspect(later_message(1, text), room)   # what is kept per owner, not per message
+    del normalizations.texts[:], normalizations.plain[:]
+    engine.inspect(later_message(2, text), room)
+    assert normalizations.texts == [text] and normalizations.plain == []
+
+
+def test_the_owner_s_forms_are_folded_once_per_owner(engine, normalizations):
+    from qungui.core.events import Member, Room
+
+    owner = Member("o9", "郑和平", "郑和平-海事局-局长")
+    room = Room("r9", "海事工作群", "航运安全", owner.id, {owner.id: owner})
+    praise = ["郑局高瞻远瞩，真是英明", "郑局您辛苦了，讲得太好了", "郑和平局长英明"]
+    for n, text in enumerate(praise):
+        engine.inspect(Message(f"p{n}", "r9", "u2", T0, text=text), room)
+    forms = [t for t in normalizations.texts if t not in praise]
+    assert sorted(forms) == sorted(set(forms)) and set(forms) >= {"郑和平", "郑局"}
+
+
+def test_recent_messages_are_normalized_when_they_enter_not_again(engine, normalizations):
+    from qungui.core.plugin import Recent
+
+    room = work_room()
+    texts = [m.text for m in history()] + [f"第{n}项工作进展：已完成{n}0%" for n in range(40)]
+    for n, text in enumerate(texts):
+        engine.inspect_and_keep(later_message(n, text, sender=("u2", "u3")[n % 2]), room)
+    # one normalization per message, however many earlier ones each looked back on
+    assert normalizations.texts == texts and normalizations.plain == []
+    kept = list(engine.recent["r1"])
+    assert all(isinstance(r, Recent) for r in kept)
+    assert [r.key for r in kept] == [normalize(t).key for t in texts[-len(kept):]]
+
+
+def test_messages_put_in_the_room_from_outside_are_normalized_once(engine, normalizations):
+    """Evaluation and tests put bare messages in a room's recent messages:
+    each becomes an entry when first read, and is not normalized again."""
+    from collections import deque
+
+    earlier = history()
+    engine.recent["r1"] = deque(earlier, maxlen=50)
+    room = work_room()
+    for n in range(5):
+        engine.inspect(later_message(n), room)
+    assert sorted(normalizations.texts) == sorted([m.text for m in earlier if m.text]
+                                                  + [""] * sum(not m.text for m in earlier)
+                                                  + [PLAIN] * 5)
+
+
+async def test_the_live_path_normalizes_each_message_once(moderator, normalizations, clock):
+    texts = ["请各单位周五前报送本月招商项目进展", "收到", "请各单位周五前报送本月招商项目进展",
+             "周末一起去打羽毛球吧", "请各单位周五前报送本月招商项目进展", PLAIN]
+    for text in texts:
+        await moderator.handle(clock.msg(text, gap=5))
+    assert normalizations.texts == texts and normalizations.plain == []
+    assert len(moderator.recent["r1"]) == len(texts)
