@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from qungui.core.command import Command
@@ -365,10 +366,25 @@ def make_context(message: Message, room: Room, matcher, params: dict[str, dict[s
         # attachment names are inspected like text (a file named 机密★….docx)
         subject = f"{text}\n{message.file_name}" if text else message.file_name
     norm = normalize(subject)
+    entries = list(recent or ())
+    if entries and _caps(entries) != {limit}:
+        entries = [recent_entry(m, limit) for m in entries]
     return Context(message=message, room=room, norm=norm,
                    hits=matcher.scan(norm, frozenset(params)),
-                   params=params, recent=[recent_entry(m, limit) for m in recent or ()],
-                   truncated=truncated, max_text=limit)
+                   params=params, recent=entries, truncated=truncated, max_text=limit)
+
+
+def _caps(entries: list) -> set[int] | None:
+    """The caps the entries were cut at; None if one is a bare message.
+    One pass in C: a room's 50 earlier messages are looked back on for
+    every message."""
+    try:
+        return set(map(_CAP_OF, entries))
+    except AttributeError:
+        return None
+
+
+_CAP_OF = attrgetter("max_text")
 
 
 def recent_entry(item: Recent | Message, max_text: int = MAX_TEXT) -> Recent:

@@ -341,10 +341,11 @@ class Moderator:
         recent = self.recent.get(room_id)
         if not recent:
             return []
-        for i in range(len(recent)):
-            item = recent[i]
-            if not isinstance(item, Recent):
-                recent[i] = recent_entry(item)
+        if set(map(type, recent)) != {Recent}:
+            for i in range(len(recent)):
+                item = recent[i]
+                if not isinstance(item, Recent):
+                    recent[i] = recent_entry(item)
         return list(recent)
 
     def _inspect(self, msg: Message, room: Room, view: RoomView | None = None, *,
