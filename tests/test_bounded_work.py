@@ -81,9 +81,8 @@ moderator.recent[sample.room.id] = deque(history, maxlen=50)
 found = set()
 for n in range({count}):
     msg = replace(sample.message, id=f"m{{n}}", text=text + str(n) if n else text)
-    findings, trace = moderator.inspect(msg, sample.room)
+    findings, trace = moderator.inspect_and_keep(msg, sample.room)
     found.update(f.rule for f in findings)
-    moderator.recent[sample.room.id].append(msg)
 print(json.dumps(sorted(found)))
 """
 

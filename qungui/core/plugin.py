@@ -10,7 +10,8 @@ the policy, the decision stage and the review tools read these specifications
 and never name a rule.
 
 ``inspect`` (or ``on_join``) reads a ``Context`` (the message, normalized
-once, the lexicon hits, the room, its parameters), does no I/O, and returns a
+once, the lexicon hits, the room, its parameters, the room's recent messages
+as ``Recent`` entries carrying their own views), does no I/O, and returns a
 ``Verdict``: a finding, or the reason it stood down. Those verdicts are the
 trace a reviewer reads.
 """
@@ -22,12 +23,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Callable, ClassVar, Mapping
+from operator import attrgetter
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from qungui.core.command import Command
 from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
-from qungui.core.text import Normalized, is_acknowledgement, normalize
+from qungui.core.text import Normalized, is_acknowledgement_plain, normalize
 
 @dataclass(frozen=True)
 class Finding:
@@ -132,6 +134,45 @@ class RuleSpec:
         return {k: p.default for k, p in self.params.items()}
 
 
+@dataclass(frozen=True, eq=False)
+class Recent:
+    """An earlier message of the room as the rules look back on it: the
+    message, and the views of its own text cut at the cap (no file name),
+    computed once, when it entered the room's recent messages (from its own
+    context's normalization: ``Recent.of``), never again for a later message.
+
+    What a rule derives from it beyond these views (off_topic's keywords) is
+    computed on first use and kept here too (``once``)."""
+
+    message: Message
+    max_text: int           # the cap the views were cut at
+    text: str               # message.text[:max_text]
+    key: str                # normalize(text).key
+    _derived: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, message: Message, max_text: int = MAX_TEXT,
+           norm: Normalized | None = None) -> "Recent":
+        """The entry of ``message``. ``norm``: a normalization of a text that
+        starts with the message's capped text (its context's ``norm``: the
+        capped text, then any file name), whose key view is cut, not redone."""
+        text = message.text[:max_text]
+        if norm is not None and norm.original.startswith(text):
+            key = norm.key_of(0, len(text))
+        else:
+            key = normalize(text).key
+        return cls(message, max_text, text, key)
+
+    def once(self, name: str, compute: Callable[["Recent"], Any]) -> Any:
+        """``compute(self)``, computed on the first call under ``name`` and
+        kept with the entry (a rule's own view of an earlier message)."""
+        try:
+            return self._derived[name]
+        except KeyError:
+            value = self._derived[name] = compute(self)
+            return value
+
+
 @dataclass
 class Context:
     """What plugins see of one message. Expensive views are computed once."""
@@ -141,7 +182,8 @@ class Context:
     norm: Normalized
     hits: dict[str, list[Hit]]
     params: dict[str, dict[str, Any]]            # rule -> rulebook params
-    recent: list[Message] = field(default_factory=list)  # earlier messages, oldest first
+    # earlier messages of the room, oldest first, with their views
+    recent: list[Recent] = field(default_factory=list)
     truncated: bool = False
     # the cap: a rule reads at most this many characters of a message, of
     # this one (``text``) as of the earlier ones (``capped``); only the
@@ -159,9 +201,41 @@ class Context:
         return message.text[:self.max_text]
 
     @cached_property
+    def as_recent(self) -> Recent:
+        """This message as it enters the room's recent messages: its views
+        cut from this context's normalization."""
+        return Recent.of(self.message, self.max_text, self.norm)
+
+    @cached_property
     def acknowledgement(self) -> bool:
         """The message's own text (capped, without a file name) is 收到 / 好的 / 👍."""
-        return is_acknowledgement(self.capped(self.message))
+        if not self.message.file_name and self.norm.original == self.capped(self.message):
+            return self.text_acknowledgement
+        return is_acknowledgement_plain(self._own_plain())
+
+    @cached_property
+    def text_acknowledgement(self) -> bool:
+        """What is inspected (``text``: the capped text and any file name) is
+        收到 / 好的 / 👍."""
+        return is_acknowledgement_plain(self.norm.plain)
+
+    def _own_plain(self) -> str:
+        own = self.capped(self.message)
+        if self.norm.original.startswith(own):
+            return self.norm.plain_of(0, len(own))
+        return normalize(own).plain       # a context built around another text
+
+    @property
+    def file_name_plain(self) -> str:
+        """The plain view of the attachment's name ("" if none), cut from the
+        context's normalization (which ends with it)."""
+        name = self.message.file_name or ""
+        if not name:
+            return ""
+        if self.norm.original.endswith(name):
+            end = len(self.norm.original)
+            return self.norm.plain_of(end - len(name), end)
+        return normalize(name).plain
 
     @property
     def now(self) -> datetime:
@@ -284,8 +358,14 @@ def is_redacted(text: str) -> bool:
 
 
 def make_context(message: Message, room: Room, matcher, params: dict[str, dict[str, Any]],
-                 recent: list[Message] | None = None, max_text: int | None = None) -> Context:
-    """Normalize once, scan once, and wrap it all for the plugins."""
+                 recent: Iterable[Recent | Message] | None = None,
+                 max_text: int | None = None) -> Context:
+    """Normalize once, scan once, and wrap it all for the plugins.
+
+    ``recent``: the room's earlier messages, oldest first, as ``Recent``
+    entries (the engine's, whose views were computed when they entered the
+    room); a bare ``Message``, or an entry cut at another cap, is made an
+    entry here (normalized for this context alone)."""
     limit = max_text or MAX_TEXT
     text = message.text
     truncated = len(text) > limit
@@ -296,7 +376,29 @@ def make_context(message: Message, room: Room, matcher, params: dict[str, dict[s
         # attachment names are inspected like text (a file named 机密★….docx)
         subject = f"{text}\n{message.file_name}" if text else message.file_name
     norm = normalize(subject)
+    entries = list(recent or ())
+    if entries and _caps(entries) != {limit}:
+        entries = [recent_entry(m, limit) for m in entries]
     return Context(message=message, room=room, norm=norm,
                    hits=matcher.scan(norm, frozenset(params)),
-                   params=params, recent=list(recent or ()), truncated=truncated,
-                   max_text=limit)
+                   params=params, recent=entries, truncated=truncated, max_text=limit)
+
+
+def _caps(entries: list) -> set[int] | None:
+    """The caps the entries were cut at; None if one is a bare message.
+    One pass in C: a room's 50 earlier messages are looked back on for
+    every message."""
+    try:
+        return set(map(_CAP_OF, entries))
+    except AttributeError:
+        return None
+
+
+_CAP_OF = attrgetter("max_text")
+
+
+def recent_entry(item: Recent | Message, max_text: int = MAX_TEXT) -> Recent:
+    """``item`` as an entry cut at ``max_text``: itself if it is one."""
+    if isinstance(item, Recent) and item.max_text == max_text:
+        return item
+    return Recent.of(item.message if isinstance(item, Recent) else item, max_text)

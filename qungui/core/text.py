@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -113,6 +113,41 @@ class Normalized:
     def quote_plain(self, start: int, end: int) -> str:
         a, b = self.plain_span(start, end)
         return self.original[a:b]
+
+    def plain_of(self, start: int, end: int) -> str:
+        """``normalize(self.original[start:end]).plain``, cut from this view:
+        each character's plain view depends on that character alone."""
+        return self.plain[bisect_left(self.plain_offsets, start):
+                          bisect_left(self.plain_offsets, end)]
+
+    def key_of(self, start: int, end: int) -> str:
+        """``normalize(self.original[start:end]).key``, cut from this view.
+
+        The key view's characters from ``original[start:end]`` are those of
+        the slice's own view but for one: a repeat collapses into the
+        character before it, so where the slice's first key character
+        repeats the last one before ``start`` (「好。好的」), the whole text's
+        view dropped it and the slice's own view keeps it. Only the
+        characters before the slice's first key character are read (those
+        with no key view, and that one)."""
+        lo = bisect_left(self.key_offsets, start)
+        hi = bisect_left(self.key_offsets, end)
+        key = self.key[lo:hi]
+        if lo == 0 or self.key[lo - 1].isdigit():
+            return key        # nothing before to collapse into; digits never collapse
+        last = self.key[lo - 1]
+        stop = min(end, self.key_offsets[lo] if lo < len(self.key_offsets) else end)
+        first = None          # the slice's first key character
+        for ch in self.original[start:stop]:
+            if not _is_ignorable(ch):
+                first = ch
+                break
+        if first is None:
+            if stop == end:
+                return key    # no key character in the slice at all
+            first = self.original[stop]
+        c = first.lower() if first < "\x80" else _fold_char(first)[1][0]
+        return last + key if c == last else key
 
 
 def _is_ignorable(ch: str) -> bool:
@@ -245,14 +280,23 @@ _ACK = re.compile(
 )
 
 
+_ACK_SEPARATORS = re.compile(r"[\s,，.。!！~～、…]+")
+_ACK_ADDRESSED = re.compile(r"^(收到|好的?|明白|已阅|ok|谢谢|感谢)+")
+
+
 def is_acknowledgement(text: str) -> bool:
     """收到 / 好的 / 👍 / 1 and the like, possibly several, possibly with a name."""
-    plain = plain_view(text)
-    plain = re.sub(r"[\s,，.。!！~～、…]+", "", plain)
+    return is_acknowledgement_plain(plain_view(text))
+
+
+def is_acknowledgement_plain(plain: str) -> bool:
+    """``is_acknowledgement`` of a text whose plain view is ``plain``: for a
+    message already normalized (``Normalized.plain``, ``plain_of``)."""
+    plain = _ACK_SEPARATORS.sub("", plain)
     if not plain:
         return True
     if _ACK.match(plain):
         return True
     # 「收到，李局」「好的书记」: an acknowledgement plus a short form of address
-    stripped = re.sub(r"^(收到|好的?|明白|已阅|ok|谢谢|感谢)+", "", plain)
+    stripped = _ACK_ADDRESSED.sub("", plain, count=1)
     return stripped != plain and len(stripped) <= 4

@@ -36,7 +36,6 @@ decided without it (``gated``).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ import numpy as np
 from qungui.rules import data_path
 from qungui.core import embedding
 from qungui.core.plugin import Context, Finding, RuleSpec, redact
-from qungui.core.text import Normalized, is_acknowledgement
+from qungui.core.text import Normalized
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +111,7 @@ def lexicon_evidence(ctx: Context, findings: Iterable[Finding],
 
 def worth_asking(ctx: Context) -> bool:
     """Not for 收到 / 好的李局 / 👍: too short to judge, and never a violation."""
-    return len(ctx.norm.key) >= MIN_CHARS and not is_acknowledgement(ctx.text)
+    return len(ctx.norm.key) >= MIN_CHARS and not ctx.text_acknowledgement
 
 
 @dataclass

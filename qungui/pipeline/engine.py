@@ -28,7 +28,8 @@ from qungui.core.events import (MAX_ID, MAX_NAME, BotAdded, Event, EventError, M
                                 Room, RoomSnapshot, clean_event)
 from qungui.core.matcher import Matcher, load_lexicons
 from qungui.core.outcomes import Act
-from qungui.core.plugin import Context, Finding, JoinContext, Plugin, Verdict, make_context
+from qungui.core.plugin import (Context, Finding, JoinContext, Plugin, Recent, Verdict,
+                                make_context, recent_entry)
 from qungui.core.ports import IncidentIn, MessageLog, StoredMessage, Store
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline import decision
@@ -124,7 +125,10 @@ class Moderator:
         nlp.init()      # jieba's dictionary, once, before the first message's budget runs
         self.directory = RoomDirectory(bot_id)
         self.operators = frozenset(operators)
-        self.recent: dict[str, deque[Message]] = {}
+        # each room's recent messages (flood, off_topic), oldest first: entries
+        # carrying the views computed when they entered; a bare Message put
+        # here from outside (evaluation, a test) becomes one when first read
+        self.recent: dict[str, deque[Recent | Message]] = {}
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         # (room, member, rule) -> time of the last warning, for the cooldown
         self._last_warned: dict[tuple[str, str, str], datetime] = {}
@@ -272,11 +276,11 @@ class Moderator:
         await self.reviewed.refresh(room.id)
         looks_like_command = (msg.type is MessageType.TEXT and is_command(msg.text)
                               and self.commands is not None)
-        findings = trace = None
+        findings = trace = ctx = None
         if looks_like_command and self.commands.knows(msg.text):
             # a command's words are no way around the secrecy rule: one that
             # carries secret content is moderated as the message it is
-            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
+            findings, trace, ctx = self._inspect(msg, room, view, budget=self.inspect_budget)
             if not any(self._is_secret(f) and self._over_threshold(f, view.rulebook)
                        for f in findings):
                 if not speak:
@@ -286,9 +290,8 @@ class Moderator:
             await self.duties.note_message(msg, view)
         if findings is None:
             # not a known command (a leading / is no way around the rules either)
-            findings, trace = self.inspect(msg, room, view, budget=self.inspect_budget)
-        recent = self.recent.setdefault(room.id, deque(maxlen=RECENT_PER_ROOM))
-        recent.append(msg)
+            findings, trace, ctx = self._inspect(msg, room, view, budget=self.inspect_budget)
+        self._keep(room.id, ctx)
         sender = room.members.get(msg.sender_id)
         name = ((sender.display if sender else "") or msg.sender_name or msg.sender_id)[:MAX_NAME]
         over = any(OVER_BUDGET in t for t in trace)
@@ -324,6 +327,38 @@ class Moderator:
         (in its automaton) and the purpose the off-topic rule reads.
         ``budget``: seconds the inspection may take (the live path passes
         ``inspect_budget``; evaluation inspects without one)."""
+        findings, trace, _ = self._inspect(msg, room, view, budget=budget)
+        return findings, trace
+
+    def inspect_and_keep(self, msg: Message, room: Room, view: RoomView | None = None, *,
+                         budget: float | None = None) -> tuple[list[Finding], list[dict]]:
+        """``inspect``, then the message enters the room's recent messages as
+        the engine's own path keeps it (with the views its inspection
+        computed): what a later message's flood and off_topic look back on."""
+        findings, trace, ctx = self._inspect(msg, room, view, budget=budget)
+        self._keep(room.id, ctx)
+        return findings, trace
+
+    def _keep(self, room_id: str, ctx: Context) -> None:
+        recent = self.recent.setdefault(room_id, deque(maxlen=RECENT_PER_ROOM))
+        recent.append(ctx.as_recent)
+
+    def _recent(self, room_id: str) -> list[Recent]:
+        """The room's recent messages as entries. A bare Message found there
+        is made an entry in place, once: it is not normalized again for the
+        messages after it."""
+        recent = self.recent.get(room_id)
+        if not recent:
+            return []
+        if set(map(type, recent)) != {Recent}:
+            for i in range(len(recent)):
+                item = recent[i]
+                if not isinstance(item, Recent):
+                    recent[i] = recent_entry(item)
+        return list(recent)
+
+    def _inspect(self, msg: Message, room: Room, view: RoomView | None = None, *,
+                 budget: float | None = None) -> tuple[list[Finding], list[dict], Context]:
         view = view or self.settings.default
         params = view.params
         ctx, findings, trace = self.lexicon_stage(msg, room, view, budget=budget)
@@ -340,7 +375,7 @@ class Moderator:
         findings = self.reviewed.stand_down(ctx, findings, view, trace)
         if ctx.truncated:
             trace.append({"plugin": "engine", "note": f"message cut to {len(ctx.text)} characters for inspection"})
-        return self._seal(findings), trace
+        return self._seal(findings), trace, ctx
 
     def lexicon_stage(self, msg: Message, room: Room, view: RoomView | None = None, *,
                       budget: float | None = None) -> tuple[Context, list[Finding], list[dict]]:
@@ -349,8 +384,7 @@ class Moderator:
         view = view or self.settings.default
         if view.topic is not None and view.topic != room.purpose:
             room = replace(room, purpose=view.topic)
-        ctx = make_context(msg, room, view.matcher, view.params,
-                           recent=list(self.recent.get(room.id, ())))
+        ctx = make_context(msg, room, view.matcher, view.params, recent=self._recent(room.id))
         started = time.perf_counter()
         findings, trace = self._run(lambda p: p.inspect(ctx), view.params, "message",
                                     deadline=started + budget if budget is not None else None)

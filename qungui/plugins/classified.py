@@ -23,7 +23,7 @@ import re
 
 from qungui.core.matcher import Spans
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
-from qungui.core.text import PlainView, normalize
+from qungui.core.text import PlainView
 from qungui.plugins._common import Near, cue_hits, has_cue
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
@@ -137,7 +137,7 @@ class Classified(Plugin):
         name = ctx.message.file_name
         if not name:
             return None
-        plain = normalize(name).plain
+        plain = ctx.file_name_plain      # cut from the context's view, not normalized again
         m = _FILE_WORDS.search(plain)
         if m and not _FILE_BENIGN.search(plain):
             word = m.group()

@@ -1,35 +1,17 @@
 """刷屏: too many messages in a short time, the same text again and again, or one huge message.
 
-Repeats are compared on the key view of each message's capped text. A
-message's key is computed once (the current message's comes with its
-context) and kept while the message is kept: a sender's history is never
-normalized again for every new message, nor read past the cap.
+Repeats are compared on the key view of each message's capped text. Each
+earlier message of the room carries its key view (``Recent.key``, cut from
+its own context's normalization when it entered the room's recent
+messages), and the current one's comes with its context: a sender's history
+is never normalized again for every new message, nor read past the cap.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from weakref import WeakKeyDictionary
 
-from qungui.core.events import Message
 from qungui.core.plugin import Context, Param, Plugin, RuleSpec, register
-from qungui.core.text import normalize
-
-# message -> (the cap it was cut at, the key view of its capped text); an
-# entry lives as long as the message does (in the engine's recent messages)
-_KEYS: WeakKeyDictionary[Message, tuple[int, str]] = WeakKeyDictionary()
-
-
-def _key(ctx: Context, message: Message) -> str:
-    known = _KEYS.get(message)
-    if known is not None and known[0] == ctx.max_text:
-        return known[1]
-    if message is ctx.message and not message.file_name:
-        key = ctx.norm.key        # the context's own view is this text, capped
-    else:
-        key = normalize(ctx.capped(message)).key
-    _KEYS[message] = (ctx.max_text, key)
-    return key
 
 
 @register
@@ -52,25 +34,26 @@ class Flood(Plugin):
 
     def inspect(self, ctx: Context):
         msg = ctx.message
-        mine = [m for m in ctx.recent if m.sender_id == msg.sender_id and m.ts <= msg.ts]
+        mine = [r for r in ctx.recent
+                if r.message.sender_id == msg.sender_id and r.message.ts <= msg.ts]
         candidates = []
 
         window = timedelta(seconds=self.param(ctx, "window_seconds"))
         limit = self.param(ctx, "max_messages")
-        burst = 1 + sum(1 for m in mine if msg.ts - m.ts <= window)
+        burst = 1 + sum(1 for r in mine if msg.ts - r.message.ts <= window)
         if burst >= limit:
             score = min(0.95, 0.8 + 0.05 * (burst - limit))
             seconds = int(window.total_seconds())
             candidates.append((score, f"{seconds}秒内{burst}条消息",
                                f"{seconds}秒内连续发送{burst}条消息，刷屏"))
 
-        text = ctx.capped(msg).strip()
+        text = ctx.as_recent.text.strip()
         if text and not ctx.acknowledgement:
-            key = _key(ctx, msg)
+            key = ctx.as_recent.key
             rwindow = timedelta(seconds=self.param(ctx, "repeat_window_seconds"))
             # an empty key (punctuation only) repeats nothing
-            same = 1 + sum(1 for m in mine
-                           if msg.ts - m.ts <= rwindow and _key(ctx, m) == key) if key else 0
+            same = 1 + sum(1 for r in mine
+                           if msg.ts - r.message.ts <= rwindow and r.key == key) if key else 0
             if key and same >= self.param(ctx, "max_repeats"):
                 candidates.append((0.85, text[:40], f"同一内容重复发送{same}次"))
 

@@ -11,11 +11,10 @@ vote, a red envelope, gossip) is left to that rule.
 from __future__ import annotations
 
 from functools import lru_cache
-from weakref import WeakKeyDictionary
 
 from qungui.core import nlp
-from qungui.core.events import Message, MessageType
-from qungui.core.plugin import REGISTRY, Context, Plugin, RuleSpec, register
+from qungui.core.events import MessageType
+from qungui.core.plugin import REGISTRY, Context, Plugin, Recent, RuleSpec, register
 from qungui.plugins._common import cue_hits, has_cue
 from qungui.plugins._sales import assess
 
@@ -45,28 +44,20 @@ def topic_words(topic: str, purpose: str) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC)
 
 
-# message -> (the cap, the keywords of its capped text): an earlier message's
-# keywords are extracted once, not again for every message after it
-_KEYWORDS: WeakKeyDictionary[Message, tuple[int, tuple[str, ...]]] = WeakKeyDictionary()
-
-
-def _keywords(ctx: Context, msg: Message) -> tuple[str, ...]:
-    known = _KEYWORDS.get(msg)
-    if known is None or known[0] != ctx.max_text:
-        known = (ctx.max_text, tuple(w for w in nlp.keywords(ctx.capped(msg), top=5)
-                                     if len(w) >= 2))
-        _KEYWORDS[msg] = known
-    return known[1]
+def _keywords(entry: Recent) -> tuple[str, ...]:
+    """The keywords of an earlier message's capped text: extracted on first
+    use and kept with the message, not again for every message after it."""
+    return tuple(w for w in nlp.keywords(entry.text, top=5) if len(w) >= 2)
 
 
 def _recent_words(ctx: Context, chat_terms: set[str]) -> set[str]:
     """Keywords of the last few messages that were work talk (no chat term),
     each read up to the cap."""
     words: set[str] = set()
-    for msg in ctx.recent[-RECENT_ON_TOPIC:]:
-        text = ctx.capped(msg)
+    for entry in ctx.recent[-RECENT_ON_TOPIC:]:
+        text = entry.text
         if text and not any(t in text for t in chat_terms):
-            words.update(_keywords(ctx, msg))
+            words.update(entry.once("off_topic.keywords", _keywords))
     return words - _GENERIC
 
 

@@ -8,9 +8,10 @@ another named person (张书记) in the sentence means the praise is for them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.core.text import fold, normalize
+from qungui.core.text import fold
 from qungui.plugins._common import (
     TITLES, cue_hits, has_cue, named_people, owner_forms, parse_alias, sentence_index,
     sentence_starts,
@@ -34,6 +35,14 @@ _ORG_TITLE = re.compile(r"([省市县区州镇乡村]委|[省市县区]政府|�
 # Praise words used as an instruction: 「要高瞻远瞩谋划产业布局」 after one
 # of these words earlier in the sentence (see ``_Sentences.directive``).
 _DIRECTIVE_WORDS = ("强调", "指出", "要求", "提出", "号召", "指示")
+_NO_PRAISE = "无指向群主的吹捧用语"
+
+
+@lru_cache(maxsize=1024)
+def _keys(forms: frozenset[str]) -> frozenset[str]:
+    """The key views of an owner's personal forms: folded once per owner,
+    not for every message."""
+    return frozenset(fold(f) for f in forms if f)
 
 
 class _Sentences:
@@ -78,10 +87,11 @@ class OwnerPraise(Plugin):
             return self.clear("群主本人发言")
         if has_cue(ctx, self.name, "notice"):
             return self.clear("警示或通报中的引用")  # a 警示/通报 quotes the flattery it condemns
+        if not has_cue(ctx, self.name, "flattery", "weak", "positive"):
+            return self.clear(_NO_PRAISE)   # the common case: nothing below to work out
         personal, titular = owner_forms(owner)
         if not parse_alias(owner)[2]:
             titular = set(TITLES) | {t[0] for t in TITLES.values()}  # title unknown: any title
-        personal_keys = {fold(f) for f in personal if f}
         mentioned = owner.id in ctx.message.mention_ids
 
         starts = sentence_starts(ctx.text)
@@ -99,7 +109,7 @@ class OwnerPraise(Plugin):
                 if sentences.directive(index, hit.start):
                     continue
                 if index not in levels:
-                    levels[index] = self._target(ctx, sentences, index, personal, personal_keys,
+                    levels[index] = self._target(ctx, sentences, index, personal,
                                                  titular, addressed, mentioned, unit)
                 level = levels[index]
                 strength = cue
@@ -111,7 +121,7 @@ class OwnerPraise(Plugin):
                 if score and (best is None or score > best[0]):
                     best = (score, hit, level)
         if best is None:
-            return self.clear("无指向群主的吹捧用语")
+            return self.clear(_NO_PRAISE)
         score, hit, level = best
         who = "群主" if level == NAMED else "领导（群主）"
         return self.hit(score, self._evidence(ctx, starts, hit),
@@ -125,21 +135,21 @@ class OwnerPraise(Plugin):
         after = ctx.text[hit.end:hit.end + 4]
         return bool(_INTENSIFIER_BEFORE.search(before) or _INTENSIFIER_AFTER.search(after))
 
-    def _target(self, ctx, sentences, index, personal, personal_keys, titular, addressed,
-                mentioned, unit=""):
+    def _target(self, ctx, sentences, index, personal, titular, addressed, mentioned, unit=""):
         start, end = sentences.bounds(index)
-        view = normalize(ctx.text[start:end])
-        if mentioned or any(k and k in view.key for k in personal_keys):
+        # the sentence's own views, cut from the message's (not normalized again)
+        key, plain = ctx.norm.key_of(start, end), ctx.norm.plain_of(start, end)
+        if mentioned or any(k and k in key for k in _keys(frozenset(personal))):
             return NAMED
-        others = [m.group() for m in named_people(view.plain)
+        others = [m.group() for m in named_people(plain)
                   if not any(m.group() in f or f in m.group() for f in personal)]
         if others:
             return NONE  # 「张书记讲话太精彩」: praise for someone else
-        if any(m.group(1) not in unit for m in _ORG_TITLE.finditer(view.plain)):
+        if any(m.group(1) not in unit for m in _ORG_TITLE.finditer(plain)):
             return NONE  # 「省委书记在调研时强调……」 in a 市委 group: another leader
         if index in addressed:
             return LIKELY
-        if any(re.search(re.escape(t) + r"(?!们)", view.plain) for t in titular if len(t) >= 2):
+        if any(re.search(re.escape(t) + r"(?!们)", plain) for t in titular if len(t) >= 2):
             return LIKELY
         return NONE
 

@@ -63,11 +63,16 @@ def test_repeats_of_a_long_message_are_compared_up_to_the_cap(inspect):
 
 
 def test_a_message_kept_in_the_history_is_keyed_once(inspect, monkeypatch):
-    from qungui.plugins import flood
+    """An earlier message carries its key view, computed when it became an
+    entry of the room's recent messages; flood normalizes nothing itself."""
+    from qungui.core import plugin
+    from qungui.core.plugin import Recent
 
-    recent = [message(f"第{i}条情况说明", ts=later(i), id=f"k{i}") for i in range(4)]
-    inspect("flood", "第9条情况说明", recent=recent, ts=later(10))
+    recent = [Recent.of(message(f"第{i}条情况说明", ts=later(i), id=f"k{i}")) for i in range(4)]
+    assert [r.key for r in recent] == [f"第{i}条情况说明" for i in range(4)]
     calls = []
-    monkeypatch.setattr(flood, "normalize", lambda text: calls.append(text))
+    real = plugin.normalize
+    monkeypatch.setattr(plugin, "normalize", lambda text: calls.append(text) or real(text))
+    inspect("flood", "第9条情况说明", recent=recent, ts=later(10))
     inspect("flood", "第10条情况说明", recent=recent, ts=later(11))
-    assert calls == []      # the history's keys were kept, the new message's came with its context
+    assert calls == ["第9条情况说明", "第10条情况说明"]    # each new message once, in its context
