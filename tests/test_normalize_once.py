@@ -156,7 +156,7 @@ def test_a_plain_message_is_normalized_once(engine, normalizations):
         engine.inspect_and_keep(msg, room)
     del normalizations.texts[:], normalizations.plain[:]
     findings, trace = engine.inspect(later_message(1), room)
-    assert findings == [] and any(t["plugin"] == "learned" for t in trace)
+    assert findings == [] and any(t["plugin"] == "decision" for t in trace)
     assert normalizations.texts == [PLAIN]    # once, by make_context
     assert normalizations.plain == []         # no plain view made again (acknowledgement)
 

@@ -20,6 +20,18 @@ def say(moderator, clock, text, sender="u1", mentions=()):
     return moderator.handle(clock.msg(text, sender, mention_ids=tuple(mentions)))
 
 
+@pytest.fixture
+async def lexicon_moderator(repo, plugins, rulebook, matcher):
+    """The lexicons alone: what a threshold or a period does to a finding of
+    known score, whatever the decision stage makes of the words."""
+    from dataclasses import replace
+    book = replace(rulebook, learned=replace(rulebook.learned, enabled=False))
+    m = build_moderator(repo, book, plugins, matcher, bot_id="botid", operators=["op1"])
+    await m.start()
+    await m.handle(RoomSnapshot(work_room()))
+    return m
+
+
 async def restarted(repo, plugins, rulebook, matcher) -> Moderator:
     fresh = build_moderator(repo, rulebook, plugins, matcher, bot_id="botid", operators=["op1"])
     await fresh.start()
@@ -148,7 +160,8 @@ async def test_every_command_has_a_chinese_alias(moderator):
 # --- the settings take effect -------------------------------------------------------
 
 
-async def test_disable_mode_and_threshold_take_effect(moderator, clock):
+async def test_disable_mode_and_threshold_take_effect(lexicon_moderator, clock):
+    moderator = lexicon_moderator
     await say(moderator, clock, "/disable ads")
     assert (await say(moderator, clock, ADS, "u3")).action == "none"
     await say(moderator, clock, "/enable ads")
@@ -233,7 +246,8 @@ async def test_allow_from_another_process_is_seen(moderator, repo, clock, db_url
     assert (await moderator.settings.get("r1")).allow == (("*", "内部价格公示"),)
 
 
-async def test_election_period_weighs_canvassing_more(moderator, repo, clock):
+async def test_election_period_weighs_canvassing_more(lexicon_moderator, repo, clock):
+    moderator = lexicon_moderator
     quiet = await say(moderator, clock, WEAK_CANVASS, "u3")
     assert quiet.action == "none" and quiet.findings[0].score < 0.6
     await say(moderator, clock, "/period election on")

@@ -23,7 +23,7 @@ probability in its reason, and the model's own findings say what they rest
 on. Strong objective evidence stays decisive: a finding scored at
 ``DECISIVE`` or more (a 密级 marking, a red-envelope message) and every
 finding of a rule whose spec says ``temper=False`` stand as the rule made
-them.
+them; so does a rule's own verdict recorded under the bar (``RECORDED``).
 
 Cost: the n-grams and the lexicon evidence are a few dictionary look-ups;
 the encoder is about 15 ms of one core. It is consulted only where it can
@@ -67,6 +67,9 @@ FIRE_SCORE = 0.6
 # a lexicon finding the model does not confirm is kept at this score: under
 # every rulebook threshold, visible in the trace and the log
 LOWERED_SCORE = 0.3
+# a lexicon finding at or under this score is the rule's own verdict that the
+# message is the harmless side of it, recorded for the reviewer: it stands
+RECORDED = 0.3
 # the evidence the lexicon stage gives each rule, in the model's column order
 LEX_FEATURES = ("lex_score", "lex_fired", "harmless", "topic_cos")
 
@@ -322,7 +325,11 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
 
 
 def _decisive(f: Finding | None, spec: RuleSpec) -> bool:
-    return f is not None and (f.score >= DECISIVE or not spec.temper)
+    """A finding that stands as its rule made it: objective evidence, a rule
+    the model may not lower, or the rule's own considered verdict below the
+    bar (criticism of a city's own policy recorded at 0.3 is not 妄议中央,
+    and the model does not make it so)."""
+    return f is not None and (f.score >= DECISIVE or not spec.temper or f.score <= RECORDED)
 
 
 _lock = threading.Lock()

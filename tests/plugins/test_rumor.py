@@ -122,7 +122,18 @@ def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
 
 
-def test_the_learned_stage_does_not_lower_a_stated_scare(plugins):
-    """The model learned rumours from hearsay pushed on; it would veto a
-    claim stated as fact, so the rule's findings are not tempered."""
-    assert plugins["rumor"].spec.temper is False
+@pytest.mark.parametrize("text", [
+    "明天早上8点有8级地震，大家提前做好准备",
+    "城南水库大坝已经裂了，下游的赶紧撤",
+    "下个月起全县机关事业单位工资停发三个月",
+])
+def test_the_decision_stage_does_not_lower_a_stated_scare(rulebook, plugins, matcher, text):
+    """The model weighs the rule's findings (trained on rumours stated as
+    fact as well as hearsay pushed on): it keeps a stated scare."""
+    from qungui.core.events import Message, Room
+    from qungui.pipeline.engine import Moderator
+    from qungui.pipeline.evaluation import T0
+    moderator = Moderator(None, rulebook, plugins, matcher)
+    room = Room(id="r", topic="防汛抗旱指挥部工作群", purpose="汛情通报、值班调度", owner_id="o")
+    findings, _ = moderator.inspect(Message(id="m", room_id="r", sender_id="u", ts=T0, text=text), room)
+    assert any(f.rule == "rumor" and f.score >= THRESHOLD for f in findings)
