@@ -1,7 +1,7 @@
 """The decision stage's cost: latency, throughput, the encoder's share, start-up.
 
-    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py        # 3,000 messages
-    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py 6000
+    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py          # work talk
+    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py 3000 public
 
 The stream is made of distinct texts (the team's corpora and the public
 held-out files, each text once), so the encoder's cache never flatters the
@@ -48,10 +48,16 @@ print(time.perf_counter() - t)
 """
 
 
-def stream(size: int) -> list[dict]:
+def stream(size: int, kind: str) -> list[dict]:
+    """Distinct texts. ``work``: the work-group mix of bench/mix.py (every
+    clean message of the team's corpora and one violation for every nine),
+    each text once; ``public``: the team's corpora and the public held-out
+    files (headlines, car replies, chat, Weibo rumours and comments)."""
+    import random
     corpus = ROOT / "qungui" / "rules" / "corpus"
-    paths = [corpus / "dev.jsonl", corpus / "test.jsonl", corpus / "holdout.jsonl",
-             *sorted((corpus / "public").glob("*_heldout.jsonl"))]
+    paths = sorted(corpus.glob("*.jsonl"))
+    if kind == "public":
+        paths += sorted((corpus / "public").glob("*_heldout.jsonl"))
     seen, out = set(), []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -60,8 +66,13 @@ def stream(size: int) -> list[dict]:
                 if d["text"] not in seen:
                     seen.add(d["text"])
                     out.append(d)
-    import random
-    random.Random(7).shuffle(out)
+    rng = random.Random(7)
+    if kind == "work":
+        clean = [d for d in out if not d["labels"]]
+        bad = [d for d in out if d["labels"]]
+        rng.shuffle(bad)
+        out = clean + bad[:len(clean) // 9]
+    rng.shuffle(out)
     return out[:size]
 
 
@@ -77,6 +88,7 @@ def run(moderator, samples) -> tuple[list[float], float]:
 
 def main() -> int:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    kind = sys.argv[2] if len(sys.argv) > 2 else "work"
     from qungui.cli.common import load_parts
     from qungui.config import load_settings
     from qungui.core import embedding
@@ -86,7 +98,7 @@ def main() -> int:
     plugins, rulebook = load_parts(load_settings(None))
     groups = load_groups(None)
     samples = [sample_from_dict(d, "bench", i, set(plugins), groups)
-               for i, d in enumerate(stream(size))]
+               for i, d in enumerate(stream(size, kind))]
     with_model = Moderator(None, rulebook, plugins)
     without = Moderator(None, replace(rulebook, learned=replace(rulebook.learned, enabled=False)),
                         plugins)
@@ -107,7 +119,7 @@ def main() -> int:
         p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
         print(f"| {name} | {len(lat) / cpu:,.0f} | {statistics.median(ms):.2f} | {p99:.2f} | {ms[-1]:.1f} |")
 
-    print(f"{len(samples)} distinct messages; decided by the model: {decided}; "
+    print(f"{len(samples)} distinct messages ({kind}); decided by the model: {decided}; "
           f"sent to the encoder: {encoded} ({encoded / max(decided, 1):.0%} of those decided, "
           f"{encoded / len(samples):.0%} of all); texts encoded: {enc.calls - calls0}")
     print("| path | msg per CPU-second | p50 ms | p99 ms | max ms |")

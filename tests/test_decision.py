@@ -177,7 +177,8 @@ def _tiny(bias: float, keep: float = 0.3, threshold: float = 0.8):
         w_emb=np.zeros((1, embedding.DIM), dtype=np.float32), ngram_index={},
         w_ngram=np.zeros((0, 1)), calib=np.array([[1.0, 0.0]]),
         threshold=np.array([threshold]), keep=np.array([keep]),
-        emb_hi=np.array([0.0]), emb_mean=np.array([0.0]))
+        emb_hi=np.array([0.0]), emb_mean=np.array([0.0]), gate_bias=np.zeros(1),
+        gate_lex=np.zeros((1, 3)), gate_ngram=np.zeros((0, 1)), gate=np.array([-np.inf]))
 
 
 def _ctx(moderator, text):
@@ -231,19 +232,30 @@ def test_without_the_encoder_the_rest_of_the_evidence_decides(rulebook, plugins,
     assert "classified" in {f.rule for f in findings}
 
 
-def test_the_gate_never_changes_a_decision(rulebook, plugins, matcher, held_out):
-    """Where the encoder is skipped, the top of the embedding's range could
-    not have changed the outcome: the same findings as asking it every time."""
+def test_the_gate_spares_the_encoder_and_almost_never_changes_a_decision(
+        rulebook, plugins, matcher, held_out):
+    """Where the encoder is skipped, the first tier placed the message below
+    every rule's gate (or the embedding could not have changed the outcome):
+    asking the encoder every time changes few decisions, and never a
+    lexicon finding's."""
     gated = Moderator(None, rulebook, plugins, matcher)
-    model = replace(decision.load(), emb_hi=np.full(len(decision.load().rules), np.inf))
+    base = decision.load()
+    model = replace(base, emb_hi=np.full(len(base.rules), np.inf),
+                    gate=np.full(len(base.rules), -np.inf))
     always = Moderator(None, rulebook, plugins, matcher, model=model)
-    skipped = 0
+    skipped = differ = 0
     for s in held_out:
         a, ta = gated.inspect(s.message, s.room)
         b, _ = always.inspect(s.message, s.room)
-        assert [(f.rule, f.score >= 0.6) for f in a] == [(f.rule, f.score >= 0.6) for f in b], s.text
+        fired_a = {f.rule for f in a if f.score >= 0.6}
+        fired_b = {f.rule for f in b if f.score >= 0.6}
+        differ += fired_a != fired_b
+        # a lexicon finding always passes the gate: the same decision on it
+        lex = {f.rule for f in gated.lexicon_stage(s.message, s.room)[1]}
+        assert fired_a & lex == fired_b & lex, s.text
         skipped += not next((t for t in ta if t["plugin"] == "decision"), {}).get("encoded", True)
-    assert skipped, "the gate never spared the encoder"
+    assert differ <= 0.02 * len(held_out)
+    assert skipped >= 0.3 * len(held_out), "the gate seldom spared the encoder"
 
 
 # -- worth its place ------------------------------------------------------------

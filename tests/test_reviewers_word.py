@@ -56,7 +56,9 @@ def fishing_model() -> DecisionModel:
         rules=("off_topic",), bias=np.array([-6.0]), w_lex=np.zeros((1, 4)),
         w_emb=np.zeros((1, embedding.DIM), dtype=np.float32), ngram_index={"钓鱼": 0},
         w_ngram=np.array([[12.0]]), calib=np.array([[1.0, 0.0]]), threshold=np.array([0.5]),
-        keep=np.array([0.01]), emb_hi=np.array([0.0]), emb_mean=np.array([0.0]))
+        keep=np.array([0.01]), emb_hi=np.array([0.0]), emb_mean=np.array([0.0]),
+        gate_bias=np.zeros(1), gate_lex=np.zeros((1, 3)), gate_ngram=np.zeros((1, 1)),
+        gate=np.array([-np.inf]))
 
 
 async def with_model(repo, rulebook, plugins, matcher, model):

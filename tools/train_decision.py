@@ -119,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
                    help="weight of a public source's line against one of the team's corpus")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
+    p.add_argument("--gate-pass", type=float, default=0.99,
+                   help="share of the messages the full model flags that the first tier lets through")
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
@@ -170,6 +172,10 @@ def main() -> int:
     # folds by a hash of the id, so that a message's fold does not depend on file order
     fold_of = np.array([int(hashlib.sha1(r["id"].encode()).hexdigest(), 16) % 5 for r in rows])
     keep = np.zeros(R)
+    gate = np.zeros(R)
+    gate_bias = np.zeros(R)
+    gate_lex = np.zeros((R, 3))
+    gate_ngram = np.zeros((len(grams), R))
     public = np.array([r["source"] not in own for r in rows])
     for k, rule in enumerate(rules):
         judged = np.array([r["judged"] is None or rule in r["judged"] for r in rows])
@@ -185,6 +191,14 @@ def main() -> int:
             m = LogisticRegression(C=args.C, max_iter=3000)
             m.fit(X[tr], y[tr], sample_weight=w[tr])
             oof[te] = m.decision_function(X[te])
+        # the first tier: the same without the embedding and the topic cosine
+        X1 = hstack([G[idx], csr_matrix(L[:, :3])]).tocsr()
+        oof1 = np.zeros(len(idx))
+        for f in range(5):
+            tr, te = fold_of[idx] != f, fold_of[idx] == f
+            m1 = LogisticRegression(C=args.C, max_iter=3000)
+            m1.fit(X1[tr], y[tr], sample_weight=w[tr])
+            oof1[te] = m1.decision_function(X1[te])
         cal = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y, sample_weight=w)
         a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
         p = 1 / (1 + np.exp(-(a * oof + b)))
@@ -211,6 +225,17 @@ def main() -> int:
             gains.append((int((lowered & (y == 0)).sum()) - args.lower_cost
                           * int((lowered & (y == 1)).sum()), -kp))
         keep[k] = -max(gains)[1]
+        # the gate: the first tier's sum that --gate-pass of the messages the
+        # full model flags (out of fold) reach
+        # (with the true positives the lexicon missed, where the model flags few)
+        ref = oof1[((p >= best[0]) | (y == 1)) & ~fired]
+        gate[k] = (float(np.quantile(ref, 1 - args.gate_pass)) if len(ref) >= 20
+                   else float(ref.min()) - 0.5 if len(ref) else -np.inf)
+        passed = (oof1 >= gate[k]) | fired
+        m1 = LogisticRegression(C=args.C, max_iter=3000).fit(X1, y, sample_weight=w)
+        gate_ngram[:, k] = m1.coef_[0][:len(grams)]
+        gate_lex[k] = m1.coef_[0][len(grams):] * LEX_SCALE
+        gate_bias[k] = float(m1.intercept_[0])
         m = LogisticRegression(C=args.C, max_iter=3000).fit(X, y, sample_weight=w)
         coef = m.coef_[0]
         nG = len(grams)
@@ -227,14 +252,16 @@ def main() -> int:
         kept_fp = int((fired & (y == 0) & (p >= keep[k])).sum())
         print(f"{rule:15s} n={len(idx):5d} pos={int(y.sum()):4d} th={best[0]:.2f} keep={keep[k]:.3f} "
               f"oofF1={best[1]:.3f} P={best[2]:.3f} R={best[3]:.3f} neg_fp={best[4]} "
-              f"lexicon false findings kept {kept_fp}/{lex_fp}")
+              f"lexicon false findings kept {kept_fp}/{lex_fp}; gate passes {passed.mean():.0%}")
 
     # n-grams that weigh nothing for any rule are dropped from the file
-    used = np.flatnonzero(np.abs(w_ngram).max(axis=1) >= 0.01)
+    used = np.flatnonzero(np.maximum(np.abs(w_ngram).max(axis=1),
+                                     np.abs(gate_ngram).max(axis=1)) >= 0.01)
     model = decision.DecisionModel(
         rules=tuple(rules), bias=bias, w_lex=w_lex, w_emb=w_emb.astype(np.float32),
         ngram_index={grams[i]: n for n, i in enumerate(used)}, w_ngram=w_ngram[used],
-        calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean)
+        calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean,
+        gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate)
     trained_on = [p.name for p in paths]
     model.save(args.out, trained_on=trained_on)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB, {len(used)} n-grams) "

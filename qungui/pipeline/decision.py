@@ -27,10 +27,13 @@ them; so does a rule's own verdict recorded under the bar (``RECORDED``).
 
 Cost: the n-grams and the lexicon evidence are a few dictionary look-ups;
 the encoder is about 15 ms of one core. It is consulted only where it can
-change a decision: the model knows, for each rule, how far the embedding's
-part of the sum ranged over its training data, and where even the top of
-that range leaves every rule short of its operating point, the message is
-decided without it (``gated``).
+change a decision (the gate), on two counts: the model knows, for each
+rule, how far the embedding's part of the sum ranged over its training
+data, and where even the top of that range leaves a rule short of its
+operating point, the encoder cannot change that rule's outcome; and a first
+tier (the same model without the embedding, trained alongside it) places
+the message below a gate chosen out of fold so that 99% of the messages the
+full model flags pass it. A lexicon finding always passes.
 """
 
 from __future__ import annotations
@@ -132,6 +135,12 @@ class DecisionModel:
     keep: np.ndarray            # (R,) below this a lexicon finding is lowered
     emb_hi: np.ndarray          # (R,) the top of the embedding's part of z in training
     emb_mean: np.ndarray        # (R,) its mean, taken where the encoder is unavailable
+    # the first tier (n-grams and the lexicon's verdict, no embedding): the
+    # encoder is asked about a rule only where its sum reaches ``gate``
+    gate_bias: np.ndarray       # (R,)
+    gate_lex: np.ndarray        # (R, 3)
+    gate_ngram: np.ndarray      # (V, R), over the same n-grams
+    gate: np.ndarray            # (R,)
     source: str = ""
     meta: dict = field(default_factory=dict)
     encoder: embedding.SentenceEncoder | None = None
@@ -174,6 +183,10 @@ class DecisionModel:
                 keep=data["keep"].astype(np.float64).reshape(r),
                 emb_hi=data["emb_hi"].astype(np.float64).reshape(r),
                 emb_mean=data["emb_mean"].astype(np.float64).reshape(r),
+                gate_bias=data["gate_bias"].astype(np.float64).reshape(r),
+                gate_lex=data["gate_lex"].astype(np.float64).reshape(r, 3),
+                gate_ngram=data["gate_ngram"].astype(np.float64).reshape(len(grams), r),
+                gate=data["gate"].astype(np.float64).reshape(r),
                 source=str(path),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
             )
@@ -193,7 +206,8 @@ class DecisionModel:
             w_lex=self.w_lex.astype(np.float32), w_emb=self.w_emb.astype(np.float16),
             ngrams=np.array(grams), w_ngram=self.w_ngram.astype(np.float16),
             calib=self.calib, threshold=self.threshold, keep=self.keep, emb_hi=self.emb_hi,
-            emb_mean=self.emb_mean,
+            emb_mean=self.emb_mean, gate_bias=self.gate_bias, gate_lex=self.gate_lex,
+            gate_ngram=self.gate_ngram.astype(np.float16), gate=self.gate,
             trained_on=np.array(list(trained_on), dtype=str))
 
     # -- inference ---------------------------------------------------------
@@ -202,6 +216,12 @@ class DecisionModel:
         if not idx:
             return np.zeros(len(self.rules))
         return self.w_ngram[idx].sum(axis=0)
+
+    def gate_ngram_part(self, feats: set[str]) -> np.ndarray:
+        idx = [i for i in map(self.ngram_index.get, feats) if i is not None]
+        if not idx:
+            return np.zeros(len(self.rules))
+        return self.gate_ngram[idx].sum(axis=0)
 
     def probability(self, z: np.ndarray) -> np.ndarray:
         a, b = self.calib[:, 0], self.calib[:, 1]
@@ -266,9 +286,16 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     # the rules still open: those the model could still fire or confirm
     zt = model.logit_threshold()
     zk = model.logit_of(model.keep)
+    # the first tier: n-grams and the lexicon's verdict alone; a rule it
+    # places below its gate is not worth the encoder (a lexicon finding
+    # always is: whether it stands is the full model's call)
+    first = model.gate_bias + model.gate_ngram_part(feats)
+    for r, i in zip(rules, rows):
+        first[i] += float(np.dot(model.gate_lex[i], lex[r]))
     need = [r for r, i in zip(rules, rows)
             if not _decisive(by_rule.get(r), specs[r])
-            and z[i] + model.emb_hi[i] >= (zk[i] if r in by_rule else zt[i])]
+            and z[i] + model.emb_hi[i] >= (zk[i] if r in by_rule else zt[i])
+            and (r in by_rule or first[i] >= model.gate[i])]
     encoded = False
     if need:
         enc = model.encoder or embedding.encoder()
