@@ -4,8 +4,6 @@ surface feature alone, and worth its place on text nobody here wrote."""
 
 from __future__ import annotations
 
-import json
-from collections import deque
 from dataclasses import replace
 from pathlib import Path
 

@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,6 +102,16 @@ def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:
         np.savez(cache, texts=np.array(keys), vectors=np.stack([vec[k] for k in keys]))
     print(f"{len(todo)} texts encoded, {len(texts) - len(todo)} from the cache")
     return vec
+
+
+def out_of_fold(X, y, w, folds, C: float) -> np.ndarray:
+    """Each message's raw sum from the model trained on the other four folds."""
+    out = np.zeros(len(y))
+    for f in range(5):
+        tr, te = folds != f, folds == f
+        m = LogisticRegression(C=C, max_iter=3000).fit(X[tr], y[tr], sample_weight=w[tr])
+        out[te] = m.decision_function(X[te])
+    return out
 
 
 def parser() -> argparse.ArgumentParser:
@@ -185,20 +194,10 @@ def main() -> int:
         fired = np.array([rows[i]["lex"][rule][1] > 0 for i in idx])
         L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
         X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L)]).tocsr()
-        oof = np.zeros(len(idx))
-        for f in range(5):
-            tr, te = fold_of[idx] != f, fold_of[idx] == f
-            m = LogisticRegression(C=args.C, max_iter=3000)
-            m.fit(X[tr], y[tr], sample_weight=w[tr])
-            oof[te] = m.decision_function(X[te])
+        oof = out_of_fold(X, y, w, fold_of[idx], args.C)
         # the first tier: the same without the embedding and the topic cosine
         X1 = hstack([G[idx], csr_matrix(L[:, :3])]).tocsr()
-        oof1 = np.zeros(len(idx))
-        for f in range(5):
-            tr, te = fold_of[idx] != f, fold_of[idx] == f
-            m1 = LogisticRegression(C=args.C, max_iter=3000)
-            m1.fit(X1[tr], y[tr], sample_weight=w[tr])
-            oof1[te] = m1.decision_function(X1[te])
+        oof1 = out_of_fold(X1, y, w, fold_of[idx], args.C)
         cal = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y, sample_weight=w)
         a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
         p = 1 / (1 + np.exp(-(a * oof + b)))
