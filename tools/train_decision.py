@@ -130,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
                    help="how many false lexicon findings lowering one true one must remove")
     p.add_argument("--gate-pass", type=float, default=0.99,
                    help="share of the messages the full model flags that the first tier lets through")
+    p.add_argument("--settle-miss", type=float, default=0.005,
+                   help="share of the lexicon findings settled by the first tier that the full "
+                        "model would have lowered")
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
@@ -182,6 +185,7 @@ def main() -> int:
     fold_of = np.array([int(hashlib.sha1(r["id"].encode()).hexdigest(), 16) % 5 for r in rows])
     keep = np.zeros(R)
     gate = np.zeros(R)
+    gate_hi = np.full(R, np.inf)
     gate_bias = np.zeros(R)
     gate_lex = np.zeros((R, 3))
     gate_ngram = np.zeros((len(grams), R))
@@ -230,7 +234,21 @@ def main() -> int:
         ref = oof1[((p >= best[0]) | (y == 1)) & ~fired]
         gate[k] = (float(np.quantile(ref, 1 - args.gate_pass)) if len(ref) >= 20
                    else float(ref.min()) - 0.5 if len(ref) else -np.inf)
-        passed = (oof1 >= gate[k]) | fired
+        # the upper gate: a lexicon finding at the bar that the first tier
+        # places at or above it is confirmed without the encoder; the lowest
+        # such point at which, out of fold, the full model would have lowered
+        # at most --settle-miss of those findings
+        strong = np.array([rows[i]["lex"][rule][0] >= decision.FIRE_SCORE for i in idx])
+        s1, lowered_by_full = oof1[strong], (p < keep[k])[strong]
+        gate_hi[k] = np.inf
+        if len(s1):
+            order = np.argsort(-s1)
+            misses = np.cumsum(lowered_by_full[order])
+            ok = np.flatnonzero(misses <= args.settle_miss * np.arange(1, len(order) + 1))
+            if len(ok):
+                gate_hi[k] = float(s1[order][ok[-1]])
+        settled = strong & (oof1 >= gate_hi[k])
+        passed = ((oof1 >= gate[k]) | fired) & ~settled
         m1 = LogisticRegression(C=args.C, max_iter=3000).fit(X1, y, sample_weight=w)
         gate_ngram[:, k] = m1.coef_[0][:len(grams)]
         gate_lex[k] = m1.coef_[0][len(grams):] * LEX_SCALE
@@ -251,7 +269,7 @@ def main() -> int:
         kept_fp = int((fired & (y == 0) & (p >= keep[k])).sum())
         print(f"{rule:15s} n={len(idx):5d} pos={int(y.sum()):4d} th={best[0]:.2f} keep={keep[k]:.3f} "
               f"oofF1={best[1]:.3f} P={best[2]:.3f} R={best[3]:.3f} neg_fp={best[4]} "
-              f"lexicon false findings kept {kept_fp}/{lex_fp}; gate passes {passed.mean():.0%}")
+              f"lexicon false findings kept {kept_fp}/{lex_fp}; gate passes {passed.mean():.0%}, settles {int(settled.sum())}/{int(strong.sum())}")
 
     # n-grams that weigh nothing for any rule are dropped from the file
     used = np.flatnonzero(np.maximum(np.abs(w_ngram).max(axis=1),
@@ -260,7 +278,8 @@ def main() -> int:
         rules=tuple(rules), bias=bias, w_lex=w_lex, w_emb=w_emb.astype(np.float32),
         ngram_index={grams[i]: n for n, i in enumerate(used)}, w_ngram=w_ngram[used],
         calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean,
-        gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate)
+        gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate,
+        gate_hi=gate_hi)
     trained_on = [p.name for p in paths]
     model.save(args.out, trained_on=trained_on)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB, {len(used)} n-grams) "

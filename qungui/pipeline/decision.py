@@ -33,7 +33,10 @@ data, and where even the top of that range leaves a rule short of its
 operating point, the encoder cannot change that rule's outcome; and a first
 tier (the same model without the embedding, trained alongside it) places
 the message below a gate chosen out of fold so that 99% of the messages the
-full model flags pass it. A lexicon finding always passes.
+full model flags pass it. A lexicon finding passes too, unless it is at the
+bar and the first tier is sure enough of it (``gate_hi``: from there up,
+out of fold, the full model would have lowered at most 0.5% of such
+findings): then it stands without the encoder.
 """
 
 from __future__ import annotations
@@ -141,6 +144,9 @@ class DecisionModel:
     gate_lex: np.ndarray        # (R, 3)
     gate_ngram: np.ndarray      # (V, R), over the same n-grams
     gate: np.ndarray            # (R,)
+    # a lexicon finding at the bar whose first-tier sum reaches this is
+    # confirmed without the encoder
+    gate_hi: np.ndarray         # (R,)
     source: str = ""
     meta: dict = field(default_factory=dict)
     encoder: embedding.SentenceEncoder | None = None
@@ -187,6 +193,7 @@ class DecisionModel:
                 gate_lex=data["gate_lex"].astype(np.float64).reshape(r, 3),
                 gate_ngram=data["gate_ngram"].astype(np.float64).reshape(len(grams), r),
                 gate=data["gate"].astype(np.float64).reshape(r),
+                gate_hi=data["gate_hi"].astype(np.float64).reshape(r),
                 source=str(path),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
             )
@@ -208,6 +215,7 @@ class DecisionModel:
             calib=self.calib, threshold=self.threshold, keep=self.keep, emb_hi=self.emb_hi,
             emb_mean=self.emb_mean, gate_bias=self.gate_bias, gate_lex=self.gate_lex,
             gate_ngram=self.gate_ngram.astype(np.float16), gate=self.gate,
+            gate_hi=self.gate_hi,
             trained_on=np.array(list(trained_on), dtype=str))
 
     # -- inference ---------------------------------------------------------
@@ -292,8 +300,10 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     first = model.gate_bias + model.gate_ngram_part(feats)
     for r, i in zip(rules, rows):
         first[i] += float(np.dot(model.gate_lex[i], lex[r]))
+    settled = {r for r, i in zip(rules, rows)
+               if r in by_rule and by_rule[r].score >= FIRE_SCORE and first[i] >= model.gate_hi[i]}
     need = [r for r, i in zip(rules, rows)
-            if not _decisive(by_rule.get(r), specs[r])
+            if not _decisive(by_rule.get(r), specs[r]) and r not in settled
             and z[i] + model.emb_hi[i] >= (zk[i] if r in by_rule else zt[i])
             and (r in by_rule or first[i] >= model.gate[i])]
     encoded = False
@@ -324,7 +334,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         i = model.row[f.rule]
         pi, th = float(p[i]), float(model.threshold[i])
         probs[f.rule] = round(pi, 4)
-        if _decisive(f, specs[f.rule]):
+        if _decisive(f, specs[f.rule]) or (f.rule in settled and not encoded):
             out.append(f)
         elif pi >= th:
             out.append(Finding(f.rule, max(f.score, score_of(pi, th)), f.evidence,
