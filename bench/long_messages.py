@@ -5,7 +5,7 @@
 
 Each message goes through the engine's own inspection path
 (``Moderator.inspect``: every enabled rule of the default rulebook and the
-learned stage), in a room with an owner, sent by an ordinary member. The
+decision stage), in a room with an owner, sent by an ordinary member. The
 cases:
 
 * realistic  — corpus messages (dev + test) joined until the length is reached

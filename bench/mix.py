@@ -125,3 +125,16 @@ def stream(size: int, groups: dict, seed: int = 11) -> list[tuple]:
             text=text, sender_name=sender.name, mention_ids=(owner.id,) if mentioned else (),
             file_name=file_name, amount=float(amount) if amount is not None else None)))
     return out
+
+
+def startup_runs(script: str, runs: int = 3) -> list[float]:
+    """Seconds a fresh interpreter running ``script`` (which prints them last)
+    takes, once per run, from the project's root."""
+    import subprocess
+    import sys
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                             text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return times

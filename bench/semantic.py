@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -127,11 +126,8 @@ def main() -> int:
     row("lexicons alone (decision stage off)", base_lat, base_cpu)
     row("with the decision stage, first sight of every text", lat, cpu)
     row("the same texts again (encoder cache)", again_lat, again_cpu)
-    times = []
-    for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, capture_output=True,
-                             text=True, check=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
+    from bench.mix import startup_runs
+    times = startup_runs(STARTUP)
     print(f"start-up to the first decided message (encoder warmed in the background): "
           f"median {statistics.median(times):.2f} s of {', '.join(f'{t:.2f}' for t in times)}")
     return 0

@@ -16,10 +16,10 @@ Two cases, each through two paths of the engine:
   (``Moderator.inspect_and_keep``), so flood and off_topic look back on up
   to 50 earlier messages;
 
-* all rules + learned — the engine's own inspection path
+* all rules + decision — the engine's own inspection path
   (``Moderator.inspect``: normalize once, one automaton pass, every enabled
-  rule of the default rulebook, the learned stage);
-* learned off — the same with the rulebook's ``learned: {enabled: false}``.
+  rule of the default rulebook, the decision stage);
+* decision off — the same with the rulebook's ``learned: {enabled: false}``.
 
 Time is CPU time (``time.process_time_ns``), so the figures are per core and
 another process on the machine does not count against them; each (case,
@@ -36,14 +36,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.mix import ROOT, mix, stream  # noqa: E402
+from bench.mix import ROOT, mix, startup_runs, stream  # noqa: E402
 
 STARTUP = """
 import time; t = time.perf_counter()
@@ -134,13 +133,13 @@ def main() -> int:
     plugins, rulebook = load_parts(load_settings(None))
     lexicons_only = dataclasses.replace(
         rulebook, learned=dataclasses.replace(rulebook.learned, enabled=False))
-    paths = {"all rules + learned": Moderator(None, rulebook, plugins),   # no storage
-             "learned off": Moderator(None, lexicons_only, plugins)}
+    paths = {"all rules + decision": Moderator(None, rulebook, plugins),   # no storage
+             "decision off": Moderator(None, lexicons_only, plugins)}
     groups = load_groups(None)
     cases = {"corpus": (corpus_items(args.size, plugins, groups), False),
              "stream": (stream(args.size, groups), True)}
 
-    moderator = paths["all rules + learned"]
+    moderator = paths["all rules + decision"]
     print(f"{args.size:,} messages per case, {len(moderator.enabled_params())} rules, "
           f"{len(moderator.matcher):,} lexicon entries; CPU time, fastest of {args.repeat}")
     print(f"{'case':<7} {'path':<20} {'msg/s per core':>14} {'µs/msg':>7} {'p50 µs':>7} "
@@ -161,11 +160,7 @@ def main() -> int:
     print(f"normalizer + matcher alone (mix): {len(texts) / scan:,.0f} msg/s per core "
           f"({scan / len(texts) * 1e6:.0f} µs/msg)")
 
-    runs = []
-    for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", STARTUP], cwd=ROOT, capture_output=True,
-                             text=True, check=True)
-        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    runs = startup_runs(STARTUP)
     print(f"start-up to the first inspected message: {min(runs):.2f} s "
           f"(best of 3; {', '.join(f'{r:.2f}' for r in runs)})")
     return 0
