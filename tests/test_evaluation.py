@@ -102,3 +102,29 @@ def test_detection_quality_on_the_project_corpus(split):
     report = json.loads(out.stdout)
     assert report["macro_f1"] >= 0.90, report
     assert report["clean_flagged_share"] <= 0.02, report
+
+
+def test_a_line_is_scored_only_for_the_rules_it_was_judged_for(tmp_path, rulebook, plugins,
+                                                               matcher):
+    """A headline labelled off-topic says nothing of gossip: only ``judged``
+    rules are scored on it, and the macro F1 averages the rules judged."""
+    from qungui.pipeline.engine import Moderator
+    from qungui.pipeline.evaluation import evaluate
+    path = tmp_path / "public.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in [
+        # flagged as an advert, but judged for off_topic only: no false alarm of ads
+        {"text": "代购面膜，加微信 abc12345", "labels": ["off_topic"], "group": "committee",
+         "judged": ["off_topic"]},
+        {"text": "请各单位周五前报送材料", "labels": [], "group": "office", "judged": ["off_topic"]},
+    ]) + "\n", encoding="utf-8")
+    samples = load_corpus(path, plugins)
+    assert samples[0].judged == frozenset({"off_topic"}) and not samples[0].scores("ads")
+    report = evaluate(Moderator(None, rulebook, plugins, matcher), samples)
+    assert set(report.judged_rules) == {"off_topic"}
+    assert report.rules["ads"].fp == 0 and report.rules["ads"].judged == 0
+    assert report.clean == 1 and report.clean_flagged == 0
+    assert report.macro_f1 == report.rules["off_topic"].f1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "labels": [], "judged": ["nonsense"]}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="unknown rule id"):
+        load_corpus(bad, RULES)

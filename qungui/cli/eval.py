@@ -63,7 +63,7 @@ async def run(args) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         rows = [[r, str(s.tp + s.fn), str(s.tp), str(s.fp), str(s.fn), f"{s.precision:.3f}",
-                 f"{s.recall:.3f}", f"{s.f1:.3f}"] for r, s in report.rules.items()]
+                 f"{s.recall:.3f}", f"{s.f1:.3f}"] for r, s in report.judged_rules.items()]
         table(sys.stdout, ["rule", "positives", "tp", "fp", "fn", "precision", "recall", "F1"],
               rows)
         print(f"\nmessages: {report.samples}   clean: {report.clean}   "

@@ -74,6 +74,7 @@ class RuleScore:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    judged: int = 0          # messages this rule was scored on (``judged``)
 
     @property
     def precision(self) -> float:
@@ -98,8 +99,15 @@ class Report:
     errors: list[tuple[Sample, frozenset[str]]] = field(default_factory=list)
 
     @property
+    def judged_rules(self) -> dict[str, "RuleScore"]:
+        """The rules scored on at least one message: a corpus labelled for
+        some rules only (``judged``) says nothing of the others."""
+        return {r: s for r, s in self.rules.items() if s.judged}
+
+    @property
     def macro_f1(self) -> float:
-        return sum(s.f1 for s in self.rules.values()) / len(self.rules) if self.rules else 0.0
+        scored = self.judged_rules
+        return sum(s.f1 for s in scored.values()) / len(scored) if scored else 0.0
 
     @property
     def clean_flagged_share(self) -> float:
@@ -112,7 +120,7 @@ class Report:
             "macro_f1": round(self.macro_f1, 4),
             "rules": {r: {"tp": s.tp, "fp": s.fp, "fn": s.fn,
                           "precision": round(s.precision, 4), "recall": round(s.recall, 4),
-                          "f1": round(s.f1, 4)} for r, s in self.rules.items()},
+                          "f1": round(s.f1, 4)} for r, s in self.judged_rules.items()},
         }
 
 
@@ -213,6 +221,8 @@ def evaluate(moderator, samples: list[Sample], rules: Iterable[str] | None = Non
         predicted = frozenset(f.rule for f in findings
                               if f.rule in scored and f.score >= thresholds.get(f.rule, 1.1))
         gold = sample.labels & scored
+        for rule in scored:
+            scores[rule].judged += 1
         for rule in rules:
             if rule in predicted and rule in gold:
                 scores[rule].tp += 1
