@@ -176,7 +176,8 @@ def _tiny(bias: float, keep: float = 0.3, threshold: float = 0.8):
         w_ngram=np.zeros((0, 1)), calib=np.array([[1.0, 0.0]]),
         threshold=np.array([threshold]), keep=np.array([keep]),
         emb_hi=np.array([0.0]), emb_mean=np.array([0.0]), gate_bias=np.zeros(1),
-        gate_lex=np.zeros((1, 3)), gate_ngram=np.zeros((0, 1)), gate=np.array([-np.inf]))
+        gate_lex=np.zeros((1, 3)), gate_ngram=np.zeros((0, 1)), gate=np.array([-np.inf]),
+        gate_hi=np.array([np.inf]))
 
 
 def _ctx(moderator, text):
@@ -203,6 +204,17 @@ def test_the_model_adds_a_finding_that_says_what_it_rests_on(moderator):
     (f,) = got.findings
     assert f.rule == "gossip" and f.score >= decision.FIRE_SCORE and got.added == ["gossip"]
     assert "综合判断" in f.reason and f.evidence == ctx.text
+
+
+def test_a_secret_rules_finding_quotes_none_of_the_words(moderator):
+    text = "拟提拔人选名单：张三李四王五，下周常委会研究"
+    ctx = _ctx(moderator, text)
+    spec = {"classified": moderator.plugins["classified"].spec}
+    model = replace(_tiny(4.0), rules=("classified",), ngram_index={"拟提拔": 0, "名单": 1},
+                    w_ngram=np.array([[1.0], [1.0]]), gate_ngram=np.zeros((2, 1)))
+    (f,) = decision.decide(model, ctx, [], spec).findings
+    assert f.rule == "classified" and "sha256" in f.evidence
+    assert not any(word in f.evidence + f.reason for word in ("拟提拔", "名单", "张三", "常委会"))
 
 
 def test_an_acknowledgement_is_never_asked(moderator):

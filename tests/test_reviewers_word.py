@@ -58,7 +58,7 @@ def fishing_model() -> DecisionModel:
         w_ngram=np.array([[12.0]]), calib=np.array([[1.0, 0.0]]), threshold=np.array([0.5]),
         keep=np.array([0.01]), emb_hi=np.array([0.0]), emb_mean=np.array([0.0]),
         gate_bias=np.zeros(1), gate_lex=np.zeros((1, 3)), gate_ngram=np.zeros((1, 1)),
-        gate=np.array([-np.inf]))
+        gate=np.array([-np.inf]), gate_hi=np.array([np.inf]))
 
 
 async def with_model(repo, rulebook, plugins, matcher, model):

@@ -352,7 +352,8 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         if r in by_rule or p[i] < model.threshold[i]:
             continue
         pi, th = float(p[i]), float(model.threshold[i])
-        seen = "".join(f"“{t}”" for t in model.top_terms(r, feats))
+        # a secret rule's reason quotes none of the words either
+        seen = "" if specs[r].secret else "".join(f"“{t}”" for t in model.top_terms(r, feats))
         basis = f"词句{seen}与整体语义" if seen else "整体语义"
         reason = f"综合判断疑似{specs[r].title}（依据{basis}，置信度{pi:.0%}）"
         evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
