@@ -156,6 +156,10 @@ class DecisionModel:
 
     def __post_init__(self):
         self.row = {r: i for i, r in enumerate(self.rules)}
+        self.w_emb = np.asarray(self.w_emb, dtype=np.float64)
+        # the raw sums at which each rule reaches its operating and keep points
+        self.z_threshold = self.logit_of(self.threshold)
+        self.z_keep = self.logit_of(self.keep)
 
     # -- file format -------------------------------------------------------
     @classmethod
@@ -181,7 +185,7 @@ class DecisionModel:
                 rules=rules,
                 bias=data["bias"].astype(np.float64).reshape(r),
                 w_lex=data["w_lex"].astype(np.float64).reshape(r, len(LEX_FEATURES)),
-                w_emb=data["w_emb"].astype(np.float32).reshape(r, dim),
+                w_emb=data["w_emb"].astype(np.float64).reshape(r, dim),
                 ngram_index={g: i for i, g in enumerate(grams)},
                 w_ngram=data["w_ngram"].astype(np.float64).reshape(len(grams), r),
                 calib=data["calib"].astype(np.float64).reshape(r, 2),
@@ -219,17 +223,18 @@ class DecisionModel:
             trained_on=np.array(list(trained_on), dtype=str))
 
     # -- inference ---------------------------------------------------------
-    def ngram_part(self, feats: set[str]) -> np.ndarray:
-        idx = [i for i in map(self.ngram_index.get, feats) if i is not None]
-        if not idx:
-            return np.zeros(len(self.rules))
-        return self.w_ngram[idx].sum(axis=0)
+    def ngram_rows(self, feats: set[str]) -> list[int]:
+        """The rows of the message's known n-grams (one look-up each, for both tiers)."""
+        return [i for i in map(self.ngram_index.get, feats) if i is not None]
 
-    def gate_ngram_part(self, feats: set[str]) -> np.ndarray:
-        idx = [i for i in map(self.ngram_index.get, feats) if i is not None]
+    def ngram_part(self, feats: set[str], rows: list[int] | None = None,
+                   weights: np.ndarray | None = None) -> np.ndarray:
+        """The n-grams' part of each rule's sum (of the first tier's, given
+        ``gate_ngram`` as ``weights``)."""
+        idx = self.ngram_rows(feats) if rows is None else rows
         if not idx:
             return np.zeros(len(self.rules))
-        return self.gate_ngram[idx].sum(axis=0)
+        return (self.w_ngram if weights is None else weights)[idx].sum(axis=0)
 
     def probability(self, z: np.ndarray) -> np.ndarray:
         a, b = self.calib[:, 0], self.calib[:, 1]
@@ -240,10 +245,6 @@ class DecisionModel:
         a, b = self.calib[:, 0], self.calib[:, 1]
         t = np.clip(p, 1e-6, 1 - 1e-6)
         return (np.log(t / (1 - t)) - b) / a
-
-    def logit_threshold(self) -> np.ndarray:
-        """The raw sum z at which each rule reaches its operating point."""
-        return self.logit_of(self.threshold)
 
     def top_terms(self, rule: str, feats: set[str], k: int = 3) -> list[str]:
         col = self.row[rule]
@@ -286,18 +287,18 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     model.decided += 1
     lex = lexicon_evidence(ctx, findings, {r: specs[r] for r in rules})
     feats = ngram_features(ctx.norm)
-    z = model.bias + model.ngram_part(feats)
+    grams = model.ngram_rows(feats)
+    z = model.bias + model.ngram_part(feats, grams)
     rows = [model.row[r] for r in rules]
     for r, i in zip(rules, rows):
         z[i] += float(np.dot(model.w_lex[i, :3], lex[r]))
     by_rule = {f.rule: f for f in findings}
     # the rules still open: those the model could still fire or confirm
-    zt = model.logit_threshold()
-    zk = model.logit_of(model.keep)
+    zt, zk = model.z_threshold, model.z_keep
     # the first tier: n-grams and the lexicon's verdict alone; a rule it
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
-    first = model.gate_bias + model.gate_ngram_part(feats)
+    first = model.gate_bias + model.ngram_part(feats, grams, model.gate_ngram)
     for r, i in zip(rules, rows):
         first[i] += float(np.dot(model.gate_lex[i], lex[r]))
     settled = {r for r, i in zip(rules, rows)
@@ -317,7 +318,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             encoded = True
             model.encoded += 1
             cos = float(np.dot(e, t))
-            z = z + model.w_emb.astype(np.float64) @ e + model.w_lex[:, 3] * cos
+            z = z + model.w_emb @ e + model.w_lex[:, 3] * cos
     if not encoded:
         # decided on the rest of the evidence, the embedding's part taken at its
         # training mean: below the top of its range, so a gated rule stays short
