@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from qungui.core.embedding import encoder
 from qungui.core.matcher import ALL_RULES, Hit
 from qungui.core.plugin import Context, Finding, RuleSpec
 from qungui.core.ports import DISMISSALS_KEPT, Dismissal, StoreDown
@@ -128,7 +129,6 @@ class Reviewed:
                 rows = await self.store.dismissals(room_id, DISMISSALS_KEPT) if stamp[0] else []
                 known = _Memory.of(stamp, rows)
                 if rows and self._encode is None:
-                    from qungui.core.embedding import encoder
                     encoder().warm()     # loads in the background: the first finding need not wait
         except (StoreDown, OSError, ConnectionError) as exc:
             log.warning("dismissed false alarms of room %s not readable (%s); %s for %ss",
@@ -198,7 +198,6 @@ class Reviewed:
         try:
             if self._encode is not None:
                 return self._encode(text)
-            from qungui.core.embedding import encoder
             return encoder().encode_one(text)
         except Exception as exc:  # noqa: BLE001 - the findings stand without it
             if not self._encoder_failed:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 
 from qungui.storage.clean import MESSAGE_LIMITS, fit
 from qungui.storage.models import MessageRow
+from qungui.storage.tasks import cancel_and_wait
 from qungui.core.ports import StoredMessage
 from qungui.storage.errors import DOWN as _DOWN
 
@@ -82,14 +83,10 @@ class MessageLog:
     async def flush(self) -> None:
         """Write whatever is buffered now (called on close); never raises."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-            except Exception:  # noqa: BLE001 - _write logs its own failures; this is a stray
-                log.exception("the message context writer failed")
+        try:
+            await cancel_and_wait(task)
+        except Exception:  # noqa: BLE001 - _write logs its own failures; this is a stray
+            log.exception("the message context writer failed")
         await self._write()
 
     async def _write(self) -> None:

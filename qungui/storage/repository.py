@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from qungui.core.events import Member, Room
 from qungui.core.ports import DISMISSALS_KEPT, Dismissal, IncidentIn, StoreDown
+from qungui.storage.tasks import cancel_and_wait
 from qungui.storage.clean import clean_incident
 from qungui.storage.errors import DOWN as _DOWN, is_data_error
 from qungui.storage.group_records import GroupRecords
@@ -219,12 +220,7 @@ class Repository:
         that cannot be written is logged, and the connections still go)."""
         self._closing = True
         task, self._retry = self._retry, None
-        if task is not None and not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(task)
         try:
             for flush in self.on_close:
                 try:
