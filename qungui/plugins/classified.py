@@ -47,6 +47,15 @@ MARKING_STAR = re.compile(_LEVEL + r"\s*[★☆*✱✲✳⭐]\s*" + _PERIOD + "?
 MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*(?:[:：]\s*)?" + _PERIOD)
 # 【秘密】 / [机密] as a label in a title or file name
 MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]")
+# a picture or file described as bearing a marking: 页眉标注“秘密”, 盖有机密章,
+# 印着“绝密”字样的首页 (what a caption says the shared material shows)
+MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|印着|盖有|盖着|写着|打着)了?"
+                               r"\s*(?:密级)?\s*[“\"「『'‘]?\s*(" + _LEVEL + ")")
+# what forbids rather than tells: 标有“秘密”字样的文件不得上传
+_FORBIDDEN = re.compile(r"不得|严禁|禁止|不准|不能|不要|切勿|请勿|勿")
+# a described marking on shared material, and in words only (「那份标着机密的
+# 文件我放共享盘了」): the second is said of a document, not shown
+DESCRIBED_SHARED, DESCRIBED_TOLD = 0.95, 0.75
 # what in a file name betrays the content: 内部 (not 内部控制/审计), 涉密, 密件
 _FILE_WORDS = re.compile(r"涉密|密件|内部(?!控制|审计|管理|装修|结构|培训|招聘)|绝密|机密")
 # secrecy training and education material is not itself secret
@@ -131,6 +140,14 @@ class Classified(Plugin):
             if m:
                 marking = quote(m.start(), m.end()).strip()
                 return 0.95, marking, f"消息或附件标注密级“{marking}”"
+        if not reminded:
+            for plain, quote in views:
+                m = MARKING_DESCRIBED.search(plain)
+                if m and not (_INSTRUCTION.search(plain, 0, m.start()) or _FORBIDDEN.search(plain)):
+                    level = quote(m.start(1), m.end(1)).strip()
+                    if ctx.message.type.value in ("file", "image"):
+                        return DESCRIBED_SHARED, level, f"图片或附件标有密级“{level}”"
+                    return DESCRIBED_TOLD, level, f"提及标有密级“{level}”的材料"
         return None
 
     def _file_name(self, ctx: Context):

@@ -187,3 +187,28 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "上级下达的本年度任务数分配表（页眉标注“秘密”），各乡镇任务数一览",
+    "标注“秘密”字样的《关于近期有关情况的报告》首页照片",
+    "盖有机密章的会议纪要第二页",
+])
+def test_a_picture_described_as_marked_is_a_leak(inspect, text):
+    [f] = inspect("classified", message(text, type=MessageType.IMAGE))
+    assert f.score >= 0.95
+    assert "分配表" not in f.evidence and "会议纪要" not in f.evidence
+
+
+def test_a_marking_described_in_words(inspect):
+    [f] = inspect("classified", "那份标着机密的文件我放共享盘了，大家自己下")
+    assert THRESHOLD <= f.score < 0.95
+
+
+@pytest.mark.parametrize("text", [
+    "标注“秘密”字样的文件一律不得拍照上传到群里",
+    "提醒：凡标有机密字样的材料严禁在微信群传输",
+    "请注意，印有绝密的文件要按规定登记",
+])
+def test_a_rule_about_marked_material_is_clean(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
