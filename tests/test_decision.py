@@ -311,3 +311,60 @@ def test_public_policy_comments_are_told_apart_by_stance(moderator, plugins):
     score = report.rules["central_policy"]
     assert score.precision >= 0.8 and score.recall >= 0.5
     assert report.clean_flagged_share <= 0.03
+
+
+# -- the static word vectors ----------------------------------------------------
+
+def _table():
+    from qungui.core.static_embedding import StaticTable
+    # two directions: "cars" and "work"; 宝马 and 提车 point the first way
+    words = ["宝马", "提车", "会议", "材料", "车"]
+    vectors = np.array([[1.0, 0.0], [0.8, 0.1], [0.0, 1.0], [0.1, 0.9], [0.5, 0.0]],
+                       dtype=np.float32)
+    return StaticTable(words, vectors, "test")
+
+
+def test_a_static_vector_sums_its_words_and_reads_an_unknown_word_by_its_characters():
+    table = _table()
+    assert np.allclose(table.vector("宝马"), [1.0, 0.0])
+    v = table.vector("明天会议材料")
+    assert v[1] > 0.99 and np.isclose(np.linalg.norm(v), 1.0)
+    # 车队 is not in the table: its character 车 is
+    assert np.allclose(table.vector("车队"), [1.0, 0.0])
+    assert not table.vector("嗯嗯嗯").any()
+
+
+def test_static_words_count_in_both_tiers_and_let_the_first_decide(moderator):
+    """A rule whose first tier the static words put below its gate is
+    decided without the encoder; the same words above it fire the rule."""
+    spec = {"gossip": moderator.plugins["gossip"].spec}
+    table = _table()
+    counted = []
+
+    class Counting:
+        def warm(self):
+            pass
+
+        def encode(self, texts):
+            counted.append(texts)
+            return np.zeros((len(texts), embedding.DIM), dtype=np.float32)
+
+    model = replace(_tiny(-3.0), static=table, w_static=np.array([[6.0, -6.0]]),
+                    gate_static=np.array([[6.0, -6.0]]), gate=np.array([0.0]),
+                    encoder=Counting())
+    work = decision.decide(model, _ctx(moderator, "明天的会议材料请准备好"), [], spec)
+    assert work.findings == [] and not work.encoded and not counted
+    cars = decision.decide(model, _ctx(moderator, "周末去提车，宝马新款"), [], spec)
+    assert cars.encoded and [f.rule for f in cars.findings] == ["gossip"]
+
+
+def test_a_model_with_static_words_survives_its_file(tmp_path, moderator):
+    table = _table()
+    model = replace(_tiny(-3.0), static=table, w_static=np.array([[6.0, -6.0]]),
+                    gate_static=np.array([[1.0, 2.0]]))
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = decision.DecisionModel.load(path)
+    assert again.static.index == table.index and again.static.source == "test"
+    assert np.allclose(again.w_static, model.w_static) and np.allclose(again.gate_static, [[1.0, 2.0]])
+    assert np.allclose(again.static.vector("宝马提车"), table.vector("宝马提车"), atol=1e-3)

@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qungui.core import embedding  # noqa: E402
+from qungui.core import embedding, static_embedding  # noqa: E402
 from qungui.core.plugin import specs_of  # noqa: E402
 from qungui.core.rulebook import DEFAULT_RULEBOOK, load_rulebook  # noqa: E402
 from qungui.pipeline import decision  # noqa: E402
@@ -51,6 +51,7 @@ CORPUS = ROOT / "qungui" / "rules" / "corpus"
 # strength then weighs them about evenly
 EMB_SCALE = 4.0
 LEX_SCALE = 2.0
+STATIC_SCALE = 4.0
 
 
 def default_corpora() -> list[Path]:
@@ -133,6 +134,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
                         "model would have lowered")
+    p.add_argument("--static", type=Path, default=static_embedding.BUILT_TABLE,
+                   help="the static word-vector table (tools/build_static.py); "
+                        "'none' trains without one")
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
@@ -155,6 +159,10 @@ def main() -> int:
     T = np.stack([vec[r["room"][:embedding.MAX_CHARS]] for r in rows]).astype(np.float64)
     cos = (E * T).sum(axis=1)
     print(f"embedded {len(vec)} texts ({time.time() - t0:.0f} s)")
+    table = None if str(args.static) == "none" else static_embedding.StaticTable.load(args.static)
+    dS = table.dim if table is not None else 0
+    S = (np.stack([table.vector(r["subject"]) for r in rows]).astype(np.float64)
+         if table is not None else np.zeros((len(rows), 0)))
 
     counts: dict[str, int] = {}
     for r in rows:
@@ -176,6 +184,8 @@ def main() -> int:
     bias = np.zeros(R)
     w_lex = np.zeros((R, len(decision.LEX_FEATURES)))
     w_emb = np.zeros((R, D))
+    w_static = np.zeros((R, dS))
+    gate_static = np.zeros((R, dS))
     w_ngram = np.zeros((len(grams), R))
     calib = np.tile([1.0, 0.0], (R, 1))
     threshold = np.ones(R)
@@ -197,10 +207,11 @@ def main() -> int:
         w = np.where(public[idx], args.public_weight, 1.0)
         fired = np.array([rows[i]["lex"][rule][1] > 0 for i in idx])
         L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
-        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L)]).tocsr()
+        Sk = csr_matrix(S[idx] * STATIC_SCALE)
+        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L), Sk]).tocsr()
         oof = out_of_fold(X, y, w, fold_of[idx], args.C)
         # the first tier: the same without the embedding and the topic cosine
-        X1 = hstack([G[idx], csr_matrix(L[:, :3])]).tocsr()
+        X1 = hstack([G[idx], csr_matrix(L[:, :3]), Sk]).tocsr()
         oof1 = out_of_fold(X1, y, w, fold_of[idx], args.C)
         cal = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y, sample_weight=w)
         a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
@@ -251,14 +262,16 @@ def main() -> int:
         passed = ((oof1 >= gate[k]) | fired) & ~settled
         m1 = LogisticRegression(C=args.C, max_iter=3000).fit(X1, y, sample_weight=w)
         gate_ngram[:, k] = m1.coef_[0][:len(grams)]
-        gate_lex[k] = m1.coef_[0][len(grams):] * LEX_SCALE
+        gate_lex[k] = m1.coef_[0][len(grams):len(grams) + 3] * LEX_SCALE
+        gate_static[k] = m1.coef_[0][len(grams) + 3:] * STATIC_SCALE
         gate_bias[k] = float(m1.intercept_[0])
         m = LogisticRegression(C=args.C, max_iter=3000).fit(X, y, sample_weight=w)
         coef = m.coef_[0]
         nG = len(grams)
         w_ngram[:, k] = coef[:nG]
         w_emb[k] = coef[nG:nG + D] * EMB_SCALE
-        w_lex[k] = coef[nG + D:] * LEX_SCALE
+        w_lex[k] = coef[nG + D:nG + D + len(decision.LEX_FEATURES)] * LEX_SCALE
+        w_static[k] = coef[nG + D + len(decision.LEX_FEATURES):] * STATIC_SCALE
         bias[k] = float(m.intercept_[0])
         calib[k] = (a, b)
         threshold[k] = best[0]
@@ -279,7 +292,9 @@ def main() -> int:
         ngram_index={grams[i]: n for n, i in enumerate(used)}, w_ngram=w_ngram[used],
         calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean,
         gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate,
-        gate_hi=gate_hi)
+        gate_hi=gate_hi,
+        **({} if table is None else {"static": table, "w_static": w_static,
+                                     "gate_static": gate_static}))
     trained_on = [p.name for p in paths]
     model.save(args.out, trained_on=trained_on)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB, {len(used)} n-grams) "

@@ -53,6 +53,7 @@ import numpy as np
 
 from qungui.rules import data_path
 from qungui.core import embedding
+from qungui.core.static_embedding import StaticTable
 from qungui.core.plugin import Context, Finding, RuleSpec, redact
 from qungui.core.text import Normalized
 
@@ -147,6 +148,11 @@ class DecisionModel:
     # a lexicon finding at the bar whose first-tier sum reaches this is
     # confirmed without the encoder
     gate_hi: np.ndarray         # (R,)
+    # the static word vectors (core/static_embedding.py) of the message, in
+    # both tiers; None in a model trained without them
+    static: StaticTable | None = None
+    w_static: np.ndarray | None = None      # (R, d)
+    gate_static: np.ndarray | None = None   # (R, d)
     source: str = ""
     meta: dict = field(default_factory=dict)
     encoder: embedding.SentenceEncoder | None = None
@@ -199,6 +205,7 @@ class DecisionModel:
                 gate=data["gate"].astype(np.float64).reshape(r),
                 gate_hi=data["gate_hi"].astype(np.float64).reshape(r),
                 source=str(path),
+                **_static_part(data, r),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
             )
         except KeyError as exc:
@@ -220,9 +227,18 @@ class DecisionModel:
             emb_mean=self.emb_mean, gate_bias=self.gate_bias, gate_lex=self.gate_lex,
             gate_ngram=self.gate_ngram.astype(np.float16), gate=self.gate,
             gate_hi=self.gate_hi,
-            trained_on=np.array(list(trained_on), dtype=str))
+            trained_on=np.array(list(trained_on), dtype=str),
+            **({} if self.static is None else {
+                "static_words": np.array(sorted(self.static.index, key=self.static.index.get)),
+                "static_vectors": self.static.vectors.astype(np.float16),
+                "static_source": np.array(self.static.source),
+                "w_static": self.w_static.astype(np.float32),
+                "gate_static": self.gate_static.astype(np.float32)}))
 
     # -- inference ---------------------------------------------------------
+    def static_vector(self, ctx: Context) -> np.ndarray | None:
+        return None if self.static is None else self.static.vector(subject(ctx))
+
     def ngram_rows(self, feats: set[str]) -> list[int]:
         """The rows of the message's known n-grams (one look-up each, for both tiers)."""
         return [i for i in map(self.ngram_index.get, feats) if i is not None]
@@ -289,6 +305,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     feats = ngram_features(ctx.norm)
     grams = model.ngram_rows(feats)
     z = model.bias + model.ngram_part(feats, grams)
+    words = model.static_vector(ctx)
     rows = [model.row[r] for r in rules]
     for r, i in zip(rules, rows):
         z[i] += float(np.dot(model.w_lex[i, :3], lex[r]))
@@ -299,6 +316,9 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
     first = model.gate_bias + model.ngram_part(feats, grams, model.gate_ngram)
+    if words is not None:
+        z = z + model.w_static @ words
+        first = first + model.gate_static @ words
     for r, i in zip(rules, rows):
         first[i] += float(np.dot(model.gate_lex[i], lex[r]))
     settled = {r for r, i in zip(rules, rows)
@@ -361,6 +381,17 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
     return Judgement(out, probs, encoded, lowered, added)
+
+
+def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:
+    """The static block of a model file, if it has one."""
+    if "static_words" not in data:
+        return {}
+    table = StaticTable(data["static_words"], data["static_vectors"],
+                        str(data.get("static_source", "")))
+    return {"static": table,
+            "w_static": data["w_static"].astype(np.float64).reshape(r, table.dim),
+            "gate_static": data["gate_static"].astype(np.float64).reshape(r, table.dim)}
 
 
 def _decisive(f: Finding | None, spec: RuleSpec) -> bool:
