@@ -36,6 +36,10 @@ class Settings:
     # the file where incidents wait while the database is down; None:
     # spool/incidents.jsonl in the data folder (storage.repository.default_spool_path)
     spool_path: Path | None = None
+    # the live channel gives up a call to the puppet service after this long
+    # (the send is retried); look-ups are of rooms, contacts and members
+    send_timeout_seconds: float = 15.0
+    lookup_timeout_seconds: float = 10.0
 
     @property
     def spool(self) -> Path:
@@ -53,8 +57,9 @@ class Settings:
                 f"puppet_endpoint={self.puppet_endpoint or 'not set'}")
 
 
+_TIMEOUT_KEYS = ("send_timeout_seconds", "lookup_timeout_seconds")
 _FILE_KEYS = {"database_url", "rulebook", "bot_id", "operators", "puppet_endpoint", "log_level",
-              "message_retention_days", "spool_path"}
+              "message_retention_days", "spool_path", *_TIMEOUT_KEYS}
 
 
 def load_settings(config: str | Path | None = None, env: dict | None = None) -> Settings:
@@ -76,6 +81,8 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
                 s.operators = tuple(value)
             elif key == "message_retention_days":
                 s.message_retention_days = _retention(value, str(path))
+            elif key in _TIMEOUT_KEYS:
+                setattr(s, key, _timeout(value, f"{path}: {key}"))
             elif not isinstance(value, str):
                 raise ConfigError(f"{path}: {key} must be a string")
             elif key == "rulebook":
@@ -99,6 +106,10 @@ def load_settings(config: str | Path | None = None, env: dict | None = None) -> 
     if env.get("BOT_MESSAGE_RETENTION_DAYS"):
         s.message_retention_days = _retention(env["BOT_MESSAGE_RETENTION_DAYS"],
                                               "BOT_MESSAGE_RETENTION_DAYS")
+    for key in _TIMEOUT_KEYS:
+        name = f"BOT_{key.upper()}"
+        if env.get(name):
+            setattr(s, key, _timeout(env[name], name))
     s.puppet_token = env.get("WECHATY_PUPPET_SERVICE_TOKEN", "")
     s.puppet_endpoint = env.get("WECHATY_PUPPET_SERVICE_ENDPOINT", s.puppet_endpoint)
     return s
@@ -112,6 +123,16 @@ def _retention(value, where: str) -> int:
     if isinstance(value, bool) or days < 0:
         raise ConfigError(f"{where}: message_retention_days must be a whole number of days >= 0")
     return days
+
+
+def _timeout(value, where: str) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not 0 < seconds <= 600:
+        raise ConfigError(f"{where}: a timeout is a number of seconds above 0 and at most 600")
+    return seconds
 
 
 def _spool_path(value: str, where: str) -> Path:

@@ -59,3 +59,16 @@ def test_spool_path_from_file_then_environment(tmp_path):
     cfg.write_text("spool_path = 5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="spool_path must be a string"):
         load_settings(cfg, env={})
+
+
+def test_puppet_service_timeouts_from_file_then_environment(tmp_path):
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text("send_timeout_seconds = 20\nlookup_timeout_seconds = 7.5\n", encoding="utf-8")
+    s = load_settings(cfg, env={})
+    assert (s.send_timeout_seconds, s.lookup_timeout_seconds) == (20.0, 7.5)
+    s = load_settings(cfg, env={"BOT_SEND_TIMEOUT_SECONDS": "9"})
+    assert (s.send_timeout_seconds, s.lookup_timeout_seconds) == (9.0, 7.5)
+    assert load_settings(None, env={"BOT_CONFIG": str(tmp_path / "absent.toml")}).send_timeout_seconds == 15
+    for bad in ("0", "-1", "forever", "601"):
+        with pytest.raises(ConfigError, match="BOT_LOOKUP_TIMEOUT_SECONDS: a timeout"):
+            load_settings(cfg, env={"BOT_LOOKUP_TIMEOUT_SECONDS": bad})

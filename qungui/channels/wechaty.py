@@ -19,7 +19,17 @@ reason next to it:
   login, which fails on the second login after a reconnect: the bot uses no
   wechaty plugins, so it gets a manager that does nothing;
 - ``Wechaty.start()`` swallows errors and sleeps a fixed minute: the
-  connection loop here reconnects with backoff itself.
+  connection loop here reconnects with backoff itself;
+- wechaty's event bridge passes on the first login of a connection only, so
+  an account that logs out and in again on the same stream would leave the
+  bot mute: the channel follows the puppet's own login and logout events;
+- ``PuppetService`` sets no timeout on any call, and its ``start`` (Stop,
+  Start, then the event stream) and ``stop`` hang on a wedged gateway: the
+  channel runs the steps of ``start`` itself, and every call it makes goes
+  through ``WechatyChannel.call`` with a timeout (``LinkTiming``);
+- a gateway that wedges, or a connection that dies without closing, never
+  ends the event stream: beside the stream the channel dings the gateway,
+  and a ding left unanswered ends the connection.
 """
 
 from __future__ import annotations
@@ -36,10 +46,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from qungui.channels.base import EventHandler
 from qungui.core.actions import Action
+from qungui.core.ports import ConnectionReport
 from qungui.core.rulebook import Sending
 from qungui.pipeline.directory import RoomDirectory
 from qungui.core.events import (CHINA_TZ, BotAdded, Event, EventError, Member, MemberJoined,
@@ -51,8 +62,6 @@ from qungui.channels.ticker import run_duties
 
 log = logging.getLogger(__name__)
 
-RECONNECT_FIRST = 1.0         # seconds before the first reconnect; doubles up to the cap
-RECONNECT_MAX = 120.0
 ROOM_REFRESH_SECONDS = 600    # room data (topic, owner, members, nicknames) older than this is reloaded
 ROOM_RETRY_SECONDS = 30       # an unknown sender reloads the room at most this often
 HEALTH_SECONDS = 300
@@ -63,6 +72,32 @@ _MENTION = re.compile(r"@([^@\s\u2005]{1,64})[\u2005 ]")
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[^@\s\u2005]{1,64}[\u2005 ])+")
 
 _wechaty: SimpleNamespace | None = None
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LinkTiming:
+    """How long a call to the puppet service may take, and how the channel
+    watches the connection (seconds)."""
+
+    send: float = 15.0               # MessageSendText, RoomDel
+    lookup: float = 10.0             # room, contact and member look-ups
+    start: float = 20.0              # each of Stop and Start when connecting
+    stop: float = 5.0                # Stop when disconnecting
+    shutdown_call: float = 3.0       # once shutting down, no call takes longer than this
+    ding_every: float = 30.0         # the gateway is dinged this often ...
+    ding_timeout: float = 10.0       # ... and the connection ends if it does not answer
+    offline_report: float = 60.0     # while offline, a warning this often
+    reconnect_first: float = 1.0     # before the first reconnect; doubles up to the cap,
+    reconnect_max: float = 120.0     # and starts afresh after every login
+
+
+class GatewayTimeout(TimeoutError):
+    """The puppet service did not answer a call in time."""
+
+
+class GatewayUnresponsive(ConnectionError):
+    """The puppet service stopped answering while its event stream stayed open."""
 
 
 # --- loading python-wechaty -------------------------------------------------
@@ -199,19 +234,57 @@ class ChannelStats:
     last_event: float = 0.0
 
 
+class Link:
+    """The channel's connection as ``/status`` and the log tell it: a
+    ``core.ports.ConnectionState``, kept by the channel's login, logout and
+    connection loop."""
+
+    def __init__(self, waiting: Callable[[], int]):
+        self._waiting = waiting
+        self.connected = False
+        self.logged_out = False
+        self.since = time.monotonic()    # when it last came up or went down
+        self.attempts = 0                # reconnect attempts since it went down
+        self.logins = 0
+
+    @property
+    def waiting(self) -> int:
+        return self._waiting()
+
+    def offline_for(self) -> float:
+        return 0.0 if self.connected else time.monotonic() - self.since
+
+    def report(self) -> ConnectionReport:
+        return ConnectionReport(self.connected, time.monotonic() - self.since, self.waiting,
+                                self.attempts, self.logged_out)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 class PuppetTransport:
-    """The outbound queue's view of the puppet: text with mention ids, removals."""
+    """The outbound queue's view of the puppet: text with mention ids, removals,
+    each call given up after ``LinkTiming.send`` (the queue retries it)."""
 
     def __init__(self, channel: "WechatyChannel"):
         self.channel = channel
 
     async def send_text(self, conversation_id: str, text: str, mention_ids: tuple[str, ...]) -> None:
-        puppet = self.channel.puppet
-        await puppet.message_send_text(conversation_id=conversation_id, message=text,
-                                       mention_ids=list(mention_ids) or None)
+        channel = self.channel
+        await channel.call(channel.puppet.message_send_text(
+            conversation_id=conversation_id, message=text, mention_ids=list(mention_ids) or None),
+            channel.timing.send, "MessageSendText")
 
     async def remove_member(self, room_id: str, member_id: str) -> None:
-        await self.channel.puppet.room_delete(room_id, member_id)
+        channel = self.channel
+        await channel.call(channel.puppet.room_delete(room_id, member_id), channel.timing.send,
+                           "RoomDel")
 
     def mention_name(self, room_id: str, contact_id: str) -> str:
         return self.channel.directory.member_display(room_id, contact_id) or contact_id
@@ -231,7 +304,7 @@ class WechatyChannel:
                  wall: Callable[[], datetime] | None = None,
                  room_refresh_seconds: float = ROOM_REFRESH_SECONDS,
                  health_seconds: float = HEALTH_SECONDS,
-                 reconnect: tuple[float, float] = (RECONNECT_FIRST, RECONNECT_MAX)):
+                 timing: LinkTiming = LinkTiming()):
         w = load_wechaty()
         self.engine = engine
         self.directory = directory
@@ -240,22 +313,29 @@ class WechatyChannel:
         self._all_rooms_loaded = float("-inf")
         self.room_refresh_seconds = room_refresh_seconds
         self.health_seconds = health_seconds
-        self.reconnect_first, self.reconnect_max = reconnect
+        self.timing = timing
+        self._stopping: asyncio.Event | None = None     # serve's stop, once it runs
         # a fresh PuppetOptions: the class-level default would be shared by every bot
         options = w.WechatyOptions(puppet=puppet, puppet_options=w.PuppetOptions())
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
         options.scheduler = AsyncIOScheduler()   # no job-store file; it is never started
         self.bot = w.Wechaty(options)
+        self._service = isinstance(puppet, w.PuppetService)   # a gateway to watch and time
         self.bot._plugin_manager = _NoPlugins()
         self.outbound = OutboundQueue(PuppetTransport(self), self.sending, outbox_dir=outbox_dir,
                                       clock=clock)
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.stats = ChannelStats()
         self.connected = asyncio.Event()
+        self.link = Link(lambda: self.outbound.pending)
+        directory.connection = self.link
         self.self_id: str | None = None
+        self._session = 0          # the connection the event stream belongs to
+        self._session_live = False
+        self._last_login_session = 0
         self._refreshed: dict[str, float] = {}
         self._lookups = asyncio.Semaphore(MEMBER_LOOKUPS)
-        for name in ("message", "room-join", "room-leave", "room-topic", "login", "logout"):
+        for name in ("message", "room-join", "room-leave", "room-topic"):
             # a plain function: pyee calls it at once, so events keep their order
             self.bot.on(name, self._enqueue(name))
 
@@ -304,57 +384,142 @@ class WechatyChannel:
                      s.failed, kept)
 
     async def _connection_loop(self, stop: asyncio.Event) -> None:
-        delay = self.reconnect_first
+        self._stopping = stop
+        delay = self.timing.reconnect_first
         while not stop.is_set():
-            started = time.monotonic()
+            logins = self.link.logins
             try:
-                await self._connect_once()
-                log.warning("the puppet service closed the event stream")
+                await self._connection()
+                why = "the puppet service closed the event stream"
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the gateway may be down; try again
-                log.error("puppet service connection failed: %s: %s", type(exc).__name__,
-                          str(exc)[:300])
-            self.connected.clear()
+                why = f"{type(exc).__name__}: {str(exc)[:300]}"
+                log.error("puppet service connection failed: %s", why)
+            self._session_live = False
+            self._went_down(why)
             await self._disconnect()
-            if time.monotonic() - started > 60:
-                delay = self.reconnect_first   # it was up a while: start the backoff afresh
+            if self.link.logins > logins:
+                delay = self.timing.reconnect_first   # it logged in: start the backoff afresh
+            self.link.attempts += 1
             log.info("reconnecting in %.1fs", delay)
             try:
                 await asyncio.wait_for(stop.wait(), delay)
             except asyncio.TimeoutError:
                 pass
-            delay = min(delay * 2, self.reconnect_max)
+            delay = min(delay * 2, self.timing.reconnect_max)
+
+    async def _connection(self) -> None:
+        """One connection: the event stream, with the puppet service dinged
+        beside it. Returns when the stream ends; raises when connecting fails
+        or the gateway stops answering."""
+        tasks = [asyncio.create_task(self._connect_once(), name="wechaty-stream")]
+        if self._service:
+            tasks.append(asyncio.create_task(self._watch_gateway(), name="wechaty-watch"))
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in reversed(tasks):    # the watch's reason first: it cut the stream short
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()
 
     async def _connect_once(self) -> None:
         bot = self.bot
         await bot.init_puppet()
-        # wechaty's Room/Contact pools live on the base classes and outlive
-        # a connection: give this connection its own, so no stale payload survives
-        for cls in (bot.Room, bot.Contact, bot.ContactSelf):
-            cls._pool = {}
-        self._refreshed.clear()
+        self._forget_rooms()
         await bot.init_puppet_event_bridge(bot.puppet)
+        self._session += 1
+        self._session_live = True
+        self._follow_login(bot.puppet, self._session)
         self.stats.connects += 1
         log.info("connecting to the puppet service (attempt %d)", self.stats.connects)
-        endpoint = getattr(getattr(bot.puppet, "options", None), "end_point", None)
-        if endpoint and isinstance(bot.puppet, load_wechaty().PuppetService):
+        puppet = bot.puppet
+        if not self._service:
+            await puppet.start()   # returns when the puppet stops
+            return
+        endpoint = getattr(puppet.options, "end_point", None)
+        if endpoint:
             # PuppetService probes the endpoint with a blocking 3 s telnet; probe it in a
             # thread first, so a gateway that is down does not stall sending meanwhile
             from wechaty_puppet_service.utils import ping_endpoint
             if not await asyncio.to_thread(ping_endpoint, endpoint):
                 raise ConnectionError(f"the puppet service at {endpoint} does not answer")
-        await bot.puppet.start()   # returns when the event stream ends
+        # PuppetService.start, each call with a timeout
+        puppet._init_puppet()
+        await self.call(puppet.puppet_stub.stop(), self.timing.start, "Stop")
+        await self.call(puppet.puppet_stub.start(), self.timing.start, "Start")
+        await puppet._listen_for_event()   # returns when the event stream ends
+
+    def _follow_login(self, puppet, session: int) -> None:
+        """Every login and logout on this connection's stream reaches the
+        channel (wechaty's own bridge passes on the first login only)."""
+        puppet.on("login", lambda payload: self.inbox.put_nowait(
+            ("login", (payload.contact_id, session))))
+        puppet.on("logout", lambda payload: self.inbox.put_nowait(
+            ("logout", (payload.contact_id, getattr(payload, "data", None) or ""))))
+
+    async def _watch_gateway(self) -> None:
+        """Ding the gateway every ``timing.ding_every``: a wedged gateway or a
+        connection that died without closing answers nothing, though the event
+        stream never ends."""
+        while True:
+            await asyncio.sleep(self.timing.ding_every)
+            puppet = self.bot._puppet
+            if puppet is None or puppet._puppet_stub is None:
+                continue       # still connecting: those calls have timeouts of their own
+            try:
+                await self.call(puppet.ding("health"), self.timing.ding_timeout, "Ding")
+            except GatewayTimeout as exc:
+                raise GatewayUnresponsive(str(exc)) from None
+            except Exception as exc:  # noqa: BLE001 - an answer, even an error, is a live gateway
+                from grpclib.const import Status
+                from grpclib.exceptions import GRPCError
+                if not isinstance(exc, GRPCError) or exc.status is Status.UNAVAILABLE:
+                    raise GatewayUnresponsive(f"Ding: {type(exc).__name__}: {exc}") from exc
+                log.debug("ding answered with %s", exc)
+
+    async def call(self, pending: Awaitable[T], seconds: float, what: str) -> T:
+        """A call to the puppet service, given up after ``seconds``; once the
+        channel is stopping, no call (under way or new) waits more than
+        ``timing.shutdown_call`` longer."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + seconds
+        call = asyncio.ensure_future(pending)
+        stopping = self._stopping
+        try:
+            if stopping is not None and not stopping.is_set():
+                stop = asyncio.ensure_future(stopping.wait())
+                try:
+                    await asyncio.wait({call, stop}, timeout=seconds,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    stop.cancel()
+            left = give_up - loop.time()
+            if stopping is not None and stopping.is_set():
+                left = min(left, self.timing.shutdown_call)
+            return await asyncio.wait_for(call, max(left, 0.0))
+        except asyncio.TimeoutError:
+            raise GatewayTimeout(f"{what}: no answer from the puppet service in time "
+                                 f"({seconds:g}s)") from None
+        finally:
+            call.cancel()
 
     async def _disconnect(self) -> None:
         puppet = self.bot._puppet
         if puppet is None:
             return
         try:
-            await puppet.stop()
+            await self.call(puppet.stop(), self.timing.stop, "Stop")
         except Exception as exc:  # noqa: BLE001 - the gateway may already be gone
             log.debug("puppet stop: %s", exc)
-            # PuppetService.stop raises before closing its channel when the gateway is gone
+            # PuppetService.stop gives up before closing its channel when the gateway
+            # is gone or wedged; its listeners must not hear the next connection too
+            events = getattr(puppet, "_event_stream", None)
+            if events is not None:
+                events.remove_all_listeners()
             channel = getattr(puppet, "channel", None)
             if channel is not None:
                 channel.close()
@@ -362,10 +527,50 @@ class WechatyChannel:
             if hasattr(puppet, "_puppet_stub"):
                 puppet._puppet_stub = None
 
+    def _went_up(self, account: str) -> None:
+        link = self.link
+        offline = time.monotonic() - link.since
+        first = link.logins == 0
+        link.connected, link.logged_out, link.attempts = True, False, 0
+        link.logins += 1
+        link.since = time.monotonic()
+        self.connected.set()
+        if first:
+            log.info("logged in as %s", account)
+        else:
+            log.info("logged in as %s again after %s offline; %d message(s) waiting to be sent",
+                     account, _duration(offline), link.waiting)
+
+    def _went_down(self, why: str, *, logged_out: bool = False) -> None:
+        link = self.link
+        self.connected.clear()
+        link.logged_out = logged_out
+        if not link.connected:
+            return
+        link.connected = False
+        link.since = time.monotonic()
+        log.warning("not connected to WeChat (%s): sending waits; %d message(s) waiting", why,
+                    link.waiting)
+
     async def _health(self) -> None:
+        """The health line every ``health_seconds``; while offline, a warning
+        every ``timing.offline_report``."""
+        step = min(self.health_seconds, self.timing.offline_report)
+        last_line = last_warning = time.monotonic()
         while True:
-            await asyncio.sleep(self.health_seconds)
-            log.info(self.health_line())
+            await asyncio.sleep(step)
+            now = time.monotonic()
+            if now - last_line >= self.health_seconds:
+                last_line = now
+                log.info(self.health_line())
+            link = self.link
+            if (not link.connected and link.offline_for() >= self.timing.offline_report
+                    and now - last_warning >= self.timing.offline_report):
+                last_warning = now
+                why = ("the account is logged out; log in again at the puppet service"
+                       if link.logged_out else f"{link.attempts} reconnect attempt(s)")
+                log.warning("still not connected to WeChat after %s (%s); %d message(s) waiting",
+                            _duration(link.offline_for()), why, link.waiting)
 
     def health_line(self) -> str:
         s, q = self.stats, self.outbound.stats
@@ -399,15 +604,22 @@ class WechatyChannel:
             await self.perform(outcome.actions)
         return outcome
 
-    async def _on_login(self, contact) -> None:
-        self.self_id = contact.contact_id
-        self.directory.log_in_as(contact.contact_id)   # its own messages never trigger rules
-        self.connected.set()
-        log.info("logged in as %s", contact.contact_id)
+    async def _on_login(self, contact_id: str, session: int) -> None:
+        if session != self._session or not self._session_live:
+            return     # that connection has ended since
+        if self.link.connected and contact_id == self.self_id:
+            return     # told twice
+        resumed = session == self._last_login_session
+        self._last_login_session = session
+        self.self_id = self.bot.contact_id = contact_id
+        self.directory.log_in_as(contact_id)   # its own messages never trigger rules
+        if resumed:
+            self._forget_rooms()   # logged in again on the same stream: read every room anew
+        self._went_up(contact_id)
 
-    async def _on_logout(self, contact) -> None:
-        self.connected.clear()
-        log.warning("the account %s logged out", getattr(contact, "contact_id", "?"))
+    async def _on_logout(self, contact_id: str, reason: str) -> None:
+        self._went_down(f"the account {contact_id or '?'} logged out"
+                        + (f": {reason}" if reason else ""), logged_out=True)
 
     async def _on_message(self, msg) -> None:
         payload = msg.payload
@@ -442,7 +654,7 @@ class WechatyChannel:
         contact = self.bot.Contact.load(payload.from_id)
         name = ""
         with contextlib.suppress(Exception):
-            await contact.ready()
+            await self.call(contact.ready(), self.timing.lookup, "ContactPayload")
             name = contact.name
         event = PrivateMessage(id=payload.id, sender_id=payload.from_id,
                                ts=to_china_time(payload.timestamp, self.wall()),
@@ -504,6 +716,15 @@ class WechatyChannel:
 
     # --- room data --------------------------------------------------------------------
 
+    def _forget_rooms(self) -> None:
+        """Read every room from the puppet again, at its next event."""
+        # wechaty's Room/Contact pools live on the base classes and outlive
+        # a connection: give this one its own, so no stale payload survives
+        for cls in (self.bot.Room, self.bot.Contact, self.bot.ContactSelf):
+            cls._pool = {}
+        self._refreshed.clear()
+        self._all_rooms_loaded = float("-inf")
+
     async def room_state(self, room_id: str, *, force: bool = False,
                          at_most_every: float = 0.0) -> Room:
         """The room as the engine knows it, reloaded from the puppet when stale
@@ -534,7 +755,7 @@ class WechatyChannel:
             return
         self._all_rooms_loaded = now
         try:
-            room_ids = await self.puppet.room_list()
+            room_ids = await self.call(self.puppet.room_list(), self.timing.lookup, "RoomList")
         except Exception as exc:  # noqa: BLE001 - keep what we know
             log.warning("could not list rooms: %s: %s", type(exc).__name__, str(exc)[:200])
             return
@@ -545,26 +766,37 @@ class WechatyChannel:
         wroom = self.bot.Room.load(room_id)
         # Room.ready(force_sync=True) returns early while a payload is cached
         wroom._payload = None
-        await wroom.ready()
-        owner = await wroom.owner()
-        member_ids = list(wroom.payload.member_ids or []) or await self.puppet.room_members(room_id)
+        lookup = self.timing.lookup
+        await self.call(wroom.ready(), lookup, "RoomPayload")
+        owner = await wroom.owner()     # from the payload just read
+        member_ids = list(wroom.payload.member_ids or []) or await self.call(
+            self.puppet.room_members(room_id), lookup, "RoomMemberList")
 
         async def member(cid: str) -> Member:
             async with self._lookups:
                 contact = self.bot.Contact.load(cid)
                 contact._payload = None   # reload (and no "set payload more than once" warning)
                 try:
-                    await contact.ready()
+                    await self.call(contact.ready(), lookup, "ContactPayload")
+                except GatewayTimeout:
+                    raise                 # the gateway is not answering: give up the room
                 except Exception as exc:  # noqa: BLE001 - a member we cannot see is kept by id
                     log.debug("contact %s: %s", cid, exc)
                 try:
-                    alias = await wroom.alias(contact) or ""
+                    alias = await self.call(wroom.alias(contact), lookup, "RoomMemberPayload") or ""
+                except GatewayTimeout:
+                    raise
                 except Exception as exc:  # noqa: BLE001
                     log.debug("room alias of %s: %s", cid, exc)
                     alias = ""
                 return Member(cid, _contact_name(contact), alias)
 
-        members = await asyncio.gather(*(member(cid) for cid in dict.fromkeys(member_ids)))
+        lookups = [asyncio.create_task(member(cid)) for cid in dict.fromkeys(member_ids)]
+        try:
+            members = await asyncio.gather(*lookups)
+        finally:
+            for task in lookups:      # one failed: the others stop too
+                task.cancel()
         return replace(current, topic=wroom.payload.topic or current.topic,
                        owner_id=owner.contact_id if owner else None,
                        members={m.id: m for m in members})
@@ -594,7 +826,9 @@ async def run(engine: EventHandler, directory: RoomDirectory, sending: Sending, 
         log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
         return 2
     puppet = puppet_service(settings)
-    channel = WechatyChannel(engine, directory, puppet, sending=sending, outbox_dir=outbox_dir)
+    timing = LinkTiming(send=settings.send_timeout_seconds, lookup=settings.lookup_timeout_seconds)
+    channel = WechatyChannel(engine, directory, puppet, sending=sending, outbox_dir=outbox_dir,
+                             timing=timing)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

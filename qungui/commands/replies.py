@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from qungui.core.events import CHINA_TZ
+from qungui.core.ports import ConnectionReport
 
 ACTION_NAMES = {"warn": "群内提醒", "private": "私聊提醒", "review": "仅记录"}
 INCIDENT_ACTIONS = {**ACTION_NAMES, "exempt": "豁免", "log": "仅记录"}
@@ -243,13 +244,16 @@ def period_off(title: str) -> str:
 
 
 def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *,
-           degraded: bool, spool_problem: str | None = None) -> str:
+           degraded: bool, spool_problem: str | None = None,
+           connection: ConnectionReport | None = None) -> str:
     book = view.rulebook
     if view.quiet or book.mode == "review":
         mode = "静默（只记录，不提醒）"
     else:
         mode = "正常"
     lines = [f"群规助手运行中。规则集：{book.name}；模式：{mode}。"]
+    if connection is not None:
+        lines.append(connection_line(connection))
     for rule, cfg in book.rules.items():
         state = f"{ACTION_NAMES[cfg.action]}，阈值{cfg.threshold:g}" if cfg.enabled else "已停用"
         lines.append(f"· {titles.get(rule, rule)}（{rule}）：{state}")
@@ -272,6 +276,17 @@ def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *
     elif degraded:
         lines.append("注意：数据库暂不可用，记录已暂存本地，恢复后自动写入。")
     return "\n".join(lines)
+
+
+def connection_line(link: ConnectionReport) -> str:
+    """连接状态：已连接, or 未连接（离线12分钟，待发3条）."""
+    waiting = f"待发{link.waiting}条"
+    if link.connected:
+        return "连接状态：已连接" + (f"（{waiting}）" if link.waiting else "")
+    minutes = int(link.seconds // 60)
+    offline = f"离线{minutes}分钟" if minutes else "离线不到1分钟"
+    why = "微信账号已退出登录，" if link.logged_out else ""
+    return f"连接状态：未连接（{why}{offline}，{waiting}）"
 
 
 # --- records ------------------------------------------------------------------

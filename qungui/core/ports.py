@@ -157,6 +157,24 @@ class GroupRecords(Protocol):
     async def reported(self, room_id: str, day: str) -> set[str]: ...
 
 
+@dataclass(frozen=True)
+class ConnectionReport:
+    """The live channel's connection to WeChat at one moment."""
+
+    connected: bool
+    seconds: float            # how long it has been connected, or offline
+    waiting: int              # messages queued to send
+    attempts: int = 0         # reconnect attempts since it went offline
+    logged_out: bool = False  # the gateway answers but the account is logged out
+
+
+class ConnectionState(Protocol):
+    """What a live channel tells of its connection (``/status``); the console
+    and a replay have none."""
+
+    def report(self) -> ConnectionReport: ...
+
+
 class Store(IncidentLog, RoomStore, DismissalMemory, Protocol):
     """Everything the engine is given: one object implementing the ports."""
 

@@ -2,18 +2,20 @@
 
 Channels get this directory (to name a member in an @mention, to tell a
 contact the bot shares a room with, to record which account it logged in
-as), never the engine itself.
+as and how its connection stands), never the engine itself.
 """
 
 from __future__ import annotations
 
 from qungui.core.events import Room
+from qungui.core.ports import ConnectionState
 
 
 class RoomDirectory:
     def __init__(self, bot_id: str = "bot"):
         self.bot_id = bot_id          # set again by the channel at login
         self.rooms: dict[str, Room] = {}
+        self.connection: ConnectionState | None = None   # set by a live channel
 
     def room(self, room_id: str) -> Room:
         """The room, created empty if the bot has not seen it yet."""

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from qungui.core.events import Message, Room
 from qungui.core.plugin import Finding, Plugin
-from qungui.core.ports import GroupRecords, IncidentLog
+from qungui.core.ports import ConnectionState, GroupRecords, IncidentLog
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline.directory import RoomDirectory
 from qungui.pipeline.duties import Duties
@@ -37,6 +37,11 @@ class Services:
     @property
     def bot_id(self) -> str:
         return self.rooms.bot_id
+
+    @property
+    def connection(self) -> ConnectionState | None:
+        """The live channel's connection, when there is one."""
+        return self.rooms.connection
 
     @property
     def titles(self) -> dict[str, str]:

@@ -6,6 +6,12 @@ WeChat side only; the client, the channel and the engine are the real ones.
 Message types go over the wire in wechaty-puppet's (TypeScript) numbering,
 which PuppetService maps to the gRPC enum (Text=7, Attachment=1, Image=6,
 Transfer=11, RedEnvelope=12), as a real gateway sends them.
+
+Faults a real gateway shows, for the connection tests: the account logs out
+and in again on the same stream (``logout``/``login``); the process dies and
+comes back on the same port (``kill``/``start``); it wedges, answering no
+call and streaming nothing while its connections stay open (``wedge``/
+``unwedge``); it hangs on sends to one chat (``hang_sends_to``).
 """
 
 from __future__ import annotations
@@ -34,8 +40,13 @@ class FakePuppetService:
         self.calls: list[str] = []
         self.streams = 0                       # event streams opened so far
         self.stream_open = asyncio.Event()
+        self.hang_sends_to: set[str] = set()   # MessageSendText to these chats never answers
+        self.hung: list[str] = []              # the sends that hung, by chat
+        self._answering = asyncio.Event()      # cleared while wedged
+        self._answering.set()
         self._events: asyncio.Queue | None = None
         self.server: Server | None = None
+        self._transports: list = []
         self.port = 0
 
     # --- the world ------------------------------------------------------------------
@@ -75,6 +86,13 @@ class FakePuppetService:
             "inviteeIdList": invitee_ids, "inviterId": inviter_id, "roomId": room_id,
             "timestamp": int(time.time())})
 
+    def login(self) -> None:
+        """The account logs in (again) on the open stream, as after a QR scan."""
+        self._push(pb.EventType.EVENT_TYPE_LOGIN, {"contactId": self.self_id})
+
+    def logout(self, reason: str = "logged out on the phone") -> None:
+        self._push(pb.EventType.EVENT_TYPE_LOGOUT, {"contactId": self.self_id, "data": reason})
+
     def heartbeat(self) -> None:
         self._push(pb.EventType.EVENT_TYPE_HEARTBEAT, {"data": "heartbeat"})
 
@@ -86,9 +104,39 @@ class FakePuppetService:
 
     async def start(self, port: int = 0) -> int:
         self.server = Server([self])
+        self._transports = []
+        make = self.server._protocol_factory
+
+        def tracked():             # its connections, for kill() to drop
+            protocol = make()
+            made = protocol.connection_made
+
+            def connection_made(transport):
+                self._transports.append(transport)
+                made(transport)
+            protocol.connection_made = connection_made
+            return protocol
+        self.server._protocol_factory = tracked
         await self.server.start("127.0.0.1", port)
         self.port = self.server._server.sockets[0].getsockname()[1]
         return self.port
+
+    async def kill(self) -> None:
+        """The gateway process dies: its connections drop without a clean end
+        of stream. ``start(self.port)`` brings it back on the same port."""
+        self.server.close()
+        for transport in self._transports:
+            transport.abort()
+        await self.server.wait_closed()
+        self.stream_open.clear()
+        self._events = None
+
+    def wedge(self) -> None:
+        """Answer nothing and stream nothing, with every connection left open."""
+        self._answering.clear()
+
+    def unwedge(self) -> None:
+        self._answering.set()
 
     async def close(self) -> None:
         if self._events is not None:
@@ -101,6 +149,7 @@ class FakePuppetService:
         def unary(name, fn, req, resp):
             async def handle(stream):
                 request = await stream.recv_message()
+                await self._answering.wait()
                 self.calls.append(name)
                 await stream.send_message(await fn(request))
             return Handler(handle, Cardinality.UNARY_UNARY, req, resp)
@@ -131,11 +180,13 @@ class FakePuppetService:
         self.stream_open.set()
         await stream.send_message(pb.EventResponse(
             type=pb.EventType.EVENT_TYPE_LOGIN, payload=json.dumps({"contactId": self.self_id})))
+        events = self._events
         while True:
-            event = await self._events.get()
+            event = await events.get()
             if json.loads(event.payload).get("__end__"):
                 self.stream_open.clear()
                 return
+            await self._answering.wait()
             await stream.send_message(event)
 
     async def _start(self, req):
@@ -145,6 +196,9 @@ class FakePuppetService:
         return pb.StopResponse()
 
     async def _ding(self, req):
+        # a gateway answers a ding at once and its puppet says "dong" on the stream
+        if self._events is not None:
+            self._push(pb.EventType.EVENT_TYPE_DONG, {"data": req.data})
         return pb.DingResponse()
 
     async def _contact(self, req):
@@ -168,6 +222,9 @@ class FakePuppetService:
         return self.messages[req.id]
 
     async def _send_text(self, req):
+        if req.conversation_id in self.hang_sends_to:
+            self.hung.append(req.conversation_id)
+            await asyncio.Event().wait()        # until the client gives up
         self.sent.append((req.conversation_id, req.text, list(req.mentonal_ids)))
         return pb.MessageSendTextResponse(id=f"sent-{len(self.sent)}")
 

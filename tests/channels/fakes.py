@@ -4,6 +4,7 @@ FakePuppet with its 0.10.7 defects fixed, and a fake clock for the queue."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from datetime import datetime
@@ -145,6 +146,20 @@ class FakeClock:
             return
         self.t += max(delay, 0.0)
         await asyncio.sleep(0)
+
+
+@contextlib.asynccontextmanager
+async def serving(channel):
+    """The channel's ``serve`` in a task while the block runs, connected when
+    it starts; ``channel.stop`` and ``channel.task`` let a test stop it itself."""
+    channel.stop = asyncio.Event()
+    channel.task = asyncio.create_task(channel.serve(channel.stop))
+    await asyncio.wait_for(channel.connected.wait(), 10)
+    try:
+        yield channel
+    finally:
+        channel.stop.set()
+        await asyncio.wait_for(channel.task, 20)
 
 
 async def until(predicate, timeout: float = 10.0, what: str = "condition"):

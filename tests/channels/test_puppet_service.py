@@ -37,7 +37,7 @@ def free_port() -> int:
 
 async def test_channel_over_the_real_puppet_service_client_reconnects(live_moderator, tmp_path,
                                                                       monkeypatch):
-    from qungui.channels.wechaty import WechatyChannel, puppet_service
+    from qungui.channels.wechaty import LinkTiming, WechatyChannel, puppet_service
 
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
     monkeypatch.delenv("WECHATY_PUPPET_SERVICE_ENDPOINT", raising=False)
@@ -46,7 +46,7 @@ async def test_channel_over_the_real_puppet_service_client_reconnects(live_moder
     settings = Settings(puppet_token=TOKEN, puppet_endpoint=f"127.0.0.1:{port}")
     channel = WechatyChannel(live_moderator, live_moderator.directory, puppet_service(settings),
                              sending=live_moderator.rulebook.sending, outbox_dir=tmp_path,
-                             reconnect=(0.05, 0.2))
+                             timing=LinkTiming(reconnect_first=0.05, reconnect_max=0.2))
     stop = asyncio.Event()
     task = asyncio.create_task(channel.serve(stop))
     try:

@@ -13,7 +13,7 @@ import pytest
 
 from qungui.channels.wechaty import WechatyChannel, load_wechaty
 from tests.channels.conftest import ROOM
-from tests.channels.fakes import BOT_ID, until
+from tests.channels.fakes import BOT_ID, serving, until
 
 from wechaty_puppet import MessageType  # noqa: E402  (after load_wechaty in fakes)
 
@@ -24,14 +24,8 @@ SEP = "\u2005"
 async def running(moderator, puppet, tmp_path, **kw):
     channel = WechatyChannel(moderator, moderator.directory, puppet,
                              sending=moderator.rulebook.sending, outbox_dir=tmp_path / "outbox", **kw)
-    stop = asyncio.Event()
-    task = asyncio.create_task(channel.serve(stop))
-    await asyncio.wait_for(channel.connected.wait(), 10)
-    try:
+    async with serving(channel):
         yield channel
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 20)
 
 
 async def settle(channel):
