@@ -622,18 +622,18 @@ def _chatlog(row: dict, export: _Export) -> tuple[Message | _Join, str]:
     sender = _field(row, "sender")
     content = _field(row, "content")
     file_name = ""
-    if "type" in row or "typedesc" in row:         # JSON, and the nine-column CSV
+    if sender == CHATLOG_SYSTEM:
+        mtype = None
+    elif "type" in row or "typedesc" in row:       # JSON, and the nine-column CSV
         by_words = _by_words(_field(row, "typedesc"))
         code, sub = _int(row, "type"), _int(row, "subtype")
         mtype = by_words if by_words is not False else _by_code(code, sub)
         if mtype is MessageType.TEXT:
             content = _card_reply(content) if (code, sub) == (49, _QUOTE) else _chatlog_reply(content)
-    elif sender == CHATLOG_SYSTEM or is_pat(content):
+    elif is_pat(content):                          # sent from the patting member's account
         mtype = None
-    else:
+    else:                                          # the released CSV: no type but the placeholder
         mtype, content, file_name = _placeholder(content)
-    if sender == CHATLOG_SYSTEM:
-        mtype = None
     sender = sender or (SELF_ID if _is_self(_field(row, "isself")) else "")
     return _message(
         mid=_field(row, "seq"), room_id=_field(row, "talker", required=True), sender_id=sender,

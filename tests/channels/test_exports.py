@@ -130,6 +130,20 @@ def test_chatlog_quote_marks_only_a_real_quote():
     assert _chatlog_reply("> 我说的\n加微信 wxdemo2026") == "> 我说的\n加微信 wxdemo2026"
 
 
+def test_chatlog_json_notices(tmp_path):
+    item = {"seq": 1, "time": "2025-11-22T10:00:00+08:00", "talker": ROOM, "talkerName": "群",
+            "isChatRoom": True, "sender": "系统消息", "senderName": "", "isSelf": False,
+            "type": 10000, "subType": 0, "content": '"李明(wxid_liming)"邀请"孙丽(wxid_sunli)"加入了群聊'}
+    pat = dict(item, seq=2, sender="wxid_zhaolei", type=49, subType=62,
+               content='"${wxid_zhaolei}" 拍了拍 "${wxid_liming}"')
+    receipt = dict(item, seq=3, content="你领取了赵磊的红包")
+    text = dict(item, seq=4, sender="wxid_zhaolei", senderName="赵磊", type=1, content="收到")
+    path = tmp_path / "chatlog.json"
+    path.write_text(json.dumps([item, pat, receipt, text], ensure_ascii=False), encoding="utf-8")
+    assert [m.id for m in split(path)[0]] == ["4"]
+    assert joins(path) == [(ROOM, "wxid_sunli", "孙丽", "wxid_liming")]
+
+
 def test_pywxdump_as_exported():
     events = list(read_export(PYWXDUMP))
     notes = [str(e) for _, e in events if isinstance(e, ExportNote)]
