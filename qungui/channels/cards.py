@@ -12,7 +12,7 @@ _AMOUNT = re.compile(r"[￥¥]\s*([0-9]+(?:\.[0-9]{1,2})?)")
 _CDATA_OPEN, _CDATA_CLOSE = "<![CDATA[", "]]>"
 
 
-def _xml_field(text: str, name: str) -> str:
+def xml_field(text: str, name: str) -> str:
     """The text of the first ``<name>…</name>`` (CDATA unwrapped), or "".
 
     Found with two ``str.find`` calls: a lazy pattern searched from every
@@ -40,14 +40,14 @@ def describe_payload(mtype: MessageType, text: str, filename: str) -> tuple[str,
     if mtype is MessageType.TEXT:
         return text, None, None
     is_xml = text.lstrip().startswith("<")
-    readable = " ".join(filter(None, (_xml_field(text, "title"), _xml_field(text, "des")))) \
+    readable = " ".join(filter(None, (xml_field(text, "title"), xml_field(text, "des")))) \
         if is_xml else text
     if mtype is MessageType.FILE:
-        return "", filename or _xml_field(text, "title") or None, None
+        return "", filename or xml_field(text, "title") or None, None
     if mtype in (MessageType.RED_ENVELOPE, MessageType.TRANSFER):
-        amount_src = _xml_field(text, "feedesc") or text
+        amount_src = xml_field(text, "feedesc") or text
         m = _AMOUNT.search(amount_src)
-        label = _xml_field(text, "receivertitle") or readable
+        label = xml_field(text, "receivertitle") or readable
         return label if is_xml else text, None, float(m.group(1)) if m else None
     if mtype in (MessageType.URL, MessageType.MINI_PROGRAM):
         return readable, None, None

@@ -40,6 +40,12 @@ def configure(sp):
                     help="the file's format (default: detected)")
     sp.add_argument("--owner", metavar="CONTACT_ID",
                     help="the group owner's contact id, for exports (they carry no owner)")
+    sp.add_argument("--room", metavar="ROOM_ID",
+                    help="the group's id (…@chatroom) for a WeChatMsg CSV, which names the chat "
+                         "by a number only (default: wechatmsg-<TalkerId>)")
+    sp.add_argument("--contacts", metavar="FILE",
+                    help="a contact list naming the senders: PyWxDump's users.json (read without "
+                         "this when it lies next to the export), chatlog's contacts (JSON or CSV)")
     sp.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     sp.add_argument("--store", action="store_true",
                     help="keep the incidents in the configured database (default: a scratch one)")
@@ -54,7 +60,7 @@ def configure(sp):
          "the exit status is 0 when any event was read, 2 when none could be.")
 @arguments(configure)
 async def run(args) -> int:
-    from qungui.channels.exports import ExportError, detect_format, read_export
+    from qungui.channels.exports import ExportError, ExportNote, detect_format, read_export
     from qungui.channels.replay import LineReport, count_lines
     from qungui.core.events import Message
 
@@ -77,8 +83,13 @@ async def run(args) -> int:
     skipped = mended = failed = processed = 0
     rows = []
     try:
-        for lineno, event in _events(read_export(path, fmt, owner_id=args.owner), path):
+        events = read_export(path, fmt, owner_id=args.owner, room_id=args.room,
+                             contacts=args.contacts)
+        for lineno, event in _events(events, path):
             progress.step(lineno)
+            if isinstance(event, ExportNote):
+                print(f"{path}: {event}", file=sys.stderr)
+                continue
             if isinstance(event, LineReport):
                 print(f"{path}: {event}", file=sys.stderr)
                 if event.skipped:
