@@ -124,8 +124,14 @@ class RuleSpec:
     # (a notice quoting the offence, a rebuttal, work talk): evidence the
     # decision stage weighs against the rule
     harmless_cues: tuple[str, ...] = ()
+    # those of them that settle the message's stance (a rebuttal, a question
+    # whether it is true, support for a policy): the rule's own reading, which
+    # the decision stage may not overturn by adding a finding of its own
+    stance_cues: tuple[str, ...] = ()
 
     def __post_init__(self):
+        if not set(self.stance_cues) <= set(self.harmless_cues):
+            raise ValueError(f"rule {self.id}: stance cues must be harmless cues")
         if self.event not in ("message", "join"):
             raise ValueError(f"rule {self.id}: event must be message or join")
 

@@ -17,7 +17,9 @@ The table travels inside the decision model's file (``pipeline/decision.py``),
 which was trained on it; ``tools/build_static.py`` writes it alone as a
 .npz (``qungui-static-1``: ``words``, V strings; ``vectors``, V × d float16,
 already weighted; ``source``, what it was distilled from) for training. A
-word the table lacks is read as its characters.
+word the table lacks is read as its Chinese characters; a token without a
+letter (digits, dates, prices, punctuation) counts for nothing, so that no
+rule can fire on numbers alone.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ FORMAT = "qungui-static-1"
 BUILT_TABLE = Path.home() / ".cache" / "qungui" / "static.npz"
 # what the table reads of a message, as the encoder does
 MAX_CHARS = 256
+
+
+def _cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 class StaticTableError(ValueError):
@@ -78,11 +84,14 @@ class StaticTable:
         out = []
         get = self.index.get
         for word in jieba.lcut(text[:MAX_CHARS], HMM=False):
+            if not any(ch.isalpha() for ch in word):
+                continue        # digits, dates, prices, punctuation: no meaning of their own
             i = get(word)
             if i is not None:
                 out.append(i)
             elif len(word) > 1:
-                out.extend(j for j in map(get, word) if j is not None)
+                # an unknown word by its Chinese characters (not by the letters of a Latin one)
+                out.extend(j for j in map(get, filter(_cjk, word)) if j is not None)
         return out
 
     def vector(self, text: str) -> np.ndarray:

@@ -370,7 +370,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             out.append(f)
     for r, i in zip(rules, rows):
         probs.setdefault(r, round(float(p[i]), 4))
-        if r in by_rule or p[i] < model.threshold[i]:
+        if r in by_rule or p[i] < model.threshold[i] or _stance_taken(ctx, specs[r]):
             continue
         pi, th = float(p[i]), float(model.threshold[i])
         # a secret rule's reason quotes none of the words either
@@ -381,6 +381,14 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
     return Judgement(out, probs, encoded, lowered, added)
+
+
+def _stance_taken(ctx: Context, spec: RuleSpec) -> bool:
+    """The rule's lexicon read the message's stance (a rebuttal, a question
+    whether it is true, support for the policy): the model adds no finding
+    of it against that reading."""
+    return bool(spec.stance_cues) and any(h.cue in spec.stance_cues
+                                          for h in ctx.hits.get(spec.id, ()))
 
 
 def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:

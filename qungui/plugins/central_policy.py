@@ -58,7 +58,8 @@ class _Body:
 @register
 class CentralPolicy(Plugin):
     spec = RuleSpec(id="central_policy", title="妄议中央", gravity=11,
-                    harmless_cues=("notice", "counter", "implement", "support"))
+                    harmless_cues=("notice", "counter", "implement", "support"),
+                    stance_cues=("counter", "implement", "support"))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "notice"):
