@@ -73,7 +73,7 @@ def test_the_shipped_model_covers_the_content_rules_and_never_saw_held_out_text(
     assert not any("heldout" in name for name in trained_on)
     # a corpus added beside the others without retraining would be silently ignored
     expected = {p.name for p in [CORPUS / "dev.jsonl", *CORPUS.glob("extra*.jsonl"),
-                                 *PUBLIC.glob("*_train.jsonl")]}
+                                 *CORPUS.glob("outside*.jsonl"), *PUBLIC.glob("*_train.jsonl")]}
     assert trained_on == expected
     assert np.all((model.threshold >= 0.5) & (model.threshold <= 1))
     assert np.all(model.keep <= model.threshold)
@@ -133,6 +133,8 @@ def test_digits_alone_never_fire(moderator, text):
     model = moderator.model
     ctx = make_context(_message(text), _room(), moderator.matcher, moderator.params)
     z = model.bias + model.ngram_part(decision.ngram_features(ctx.norm)) + model.emb_mean
+    if model.static is not None:
+        z = z + model.w_static @ model.static_vector(ctx)
     assert np.all(model.probability(z) < model.threshold), "n-grams of digits reach a rule"
 
 
@@ -368,3 +370,18 @@ def test_a_model_with_static_words_survives_its_file(tmp_path, moderator):
     assert again.static.index == table.index and again.static.source == "test"
     assert np.allclose(again.w_static, model.w_static) and np.allclose(again.gate_static, [[1.0, 2.0]])
     assert np.allclose(again.static.vector("宝马提车"), table.vector("宝马提车"), atol=1e-3)
+
+
+@pytest.mark.parametrize("rule, text", [
+    ("rumor", "群里有人说要封城，是真的吗？"),
+    ("rumor", "网传明天全市停水系谣言，经核实供水正常"),
+    ("central_policy", "中央这个政策好，真正为老百姓办实事"),
+])
+def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moderator, rule, text):
+    ctx = _ctx(moderator, text)
+    spec = {rule: moderator.plugins[rule].spec}
+    model = replace(_tiny(6.0), rules=(rule,))
+    assert decision.decide(model, ctx, [], spec).findings == []
+    # the same model adds it where the rule read no stance
+    ctx = _ctx(moderator, "据说下周全市要封城，赶紧囤货" if rule == "rumor" else "中央这个政策纯属瞎折腾")
+    assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == [rule]

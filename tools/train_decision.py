@@ -5,12 +5,16 @@
 
 One logistic regression per content rule over the evidence the engine
 gives it at run time (``pipeline/decision.py``): the lexicon stage's verdict
-on the rule, character 1–3-grams of the key view and the sentence embedding
-with its cosine to the room's topic. Trained on the team's corpus (dev and
-extra*) and the training part of each public source (``rules/corpus/
-public/*_train.jsonl``; ``SOURCES.md`` says where each came from). A line
+on the rule, character 1–3-grams of the key view, the sentence embedding
+with its cosine to the room's topic and, with ``--static``, the static word
+vector (``tools/build_static.py``). Trained on the team's corpus (dev and extra*), the
+outside writers' sets (outside*) and the training part of each public
+source (``rules/corpus/public/*_train.jsonl``; ``SOURCES.md`` says where
+each came from). A line
 with ``judged`` counts only for the rules it names. test, holdout and the
-public held-out files are never read here.
+public held-out files are never read here. The outside*.jsonl files were
+written by outside writers as blind sets, each measured once before it was
+trained on.
 
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
@@ -55,7 +59,8 @@ STATIC_SCALE = 4.0
 
 
 def default_corpora() -> list[Path]:
-    own = [CORPUS / "dev.jsonl"] + sorted(CORPUS.glob("extra*.jsonl"))
+    own = ([CORPUS / "dev.jsonl"] + sorted(CORPUS.glob("extra*.jsonl"))
+           + sorted(CORPUS.glob("outside*.jsonl")))
     return own + sorted((CORPUS / "public").glob("*_train.jsonl"))
 
 
@@ -134,9 +139,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
                         "model would have lowered")
-    p.add_argument("--static", type=Path, default=static_embedding.BUILT_TABLE,
-                   help="the static word-vector table (tools/build_static.py); "
-                        "'none' trains without one")
+    p.add_argument("--static", default="none",
+                   help="a static word-vector table to train on (tools/build_static.py writes "
+                        f"{static_embedding.BUILT_TABLE}); the shipped model has none (see README)")
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
@@ -159,7 +164,7 @@ def main() -> int:
     T = np.stack([vec[r["room"][:embedding.MAX_CHARS]] for r in rows]).astype(np.float64)
     cos = (E * T).sum(axis=1)
     print(f"embedded {len(vec)} texts ({time.time() - t0:.0f} s)")
-    table = None if str(args.static) == "none" else static_embedding.StaticTable.load(args.static)
+    table = None if args.static == "none" else static_embedding.StaticTable.load(args.static)
     dS = table.dim if table is not None else 0
     S = (np.stack([table.vector(r["subject"]) for r in rows]).astype(np.float64)
          if table is not None else np.zeros((len(rows), 0)))
