@@ -86,8 +86,9 @@ async def _status(svc: Services, room: Room, msg: Message, args: list[str]) -> s
     changes = [r for r in await svc.incidents.audit_log(room.id, limit=20)
                if r.action not in replies.NOT_CHANGES][:3]
     names = {m.id: m.display for m in room.members.values()}
+    outbox = await svc.outbox.outbox_counts() if svc.outbox is not None else None
     return replies.status(view, titles, changes, names, degraded=svc.incidents.degraded,
-                          spool_problem=svc.incidents.spool_problem)
+                          spool_problem=svc.incidents.spool_problem, outbox=outbox)
 
 
 async def _private_help(svc: Services, msg: PrivateMessage, args: list[str]) -> str:

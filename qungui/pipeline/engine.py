@@ -162,7 +162,7 @@ class Moderator:
         return Services(rulebook=self.rulebook, plugins=self.plugins, settings=self.settings,
                         incidents=self.repo, records=self.records, rooms=self.directory,
                         duties=self.duties, operators=self.operators, inspect=self.inspect,
-                        screen=self.screen)
+                        screen=self.screen, outbox=self.repo if self.durable else None)
 
     def _params(self) -> dict[str, dict]:
         out = {}

@@ -250,12 +250,16 @@ class OutboxStore:
 
     # --- what the outbox holds, for /status, the web page and the CLI -------------
 
-    async def counts(self, account: str | None = None) -> OutboxCounts:
-        stmt = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
-        oldest = select(func.min(OutboxRow.created_at)).where(OutboxRow.status == PENDING)
-        if account:
-            stmt = stmt.where(OutboxRow.account == account)
-            oldest = oldest.where(OutboxRow.account == account)
+    async def counts(self, account: str | None = None, room_id: str | None = None,
+                     rooms: frozenset[str] | None = None) -> OutboxCounts:
+        """By status: of one account (None: all), one room, or the rooms a
+        reviewer may see (``rooms``, None: all)."""
+        conds = [c for c, v in ((OutboxRow.account == account, account),
+                                (OutboxRow.room_id == room_id, room_id)) if v]
+        if rooms is not None:
+            conds.append(OutboxRow.room_id.in_(sorted(rooms)))
+        stmt = select(OutboxRow.status, func.count()).where(*conds).group_by(OutboxRow.status)
+        oldest = select(func.min(OutboxRow.created_at)).where(OutboxRow.status == PENDING, *conds)
         async with self.sessions() as s:
             by_status = dict((await s.execute(stmt)).all())
             first = await s.scalar(oldest)
