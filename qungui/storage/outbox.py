@@ -180,6 +180,14 @@ class OutboxStore:
             else:
                 row.status, row.not_before = PENDING, retry_at
 
+    async def _take(self, s, account: str, status: str, *conds) -> list[OutboxRow]:
+        """The account's rows in ``status`` meeting ``conds``, locked on PostgreSQL."""
+        stmt = select(OutboxRow).where(OutboxRow.account == account, OutboxRow.status == status,
+                                       *conds)
+        if self._postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(await s.scalars(stmt))
+
     async def _settle(self, s, rows: list[OutboxRow], status: str, now: datetime) -> int:
         for row in rows:
             row.status, row.claimed_until = status, None
@@ -188,21 +196,12 @@ class OutboxStore:
 
     async def expire(self, account: str, older_than: datetime, now: datetime) -> int:
         async with self.sessions.begin() as s:
-            stmt = select(OutboxRow).where(OutboxRow.account == account,
-                                           OutboxRow.status == PENDING,
-                                           OutboxRow.created_at < older_than)
-            if self._postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            return await self._settle(s, list(await s.scalars(stmt)), EXPIRED, now)
+            rows = await self._take(s, account, PENDING, OutboxRow.created_at < older_than)
+            return await self._settle(s, rows, EXPIRED, now)
 
     async def settle_leases(self, account: str, now: datetime) -> int:
         async with self.sessions.begin() as s:
-            stmt = select(OutboxRow).where(OutboxRow.account == account,
-                                           OutboxRow.status == SENDING,
-                                           OutboxRow.claimed_until < now)
-            if self._postgres:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = list(await s.scalars(stmt))
+            rows = await self._take(s, account, SENDING, OutboxRow.claimed_until < now)
             for row in rows:
                 log.warning("outbox row %d (%s to %s) was being sent by %s when it stopped; "
                             "whether it arrived is unknown, so it is not sent again", row.id,
