@@ -288,12 +288,16 @@ class OutboxSender:
                         self.policy.stale_after_seconds)
 
     async def _send(self, item: OutboxItem, now: float) -> None:
-        self.pace.note(now, item.conversation)
         timeout = self.policy.send_timeout_seconds
         if self._closing:
             timeout = max(0.1, min(timeout, self._deadline - now))
         try:
-            await asyncio.wait_for(self._carry_out(item), timeout)
+            try:
+                await asyncio.wait_for(self._carry_out(item), timeout)
+            finally:
+                # counted when the call is over: the platform has it by then at the
+                # latest, so the next send is timed from no earlier than its arrival
+                self.pace.note(self.now(), item.conversation)
         except asyncio.CancelledError:
             # shutting down mid-send: as if it timed out; retried at the next start
             await asyncio.shield(self.queue.failed(item, self.claimant, "cancelled at shutdown",

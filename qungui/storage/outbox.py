@@ -163,6 +163,7 @@ class OutboxStore:
                             row.status if row else "gone")
                 return
             row.status, row.sent_at, row.claimed_until = SENT, at, None
+            row.last_attempt_at = at      # the pace after a restart counts from here
             await _tell_incidents(s, list(row.incident_ids or []), SENT, at)
 
     async def failed(self, item: OutboxItem, claimant: str, error: str, *,
@@ -172,6 +173,7 @@ class OutboxStore:
             if row is None or row.status != SENDING or row.claimed_by != claimant:
                 return
             row.attempts += 1
+            row.last_attempt_at = utcnow()
             row.last_error = clean_text(error)[:500]
             row.claimed_by = row.claimed_until = None
             if retry_at is None:

@@ -32,9 +32,12 @@ class Gateway(FakePuppetService):
         self.hang: set[str] = set()            # conversations whose sends never get an answer
         self.kill_at: int | None = None        # kill the bot (SIGKILL) when this many sends arrived
         self.pid: int | None = None
+        self.offline = False                   # down: no send gets through, even on an open connection
         self._released = asyncio.Event()
 
     async def _send_text(self, req):
+        if self.offline:
+            raise GRPCError(Status.UNAVAILABLE, "the gateway is down")
         if req.conversation_id in self.hang:
             # a stuck gateway: no answer, and the message never reaches WeChat
             await self._released.wait()
@@ -59,11 +62,18 @@ class Gateway(FakePuppetService):
         self._push(pb.EventType.EVENT_TYPE_MESSAGE, {"messageId": message_id})
 
     async def down(self) -> None:
+        """Stop listening, end the requests running, and refuse sends on any
+        connection still open, until ``start`` again."""
+        self.offline = True
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
             self.server = None
         self.stream_open.clear()
+
+    async def start(self, port: int = 0) -> int:
+        self.offline = False
+        return await super().start(port)
 
     # --- what arrived -------------------------------------------------------------
 
