@@ -19,7 +19,7 @@ from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+MIGRATION_LOCK = 0x71756E67   # PostgreSQL advisory lock held while migrating
 RETRY_SECONDS = 15.0          # while degraded, the spool is written back this often
 CLOSE_FLUSH_SECONDS = 10.0    # the last write-back on close waits at most this long
 LEGACY_SPOOL = "incident-spool.jsonl"   # where versions before the spool folder kept it
@@ -217,6 +218,9 @@ class Repository:
         from alembic.config import Config
 
         def upgrade(sync_conn) -> None:
+            if sync_conn.dialect.name == "postgresql":
+                # several bots may start at once on one database: one migrates at a time
+                sync_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = Config()
             cfg.set_main_option("script_location", str(MIGRATIONS))
             cfg.attributes["connection"] = sync_conn
