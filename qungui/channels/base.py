@@ -23,7 +23,11 @@ class Channel(Protocol):
 
 
 class EventHandler(Protocol):
-    """What a channel hands events to (the engine, ``qungui.pipeline.engine``)."""
+    """What a channel hands events to (the engine, ``qungui.pipeline.engine``).
+    ``durable``: the actions it returns are in the outbox already (a channel
+    with a sender, the live one, carries them out from there)."""
+
+    durable: bool
 
     async def handle(self, event: Event, *, speak: bool = True) -> Outcome: ...
 

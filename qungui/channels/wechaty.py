@@ -1,8 +1,8 @@
 """The live channel: WeChat through python-wechaty and a puppet service.
 
-It translates wechaty events into ``core.events``, hands them to the engine
-and gives the resulting actions to the outbound queue (channels/outbound.py),
-which paces them. It decides nothing.
+It translates wechaty events into ``core.events`` and hands them to the
+engine, which writes what is to be said into the durable outbox; the sender
+(channels/outbound.py) works the outbox off, paced. It decides nothing.
 
 python-wechaty 0.10.7 needs some care, each worked around here with the
 reason next to it:
@@ -50,14 +50,14 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from qungui.channels.base import EventHandler
 from qungui.core.actions import Action
-from qungui.core.ports import ConnectionReport
+from qungui.core.ports import ConnectionReport, OutboxQueue
 from qungui.core.rulebook import Sending
 from qungui.pipeline.directory import RoomDirectory
 from qungui.core.events import (CHINA_TZ, BotAdded, Event, EventError, Member, MemberJoined,
                          MemberLeft, Message, MessageType, PrivateMessage, Room, RoomSnapshot,
                          parse_ts)
 from qungui.channels.cards import describe_payload
-from qungui.channels.outbound import Clock, OutboundQueue
+from qungui.channels.outbound import OutboxSender
 from qungui.channels.ticker import run_duties
 
 log = logging.getLogger(__name__)
@@ -269,8 +269,8 @@ def _duration(seconds: float) -> str:
 
 
 class PuppetTransport:
-    """The outbound queue's view of the puppet: text with mention ids, removals,
-    each call given up after ``LinkTiming.send`` (the queue retries it)."""
+    """The sender's view of the puppet: text with mention ids, removals, each
+    call given up after ``LinkTiming.send`` (the sender retries it)."""
 
     def __init__(self, channel: "WechatyChannel"):
         self.channel = channel
@@ -300,12 +300,15 @@ class WechatyChannel:
     which account it logged in as."""
 
     def __init__(self, engine: EventHandler, directory: RoomDirectory, puppet, *,
-                 sending: Sending, outbox_dir: str | Path, clock: Clock | None = None,
+                 sending: Sending, outbox: OutboxQueue, outbox_dir: str | Path | None = None,
                  wall: Callable[[], datetime] | None = None,
                  room_refresh_seconds: float = ROOM_REFRESH_SECONDS,
                  health_seconds: float = HEALTH_SECONDS,
                  timing: LinkTiming = LinkTiming()):
         w = load_wechaty()
+        if not getattr(engine, "durable", False):
+            raise ValueError("the WeChat channel sends from the outbox: the engine must write "
+                             "to it (durable=True)")
         self.engine = engine
         self.directory = directory
         self.sending = sending
@@ -322,8 +325,9 @@ class WechatyChannel:
         self.bot = w.Wechaty(options)
         self._service = isinstance(puppet, w.PuppetService)   # a gateway to watch and time
         self.bot._plugin_manager = _NoPlugins()
-        self.outbound = OutboundQueue(PuppetTransport(self), self.sending, outbox_dir=outbox_dir,
-                                      clock=clock)
+        # outbox_dir: where earlier versions kept unsent messages (imported once)
+        self.outbound = OutboxSender(outbox, PuppetTransport(self), self.sending,
+                                     account=lambda: self.self_id, legacy_dir=outbox_dir)
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.stats = ChannelStats()
         self.connected = asyncio.Event()
@@ -351,10 +355,7 @@ class WechatyChannel:
     # --- running ---------------------------------------------------------------
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set, then drain the outbound queue."""
-        restored = self.outbound.restore()
-        if restored:
-            log.info("%d message(s) left unsent by the last run are queued again", restored)
+        """Run until ``stop`` is set, then drain the outbox for a moment."""
         tasks = [asyncio.create_task(self._connection_loop(stop), name="wechaty-connection"),
                  asyncio.create_task(self._consume(), name="wechaty-inbox"),
                  asyncio.create_task(self._health(), name="wechaty-health"),
@@ -366,7 +367,7 @@ class WechatyChannel:
             await stop.wait()
         finally:
             # 1. receive nothing more; 2. handle what was received, so its warnings
-            # are queued; 3. drain the queue while still connected; 4. disconnect
+            # are in the outbox; 3. send what is due while still connected; 4. disconnect
             tasks[0].cancel()
             await asyncio.gather(tasks[0], return_exceptions=True)
             try:
@@ -376,12 +377,13 @@ class WechatyChannel:
             for t in tasks[1:]:
                 t.cancel()
             await asyncio.gather(*tasks[1:], return_exceptions=True)
-            log.info("shutting down: draining %d queued message(s)", self.outbound.pending)
-            kept = await self.outbound.close()
+            log.info("shutting down: sending what is due for up to %gs",
+                     self.sending.drain_seconds)
+            await self.outbound.close()
             await self._disconnect()
             s = self.outbound.stats
-            log.info("stopped: sent %d, retried %d, failed %d, set aside %d", s.sent, s.retried,
-                     s.failed, kept)
+            log.info("stopped: sent %d, retried %d, failed %d; the rest waits in the outbox",
+                     s.sent, s.retried, s.failed)
 
     async def _connection_loop(self, stop: asyncio.Event) -> None:
         self._stopping = stop
@@ -577,8 +579,8 @@ class WechatyChannel:
         idle = f"{time.monotonic() - s.last_event:.0f}s ago" if s.last_event else "never"
         return (f"health: connected={self.connected.is_set()} rooms={len(self.directory)} "
                 f"events={s.events} messages={s.messages} stale={s.stale} duplicates={s.duplicates} "
-                f"errors={s.errors} queued={self.outbound.pending} sent={q.sent} merged={q.merged} "
-                f"retried={q.retried} failed={q.failed} last_event={idle}")
+                f"errors={s.errors} sent={q.sent} merged={q.merged} retried={q.retried} "
+                f"failed={q.failed} expired={q.expired} unknown={q.unknown} last_event={idle}")
 
     # --- events ---------------------------------------------------------------------
 
@@ -596,7 +598,8 @@ class WechatyChannel:
                 self.inbox.task_done()
 
     async def perform(self, actions: list[Action]) -> None:
-        self.outbound.submit(actions)
+        """The engine wrote the actions to the outbox already: look at it now."""
+        self.outbound.wake()
 
     async def _deliver(self, event: Event, *, speak: bool = True):
         outcome = await self.engine.handle(event, speak=speak)
@@ -820,15 +823,15 @@ def puppet_service(settings):
 
 
 async def run(engine: EventHandler, directory: RoomDirectory, sending: Sending, settings,
-              outbox_dir: Path) -> int:
+              outbox: OutboxQueue, outbox_dir: Path) -> int:
     """Connect through the puppet service and moderate until SIGTERM/SIGINT."""
     if not settings.puppet_token:
         log.error("set WECHATY_PUPPET_SERVICE_TOKEN (and WECHATY_PUPPET_SERVICE_ENDPOINT)")
         return 2
     puppet = puppet_service(settings)
     timing = LinkTiming(send=settings.send_timeout_seconds, lookup=settings.lookup_timeout_seconds)
-    channel = WechatyChannel(engine, directory, puppet, sending=sending, outbox_dir=outbox_dir,
-                             timing=timing)
+    channel = WechatyChannel(engine, directory, puppet, sending=sending, outbox=outbox,
+                             outbox_dir=outbox_dir, timing=timing)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

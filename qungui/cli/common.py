@@ -59,14 +59,15 @@ async def open_repo(settings):
         raise CliError(str(exc)) from None
 
 
-async def open_moderator(settings):
+async def open_moderator(settings, *, durable: bool = False):
     from qungui.app import build_moderator
 
     plugins, rulebook = load_parts(settings)
     repo = await open_repo(settings)
     moderator = build_moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
                                 operators=settings.operators,
-                                message_retention_days=settings.message_retention_days)
+                                message_retention_days=settings.message_retention_days,
+                                durable=durable)
     await moderator.start()
     return moderator
 

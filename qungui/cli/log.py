@@ -10,7 +10,7 @@ import sys
 
 from qungui.cli import arguments, command
 from qungui.cli.common import CliError, add_db, open_repo, settings_from, table
-from qungui.review.labels import ACTION_CN, STATUS_CN
+from qungui.review.labels import ACTION_CN, DELIVERY_CN, OUTGOING_CN, STATUS_CN
 
 
 def when(end: bool):
@@ -46,6 +46,9 @@ def incident_filter(args):
 def configure(sp):
     add_filters(sp)
     sp.add_argument("--limit", type=int, default=50, help="at most this many (default 50; 0 = all)")
+    sp.add_argument("--outbox", nargs="?", const="waiting", choices=("waiting", "all"),
+                    help="list the outbox instead: what waits to be sent and what did not go out "
+                         "(expired, failed, unknown); 'all' includes what was sent")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table",
                     help="table (default), csv, or json (one object per line)")
     sp.add_argument("--export-labelled", metavar="FILE",
@@ -61,6 +64,8 @@ def configure(sp):
 async def run(args) -> int:
     if args.export_labelled:
         return await export_labelled(args)
+    if args.outbox:
+        return await list_outbox(args)
     from qungui.core.events import CHINA_TZ
     from qungui.review.export import incident_dict, write_csv
     from qungui.storage.review import ReviewStore
@@ -81,14 +86,61 @@ async def run(args) -> int:
     if not rows:
         print("没有符合条件的记录。")
         return 0
-    table(sys.stdout, ["编号", "时间", "群", "发送人", "规则", "分数", "处置", "状态", "证据"],
+    table(sys.stdout, ["编号", "时间", "群", "发送人", "规则", "分数", "处置", "投递", "状态", "证据"],
           [[str(r.id), r.ts.astimezone(CHINA_TZ).strftime("%m-%d %H:%M"), r.room_id[:16],
             one_line(r.sender_name or r.sender_id, 16), r.rule or "", f"{r.score:.2f}",
-            ACTION_CN.get(r.action, r.action), STATUS_CN.get(r.status, r.status),
-            one_line(r.evidence, 30)]
+            ACTION_CN.get(r.action, r.action), delivered(r.delivery, r.delivered_at),
+            STATUS_CN.get(r.status, r.status), one_line(r.evidence, 30)]
            for r in rows])
     if total > len(rows):
         print(f"共 {total} 条，显示最新 {len(rows)} 条（--limit 0 显示全部）。")
+    return 0
+
+
+def delivered(status: str, at) -> str:
+    """What became of a warning: 已发送 11-20 09:01, 待发送, 超时未发 …"""
+    from qungui.core.events import CHINA_TZ
+    label = DELIVERY_CN.get(status or "", status or "")
+    return f"{label} {at.astimezone(CHINA_TZ).strftime('%m-%d %H:%M:%S')}" if at else label
+
+
+async def list_outbox(args) -> int:
+    """``bot.py log --outbox``: the outbox rows, newest first."""
+    from qungui.core.events import CHINA_TZ
+    from qungui.storage.outbox import EXPIRED, FAILED, PENDING, SENDING, UNKNOWN
+
+    statuses = () if args.outbox == "all" else (PENDING, SENDING, EXPIRED, FAILED, UNKNOWN)
+    repo = await open_repo(settings_from(args))
+    try:
+        rows = await repo.outbox.rows(statuses=statuses,
+                                      limit=args.limit if args.limit > 0 else 2**31 - 1)
+        counts = await repo.outbox.counts()
+    finally:
+        await repo.close()
+    if args.room:
+        rows = [r for r in rows if r.room_id == args.room]
+    if args.format == "json":
+        for r in rows:
+            sys.stdout.write(json.dumps({
+                "id": r.id, "account": r.account, "conversation": r.conversation,
+                "room_id": r.room_id, "kind": r.kind, "status": r.status, "text": r.text,
+                "mention_ids": r.mention_ids, "attempts": r.attempts, "last_error": r.last_error,
+                "incident_ids": r.incident_ids or ([r.incident_id] if r.incident_id else []),
+                "created_at": r.created_at.isoformat(),
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None},
+                ensure_ascii=False) + "\n")
+        return 0
+    print(f"待发送 {counts.pending + counts.sending} 条，已发送 {counts.sent} 条，超时未发 "
+          f"{counts.expired} 条，发送失败 {counts.failed} 条，结果不明 {counts.unknown} 条。")
+    if not rows:
+        return 0
+    stamp = lambda t: t.astimezone(CHINA_TZ).strftime("%m-%d %H:%M:%S") if t else ""  # noqa: E731
+    table(sys.stdout, ["编号", "账号", "会话", "类型", "状态", "尝试", "创建", "发出", "事件", "内容"],
+          [[str(r.id), r.account[:14], r.conversation[:16], OUTGOING_CN.get(r.kind, r.kind),
+            DELIVERY_CN.get(r.status, r.status), str(r.attempts), stamp(r.created_at),
+            stamp(r.sent_at), ",".join(map(str, r.incident_ids or
+                                           ([r.incident_id] if r.incident_id else []))),
+            one_line(r.text, 24)] for r in rows])
     return 0
 
 

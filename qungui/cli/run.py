@@ -11,7 +11,8 @@ from qungui.cli.common import CliError, add_db, add_rulebook_and_db, open_modera
 @command("run", "the live bot on WeChat (needs the puppet service settings)",
          "Connect to WeChat through the wechaty puppet service. Needs "
          "WECHATY_PUPPET_SERVICE_TOKEN (and usually WECHATY_PUPPET_SERVICE_ENDPOINT, "
-         "host:port) in the environment. Stops cleanly on SIGTERM, sending what is queued.")
+         "host:port) in the environment. Everything it says is kept in the database's outbox "
+         "until sent; on SIGTERM it sends what is due for a few seconds and stops.")
 @arguments(add_rulebook_and_db)
 async def run(args) -> int:
     settings = settings_from(args)
@@ -31,12 +32,12 @@ async def run(args) -> int:
         raise CliError(f"the WeChat channel is not available: {exc}") from None
     from qungui.storage.repository import data_folder
 
-    moderator = await open_moderator(settings)
-    # unsent messages are kept in the data folder
+    moderator = await open_moderator(settings, durable=True)
+    # where versions before the outbox table kept unsent messages (imported once)
     outbox_dir = data_folder(settings.database_url)
     try:
         return await wechaty_channel.run(moderator, moderator.directory, moderator.rulebook.sending,
-                                         settings, outbox_dir)
+                                         settings, moderator.repo.outbox, outbox_dir)
     finally:
         await moderator.repo.close()
 

@@ -245,7 +245,7 @@ def period_off(title: str) -> str:
 
 def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *,
            degraded: bool, spool_problem: str | None = None,
-           connection: ConnectionReport | None = None) -> str:
+           connection: ConnectionReport | None = None, outbox=None) -> str:
     book = view.rulebook
     if view.quiet or book.mode == "review":
         mode = "静默（只记录，不提醒）"
@@ -270,6 +270,8 @@ def status(view, titles: Mapping[str, str], changes, names: Mapping[str, str], *
     if changes:
         lines.append("最近变更：")
         lines += [f"· {describe_change(c, names)}" for c in changes]
+    if outbox is not None:
+        lines.append(outbox_line(outbox))
     if spool_problem:
         lines.append(f"注意：本地暂存文件无法写入（{spool_problem}），数据库不可用期间的记录只能暂存内存，"
                      "请管理员尽快处理。")
@@ -287,6 +289,19 @@ def connection_line(link: ConnectionReport) -> str:
     offline = f"离线{minutes}分钟" if minutes else "离线不到1分钟"
     why = "微信账号已退出登录，" if link.logged_out else ""
     return f"连接状态：未连接（{why}{offline}，{waiting}）"
+
+
+def outbox_line(c) -> str:
+    """What waits to be sent and what did not go out (``core.ports.OutboxCounts``)."""
+    line = f"待发送消息{c.pending + c.sending}条"
+    if c.oldest_pending is not None:
+        line += f"（最早一条{when(c.oldest_pending)}）"
+    line += f"；超时未发出{c.expired}条"
+    if c.failed:
+        line += f"，多次发送失败{c.failed}条"
+    if c.unknown:
+        line += f"，发送结果不明{c.unknown}条"
+    return line + "。"
 
 
 # --- records ------------------------------------------------------------------

@@ -87,8 +87,10 @@ async def _status(svc: Services, room: Room, msg: Message, args: list[str]) -> s
                if r.action not in replies.NOT_CHANGES][:3]
     names = {m.id: m.display for m in room.members.values()}
     link = svc.connection.report() if svc.connection is not None else None
+    outbox = await svc.outbox.outbox_counts() if svc.outbox is not None else None
     return replies.status(view, titles, changes, names, degraded=svc.incidents.degraded,
-                          spool_problem=svc.incidents.spool_problem, connection=link)
+                          spool_problem=svc.incidents.spool_problem, connection=link,
+                          outbox=outbox)
 
 
 async def _private_help(svc: Services, msg: PrivateMessage, args: list[str]) -> str:

@@ -42,6 +42,17 @@ class IncidentIn:
     counted: bool = False
     escalated: bool = False
     warning_text: str = ""
+    # carried by the first row of a message, written in the same transaction:
+    # what the bot is to say about it (``Outgoing.record()``), and the key that
+    # marks the message handled (``Handled.key()``); kept in the spool with it
+    outgoing: list = field(default_factory=list)
+    handled: list | None = None
+
+    def row_fields(self) -> dict:
+        """The incident row's own columns (without what it carries)."""
+        d = asdict(self)
+        del d["outgoing"], d["handled"]
+        return d
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -53,6 +64,101 @@ class IncidentIn:
         d = json.loads(line)
         d["ts"] = datetime.fromisoformat(d["ts"])
         return cls(**d)
+
+
+# what goes out: the kinds of outgoing item and their priority (higher first;
+# a secret rule's warning and note are raised above them all)
+OUTGOING_PRIORITY = {
+    "warning": 30,       # a group warning @mentioning the member
+    "private": 30,       # a private warning
+    "owner_note": 30,    # the escalation note to the owner
+    "removal": 30,       # a member removed, and the notice of it
+    "answer": 20,        # a command's answer
+    "reminder": 10,      # the daily work-report reminder
+    "greeting": 0,       # the greeting and the 群规 when the bot joins a room
+}
+
+
+@dataclass
+class Outgoing:
+    """One thing the bot is to say or do in one chat, as the outbox keeps it.
+
+    ``conversation`` is the room or, for a private message, the contact;
+    ``mention_ids`` are rendered by the channel; ``mergeable``: warnings to
+    one member in one chat within the merge window become one message, so
+    the item is held that long first (``hold_seconds``)."""
+
+    kind: str
+    conversation: str
+    text: str = ""
+    mention_ids: tuple[str, ...] = ()
+    room_id: str | None = None
+    member_id: str | None = None
+    mergeable: bool = False
+    hold_seconds: float = 0.0
+    priority: int | None = None
+
+    def __post_init__(self):
+        if self.kind not in OUTGOING_PRIORITY:
+            raise ValueError(f"unknown outgoing kind {self.kind!r}")
+        if self.priority is None:
+            self.priority = OUTGOING_PRIORITY[self.kind]
+        self.mention_ids = tuple(self.mention_ids)
+
+    def record(self) -> dict:
+        d = asdict(self)
+        d["mention_ids"] = list(self.mention_ids)
+        return d
+
+
+@dataclass(frozen=True)
+class Handled:
+    """An event handled once, across restarts and accounts: (chat, kind, key)
+    is unique. ``kind``: message | command | private | join | bot_added |
+    reminder; ``key``: what identifies the event whichever account saw it."""
+
+    chat: str
+    kind: str
+    key: str
+    message_id: str | None = None
+
+    def key_list(self) -> list:
+        return [self.chat, self.kind, self.key, self.message_id]
+
+    @classmethod
+    def from_list(cls, value: list | None) -> "Handled | None":
+        return cls(*value) if value else None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed outbox row, as the sender carries it out."""
+
+    id: int
+    account: str
+    kind: str
+    conversation: str
+    text: str
+    mention_ids: tuple[str, ...]
+    room_id: str | None
+    member_id: str | None
+    attempts: int
+    created_at: datetime
+    parts: int = 1
+
+
+@dataclass
+class OutboxCounts:
+    """What waits in the outbox and what became of the rest (one account, or all)."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    expired: int = 0
+    failed: int = 0
+    unknown: int = 0
+    merged: int = 0
+    oldest_pending: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +196,9 @@ class IncidentLog(Protocol):
     spool_problem: str | None          # why the spool cannot be written (rows wait in memory)
 
     async def record(self, rows: list[IncidentIn]) -> bool:
-        """Commit one message's rows together; False if they were there already."""
+        """Commit one message's rows together, with what its first row carries
+        (the outgoing items, the handled mark); False if they were there
+        already (the message, or another account's copy of it)."""
 
     async def count_warnings(self, room_id: str, sender_id: str, since: datetime) -> int: ...
 
@@ -99,6 +207,67 @@ class IncidentLog(Protocol):
                         kind: str | None = "violation", limit: int = 200) -> list: ...
 
     async def audit_log(self, room_id: str | None = None, limit: int = 50) -> list: ...
+
+
+class Outbox(Protocol):
+    """The durable outbox: everything the bot says or does in a chat is a row,
+    written in the same transaction as what caused it, and worked off by the
+    channel's sender. And the record of events handled once."""
+
+    async def deliver(self, outgoing: list[Outgoing], *, account: str,
+                      handled: Handled | None = None, incident_id: int | None = None) -> bool:
+        """Commit outgoing items (and the handled mark) together; False (and
+        nothing written) if ``handled`` was handled already. During an outage
+        they wait in the spool."""
+
+    async def claim_handled(self, handled: Handled, account: str) -> bool:
+        """Mark an event handled before acting on it (a command); False if it
+        was handled already (a replay, or another account's copy)."""
+
+    async def was_handled(self, chat: str, kind: str, since: datetime | None = None) -> bool:
+        """Any event of this kind in this chat handled (since a time)."""
+
+    async def outbox_counts(self, account: str | None = None) -> OutboxCounts: ...
+
+
+class OutboxQueue(Protocol):
+    """What the channel's sender needs of the outbox (one account's rows)."""
+
+    async def due(self, account: str, now: datetime, limit: int = 200) -> list[tuple]:
+        """Pending rows of the account due by ``now``: (id, conversation,
+        priority, created_at), in the order they should go."""
+
+    async def waiting(self, account: str) -> int:
+        """How many of the account's rows wait to be sent (pending or in flight)."""
+
+    async def next_due(self, account: str) -> datetime | None:
+        """When the account's next pending row falls due (held or backing off)."""
+
+    async def claim(self, row_id: int, claimant: str, until: datetime,
+                    merge_window: float) -> OutboxItem | None:
+        """Take one pending row (None if another claimant has it), merging
+        into it the account's pending, never attempted warnings of the same
+        member in the same chat created within ``merge_window`` of it."""
+
+    async def sent(self, item: OutboxItem, claimant: str, at: datetime) -> None: ...
+
+    async def failed(self, item: OutboxItem, claimant: str, error: str, *,
+                     retry_at: datetime | None) -> None:
+        """Back to pending until ``retry_at``; None: given up (``failed``)."""
+
+    async def expire(self, account: str, older_than: datetime, now: datetime) -> int: ...
+
+    async def settle_leases(self, account: str, now: datetime) -> int:
+        """Rows left ``sending`` by a claimant whose lease ran out (a crash
+        mid-send) become ``unknown``: never sent again."""
+
+    async def recent_sends(self, account: str, since: datetime) -> list[tuple[datetime, str]]:
+        """(time, conversation) of the account's send attempts since a time."""
+
+    async def import_records(self, records: list[dict], account: str, now: datetime,
+                             stale_after: float) -> tuple[int, int]:
+        """Records of the JSONL files of earlier versions into the outbox:
+        (queued, expired)."""
 
 
 class RoomStore(Protocol):
@@ -175,7 +344,7 @@ class ConnectionState(Protocol):
     def report(self) -> ConnectionReport: ...
 
 
-class Store(IncidentLog, RoomStore, DismissalMemory, Protocol):
+class Store(IncidentLog, Outbox, RoomStore, DismissalMemory, Protocol):
     """Everything the engine is given: one object implementing the ports."""
 
     @property

@@ -48,16 +48,20 @@ class Escalation:
 @dataclass(frozen=True)
 class Sending:
     """How the live channel paces what it says, so the account reads like a
-    careful person and does not trip WeChat's risk control."""
+    careful person and does not trip WeChat's risk control. Every limit is
+    per account, counted from the outbox (so it holds across restarts)."""
 
-    per_minute: int = 40                  # all rooms together, any sliding minute
+    per_second: int = 2                   # all chats together, any 1-second window
+    per_minute: int = 40                  # all chats together, any sliding minute
+    min_gap_seconds: float = 0.5          # between any two sends (plus up to half again at random)
     room_gap_seconds: float = 3.0         # at least this long between two sends in one chat
-    jitter_seconds: float = 2.0           # plus a random 0..jitter on every gap
+    jitter_seconds: float = 2.0           # plus a random 0..jitter on every gap in a chat
     merge_window_seconds: float = 5.0     # warnings to one member this close become one message
     max_attempts: int = 5                 # a failed send is retried this many times in all
     retry_base_seconds: float = 2.0       # backoff: base, 2×base, 4×base … (capped at 5 minutes)
-    stale_after_seconds: float = 600      # older messages (replays after a reconnect) are only logged
-    drain_seconds: float = 60             # on shutdown, keep sending this long before setting aside
+    send_timeout_seconds: float = 15.0    # a send the platform has not answered by then is retried
+    stale_after_seconds: float = 600      # older messages (replays) are only logged; older outgoing items expire
+    drain_seconds: float = 5              # on shutdown, keep sending what is due this long; the rest waits in the outbox
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ _RULE_KEYS = {"enabled", "threshold", "action", "clause", "notify_owner", "param
 _ESC_KEYS = {"window_days", "notify_owner_after", "remove_after", "cooldown_seconds"}
 # key -> (lowest allowed, highest allowed, integer?)
 _SENDING_LIMITS = {
+    "per_second": (1, 20, True), "min_gap_seconds": (0, 60, False),
+    "send_timeout_seconds": (0.1, 600, False),
     "per_minute": (1, 600, True), "room_gap_seconds": (0, 3600, False),
     "jitter_seconds": (0, 600, False), "merge_window_seconds": (0, 600, False),
     "max_attempts": (1, 100, True), "retry_base_seconds": (0.01, 3600, False),

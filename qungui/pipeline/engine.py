@@ -30,12 +30,12 @@ from qungui.core.matcher import Matcher, load_lexicons
 from qungui.core.outcomes import Act
 from qungui.core.plugin import (Context, Finding, JoinContext, Plugin, Recent, Verdict,
                                 make_context, recent_entry)
-from qungui.core.ports import IncidentIn, MessageLog, StoredMessage, Store
+from qungui.core.ports import Handled, IncidentIn, MessageLog, StoredMessage, Store
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline import decision
-from qungui.pipeline import policy, texts
+from qungui.pipeline import outgoing, policy, texts
 from qungui.pipeline.directory import RoomDirectory
-from qungui.pipeline.duties import Duties
+from qungui.pipeline.duties import Duties, china_day
 from qungui.pipeline.outcome import Outcome
 from qungui.pipeline.reviewed import Reviewed
 from qungui.pipeline.room_settings import ROOM_DENY, ROOM_TERM_SCORE, RoomSettings, RoomView
@@ -53,6 +53,7 @@ EXCERPT_CHARS = 500
 INSPECT_BUDGET_SECONDS = 1.0
 OVER_BUDGET = "over_budget"      # the trace key that marks such a message
 DEFAULT_RETENTION_DAYS = 30   # days of recent messages kept as context for reviewers
+GREET_AGAIN = timedelta(days=30)   # a room greeted this recently is not greeted again
 
 
 _EVENT_TYPES = get_args(Event)
@@ -99,10 +100,14 @@ class Moderator:
                  operators: Iterable[str] = (), lexicon_dir=None,
                  message_retention_days: int = DEFAULT_RETENTION_DAYS,
                  model: decision.DecisionModel | None = None,
-                 inspect_budget: float = INSPECT_BUDGET_SECONDS):
+                 inspect_budget: float = INSPECT_BUDGET_SECONDS, durable: bool = False):
         # store None: an inspection-only engine (eval, benchmarks) that never
         # handles events, only calls inspect()
         self.repo = store
+        # durable: every action is also written to the outbox (core.ports.Outbox)
+        # with what caused it, and events are handled once across restarts and
+        # accounts; the live channel's sender carries the actions out from there
+        self.durable = durable and store is not None
         # recent messages for the context a reviewer sees; written in the background
         self.message_log: MessageLog = (store.message_log(message_retention_days)
                                         if store is not None else _NoMessageLog())
@@ -157,7 +162,7 @@ class Moderator:
         return Services(rulebook=self.rulebook, plugins=self.plugins, settings=self.settings,
                         incidents=self.repo, records=self.records, rooms=self.directory,
                         duties=self.duties, operators=self.operators, inspect=self.inspect,
-                        screen=self.screen)
+                        screen=self.screen, outbox=self.repo if self.durable else None)
 
     def _params(self) -> dict[str, dict]:
         out = {}
@@ -186,7 +191,33 @@ class Moderator:
 
     async def tick(self, now: datetime) -> list[Action]:
         """Timed duties due at ``now`` (the daily work-report reminder)."""
-        return await self.duties.tick(now)
+        actions = await self.duties.tick(now)
+        if not self.durable:
+            return actions
+        kept = []
+        for a in actions:
+            room = getattr(a, "room_id", None) or ""
+            if await self._queue([a], "reminder", Handled(room, "reminder", china_day(now))):
+                kept.append(a)
+        return kept
+
+    async def _queue(self, actions: list[Action], kind: str, handled: Handled | None) -> bool:
+        """A reply's actions into the outbox with the handled mark (durable
+        only); False if the event was handled already."""
+        if not self.durable:
+            return True
+        return await self.repo.deliver(outgoing.replies_out(actions, kind), account=self.bot_id,
+                                       handled=handled)
+
+    async def _answer(self, key: Handled, dispatch) -> Outcome:
+        """Run a command once: claimed first (a replay, or another account's copy,
+        finds the claim and is not answered again), then its answer queued."""
+        if self.durable and not await self.repo.claim_handled(key, self.bot_id):
+            return Outcome("command", Act.DUPLICATE)
+        outcome = await dispatch()
+        if outcome.actions:
+            await self._queue(outcome.actions, "answer", None)
+        return outcome
 
     # --- events ------------------------------------------------------------
 
@@ -220,7 +251,7 @@ class Moderator:
         if isinstance(event, MemberLeft):
             return await self._on_leave(event)
         if isinstance(event, BotAdded):
-            return self._on_bot_added(event)
+            return await self._on_bot_added(event, speak)
         return await self._on_private(event)
 
     async def _on_snapshot(self, event: RoomSnapshot) -> Outcome:
@@ -234,9 +265,21 @@ class Moderator:
         await self.repo.save_member(room.id, member, present=False)
         return Outcome("leave")
 
-    def _on_bot_added(self, event: BotAdded) -> Outcome:
+    async def _on_bot_added(self, event: BotAdded, speak: bool = True) -> Outcome:
+        """The greeting and the 群规, once: not for a late (replayed) event, not
+        again for the same event, nor for a room greeted within ``GREET_AGAIN``
+        (by any account)."""
+        if not speak:
+            return Outcome("bot_added", Act.IGNORED)
+        if self.durable and await self.repo.was_handled(event.room_id, "bot_added",
+                                                        since=event.ts - GREET_AGAIN):
+            return Outcome("bot_added", Act.DUPLICATE)
         text = f"{self.rulebook.greeting}\n\n{self.rulebook.rules_post()}"
-        return Outcome("bot_added", Act.REPLY, actions=[Send(event.room_id, text)])
+        actions: list[Action] = [Send(event.room_id, text)]
+        key = Handled(event.room_id, "bot_added", event.ts.isoformat())
+        if not await self._queue(actions, "greeting", key):
+            return Outcome("bot_added", Act.DUPLICATE)
+        return Outcome("bot_added", Act.REPLY, actions=actions)
 
     async def _on_join(self, event: MemberJoined, speak: bool = True) -> Outcome:
         room = self.room(event.room_id)
@@ -251,7 +294,7 @@ class Moderator:
         return await self._conclude("join", room, event.member.id, event.member.display[:MAX_NAME],
                                     message_id, event.ts, findings, trace,
                                     excerpt=f"入群昵称：{event.member.display}", view=view,
-                                    review=not speak)
+                                    review=not speak, handled=Handled(room.id, "join", message_id))
 
     async def _on_private(self, msg: PrivateMessage) -> Outcome:
         if msg.sender_id == self.bot_id or self.commands is None:
@@ -260,7 +303,11 @@ class Moderator:
         if key in self._seen:
             return Outcome("private", Act.DUPLICATE)
         self._remember(key)
-        return await self.commands.dispatch_private(msg)
+        outcome = await self._answer(outgoing.message_key(msg),
+                                     lambda: self.commands.dispatch_private(msg))
+        if outcome.action == Act.DUPLICATE:
+            outcome.kind = "private"
+        return outcome
 
     async def _on_message(self, msg: Message, speak: bool = True) -> Outcome:
         if msg.sender_id == self.bot_id:
@@ -285,7 +332,8 @@ class Moderator:
                        for f in findings):
                 if not speak:
                     return Outcome("command", Act.IGNORED)
-                return await self.commands.dispatch(room, msg)
+                return await self._answer(outgoing.message_key(msg, "command"),
+                                          lambda: self.commands.dispatch(room, msg))
         if msg.type is MessageType.TEXT:
             await self.duties.note_message(msg, view)
         if findings is None:
@@ -297,12 +345,14 @@ class Moderator:
         over = any(OVER_BUDGET in t for t in trace)
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
-                                       view=view, review=not speak or over)
+                                       view=view, review=not speak or over,
+                                       handled=outgoing.message_key(msg))
         if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
         if looks_like_command and outcome.action == Act.NONE and speak:
             hint = self.commands.unknown_hint(room, msg)
-            if hint is not None:
+            if hint is not None and await self._queue([hint], "answer",
+                                                      outgoing.message_key(msg, "command")):
                 outcome.actions.append(hint)
         return outcome
 
@@ -481,7 +531,8 @@ class Moderator:
 
     async def _conclude(self, kind: str, room: Room, sender_id: str, sender_name: str,
                         message_id: str, ts, findings: list[Finding], trace: list[dict],
-                        excerpt: str, view: RoomView, review: bool = False) -> Outcome:
+                        excerpt: str, view: RoomView, review: bool = False,
+                        handled: Handled | None = None) -> Outcome:
         book = view.rulebook
         candidates = [f for f in findings if self._over_threshold(f, book)]
         if not candidates:
@@ -515,6 +566,12 @@ class Moderator:
                        warning_text=warning_text if i == 0 else "")
             for i, f in enumerate(decision.findings)
         ]
+        if self.durable:
+            # what is to be said goes into the outbox in the incident's transaction
+            secret = decision.primary is not None and self._is_secret(decision.primary)
+            rows[0].outgoing = [dict(o.record(), account=self.bot_id) for o in outgoing.warnings_out(
+                actions, sender_id, hold=book.sending.merge_window_seconds, secret=secret)]
+            rows[0].handled = handled.key_list() if handled else None
         if not await self.repo.record(rows):
             return Outcome(kind, Act.DUPLICATE, findings, trace)
         if decision.counted:

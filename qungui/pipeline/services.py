@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from qungui.core.events import Message, Room
 from qungui.core.plugin import Finding, Plugin
-from qungui.core.ports import ConnectionState, GroupRecords, IncidentLog
+from qungui.core.ports import ConnectionState, GroupRecords, IncidentLog, Outbox
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline.directory import RoomDirectory
 from qungui.pipeline.duties import Duties
@@ -33,6 +33,7 @@ class Services:
     # a member's words as they may be stored: redacted if a secret rule finds anything
     screen: Callable[[str, Room], str]
     commands: Any = None                   # the router itself, set when it takes these
+    outbox: Outbox | None = None           # what waits to be sent (None: nothing is queued)
 
     @property
     def bot_id(self) -> str:

@@ -29,6 +29,7 @@ def incident_dict(row) -> dict:
     """An incident row as plain JSON-ready data (times in China time, ISO 8601)."""
     d = row.as_dict()
     d["ts"] = row.ts.astimezone(CHINA_TZ).isoformat() if row.ts else None
+    d["delivered_at"] = row.delivered_at.astimezone(CHINA_TZ).isoformat() if row.delivered_at else None
     d.update(warning_text=row.warning_text, trace=row.trace, reviewed_by=row.reviewed_by,
              reviewed_at=row.reviewed_at.astimezone(CHINA_TZ).isoformat() if row.reviewed_at else None)
     return d

@@ -16,3 +16,12 @@ ACTION_CN: dict[Act, str] = {
 
 # an incident's review status
 STATUS_CN = {"open": "待审核", "confirmed": "已确认", "dismissed": "误报已撤销"}
+
+
+# what became of an incident's warning (incidents.delivery) and of an outbox row
+DELIVERY_CN = {"": "", "pending": "待发送", "sending": "发送中", "sent": "已发送",
+               "expired": "超时未发", "failed": "发送失败", "unknown": "结果不明",
+               "merged": "已合并"}
+OUTGOING_CN = {"warning": "群内提醒", "private": "私信提醒", "owner_note": "告知群主",
+               "removal": "移出", "answer": "指令回复", "reminder": "汇报提醒",
+               "greeting": "入群问候"}

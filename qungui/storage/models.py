@@ -98,6 +98,10 @@ class IncidentRow(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     warning_text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")
+    # what became of the warning or note it caused (its first outbox row):
+    # "" (nothing to send) | pending | sent | expired | failed | unknown
+    delivery: Mapped[str] = mapped_column(String(20), default="")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ts: Mapped[datetime] = mapped_column(UTCDateTime)        # when it happened
@@ -111,6 +115,8 @@ class IncidentRow(Base):
             "score": self.score, "evidence": self.evidence, "reason": self.reason,
             "excerpt": self.excerpt, "action": self.action, "counted": self.counted,
             "escalated": self.escalated, "status": self.status,
+            "delivery": self.delivery,
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
             "ts": self.ts.isoformat() if self.ts else None,
         }
 
@@ -264,4 +270,67 @@ class SignInAttemptRow(Base):
     room_id: Mapped[str] = mapped_column(String(256), default="*")
     account_hash: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxRow(Base):
+    """One thing the bot is to say or do in one chat, written in the same
+    transaction as the incident or command that caused it and worked off by
+    the account's sender (``channels.outbound``).
+
+    status: pending -> sending (claimed, with a lease) -> sent; a failed
+    attempt goes back to pending with a later ``not_before``; too old:
+    expired; too many failed attempts: failed; merged into another row:
+    merged (``merged_into``); left ``sending`` by a sender that died
+    mid-send: unknown (never sent again: at most once)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_account_status_due", "account", "status", "not_before"),
+        Index("ix_outbox_account_attempt", "account", "last_attempt_at"),
+        Index("ix_outbox_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(256))          # the bot's contact id
+    conversation: Mapped[str] = mapped_column(String(256))     # the room, or a contact
+    room_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    mention_ids: Mapped[list] = mapped_column(JSON, default=list)
+    member_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    mergeable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the incident this row carries out (None: a command's answer, a greeting);
+    # incident_ids: every incident carried by this row once others merged into it
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    incident_ids: Mapped[list] = mapped_column(JSON, default=list)
+    tells_incident: Mapped[bool] = mapped_column(Boolean, default=False)   # its status is the incident's delivery
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    merged_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class HandledRow(Base):
+    """An event the bot acted on, once across restarts and accounts: a
+    message with an incident, a command, a join, the bot being added, a
+    day's reminder. Written in the same transaction as what it caused."""
+
+    __tablename__ = "handled"
+    __table_args__ = (UniqueConstraint("room_id", "kind", "key", name="uq_handled_room_kind_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(256))     # the room, or the contact of a private chat
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    account: Mapped[str] = mapped_column(String(256), default="")
     ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

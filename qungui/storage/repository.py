@@ -14,33 +14,42 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from qungui.core.events import Member, Room
-from qungui.core.ports import DISMISSALS_KEPT, Dismissal, IncidentIn, StoreDown
+from qungui.core.ports import (DISMISSALS_KEPT, Dismissal, Handled, IncidentIn, Outgoing,
+                               OutboxCounts, StoreDown)
 from qungui.storage.tasks import cancel_and_wait
 from qungui.storage.clean import clean_incident
 from qungui.storage.errors import DOWN as _DOWN, is_data_error
 from qungui.storage.group_records import GroupRecords
 from qungui.storage.messages import MessageLog
-from qungui.storage.models import AuditRow, DismissalRow, IncidentRow, MemberRow, RoomRow, utcnow
+from qungui.storage.models import (AuditRow, DismissalRow, HandledRow, IncidentRow, MemberRow,
+                                   RoomRow, utcnow)
+from qungui.storage.outbox import OutboxStore, add_handled, add_outgoing, claim_handled, is_handled
 from qungui.storage.spool import Spool, WarningKey
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
+MIGRATION_LOCK = 0x71756E67   # PostgreSQL advisory lock held while migrating
 RETRY_SECONDS = 15.0          # while degraded, the spool is written back this often
 CLOSE_FLUSH_SECONDS = 10.0    # the last write-back on close waits at most this long
 LEGACY_SPOOL = "incident-spool.jsonl"   # where versions before the spool folder kept it
+# the spool's kind of a row that carries only outgoing items (a command's
+# answer, a greeting, a reminder written during an outage): no incident
+DELIVERY = "delivery"
+# what ``_commit`` found
+NEW, SEEN, HANDLED_ELSEWHERE = "new", "seen", "handled"
 
 
 class StorageUnavailable(RuntimeError):
@@ -156,6 +165,11 @@ class Repository:
         return self.spool.problem
 
     @cached_property
+    def outbox(self) -> OutboxStore:
+        """The sender's side of the outbox (``core.ports.OutboxQueue``)."""
+        return OutboxStore(self)
+
+    @cached_property
     def records(self) -> GroupRecords:
         """The group's own records (audit log, pardons, appeals, reports)."""
         return GroupRecords(self)
@@ -204,6 +218,9 @@ class Repository:
         from alembic.config import Config
 
         def upgrade(sync_conn) -> None:
+            if sync_conn.dialect.name == "postgresql":
+                # several bots may start at once on one database: one migrates at a time
+                sync_conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = Config()
             cfg.set_main_option("script_location", str(MIGRATIONS))
             cfg.attributes["connection"] = sync_conn
@@ -406,10 +423,13 @@ class Repository:
         message counts as recorded). ``fill``: add the rows a message there
         already lacks (a write-back after a crash in the middle of a message).
         Raises only for an outage."""
+        if rows[0].kind == DELIVERY:
+            return len(rows) if await self._commit_delivery(rows[0]) else None
         try:
-            if await self._commit(rows):
+            found = await self._commit(rows)
+            if found == NEW:
                 return len(rows)
-            if not fill:
+            if not fill or found == HANDLED_ELSEWHERE:
                 return None
         except Exception as exc:
             if not is_data_error(exc):
@@ -427,30 +447,114 @@ class Repository:
                                                         f"{_first_line(exc)}")])
         return written
 
-    async def _commit(self, rows: list[IncidentIn]) -> bool:
+    async def _commit(self, rows: list[IncidentIn]) -> str:
+        """One message's rows, its outgoing items and its handled mark in one
+        transaction: NEW; SEEN if the message is there already; HANDLED_ELSEWHERE
+        if another account's copy of it was handled."""
         first = rows[0]
+        handled = Handled.from_list(first.handled)
+        account = first.outgoing[0].get("account", "") if first.outgoing else ""
         async with self.sessions() as s:
             if first.message_id is not None and await self._seen(s, first):
-                return False
-            s.add_all(IncidentRow(**asdict(r)) for r in rows)
+                return SEEN
+            if handled is not None and await is_handled(s, handled):
+                return HANDLED_ELSEWHERE
+            incidents = [IncidentRow(**r.row_fields()) for r in rows]
+            if first.outgoing:
+                incidents[0].delivery = "pending"
+            s.add_all(incidents)
+            add_handled(s, handled, account)
             try:
+                await s.flush()
+                add_outgoing(s, first.outgoing, incidents[0].id)
                 await s.commit()
             except IntegrityError:
                 await s.rollback()
                 # another writer of the same message got there first (a redelivery)
                 if first.message_id is not None and await self._seen(s, first):
-                    return False
+                    return SEEN
+                if handled is not None and await is_handled(s, handled):
+                    return HANDLED_ELSEWHERE
                 raise
         self._up()
         self._remember(rows)
+        return NEW
+
+    async def _commit_delivery(self, row: IncidentIn) -> bool:
+        """Outgoing items with no incident (a spooled ``deliver``)."""
+        handled = Handled.from_list(row.handled)
+        account = row.outgoing[0].get("account", "") if row.outgoing else ""
+        async with self.sessions() as s:
+            if handled is not None and await is_handled(s, handled):
+                return False
+            add_handled(s, handled, account)
+            add_outgoing(s, row.outgoing)
+            try:
+                await s.commit()
+            except IntegrityError:
+                await s.rollback()
+                if handled is not None and await is_handled(s, handled):
+                    return False
+                raise
+        self._up()
         return True
+
+    # --- the outbox and events handled once (core.ports.Outbox) ----------------
+
+    async def deliver(self, outgoing: list[Outgoing], *, account: str,
+                      handled: Handled | None = None, incident_id: int | None = None) -> bool:
+        """Commit outgoing items and the handled mark together; False (nothing
+        written) if the event was handled already. During an outage they wait
+        in the spool, like incident rows, and reach the outbox at write-back."""
+        records = [dict(o.record(), account=account) for o in outgoing]
+        if not records and handled is None:
+            return True
+        pseudo = IncidentIn(room_id=handled.chat if handled else (records[0]["conversation"]),
+                            message_id=(f"{DELIVERY}:{handled.kind}:{handled.key}" if handled
+                                        else None),
+                            rule=None, sender_id=account, ts=utcnow(), kind=DELIVERY,
+                            action="log", outgoing=records,
+                            handled=handled.key_list() if handled else None)
+        if pseudo.message_id is not None and self.spool.holds(pseudo.room_id, pseudo.message_id):
+            return False
+        try:
+            return await self._commit_delivery(clean_incident(pseudo))
+        except _DOWN as exc:
+            self._down(exc, "deliver")
+            self.spool.append([clean_incident(pseudo)])
+            self._watch()
+            return True
+
+    async def claim_handled(self, handled: Handled, account: str) -> bool:
+        """Mark an event handled before acting on it; False if it was. During
+        an outage the engine's own memory of ids is all there is: True."""
+        try:
+            claimed = await claim_handled(self.sessions, handled, account)
+        except _DOWN as exc:
+            self._down(exc, "claim_handled")
+            return True
+        self._up()
+        return claimed
+
+    @_outage_tolerant(lambda self, *a, **k: False)
+    async def was_handled(self, chat: str, kind: str, since: datetime | None = None) -> bool:
+        stmt = select(func.count()).select_from(HandledRow).where(
+            HandledRow.room_id == chat, HandledRow.kind == kind)
+        if since is not None:
+            stmt = stmt.where(HandledRow.ts >= since)
+        async with self.sessions() as s:
+            return bool(await s.scalar(stmt))
+
+    @_outage_tolerant(lambda self, *a, **k: OutboxCounts())
+    async def outbox_counts(self, account: str | None = None) -> OutboxCounts:
+        return await self.outbox.counts(account)
 
     async def _commit_row(self, r: IncidentIn) -> bool:
         """Write one row unless a row of that message and rule is there."""
         async with self.sessions() as s:
             if r.message_id is not None and await self._seen(s, r, same_rule=True):
                 return False
-            s.add(IncidentRow(**asdict(r)))
+            s.add(IncidentRow(**r.row_fields()))
             try:
                 await s.commit()
             except IntegrityError:
@@ -568,7 +672,8 @@ class Repository:
         when the database stopped answering)."""
         groups: dict[tuple, list[IncidentIn]] = {}
         for r in rows:
-            groups.setdefault((r.room_id, r.message_id, r.kind, r.ts), []).append(r)
+            key = (id(r),) if r.kind == DELIVERY else (r.room_id, r.message_id, r.kind, r.ts)
+            groups.setdefault(key, []).append(r)
         written = 0
         done: set[int] = set()
         for group in groups.values():

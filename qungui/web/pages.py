@@ -16,8 +16,8 @@ from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
 from qungui.web import charts
 from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, check_password
-from qungui.web.context import (ACCOUNTS, OPTIONS, REVIEWS, RULE_TITLES, SESSION, SESSIONS, THROTTLE,
-                                login_token, render, row_id, set_cookie)
+from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
+                                THROTTLE, login_token, render, row_id, set_cookie)
 from qungui.web.filters import parse_query, storable
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
@@ -147,12 +147,14 @@ async def overview(request: web.Request) -> web.Response:
     except ValueError:
         days = 30
     ov = await request.app[REVIEWS].overview(q.filter, days=days)
+    outbox = await request.app[REPO].outbox.counts(room_id=q.filter.room, rooms=q.filter.rooms)
     titles = request.app[RULE_TITLES]
     per_day = charts.day_chart(ov.by_day, link=lambda d: "/incidents" + q.link(since=d, until=d))
     per_rule = charts.rule_chart([(r, titles.get(r, r), n) for r, n in ov.by_rule],
                                  link=lambda r: "/incidents" + q.link(rule=r))
     return render(request, "overview.html", {"title": "概览", "q": q, "ov": ov, "days": days,
-                                             "per_day": per_day, "per_rule": per_rule},
+                                             "per_day": per_day, "per_rule": per_rule,
+                                             "outbox": outbox},
                   status=400 if q.errors else 200)
 
 

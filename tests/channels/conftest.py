@@ -10,7 +10,7 @@ import pytest
 from qungui.core.rulebook import Sending
 
 # The pacing rules still apply; only the waits are short, so tests take milliseconds.
-FAST = Sending(per_minute=600, room_gap_seconds=0.0, jitter_seconds=0.0, merge_window_seconds=0.2,
+FAST = Sending(per_second=20, per_minute=600, min_gap_seconds=0.0, room_gap_seconds=0.0, jitter_seconds=0.0, merge_window_seconds=0.2,
                max_attempts=4, retry_base_seconds=0.01, stale_after_seconds=600, drain_seconds=5)
 
 ROOM = "r1@chatroom"
@@ -27,7 +27,8 @@ def fast_rulebook(rulebook):
 @pytest.fixture
 async def live_moderator(repo, plugins, fast_rulebook, matcher):
     from qungui.app import build_moderator
-    m = build_moderator(repo, fast_rulebook, plugins, matcher, bot_id="bot", operators=["op1"])
+    m = build_moderator(repo, fast_rulebook, plugins, matcher, bot_id="bot", operators=["op1"],
+                        durable=True)
     await m.start()
     return m
 

@@ -171,5 +171,17 @@ async def until(predicate, timeout: float = 10.0, what: str = "condition"):
         await asyncio.sleep(0.01)
 
 
+async def outbox_empty(repo, timeout: float = 10.0) -> None:
+    """Wait until no outbox row waits or is being sent."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        counts = await repo.outbox_counts()
+        if counts.pending == 0 and counts.sending == 0:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the outbox did not empty: {counts}")
+        await asyncio.sleep(0.02)
+
+
 def epoch(dt: datetime) -> float:
     return dt.timestamp()

@@ -45,7 +45,8 @@ async def test_channel_over_the_real_puppet_service_client_reconnects(live_moder
     port = await g.start()
     settings = Settings(puppet_token=TOKEN, puppet_endpoint=f"127.0.0.1:{port}")
     channel = WechatyChannel(live_moderator, live_moderator.directory, puppet_service(settings),
-                             sending=live_moderator.rulebook.sending, outbox_dir=tmp_path,
+                             sending=live_moderator.rulebook.sending,
+                             outbox=live_moderator.repo.outbox, outbox_dir=tmp_path,
                              timing=LinkTiming(reconnect_first=0.05, reconnect_max=0.2))
     stop = asyncio.Event()
     task = asyncio.create_task(channel.serve(stop))

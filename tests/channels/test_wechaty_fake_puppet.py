@@ -13,7 +13,7 @@ import pytest
 
 from qungui.channels.wechaty import WechatyChannel, load_wechaty
 from tests.channels.conftest import ROOM
-from tests.channels.fakes import BOT_ID, serving, until
+from tests.channels.fakes import BOT_ID, outbox_empty, serving, until
 
 from wechaty_puppet import MessageType  # noqa: E402  (after load_wechaty in fakes)
 
@@ -23,15 +23,16 @@ SEP = "\u2005"
 @contextlib.asynccontextmanager
 async def running(moderator, puppet, tmp_path, **kw):
     channel = WechatyChannel(moderator, moderator.directory, puppet,
-                             sending=moderator.rulebook.sending, outbox_dir=tmp_path / "outbox", **kw)
+                             sending=moderator.rulebook.sending, outbox=moderator.repo.outbox,
+                             outbox_dir=tmp_path / "outbox", **kw)
     async with serving(channel):
         yield channel
 
 
 async def settle(channel):
-    """Every event handled and every queued message sent."""
+    """Every event handled and every outbox row sent."""
     await asyncio.wait_for(channel.inbox.join(), 10)
-    await until(lambda: channel.outbound.pending == 0, what="the queue to empty")
+    await outbox_empty(channel.engine.repo)
 
 
 async def test_violation_is_warned_with_a_highlighted_mention(live_moderator, puppet, tmp_path):
@@ -152,7 +153,7 @@ async def test_duplicate_delivery_warns_once_even_after_a_restart(repo, plugins,
     from wechaty.utils.async_helper import SingleIdContainer
 
     async def fresh_moderator():
-        m = build_moderator(repo, fast_rulebook, plugins, matcher)
+        m = build_moderator(repo, fast_rulebook, plugins, matcher, durable=True)
         await m.start()
         return m
 
