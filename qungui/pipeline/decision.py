@@ -64,6 +64,7 @@ FORMAT = "qungui-decision-1"
 NGRAMS = (1, 2, 3)
 # messages this short carry too little to judge (收到, 好的, 👍)
 MIN_CHARS = 4
+MIN_LETTERS = 3
 # how much of the key view the n-grams read
 MAX_CHARS = 400
 # a finding at or above this score is objective evidence and stands
@@ -122,6 +123,19 @@ def lexicon_evidence(ctx: Context, findings: Iterable[Finding],
 def worth_asking(ctx: Context) -> bool:
     """Not for 收到 / 好的李局 / 👍: too short to judge, and never a violation."""
     return len(ctx.norm.key) >= MIN_CHARS and not ctx.text_acknowledgement
+
+
+def has_words(ctx: Context) -> bool:
+    """At least ``MIN_LETTERS`` different letters among the digits and signs:
+    第12集 第13集, 2026-11-20 or 哈哈哈哈 give the model no words to judge, so
+    it adds nothing to them (training still reads them)."""
+    letters: set[str] = set()
+    for ch in ctx.norm.key:
+        if ch.isalpha():
+            letters.add(ch)
+            if len(letters) >= MIN_LETTERS:
+                return True
+    return False
 
 
 @dataclass
@@ -298,7 +312,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
            specs: Mapping[str, RuleSpec]) -> Judgement:
     """One decision per rule of ``specs`` that the model knows."""
     rules = [r for r in specs if r in model.row]
-    if not rules or not worth_asking(ctx):
+    if not rules or not worth_asking(ctx) or not has_words(ctx):
         return Judgement(findings, {}, False, [], [])
     model.decided += 1
     lex = lexicon_evidence(ctx, findings, {r: specs[r] for r in rules})
