@@ -85,10 +85,7 @@ class OutboxStore:
 
     def __init__(self, repo):
         self.repo = repo
-
-    @property
-    def sessions(self):
-        return self.repo.sessions
+        self.sessions = repo.sessions
 
     @property
     def _postgres(self) -> bool:
