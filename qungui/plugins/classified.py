@@ -33,6 +33,9 @@ _INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
+# a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
+# 查询，严禁截图外发」, 「征求意见一律书面反馈」
+_SCOPE = re.compile(r"只能|一律|任何人|任何单位|均不得")
 
 
 def _spaced(word: str) -> str:
@@ -186,8 +189,12 @@ class Classified(Plugin):
             # a header opens the message; 「举报人信息要严格保密，严禁泄露」 is an
             # instruction about a kind of information, not a label on one
             opening = hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
-            if opening or before in ("【", "[", "（", "(", "《", "〔"):
+            if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
+            elif not shared and _SCOPE.search(ctx.text):
+                score = 0.45         # a standing rule on handling such material
+            elif opening:
+                score = 0.9
             elif shared or materials.partner(hit, max_gap=1) is not None:
                 score = 0.75         # 「讲话稿发给大家，请勿外传」
             else:
@@ -195,6 +202,8 @@ class Classified(Plugin):
             if best is None or score > best[0]:
                 best = (score, hit.quote)
         score, marking = best
+        if score < 0.5 and not shared and _SCOPE.search(ctx.text):
+            return score, marking, f"“{marking}”是对一类材料的处理要求，未见所发的内部材料"
         return score, marking, f"转发标注“{marking}”的内部材料"
 
     def _published(self, ctx: Context) -> bool:

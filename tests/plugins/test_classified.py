@@ -59,9 +59,21 @@ def test_unpublished_personnel_list(inspect):
     "领导说的小秘密，周五有加餐",
     "干部任前公示已在县政府网站发布，请大家监督",
     "请把内部控制制度修订稿报给办公室",
+    # a standing rule for a kind of material, not a label on something shared
+    "不动产档案只能在内网调阅，严禁截图外发，有疑问电话联系",
+    "各科室注意，患者病历严禁截图外传，调阅一律走系统",
+    "涉密材料严禁通过微信传输，刚才发错的同志请立即撤回",
 ])
 def test_reminders_and_everyday_words_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
+
+
+def test_a_label_on_shared_material_stays_a_label_beside_a_standing_rule(inspect):
+    # the same words on material actually shared: a label, whatever else is said
+    text = "【内部资料】2027年干部考察安排，一律按此执行，严禁截图外传"
+    assert top(inspect("classified", text)) >= 0.9
+    msg = message("一律按此执行，严禁截图", type=MessageType.IMAGE)
+    assert top(inspect("classified", msg)) >= THRESHOLD
 
 
 def test_secrecy_training_attachment_is_clean(inspect):

@@ -23,6 +23,8 @@ def test_canvassing(inspect, text):
     "请大家登录系统完成满意度测评投票",
     "换届纪律十严禁，请大家认真学习",
     "这个项目请大家多多支持",                      # no election
+    "优秀党员由各支部民主推荐产生，不搞拉票，请大家理解",   # canvassing ruled out
+    "年度评优按考核排名确定，民主测评请大家如实评议",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
