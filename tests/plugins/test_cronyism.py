@@ -23,6 +23,7 @@ def test_networking_for_gain(inspect, text):
     "坚决反对圈子文化和码头文化",
     "请帮忙把项目材料报送一下",
     "同学会上碰到市场监管局的老同学，他说可以帮忙咨询一下注册流程",
+    "我表弟来问低保怎么办，我让他去社区窗口交材料了，大家不用特殊照顾",   # a favour declined
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD
