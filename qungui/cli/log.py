@@ -70,7 +70,7 @@ async def run(args) -> int:
     from qungui.review.export import incident_dict, write_csv
     from qungui.storage.review import ReviewStore
 
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         rows, total = await ReviewStore(repo).incidents(
             incident_filter(args), limit=args.limit if args.limit > 0 else 2**31 - 1)
@@ -110,7 +110,7 @@ async def list_outbox(args) -> int:
     from qungui.storage.outbox import EXPIRED, FAILED, PENDING, SENDING, UNKNOWN
 
     statuses = () if args.outbox == "all" else (PENDING, SENDING, EXPIRED, FAILED, UNKNOWN)
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         rows = await repo.outbox.rows(statuses=statuses,
                                       limit=args.limit if args.limit > 0 else 2**31 - 1)
@@ -162,7 +162,7 @@ async def export_labelled(args) -> int:
     target = args.export_labelled
     if target != "-" and Path(target).parent and not Path(target).parent.is_dir():
         raise CliError(f"{target}: no such folder")
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         messages = await ReviewStore(repo).judged_messages(incident_filter(args))
     finally:
