@@ -188,6 +188,13 @@ async def open_moderator(settings, *, durable: bool = False):
     return moderator
 
 
+def prog() -> str:
+    """How the user ran the bot, for the commands it suggests: ``qungui`` when
+    installed, ``python bot.py`` from a checkout."""
+    import sys
+    return "python bot.py" if Path(sys.argv[0]).name == "bot.py" else "qungui"
+
+
 def safe(url: str) -> str:
     from qungui.storage.repository import safe_url
     return safe_url(url)
