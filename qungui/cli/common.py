@@ -87,8 +87,8 @@ def _check_sqlite(path: Path, *, create: bool) -> None:
     if not path.exists():
         if not create:
             raise CliError(f"no database at {path.resolve()}: nothing recorded yet (run "
-                           "`qungui demo`, or point --db / BOT_DATABASE_URL / BOT_DATA_DIR at "
-                           "the bot's database)")
+                           f"`{prog()} demo`, or point --db / BOT_DATABASE_URL / BOT_DATA_DIR "
+                           "at the bot's database)")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -131,11 +131,11 @@ async def open_repo(settings, *, create: bool = True):
     that does not exist is an error, never created empty."""
     from qungui.storage.repository import Repository, StorageUnavailable
 
+    if create:
+        ensure_data_dir(settings)
     path = sqlite_file(settings.database_url)
     if path is not None:
         _check_sqlite(path, create=create)
-    if create:
-        ensure_data_dir(settings)
     try:
         return await Repository.open(settings.database_url, spool_path=settings.spool)
     except StorageUnavailable as exc:
