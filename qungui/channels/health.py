@@ -2,8 +2,8 @@
 WeChat is connected, how many outgoing items wait in the outbox and how the
 database stands. 200 while the database takes writes (WeChat may be down:
 the bot reconnects on its own and the outbox keeps what it has to say); 503
-when the database is down or the spool cannot be written — what an operator
-must act on. Served by ``run`` when ``health_port`` is set (off by default;
+while the database is down (incidents wait in the spool) or the spool cannot
+be written — what an operator must act on. Served by ``run`` when ``health_port`` is set (off by default;
 on 127.0.0.1 unless ``health_host`` says otherwise)."""
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ COUNT_TIMEOUT = 3.0      # the outbox count gives up after this long (the databa
 class HealthSource(Protocol):
     """What the endpoint reads of the store (``storage.Repository``)."""
 
-    def degraded(self) -> bool: ...
-
-    def spool_problem(self) -> str | None: ...
+    degraded: bool
+    spool_problem: str | None
 
     async def outbox_counts(self, account: str | None = None) -> OutboxCounts: ...
 
@@ -49,13 +48,13 @@ async def health(directory: RoomDirectory, store: HealthSource) -> tuple[int, di
     except Exception as exc:  # noqa: BLE001 - a health check reports, never raises
         database = "down"
         log.debug("health: outbox count failed: %s", type(exc).__name__)
-    if store.spool_problem() is not None:
+    if store.spool_problem is not None:
         database = "spool unwritable"
-    elif database == "ok" and store.degraded():
-        database = "degraded (incidents wait in the spool)"
+    elif database == "ok" and store.degraded:   # read after the count, which notices an outage
+        database = "down (incidents wait in the spool)"
     if link is not None and not outbox:
         outbox = {"queued": link.waiting}
-    ok = database == "ok" or database.startswith("degraded")
+    ok = database == "ok"
     body = {"status": "ok" if ok else "unhealthy", "wechat": wechat, "outbox": outbox,
             "database": database}
     return (200 if ok else 503), body
