@@ -1,12 +1,18 @@
-"""The command line, run as a user runs it: a subprocess on real files."""
+"""The command line, run as a user runs it, on real files: in-process
+(``qungui.cli.main`` with an argv, its output captured) for speed, and a
+handful of real subprocesses where the process itself matters."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,12 +23,45 @@ RULES = ("owner_praise", "off_topic", "classified", "central_policy", "red_envel
          "vote_buying", "gossip", "cronyism", "rumor", "ads", "flood", "realname")
 
 
-def bot(*args, env=None, cwd=None, input=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith(("BOT_", "WECHATY_"))}
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def bot(*args, env=None, cwd=None, input=None, stdout=None) -> Result:
+    """``bot.py ARGS`` in this process: the environment without the caller's
+    BOT_ and WECHATY_ variables (plus ``env``), in ``cwd`` (else an empty
+    folder), standard input from ``input``."""
+    from qungui.cli import main
+
+    out, err = stdout or io.StringIO(), io.StringIO()
+    saved_env, saved_cwd, saved_in = dict(os.environ), os.getcwd(), sys.stdin
+    with tempfile.TemporaryDirectory(prefix="qungui-cli-") as empty:
+        try:
+            for key in [k for k in os.environ if k.startswith(("BOT_", "WECHATY_"))]:
+                del os.environ[key]
+            os.environ.update(env or {})
+            os.chdir(cwd or empty)
+            sys.stdin = io.StringIO(input or "")
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main([str(a) for a in args], prog="bot.py")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+            os.chdir(saved_cwd)
+            sys.stdin = saved_in
+    return Result(code, out.getvalue() if stdout is None else "", err.getvalue())
+
+
+def bot_process(*args, env=None, cwd=None, input=None, **kw):
+    """``python bot.py ARGS`` as a real subprocess."""
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WECHATY_"))}
     e.update(env or {})
-    return subprocess.run([sys.executable, str(ROOT / "bot.py"), *args], capture_output=True,
-                          text=True, env=e, cwd=cwd or ROOT, timeout=120, input=input)
+    return subprocess.run([sys.executable, str(ROOT / "bot.py"), *map(str, args)],
+                          capture_output=True, text=True, env=e, cwd=cwd or ROOT, timeout=120,
+                          input=input, **kw)
 
 
 @pytest.fixture
@@ -150,7 +189,19 @@ def test_chat_console_switches_speaker_and_runs_commands(db):
     assert any(r[2] == "owner_praise" for r in incidents(db))
 
 
-@pytest.mark.parametrize("cmd", ["demo", "chat", "audit", "log", "run", "migrate"])
+@pytest.mark.quick
+@pytest.mark.parametrize("cmd", ["demo", "chat", "audit", "log", "run", "migrate", "health"])
 def test_every_command_has_help(cmd):
     res = bot(cmd, "--help")
-    assert res.returncode == 0 and "usage:" in res.stdout
+    assert res.returncode == 0 and "usage:" in res.stdout and "--log-level" in res.stdout
+
+
+def test_bot_py_from_the_checkout_is_the_same_command(tmp_path):
+    """A real process: ``python bot.py`` runs the CLI; a usage error is one line."""
+    res = bot_process("--help")
+    assert res.returncode == 0 and "demo" in res.stdout and "health" in res.stdout
+    bad = bot_process("log", "--log-level", "LOUD", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.strip().splitlines() == [
+        "bot.py log: error: argument --log-level: must be one of DEBUG, INFO, WARNING, ERROR, "
+        "CRITICAL (got 'LOUD') (see bot.py log --help)"]

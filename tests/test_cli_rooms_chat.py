@@ -1,5 +1,5 @@
 """``bot.py rooms`` and the console chat exercising owners' commands, as a
-user runs them: subprocesses on a real SQLite file."""
+user runs them (in-process) on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ def test_chat_exercises_commands_mentions_private_and_clock(tmp_path):
 
 def test_rooms_on_an_empty_database_and_unknown_room(tmp_path):
     db = tmp_path / "empty.sqlite3"
+    res = bot("rooms", "--db", f"sqlite:///{db}")           # no database: not created empty
+    assert res.returncode == 2 and "no database at" in res.stderr and not db.exists()
+    assert bot("migrate", "--db", f"sqlite:///{db}").returncode == 0
     res = bot("rooms", "--db", f"sqlite:///{db}")
     assert res.returncode == 0 and "还没有群" in res.stdout
     res = bot("rooms", "nope", "--db", f"sqlite:///{db}")

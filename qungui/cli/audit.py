@@ -13,6 +13,9 @@ from qungui.review.labels import ACTION_CN
 from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, settings_from, table
 
 log = logging.getLogger(__name__)
+# how the formats of --input are named to the user
+FORMAT_NAMES = {"jsonl": "a JSONL events file", "wechatmsg": "WeChatMsg", "chatlog-csv": "chatlog CSV",
+                "chatlog-json": "chatlog JSON", "pywxdump": "PyWxDump"}
 
 
 class Progress:
@@ -68,15 +71,24 @@ async def run(args) -> int:
     if not path.is_file():
         raise CliError(f"{args.file}: no such file")
     try:
-        fmt = detect_format(path) if args.input == "auto" else args.input
-    except (ExportError, OSError) as exc:
-        raise CliError(f"{args.file}: {exc}") from None
+        detected = detect_format(path)
+    except ExportError as exc:
+        if args.input == "auto":
+            raise CliError(f"{args.file}: {exc}") from None
+        detected = None                  # the reader named by --input reports each line
+    except OSError as exc:
+        raise CliError(f"{args.file}: {exc.strerror or exc}") from None
+    fmt = detected if args.input == "auto" else args.input
+    if detected is not None and detected != fmt:
+        raise CliError(f"{args.file}: not a {FORMAT_NAMES[fmt]} export: it reads as "
+                       f"{FORMAT_NAMES[detected]} (leave out --input to detect the format)")
     settings = settings_from(args)
     scratch = None
     if not args.store:
         scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
+        # a scratch data folder: its database and spool, never the bot's
+        settings.data_dir, settings.spool_path = Path(scratch.name), None
         settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
-        settings.spool_path = None        # the scratch database's own spool, never the bot's
     moderator = await open_moderator(settings)
     tty = sys.stderr.isatty()
     progress = Progress(count_lines(path) if tty else 0, tty)

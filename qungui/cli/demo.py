@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from qungui.cli import arguments, command
 from qungui.review.labels import ACTION_CN
-from qungui.cli.common import (DEMO_EVENTS, add_rulebook_and_db, open_moderator, relative,
-                        safe, settings_from, table)
+from qungui.cli.common import (DEMO_EVENTS, CliError, add_rulebook_and_db, open_moderator, relative,
+                        prog, safe, settings_from, table)
 
 
 def configure(sp):
     add_rulebook_and_db(sp)
-    sp.add_argument("--events", default=str(DEMO_EVENTS), help="events file to replay")
+    sp.add_argument("--events", default=str(DEMO_EVENTS), help="events file to replay "
+                                                               "(default: the bundled sample)")
 
 
 @command("demo", "replay the bundled sample work group through the real engine",
@@ -26,8 +28,12 @@ async def run(args) -> int:
     from qungui.core.events import Message
 
     settings = settings_from(args)
+    if not Path(args.events).is_file():
+        raise CliError(f"{args.events}: no such events file (leave out --events for the "
+                       "bundled sample)")
     moderator = await open_moderator(settings)
     out = sys.stdout
+    out.write(f"数据目录：{Path(settings.data_dir).resolve()}（数据库：{safe(settings.database_url)}）\n")
     channel = ConsoleChannel(moderator.directory, out)
     counts: dict[str, int] = {}
     duplicates = 0
@@ -54,8 +60,7 @@ async def run(args) -> int:
         if duplicates:
             out.write(f"其中 {duplicates} 条消息此前已处理，未重复记录或提醒（幂等）。"
                       "如需从头演示，可删除数据库文件或用 --db 指定新库。\n")
-        out.write("查看记录：python bot.py log    逐条审计：python bot.py audit "
-                  f"{relative(args.events)}\n")
+        out.write(f"查看记录：{prog()} log    逐条审计：{prog()} audit {relative(args.events)}\n")
     finally:
         await moderator.repo.close()
     return 0

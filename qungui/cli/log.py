@@ -37,8 +37,24 @@ def add_filters(sp) -> None:
     add_db(sp)
 
 
+def check_rule(rule: str | None) -> None:
+    """--rule names a rule the bot has; a typo gets the nearest names."""
+    import difflib
+
+    from qungui.app import rule_titles
+
+    if not rule:
+        return
+    known = sorted(rule_titles())
+    if rule not in known:
+        close = difflib.get_close_matches(rule, known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"known: {', '.join(known)}"
+        raise CliError(f"--rule: unknown rule {rule!r}; {hint}")
+
+
 def incident_filter(args):
     from qungui.storage.review import IncidentFilter
+    check_rule(args.rule)
     return IncidentFilter(room=args.room, rule=args.rule, member=args.member, status=args.status,
                           since=args.since, until=args.until, text=args.search)
 
@@ -50,7 +66,8 @@ def configure(sp):
                     help="list the outbox instead: what waits to be sent and what did not go out "
                          "(expired, failed, unknown); 'all' includes what was sent")
     sp.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                    help="table (default), csv, or json (one object per line)")
+                    help="table (default), csv (for Excel: UTF-8 with a byte order mark, "
+                         "China time, Chinese labels), or json (one object per line)")
     sp.add_argument("--export-labelled", metavar="FILE",
                     help="write the confirmed and dismissed incidents (the filters apply, not "
                          "--limit) to FILE ('-': standard output) as labelled corpus lines, one "
@@ -70,7 +87,7 @@ async def run(args) -> int:
     from qungui.review.export import incident_dict, write_csv
     from qungui.storage.review import ReviewStore
 
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         rows, total = await ReviewStore(repo).incidents(
             incident_filter(args), limit=args.limit if args.limit > 0 else 2**31 - 1)
@@ -81,7 +98,7 @@ async def run(args) -> int:
             sys.stdout.write(json.dumps(incident_dict(r), ensure_ascii=False) + "\n")
         return 0
     if args.format == "csv":
-        write_csv(sys.stdout, rows)
+        write_csv(sys.stdout, rows, excel=True)     # what the review page exports too
         return 0
     if not rows:
         print("没有符合条件的记录。")
@@ -110,7 +127,7 @@ async def list_outbox(args) -> int:
     from qungui.storage.outbox import EXPIRED, FAILED, PENDING, SENDING, UNKNOWN
 
     statuses = () if args.outbox == "all" else (PENDING, SENDING, EXPIRED, FAILED, UNKNOWN)
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         rows = await repo.outbox.rows(statuses=statuses,
                                       limit=args.limit if args.limit > 0 else 2**31 - 1)
@@ -162,7 +179,7 @@ async def export_labelled(args) -> int:
     target = args.export_labelled
     if target != "-" and Path(target).parent and not Path(target).parent.is_dir():
         raise CliError(f"{target}: no such folder")
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         messages = await ReviewStore(repo).judged_messages(incident_filter(args))
     finally:

@@ -47,7 +47,7 @@ async def run(args) -> int:
 
     settings = settings_from(args)
     plugins, rulebook = _rulebook(settings)
-    repo = await open_repo(settings)
+    repo = await open_repo(settings, create=False)
     try:
         rooms = {r.id: r for r in await repo.load_rooms()}
         raw = await repo.all_room_settings()

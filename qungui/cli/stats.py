@@ -25,7 +25,7 @@ async def run(args) -> int:
     from qungui.app import rule_titles
     from qungui.storage.review import ReviewStore
 
-    repo = await open_repo(settings_from(args))
+    repo = await open_repo(settings_from(args), create=False)
     try:
         ov = await ReviewStore(repo).overview(incident_filter(args), days=max(1, args.days))
     finally:

@@ -103,7 +103,7 @@ async def serve(args, settings) -> int:
     from qungui.storage.accounts import AccountStore
     from qungui.web import create_app
 
-    repo = await open_repo(settings)
+    repo = await open_repo(settings, create=False)
     try:
         if not await AccountStore(repo).list():
             print("尚无审核账号，请先运行：python bot.py web --set-password --user 名字",

@@ -40,20 +40,43 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def write_csv(out, rows: Iterable, header: bool = True) -> None:
+def write_csv(out, rows: Iterable, header: bool = True, *, excel: bool = False) -> None:
+    """The incidents as CSV. ``excel``: for a spreadsheet opened by double
+    click: a UTF-8 byte order mark first (with the header), times as China
+    time ``YYYY-MM-DD HH:MM:SS``, actions and review states in Chinese."""
     w = csv.writer(out)
     if header:
+        if excel:
+            out.write(BOM)
         w.writerow([title for _, title in CSV_COLUMNS])
     for row in rows:
-        d = incident_dict(row)
+        d = excel_dict(row) if excel else incident_dict(row)
         d["score"] = f"{row.score:.2f}"
         w.writerow([safe_cell(d.get(key)) for key, _ in CSV_COLUMNS])
 
 
-def csv_text(rows: Iterable) -> str:
+def csv_text(rows: Iterable, *, excel: bool = False) -> str:
     buf = io.StringIO()
-    write_csv(buf, rows)
+    write_csv(buf, rows, excel=excel)
     return buf.getvalue()
+
+
+BOM = "\ufeff"
+EXCEL_TIME = "%Y-%m-%d %H:%M:%S"
+
+
+def excel_dict(row) -> dict:
+    """``incident_dict`` as a person reads it: China time without the zone, and
+    the action and review state by their Chinese names (``review.labels``)."""
+    from qungui.review.labels import ACTION_CN, STATUS_CN
+
+    d = incident_dict(row)
+    for key in ("ts", "reviewed_at", "delivered_at"):
+        value = getattr(row, key, None)
+        d[key] = value.astimezone(CHINA_TZ).strftime(EXCEL_TIME) if value else ""
+    d["action"] = ACTION_CN.get(row.action, row.action)
+    d["status"] = STATUS_CN.get(row.status, row.status)
+    return d
 
 
 # --- labelled examples ---------------------------------------------------------

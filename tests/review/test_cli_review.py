@@ -30,7 +30,8 @@ def test_log_filters_and_formats(stored):
     member = bot("log", "--db", stored, "--member", "张伟", "--format", "json")
     assert member.returncode == 0
     out = bot("log", "--db", stored, "--format", "csv")
-    table = list(csv.reader(io.StringIO(out.stdout)))
+    assert out.stdout.startswith("\ufeff")            # for Excel: UTF-8 with its mark
+    table = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
     assert table[0][:3] == ["编号", "时间", "群"] and len(table) == 4
     # classified content never reaches an export: only the marking and a hash
     classified = next(r for r in table[1:] if r[5] == "classified")
@@ -93,5 +94,6 @@ def test_web_port_in_use_is_a_clear_error(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
+        assert bot("migrate", "--db", f"sqlite:///{tmp_path}/b.sqlite3").returncode == 0
         res = bot("web", "--port", str(port), "--db", f"sqlite:///{tmp_path}/b.sqlite3")
     assert res.returncode == 2 and "cannot listen" in res.stderr
