@@ -14,7 +14,7 @@ each came from). A line
 with ``judged`` counts only for the rules it names. test, holdout and the
 public held-out files are never read here. The outside*.jsonl files were
 written by outside writers as blind sets, each measured once before it was
-trained on.
+trained on; blind_*.jsonl are such sets kept blind, never read here.
 
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
