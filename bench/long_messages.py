@@ -103,6 +103,13 @@ class Bench:
         self.sample_from_dict = sample_from_dict
         for d in corpus_lines()[:300]:     # warm the per-character caches, as a running bot has
             self.run_once(self.sample(d["text"]))
+        # the encoder loaded before any child is forked: a child forked while
+        # the background thread held the encoder's lock would wait for ever
+        from qungui.core import embedding
+        try:
+            embedding.encoder().encode(["预热"])
+        except embedding.EncoderUnavailable:
+            pass
 
     def sample(self, text: str):
         return self.sample_from_dict({"text": text, "group": "committee"}, "bench", 1,
