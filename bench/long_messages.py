@@ -35,6 +35,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
+import os
+
+# one thread per process for numpy's and the encoder's pools: a pool started
+# in the parent has no threads in a forked child, which would wait for them
+# for ever (and the figures are per core)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 import string
 import sys
 import time
