@@ -14,7 +14,7 @@ database included), divided by the rooms; build time is the time to
 compute one room's view (its effective rulebook and its automaton); the
 maximum includes a pause of Python's garbage collector. ``--whole N`` also measures, for N rooms, the way rooms were
 built before: the room's phrases compiled with every lexicon into one
-automaton of its own (about 1.7 MB and 90 ms a room).
+automaton of its own (1.0–1.7 MB and 70–110 ms a room).
 """
 
 from __future__ import annotations
