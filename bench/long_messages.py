@@ -35,6 +35,13 @@ from __future__ import annotations
 import argparse
 import itertools
 import multiprocessing
+import os
+
+# one thread per process for numpy's and the encoder's pools: a pool started
+# in the parent has no threads in a forked child, which would wait for them
+# for ever (and the figures are per core)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 import string
 import sys
 import time
@@ -103,6 +110,13 @@ class Bench:
         self.sample_from_dict = sample_from_dict
         for d in corpus_lines()[:300]:     # warm the per-character caches, as a running bot has
             self.run_once(self.sample(d["text"]))
+        # the encoder loaded before any child is forked: a child forked while
+        # the background thread held the encoder's lock would wait for ever
+        from qungui.core import embedding
+        try:
+            embedding.encoder().encode(["预热"])
+        except embedding.EncoderUnavailable:
+            pass
 
     def sample(self, text: str):
         return self.sample_from_dict({"text": text, "group": "committee"}, "bench", 1,

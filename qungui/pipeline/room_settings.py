@@ -40,11 +40,11 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
+from weakref import WeakValueDictionary
 
-from qungui.core.matcher import ALL_RULES, ALLOW_PHRASE, Matcher
+from qungui.core.matcher import ALL_RULES, ALLOW_PHRASE, Layered, Matcher
 from qungui.core.plugin import Plugin
 from qungui.core.ports import StoreDown
 from qungui.core.rulebook import ACTIONS, Rulebook
@@ -56,8 +56,8 @@ ROOM_DENY = "room_deny"      # the matcher cue of a room's /deny phrases
 # threshold, yet a room that sets a threshold above it silences its phrases.
 ROOM_TERM_SCORE = 0.9
 RULE_KEYS = ("enabled", "action", "threshold")
+_RULE_SUFFIXES = tuple(f".{k}" for k in RULE_KEYS)
 DUE_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
-MATCHERS_KEPT = 64          # distinct allow/deny combinations with a built automaton
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ def effective_rulebook(base: Rulebook, raw: Mapping[str, Any]) -> Rulebook:
     A value that does not validate (a hand-edited row) is ignored and
     logged: a bad setting never stops moderation.
     """
+    period = raw.get("period")
+    if not (any(isinstance(k, str) and k.endswith(_RULE_SUFFIXES) for k in raw)
+            or (isinstance(period, str) and period in base.periods)):
+        return base        # no override of a rule: the base itself, not a copy per room
     rules = dict(base.rules)
     for rule, cfg in base.rules.items():
         changes = {}
@@ -178,7 +182,9 @@ class RoomSettings:
         self.ttl = ttl
         self._monotonic = monotonic
         self._views: dict[str, tuple[float, RoomView]] = {}
-        self._matchers: OrderedDict[tuple, Matcher] = OrderedDict()
+        # one room automaton per distinct set of phrases, while a room uses it
+        self._matchers: WeakValueDictionary[tuple, Matcher] = WeakValueDictionary()
+        self._enabled: dict[tuple[str, ...], dict[str, dict]] = {}
         self.default = self.view("", {})
 
     # --- computing ----------------------------------------------------------
@@ -190,10 +196,11 @@ class RoomSettings:
         due = raw.get("report_due")
         due_time = parse_due(due.get("time", "")) if isinstance(due, dict) else None
         topic = raw.get("topic")
+        matcher = self._matcher(allow, deny)
         return RoomView(
             room_id=room_id, raw=dict(raw), rulebook=book,
-            params={n: p for n, p in self.params.items() if book.rules[n].enabled},
-            matcher=self._matcher(allow, deny), phrases=self._phrases(allow),
+            params=self._params(book),
+            matcher=matcher, phrases=self._phrases(matcher, allow),
             quiet=raw.get("quiet") is True,
             topic=topic if isinstance(topic, str) and topic.strip() else None,
             allow=allow, deny=deny, admins=frozenset(_strings(raw.get("admins"))),
@@ -201,45 +208,36 @@ class RoomSettings:
             report_due=due_time,
             report_remind=bool(due.get("remind", True)) if isinstance(due, dict) else True)
 
-    def _matcher(self, allow: tuple[str, ...], deny: tuple[tuple[str, str], ...]) -> Matcher:
-        """The base automaton, or one with the room's phrases added; rooms with
-        the same phrases share one."""
+    def _matcher(self, allow: tuple[tuple[str, str], ...],
+                 deny: tuple[tuple[str, str], ...]) -> Matcher:
+        """The shared automaton, or the shared one layered with a small one
+        over the room's own phrases alone (memory and build time in
+        proportion to its phrases); rooms with the same phrases share one."""
         if not allow and not deny:
             return self.base_matcher
         key = (allow, deny)
         found = self._matchers.get(key)
         if found is None:
-            extra = [(rule, ALLOW_PHRASE, p) for rule, p in self._allow_entries(allow)]
+            extra = [(scope, ALLOW_PHRASE, p) for scope, p in allow]
             extra += [(r, ROOM_DENY, p) for r, p in deny]
-            found = self._matchers[key] = self.base_matcher.extended(extra)
-            if len(self._matchers) > MATCHERS_KEPT:
-                self._matchers.popitem(last=False)
-        else:
-            self._matchers.move_to_end(key)
+            found = self._matchers[key] = self.base_matcher.extended(extra, self.never_allowed)
         return found
 
-    def _allow_entries(self, allow: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
-        """(rule, phrase) for each rule a phrase is filed for, never a rule a
-        room's allow phrases may not silence."""
-        return [(rule, p) for scope, p in allow
-                for rule in (self.rulebook.rules if scope == ALL_RULES else (scope,))
-                if rule not in self.never_allowed]
-
-    def _phrases(self, allow: tuple[tuple[str, str], ...]) -> Matcher | None:
-        """An automaton of the allow phrases alone, each under the rule it is
-        filed for (``*``: every rule); rooms with the same phrases share one."""
-        if not allow:
-            return None
-        key = ("phrases", allow)
-        found = self._matchers.get(key)
+    def _params(self, book: Rulebook) -> dict[str, dict]:
+        """The parameters of the rules the room has on; rooms with the same
+        rules on share one dict."""
+        enabled = tuple(n for n in self.params if book.rules[n].enabled)
+        found = self._enabled.get(enabled)
         if found is None:
-            found = self._matchers[key] = Matcher(
-                [(scope, ALLOW_PHRASE, p) for scope, p in allow])
-            if len(self._matchers) > MATCHERS_KEPT:
-                self._matchers.popitem(last=False)
-        else:
-            self._matchers.move_to_end(key)
+            found = self._enabled[enabled] = {n: self.params[n] for n in enabled}
         return found
+
+    @staticmethod
+    def _phrases(matcher: Matcher, allow: tuple[tuple[str, str], ...]) -> Matcher | None:
+        """The allow phrases alone, each under the rule it is filed for
+        (``*``: every rule): the room's own small automaton, which holds
+        them so."""
+        return matcher.own if allow and isinstance(matcher, Layered) else None
 
     # --- reading ------------------------------------------------------------
 

@@ -1,0 +1,80 @@
+"""jieba in its compact form: the same words, the same keywords, as jieba
+with its own dict and ``jieba.analyse``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jieba
+import pytest
+
+from qungui.core import nlp
+
+CORPUS = Path(__file__).resolve().parents[1] / "qungui" / "rules" / "corpus"
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    lines = []
+    for name in ("dev.jsonl", "test.jsonl"):
+        lines += [json.loads(line)["text"] for line in
+                  (CORPUS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return lines[::3][:600] + ["", "   ", "abc DEF 123", "𠮷野家 ｗｅｃｈａｔ ☆彡"]
+
+
+@pytest.fixture(scope="module")
+def plain_jieba():
+    """jieba as it loads itself: its prefix dictionary in a dict."""
+    nlp.init()
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    assert isinstance(tokenizer.FREQ, dict) and not isinstance(jieba.dt.FREQ, dict)
+    return tokenizer
+
+
+def test_the_compact_dictionary_cuts_as_jieba_does(texts, plain_jieba):
+    for text in texts:
+        for hmm in (True, False):
+            assert jieba.lcut(text, HMM=hmm) == plain_jieba.lcut(text, HMM=hmm), text
+    assert len(jieba.dt.FREQ) == len(plain_jieba.FREQ)
+    assert jieba.dt.total == plain_jieba.total
+
+
+def test_keywords_are_jiebas_tfidf_keywords(texts, plain_jieba):
+    from jieba.analyse.tfidf import TFIDF
+
+    tfidf = TFIDF()
+    tfidf.tokenizer = plain_jieba
+    for text in texts:
+        for top in (5, 30):
+            assert nlp.keywords(text, top=top) == tfidf.extract_tags(text, topK=top), text
+
+
+def test_a_table_is_made_once_and_read_back(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    source = tmp_path / "words.txt"
+    source.write_text("x", encoding="utf-8")
+    built = []
+
+    def build():
+        built.append(1)
+        return {"甲": 3, "乙丙": 0, "丁": 7}, 10
+
+    first, n1 = nlp._cached("test", str(source), build)
+    again, n2 = nlp._cached("test", str(source), build)
+    assert built == [1] and n1 == n2 == 10
+    freq = nlp.Frequencies(again)
+    assert freq["丁"] == 7 and freq.get("乙丙") == 0 and "乙丙" in freq
+    assert "戊" not in freq and freq.get("戊", 1) == 1
+    with pytest.raises(KeyError):
+        freq["戊"]
+    freq["戊"] = 5              # what jieba.add_word does
+    freq["丁"] = 9
+    assert freq["戊"] == 5 and freq["丁"] == 9 and len(freq) == 4
+    # a copy that cannot be read is made again
+    next(tmp_path.glob("qungui-test-*.npz")).write_bytes(b"not numpy")
+    nlp._cached("test", str(source), build)
+    assert built == [1, 1]
