@@ -50,20 +50,21 @@ def load_parts(settings):
         raise CliError(f"rulebook error: {exc}") from None
 
 
-async def open_repo(settings):
+async def open_repo(settings, *, migrate: bool = True):
     from qungui.storage.repository import Repository, StorageUnavailable
 
     try:
-        return await Repository.open(settings.database_url, spool_path=settings.spool_path)
+        return await Repository.open(settings.database_url, spool_path=settings.spool_path,
+                                     migrate=migrate)
     except StorageUnavailable as exc:
         raise CliError(str(exc)) from None
 
 
-async def open_moderator(settings, *, durable: bool = False):
+async def open_moderator(settings, *, durable: bool = False, migrate: bool = True):
     from qungui.app import build_moderator
 
     plugins, rulebook = load_parts(settings)
-    repo = await open_repo(settings)
+    repo = await open_repo(settings, migrate=migrate)
     moderator = build_moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
                                 operators=settings.operators,
                                 message_retention_days=settings.message_retention_days,

@@ -69,7 +69,9 @@ class GroupRecords:
                            before={"warnings": warnings_before},
                            after={"warnings": 0, "reason": reason}))
             await s.flush()
-            return row.id
+            pardon_id = row.id
+        self.repo.forget_warnings(room_id, member_id)
+        return pardon_id
 
     async def last_pardon(self, room_id: str, member_id: str) -> IncidentRow | None:
         async with self.sessions() as s:

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from qungui.storage.bulk import insert_ignoring
 from qungui.storage.clean import MESSAGE_LIMITS, fit
 from qungui.storage.models import MessageRow
 from qungui.storage.tasks import cancel_and_wait
@@ -102,10 +103,15 @@ class MessageLog:
                         MessageRow.room_id.in_(rooms),
                         MessageRow.message_id.in_(sorted({k[1] for k in keys}))))).all()}
                 seen = set(existing)
+                values = []
                 for m in batch:
                     if (m.room_id, m.message_id) not in seen:      # a redelivery is kept once
                         seen.add((m.room_id, m.message_id))
-                        s.add(MessageRow(**m.__dict__))
+                        values.append(dict(m.__dict__))
+                if values:
+                    # one multi-row INSERT; a row another writer added meanwhile is skipped
+                    await s.execute(insert_ignoring(self.repo.dialect, MessageRow,
+                                                    ("room_id", "message_id")), values)
                 self._batches += 1
                 if self.retention and self._batches % PRUNE_EVERY == 1:
                     newest = max(m.ts for m in batch)
