@@ -336,6 +336,11 @@ class GroupRecords(Protocol):
 
     async def last_audit(self, room_id: str, action: str, target: str | None = None): ...
 
+    async def audit_once(self, room_id: str, actor_id: str, action: str, target: str,
+                         after: Any = None) -> bool:
+        """The audit row of something done once per room and target (a day's
+        reminder), claimed by an insert-if-absent: False if it was claimed."""
+
     async def work_report(self, room_id: str, member_id: str, day: str, message_id: str,
                           ts: datetime) -> bool: ...
 

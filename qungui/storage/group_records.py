@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from qungui.storage.models import AppealRow, AuditRow, IncidentRow, WorkReportRow, utcnow
+from qungui.storage.bulk import insert_ignoring
+from qungui.storage.models import (AppealRow, AuditRow, HandledRow, IncidentRow, WorkReportRow,
+                                   utcnow)
 
 
 @dataclass
@@ -46,6 +48,23 @@ class GroupRecords:
         async with self.sessions.begin() as s:
             s.add(AuditRow(room_id=room_id, actor_id=actor_id, action=action, target=target,
                            before=before, after=after, ts=utcnow()))
+
+    async def audit_once(self, room_id: str, actor_id: str, action: str, target: str,
+                         after: Any = None) -> bool:
+        """An audit row for something done once per room and ``target`` (a
+        day's reminder), claimed by an insert-if-absent of its key in the
+        handled record, both in one transaction: of several processes asking
+        at once, exactly one gets True."""
+        async with self.sessions.begin() as s:
+            claimed = (await s.execute(
+                insert_ignoring(self.repo.dialect, HandledRow, ("room_id", "kind", "key")).values(
+                    room_id=room_id, kind=action[:20], key=target[:300], account=actor_id,
+                    ts=utcnow()))).rowcount
+            if not claimed:
+                return False
+            s.add(AuditRow(room_id=room_id, actor_id=actor_id, action=action, target=target,
+                           after=after, ts=utcnow()))
+        return True
 
     async def last_audit(self, room_id: str, action: str, target: str | None = None) -> AuditRow | None:
         stmt = (select(AuditRow).where(AuditRow.room_id == room_id, AuditRow.action == action)

@@ -43,6 +43,7 @@ class MessageLog:
         self.retention = timedelta(days=retention_days) if retention_days > 0 else None
         self._buffer: list[StoredMessage] = []
         self._task: asyncio.Task | None = None
+        self._writing = False      # the task is writing a batch: never cancel it then
         self._batches = 0
         self._warned = False
         self.written = 0
@@ -73,19 +74,30 @@ class MessageLog:
             del self._buffer[:len(self._buffer) - MAX_BUFFER]
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._later())
-        elif len(self._buffer) >= BATCH:
+        elif len(self._buffer) >= BATCH and not self._writing:
+            # still waiting out its delay: write now (a task that is writing
+            # goes on to the next full batch itself; cancelled, it would lose its own)
             self._task.cancel()
             self._task = asyncio.get_running_loop().create_task(self._later(0))
 
     async def _later(self, delay: float = DELAY) -> None:
         await asyncio.sleep(delay)
-        await self._write()
+        self._writing = True
+        try:
+            await self._write()
+            while len(self._buffer) >= BATCH:
+                await self._write()
+        finally:
+            self._writing = False
 
     async def flush(self) -> None:
         """Write whatever is buffered now (called on close); never raises."""
         task, self._task = self._task, None
         try:
-            await cancel_and_wait(task)
+            if task is not None and self._writing:
+                await task             # let the batch it holds reach the database
+            else:
+                await cancel_and_wait(task)
         except Exception:  # noqa: BLE001 - _write logs its own failures; this is a stray
             log.exception("the message context writer failed")
         await self._write()

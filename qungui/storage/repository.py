@@ -52,6 +52,7 @@ LEGACY_SPOOL = "incident-spool.jsonl"   # where versions before the spool folder
 DELIVERY = "delivery"
 # what ``_commit`` found
 NEW, SEEN, HANDLED_ELSEWHERE = "new", "seen", "handled"
+SQLITE_BUSY_SECONDS = 30.0
 BATCH_MESSAGES = 500          # messages whose incident rows one batch writes (``batched``)
 IN_CHUNK = 500                # ids per IN list when looking rows up
 
@@ -214,7 +215,11 @@ class Repository:
         u = make_url(url)
         if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_pre_ping=not u.drivername.startswith("sqlite"))
+        sqlite = u.drivername.startswith("sqlite")
+        # SQLite: a writer waits this long for another process's transaction (audit
+        # --workers, a second bot on the file) before giving up as if it were down
+        engine = create_async_engine(url, pool_pre_ping=not sqlite,
+                                     connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
         repo = cls(engine, spool_path if spool_path is not None else default_spool_path(url),
                    retry_seconds=retry_seconds)
         if migrate:
