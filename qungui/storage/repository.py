@@ -168,6 +168,7 @@ class Repository:
         self._batch: list[list[IncidentIn]] | None = None
         self._batch_keys: set[tuple[str, str]] = set()
         self._batch_size = BATCH_MESSAGES
+        self._rooms_read: dict[str, datetime] = {}     # in a batch: rooms read whole, from when
         self.dialect = engine.dialect.name
         self._wake = asyncio.Event()
         self._retry: asyncio.Task | None = None
@@ -500,6 +501,7 @@ class Repository:
             raise RuntimeError("a batch is open already")
         self._batch, self._batch_keys = [], set()
         self._batch_size = size
+        self._rooms_read = {}
         try:
             yield self
         finally:
@@ -517,6 +519,7 @@ class Repository:
         """Another writer changed what counts (a pardon by ``GroupRecords``):
         the member's warnings are read from the database again."""
         self._warnings.pop((room_id, member_id), None)
+        self._rooms_read.pop(room_id, None)
 
     async def flush_batch(self) -> int:
         """Write the open batch's rows now; how many rows were new. An outage
@@ -861,9 +864,21 @@ class Repository:
     async def _known_warnings(self, room_id: str, sender_id: str, since: datetime,
                               waiting: dict[WarningKey, datetime]) -> _Warnings:
         cached = self._warnings.get((room_id, sender_id))
-        if (self._batch is not None and cached is not None and cached.since is not None
-                and cached.since <= since):
-            return cached
+        if self._batch is not None:
+            if cached is not None and cached.since is not None and cached.since <= since:
+                return cached
+            read = self._rooms_read.get(room_id)
+            if read is not None and read <= since and not waiting:
+                # the room was read from an earlier time on: this member had nothing then
+                known = self._warnings.setdefault((room_id, sender_id), _Warnings())
+                known.since = read
+                return known
+            if not waiting and not self.spool.pending():
+                try:
+                    return await self._room_warnings(room_id, sender_id, since)
+                except _DOWN as exc:
+                    self._down(exc, "count_warnings")
+                    return cached or _Warnings()
         try:
             known = await self._stored_warnings(room_id, sender_id, since, waiting)
         except _DOWN as exc:
@@ -883,6 +898,47 @@ class Repository:
                     known.last_pardon = before.last_pardon
             self._warnings[(room_id, sender_id)] = known
         return known
+
+    async def _room_warnings(self, room_id: str, sender_id: str, since: datetime) -> _Warnings:
+        """In a batch: every member's counted warnings in the room from
+        ``since`` and their last pardons, in one read (a room's members are
+        many, their first findings spread over the archive); rows this process
+        wrote meanwhile are kept."""
+        async with self.sessions() as s:
+            pardons = dict((await s.execute(
+                select(IncidentRow.sender_id, func.max(IncidentRow.ts)).where(
+                    IncidentRow.room_id == room_id, IncidentRow.kind == "pardon")
+                .group_by(IncidentRow.sender_id))).all())
+            found = (await s.execute(select(
+                IncidentRow.sender_id, IncidentRow.message_id, IncidentRow.rule, IncidentRow.ts,
+                IncidentRow.status).where(
+                IncidentRow.room_id == room_id, IncidentRow.kind == "violation",
+                IncidentRow.ts >= since, IncidentRow.counted.is_(True)))).all()
+        self._up()
+        loaded: dict[str, _Warnings] = {}
+        for sender, m, rule, ts, status in found:
+            known = loaded.setdefault(sender, _Warnings(last_pardon=pardons.get(sender),
+                                                        since=since))
+            known.rows[(m, rule)] = (ts, status != "dismissed", True)
+        for (room, sender), before in list(self._warnings.items()):
+            if room != room_id:
+                continue
+            known = loaded.setdefault(sender, _Warnings(last_pardon=pardons.get(sender),
+                                                        since=since))
+            for key, value in before.rows.items():
+                if key not in known.rows and value[0] >= since:
+                    known.rows[key] = value
+            if before.last_pardon and (known.last_pardon is None
+                                       or before.last_pardon > known.last_pardon):
+                known.last_pardon = before.last_pardon
+        for sender, pardon in pardons.items():
+            loaded.setdefault(sender, _Warnings(last_pardon=pardon, since=since))
+        loaded.setdefault(sender_id, _Warnings(since=since))
+        # a member not met yet has nothing from ``since`` on: known as empty
+        for sender, known in loaded.items():
+            self._warnings[(room_id, sender)] = known
+        self._rooms_read[room_id] = since
+        return loaded[sender_id]
 
     async def _stored_warnings(self, room_id: str, sender_id: str, since: datetime,
                                waiting: dict[WarningKey, datetime]) -> _Warnings:
