@@ -74,18 +74,24 @@ class MessageLog:
             del self._buffer[:len(self._buffer) - MAX_BUFFER]
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._later())
-        elif len(self._buffer) >= BATCH and not self._writing:
+        elif len(self._buffer) >= self._limit() and not self._writing:
             # still waiting out its delay: write now (a task that is writing
             # goes on to the next full batch itself; cancelled, it would lose its own)
             self._task.cancel()
             self._task = asyncio.get_running_loop().create_task(self._later(0))
+
+    def _limit(self) -> int:
+        """Messages per write: ``BATCH``, or the repository's batch while one is
+        open (an archive's audit: fewer, larger transactions)."""
+        size = getattr(self.repo, "_batch_size", 0) if getattr(self.repo, "_batch", None) is not None else 0
+        return max(BATCH, size)
 
     async def _later(self, delay: float = DELAY) -> None:
         await asyncio.sleep(delay)
         self._writing = True
         try:
             await self._write()
-            while len(self._buffer) >= BATCH:
+            while len(self._buffer) >= self._limit():
                 await self._write()
         finally:
             self._writing = False
