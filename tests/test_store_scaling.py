@@ -124,6 +124,29 @@ async def test_a_batch_the_database_refuses_a_row_of_is_written_message_by_messa
     assert repo.spool.quarantined == 1 and not repo.degraded
 
 
+async def test_in_a_batch_counts_see_unwritten_rows_and_a_pardon(repo):
+    def warned(message_id, sender, hours):
+        return [IncidentIn(room_id="r1", message_id=message_id, rule="ads", sender_id=sender,
+                           ts=T0 + timedelta(hours=hours), counted=True, action="warn")]
+
+    since = T0 - timedelta(days=1)
+    async with repo.batched(100):
+        for row in (warned("a1", "u2", 0), warned("a2", "u2", 1), warned("b1", "u3", 1)):
+            assert await repo.record(row)
+        assert await count(repo, IncidentRow) == 0                 # nothing written yet
+        assert (await repo.warnings("r1", "u2", since)).count == 2
+        await repo.records.pardon("r1", "u2", "张伟", "u1", "已整改", T0 + timedelta(hours=2), 2)
+        after = await repo.warnings("r1", "u2", since, T0)
+        assert after.count == 0                          # pardoned; but what was said was said:
+        assert after.last["ads"] == T0 + timedelta(hours=1)         # the cooldown still sees it
+        assert (await repo.warnings("r1", "u3", since)).count == 1  # the room read again: kept
+        assert await repo.record(warned("a3", "u2", 3))
+        state = await repo.warnings("r1", "u2", since, T0)
+        assert state.count == 1 and state.last["ads"] == T0 + timedelta(hours=3)
+    assert await count(repo, IncidentRow) == 5                     # four warnings, one pardon
+    assert await repo.count_warnings("r1", "u2", since) == 1
+
+
 async def test_the_message_context_keeps_every_message_while_it_writes(repo):
     """A full buffer while the writer is in the middle of a batch does not
     cancel it (which lost that batch). The database takes 50 ms a batch here."""

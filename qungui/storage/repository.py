@@ -518,7 +518,9 @@ class Repository:
     def forget_warnings(self, room_id: str, member_id: str) -> None:
         """Another writer changed what counts (a pardon by ``GroupRecords``):
         the member's warnings are read from the database again."""
-        self._warnings.pop((room_id, member_id), None)
+        known = self._warnings.get((room_id, member_id))
+        if known is not None:
+            known.since = None        # read again; rows of the open batch are kept
         self._rooms_read.pop(room_id, None)
 
     async def flush_batch(self) -> int:
