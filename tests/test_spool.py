@@ -207,7 +207,10 @@ async def test_torn_and_corrupt_lines_are_quarantined_and_ten_violations_recorde
     spool = tmp_path / "spool" / "incidents.jsonl"
     naive = IncidentIn.from_json(row("y9").to_json())
     naive.ts = naive.ts.replace(tzinfo=None)             # parses, but the database refuses it
-    torn(spool, row("y1"), row("y2"), naive, middle='{"room_id": "r1", "message_id": "y')
+    # an hour before the first message: out of its cooldown (which the incident log decides)
+    early = T0 - timedelta(hours=1)
+    torn(spool, row("y1", ts=early), row("y2", ts=early), naive,
+         middle='{"room_id": "r1", "message_id": "y')
     repo = await Repository.open(db_url, spool_path=spool, retry_seconds=FAST)
     m = await moderator_on(repo, plugins, rulebook, matcher)
     outs = [await m.handle(ads(i, sender=f"u{2 + i % 3}")) for i in range(10)]
@@ -254,7 +257,7 @@ async def test_audit_with_a_torn_spool_records_all_ten_and_exits_0(tmp_path, whe
         env["BOT_SPOOL_PATH"] = str(spool)
     else:
         spool = db.parent / "incident-spool.jsonl"
-    torn(spool, row("y1"))
+    torn(spool, row("y1", ts=T0 - timedelta(hours=1)))    # out of m0's cooldown
     events = tmp_path / "events.jsonl"
     _events(events, 10)
     res = subprocess.run([sys.executable, str(ROOT / "bot.py"), "audit", "--store", "--db",

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import logging
+import multiprocessing
 import sys
 import tempfile
+import zlib
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from qungui.cli import arguments, command
 from qungui.review.labels import ACTION_CN
 from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, settings_from, table
+
+BATCH_MESSAGES = 500        # messages per transaction (storage.repository.BATCH_MESSAGES)
 
 log = logging.getLogger(__name__)
 # how the formats of --input are named to the user
@@ -52,7 +60,36 @@ def configure(sp):
     sp.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     sp.add_argument("--store", action="store_true",
                     help="keep the incidents in the configured database (default: a scratch one)")
+    sp.add_argument("--workers", type=_positive, default=1, metavar="N",
+                    help="split the file by room across N processes on this machine; the "
+                         "results are those of one process (default 1)")
+    sp.add_argument("--batch", type=_not_negative, default=BATCH_MESSAGES, metavar="N",
+                    help=f"write the incidents of N messages per transaction (default "
+                         f"{BATCH_MESSAGES}; 0: each message in its own)")
     add_rulebook_and_db(sp)
+
+
+def _positive(text: str) -> int:
+    n = _not_negative(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def _not_negative(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return n
+
+
+@dataclass
+class Tally:
+    processed: int = 0
+    failed: int = 0
 
 
 @command("audit", "check an events file or chat export, one JSON line per message",
@@ -60,12 +97,13 @@ def configure(sp):
          "(WeChatMsg/留痕 CSV, chatlog CSV/JSON, PyWxDump CSV; UTF-8 or GBK), through the "
          "engine and print one result per message, in input order. Malformed lines are "
          "reported on stderr by line number and skipped, mended ones are reported and read; "
-         "the exit status is 0 when any event was read, 2 when none could be.")
+         "the exit status is 0 when any event was read, 2 when none could be. With --workers "
+         "N the file is split by room across N processes (each room wholly in one), with the "
+         "same results.")
 @arguments(configure)
 async def run(args) -> int:
-    from qungui.channels.exports import ExportError, ExportNote, detect_format, read_export
-    from qungui.channels.replay import LineReport, count_lines
-    from qungui.core.events import Message
+    from qungui.channels.exports import ExportError, detect_format
+    from qungui.channels.replay import count_lines
 
     path = Path(args.file)
     if not path.is_file():
@@ -83,67 +121,174 @@ async def run(args) -> int:
         raise CliError(f"{args.file}: not a {FORMAT_NAMES[fmt]} export: it reads as "
                        f"{FORMAT_NAMES[detected]} (leave out --input to detect the format)")
     settings = settings_from(args)
+    rows: list = []
+    counts = {"skipped": 0, "mended": 0}
+    events = _read(path, fmt, args, counts)
+    if args.workers > 1:
+        tally = await _split(args, settings, events, rows)
+    else:
+        tty = sys.stderr.isatty()
+        progress = Progress(count_lines(path) if tty else 0, tty)
+        try:
+            tally = await _audit_here(settings, args.store, args.batch, args.format, path,
+                                      _stepping(events, progress), _emit(args.format, rows))
+        finally:
+            progress.close()
+    if args.format == "table" and tally.processed:
+        table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"],
+              [row for _, row in sorted(rows, key=lambda r: r[0])])
+    summary = summarize(tally.processed, counts["skipped"], counts["mended"], tally.failed)
+    if not tally.processed:
+        raise CliError(f"{path}: no event could be read ({summary})")
+    if counts["skipped"] or counts["mended"] or tally.failed:
+        print(summary, file=sys.stderr)
+    return 0
+
+
+def _read(path: Path, fmt: str, args, counts: dict):
+    """(position, line number, event) of every event of the file, in order;
+    notes and malformed lines reported on stderr as they are met."""
+    from qungui.channels.exports import ExportNote, read_export
+    from qungui.channels.replay import LineReport
+
+    events = read_export(path, fmt, owner_id=args.owner, room_id=args.room,
+                         contacts=args.contacts)
+    position = 0
+    for lineno, event in _events(events, path):
+        if isinstance(event, ExportNote):
+            print(f"{path}: {event}", file=sys.stderr)
+            continue
+        if isinstance(event, LineReport):
+            print(f"{path}: {event}", file=sys.stderr)
+            counts["skipped" if event.skipped else "mended"] += 1
+            continue
+        yield position, lineno, event
+        position += 1
+
+
+def _stepping(events, progress: Progress):
+    for item in events:
+        progress.step(item[1])
+        yield item
+
+
+def _emit(fmt: str, rows: list):
+    """Where a result goes in one process: JSON lines straight to stdout, table
+    rows kept for the end."""
+    def emit(position: int, line: str | None, row: list | None) -> None:
+        if fmt == "jsonl":
+            sys.stdout.write(line + "\n")
+        else:
+            rows.append((position, row))
+    return emit
+
+
+async def _audit_here(settings, store: bool, batch: int, fmt: str, path: Path, events, emit,
+                      *, migrate: bool = True) -> Tally:
+    """Every event through one engine in this process; each message's result
+    to ``emit(position, json line, table row)``."""
+    from qungui.core.events import Message
+
     scratch = None
-    if not args.store:
+    if not store:
         scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
         # a scratch data folder: its database and spool, never the bot's
         settings.data_dir, settings.spool_path = Path(scratch.name), None
         settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
-    moderator = await open_moderator(settings)
-    tty = sys.stderr.isatty()
-    progress = Progress(count_lines(path) if tty else 0, tty)
-    skipped = mended = failed = processed = 0
-    rows = []
+        migrate = True
+    tally = Tally()
     try:
-        events = read_export(path, fmt, owner_id=args.owner, room_id=args.room,
-                             contacts=args.contacts)
-        for lineno, event in _events(events, path):
-            progress.step(lineno)
-            if isinstance(event, ExportNote):
-                print(f"{path}: {event}", file=sys.stderr)
-                continue
-            if isinstance(event, LineReport):
-                print(f"{path}: {event}", file=sys.stderr)
-                if event.skipped:
-                    skipped += 1
-                else:
-                    mended += 1
-                continue
-            try:
-                outcome = await moderator.handle(event)
-            except Exception as exc:  # noqa: BLE001 - one event must not stop the audit
-                log.exception("line %d could not be handled", lineno)
-                print(f"{path}: line {lineno}: could not be handled "
-                      f"({type(exc).__name__}: {str(exc)[:120]}); skipped", file=sys.stderr)
-                failed += 1
-                continue
-            processed += 1
-            if not isinstance(event, Message):
-                continue
-            action = "command" if outcome.kind == "command" else outcome.action
-            if args.format == "jsonl":
-                sys.stdout.write(json.dumps({
-                    "id": event.id, "room_id": event.room_id, "sender_id": event.sender_id,
-                    "findings": [f.as_dict() for f in outcome.findings], "action": action,
-                }, ensure_ascii=False) + "\n")
-            else:
-                top = max(outcome.findings, key=lambda f: f.score, default=None)
-                rows.append([event.id, event.sender_name or event.sender_id,
-                             top.rule if top else "", f"{top.score:.2f}" if top else "",
-                             ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
+        moderator = await open_moderator(settings, migrate=migrate)
+        try:
+            async with moderator.repo.batched(batch):
+                for position, lineno, event in events:
+                    try:
+                        outcome = await moderator.handle(event)
+                    except Exception as exc:  # noqa: BLE001 - one event must not stop the audit
+                        log.exception("line %d could not be handled", lineno)
+                        print(f"{path}: line {lineno}: could not be handled "
+                              f"({type(exc).__name__}: {str(exc)[:120]}); skipped",
+                              file=sys.stderr)
+                        tally.failed += 1
+                        continue
+                    tally.processed += 1
+                    if not isinstance(event, Message):
+                        continue
+                    action = "command" if outcome.kind == "command" else outcome.action
+                    if fmt == "jsonl":
+                        emit(position, json.dumps({
+                            "id": event.id, "room_id": event.room_id,
+                            "sender_id": event.sender_id,
+                            "findings": [f.as_dict() for f in outcome.findings],
+                            "action": action}, ensure_ascii=False), None)
+                    else:
+                        top = max(outcome.findings, key=lambda f: f.score, default=None)
+                        emit(position, None, [
+                            event.id, event.sender_name or event.sender_id,
+                            top.rule if top else "", f"{top.score:.2f}" if top else "",
+                            ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
+        finally:
+            await moderator.repo.close()
     finally:
-        progress.close()
-        await moderator.repo.close()
         if scratch:
             scratch.cleanup()
-    if args.format == "table" and processed:
-        table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"], rows)
-    summary = summarize(processed, skipped, mended, failed)
-    if not processed:
-        raise CliError(f"{path}: no event could be read ({summary})")
-    if skipped or mended or failed:
-        print(summary, file=sys.stderr)
-    return 0
+    return tally
+
+
+# --- several processes ----------------------------------------------------------
+
+def part_of(room_id: str, workers: int) -> int:
+    """The worker a room goes to: the same for every run (not Python's salted hash)."""
+    return zlib.crc32(room_id.encode("utf-8")) % workers
+
+
+async def _split(args, settings, events, rows: list) -> Tally:
+    """The events shared out by room to ``args.workers`` processes (each room,
+    with its snapshot, joins and messages, wholly in one: escalations and
+    cooldowns are per member and room), results merged back in input order.
+    Private messages (no room) go to the first worker."""
+    parts: list[list] = [[] for _ in range(args.workers)]
+    for position, lineno, event in events:
+        room = getattr(event, "room_id", None) or getattr(getattr(event, "room", None), "id", "")
+        parts[part_of(room or "", args.workers)].append((position, lineno, event))
+    if args.store:
+        # one process brings the schema up to date before the workers connect
+        from qungui.cli.common import open_repo
+        await (await open_repo(settings)).close()
+    loop = asyncio.get_running_loop()
+    # spawned, not forked: a fork would inherit this process's running event loop
+    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = await asyncio.gather(*(
+            loop.run_in_executor(pool, _worker, settings, args.store, args.batch, args.format,
+                                 str(args.file), part)
+            for part in parts if part))
+    tally, results = Tally(), []
+    for part_tally, part_results, errors in done:
+        tally.processed += part_tally.processed
+        tally.failed += part_tally.failed
+        results.extend(part_results)
+        sys.stderr.write(errors)
+    results.sort(key=lambda r: r[0])
+    for position, line, row in results:
+        if args.format == "jsonl":
+            sys.stdout.write(line + "\n")
+        else:
+            rows.append((position, row))
+    return tally
+
+
+def _worker(settings, store: bool, batch: int, fmt: str, file: str, part: list):
+    """One worker process: its rooms' events through an engine of its own."""
+    import io
+    import contextlib
+
+    results: list = []
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        tally = asyncio.run(_audit_here(
+            settings, store, batch, fmt, Path(file), iter(part),
+            lambda position, line, row: results.append((position, line, row)), migrate=False))
+    return tally, results, errors.getvalue()
 
 
 def summarize(processed: int, skipped: int, mended: int, failed: int) -> str:

@@ -126,9 +126,10 @@ def load_parts(settings):
         raise CliError(f"rulebook error: {exc}") from None
 
 
-async def open_repo(settings, *, create: bool = True):
+async def open_repo(settings, *, create: bool = True, migrate: bool = True):
     """The repository. ``create=False`` (log, stats, rooms, web): a database
-    that does not exist is an error, never created empty."""
+    that does not exist is an error, never created empty. ``migrate=False``:
+    another process brought the schema up to date (``audit --workers``)."""
     from qungui.storage.repository import Repository, StorageUnavailable
 
     if create:
@@ -137,7 +138,8 @@ async def open_repo(settings, *, create: bool = True):
     if path is not None:
         _check_sqlite(path, create=create)
     try:
-        return await Repository.open(settings.database_url, spool_path=settings.spool)
+        return await Repository.open(settings.database_url, spool_path=settings.spool,
+                                     migrate=migrate)
     except StorageUnavailable as exc:
         why = await _postgres_problem(settings.database_url)
         raise CliError(why or str(exc)) from None
@@ -175,11 +177,11 @@ async def _postgres_problem(url: str) -> str | None:
     return None
 
 
-async def open_moderator(settings, *, durable: bool = False):
+async def open_moderator(settings, *, durable: bool = False, migrate: bool = True):
     from qungui.app import build_moderator
 
     plugins, rulebook = load_parts(settings)
-    repo = await open_repo(settings)
+    repo = await open_repo(settings, migrate=migrate)
     moderator = build_moderator(repo, rulebook, plugins, bot_id=settings.bot_id,
                                 operators=settings.operators,
                                 message_retention_days=settings.message_retention_days,

@@ -189,6 +189,15 @@ class Dismissal:
     vector: bytes
 
 
+@dataclass(frozen=True)
+class WarningState:
+    """What ``IncidentLog.warnings`` returns: the escalation count and, per
+    rule, when the member was last warned under it."""
+
+    count: int = 0
+    last: dict[str, datetime] = field(default_factory=dict)
+
+
 class IncidentLog(Protocol):
     """The incident log: committed before anything is sent, never deleted."""
 
@@ -201,6 +210,13 @@ class IncidentLog(Protocol):
         already (the message, or another account's copy of it)."""
 
     async def count_warnings(self, room_id: str, sender_id: str, since: datetime) -> int: ...
+
+    async def warnings(self, room_id: str, sender_id: str, since: datetime,
+                       recent_since: datetime | None = None) -> "WarningState":
+        """A member's counted warnings in a room from ``since`` (as
+        ``count_warnings``) and, per rule, the time of the last warning from
+        ``recent_since`` on (the cooldown): what the database holds, so every
+        process moderating the room sees the same."""
 
     async def incidents(self, *, room_id: str | None = None, rule: str | None = None,
                         sender_id: str | None = None, since: datetime | None = None,
@@ -319,6 +335,11 @@ class GroupRecords(Protocol):
                     before: Any = None, after: Any = None) -> None: ...
 
     async def last_audit(self, room_id: str, action: str, target: str | None = None): ...
+
+    async def audit_once(self, room_id: str, actor_id: str, action: str, target: str,
+                         after: Any = None) -> bool:
+        """The audit row of something done once per room and target (a day's
+        reminder), claimed by an insert-if-absent: False if it was claimed."""
 
     async def work_report(self, room_id: str, member_id: str, day: str, message_id: str,
                           ts: datetime) -> bool: ...

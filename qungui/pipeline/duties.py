@@ -86,8 +86,10 @@ class Duties:
             return None
         room = self.rooms.room(view.room_id)
         missing = await self.unreported(room, day)
-        await records.audit(view.room_id, self.rooms.bot_id, REMINDER, day,
-                            after={"missing": len(missing)})
+        # insert-if-absent: of several processes due at once, one reminds
+        if not await records.audit_once(view.room_id, self.rooms.bot_id, REMINDER, day,
+                                        after={"missing": len(missing)}):
+            return None
         if not missing:
             return None
         return Send(room.id, texts.report_reminder(view.report_due,

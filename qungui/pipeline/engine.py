@@ -135,8 +135,6 @@ class Moderator:
         # here from outside (evaluation, a test) becomes one when first read
         self.recent: dict[str, deque[Recent | Message]] = {}
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        # (room, member, rule) -> time of the last warning, for the cooldown
-        self._last_warned: dict[tuple[str, str, str], datetime] = {}
         self.params = self._params()
         # per-room overrides of the rulebook (owners' commands), cached
         self.settings = RoomSettings(store, rulebook, self.params, self.matcher, self.plugins)
@@ -539,14 +537,17 @@ class Moderator:
             return Outcome(kind, Act.NONE, findings, trace)
         exempt = book.exempt_admins and self.is_privileged(room, sender_id)
         since = ts - timedelta(days=book.escalation.window_days)
-        prior = await self.repo.count_warnings(room.id, sender_id, since)
         cooldown = timedelta(seconds=book.escalation.cooldown_seconds)
+        # the count and the last warnings come from the incident log, so every
+        # process moderating the room (another account, a worker) sees the same
+        history = await self.repo.warnings(room.id, sender_id, since, ts - cooldown)
+        prior = history.count
         # a burst earns one warning, but never for a secret rule: each leaked
         # file is warned about and reported to the owner
         cooling = frozenset(
             f.rule for f in candidates
             if not self._is_secret(f)
-            and (last := self._last_warned.get((room.id, sender_id, f.rule))) and ts - last < cooldown)
+            and (last := history.last.get(f.rule)) is not None and ts - last < cooldown)
         decision = policy.decide(findings, book, self.gravity, prior_warnings=prior,
                                  sender_exempt=exempt, room_review=view.quiet or review,
                                  cooling=cooling)
@@ -574,8 +575,6 @@ class Moderator:
             rows[0].handled = handled.key_list() if handled else None
         if not await self.repo.record(rows):
             return Outcome(kind, Act.DUPLICATE, findings, trace)
-        if decision.counted:
-            self._last_warned[(room.id, sender_id, decision.primary.rule)] = ts
         return Outcome(kind, decision.action, findings, trace, actions)
 
     @staticmethod

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from qungui.storage.models import AppealRow, AuditRow, IncidentRow, WorkReportRow, utcnow
+from qungui.storage.bulk import insert_ignoring
+from qungui.storage.models import (AppealRow, AuditRow, HandledRow, IncidentRow, WorkReportRow,
+                                   utcnow)
 
 
 @dataclass
@@ -47,6 +49,23 @@ class GroupRecords:
             s.add(AuditRow(room_id=room_id, actor_id=actor_id, action=action, target=target,
                            before=before, after=after, ts=utcnow()))
 
+    async def audit_once(self, room_id: str, actor_id: str, action: str, target: str,
+                         after: Any = None) -> bool:
+        """An audit row for something done once per room and ``target`` (a
+        day's reminder), claimed by an insert-if-absent of its key in the
+        handled record, both in one transaction: of several processes asking
+        at once, exactly one gets True."""
+        async with self.sessions.begin() as s:
+            claimed = (await s.execute(
+                insert_ignoring(self.repo.dialect, HandledRow, ("room_id", "kind", "key")).values(
+                    room_id=room_id, kind=action[:20], key=target[:300], account=actor_id,
+                    ts=utcnow()))).rowcount
+            if not claimed:
+                return False
+            s.add(AuditRow(room_id=room_id, actor_id=actor_id, action=action, target=target,
+                           after=after, ts=utcnow()))
+        return True
+
     async def last_audit(self, room_id: str, action: str, target: str | None = None) -> AuditRow | None:
         stmt = (select(AuditRow).where(AuditRow.room_id == room_id, AuditRow.action == action)
                 .order_by(AuditRow.ts.desc(), AuditRow.id.desc()).limit(1))
@@ -69,7 +88,9 @@ class GroupRecords:
                            before={"warnings": warnings_before},
                            after={"warnings": 0, "reason": reason}))
             await s.flush()
-            return row.id
+            pardon_id = row.id
+        self.repo.forget_warnings(room_id, member_id)
+        return pardon_id
 
     async def last_pardon(self, room_id: str, member_id: str) -> IncidentRow | None:
         async with self.sessions() as s:

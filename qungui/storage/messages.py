@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from qungui.storage.bulk import insert_ignoring
 from qungui.storage.clean import MESSAGE_LIMITS, fit
 from qungui.storage.models import MessageRow
 from qungui.storage.tasks import cancel_and_wait
@@ -42,6 +43,7 @@ class MessageLog:
         self.retention = timedelta(days=retention_days) if retention_days > 0 else None
         self._buffer: list[StoredMessage] = []
         self._task: asyncio.Task | None = None
+        self._writing = False      # the task is writing a batch: never cancel it then
         self._batches = 0
         self._warned = False
         self.written = 0
@@ -72,19 +74,36 @@ class MessageLog:
             del self._buffer[:len(self._buffer) - MAX_BUFFER]
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._later())
-        elif len(self._buffer) >= BATCH:
+        elif len(self._buffer) >= self._limit() and not self._writing:
+            # still waiting out its delay: write now (a task that is writing
+            # goes on to the next full batch itself; cancelled, it would lose its own)
             self._task.cancel()
             self._task = asyncio.get_running_loop().create_task(self._later(0))
 
+    def _limit(self) -> int:
+        """Messages per write: ``BATCH``, or the repository's batch while one is
+        open (an archive's audit: fewer, larger transactions)."""
+        size = getattr(self.repo, "_batch_size", 0) if getattr(self.repo, "_batch", None) is not None else 0
+        return max(BATCH, size)
+
     async def _later(self, delay: float = DELAY) -> None:
         await asyncio.sleep(delay)
-        await self._write()
+        self._writing = True
+        try:
+            await self._write()
+            while len(self._buffer) >= self._limit():
+                await self._write()
+        finally:
+            self._writing = False
 
     async def flush(self) -> None:
         """Write whatever is buffered now (called on close); never raises."""
         task, self._task = self._task, None
         try:
-            await cancel_and_wait(task)
+            if task is not None and self._writing:
+                await task             # let the batch it holds reach the database
+            else:
+                await cancel_and_wait(task)
         except Exception:  # noqa: BLE001 - _write logs its own failures; this is a stray
             log.exception("the message context writer failed")
         await self._write()
@@ -102,10 +121,15 @@ class MessageLog:
                         MessageRow.room_id.in_(rooms),
                         MessageRow.message_id.in_(sorted({k[1] for k in keys}))))).all()}
                 seen = set(existing)
+                values = []
                 for m in batch:
                     if (m.room_id, m.message_id) not in seen:      # a redelivery is kept once
                         seen.add((m.room_id, m.message_id))
-                        s.add(MessageRow(**m.__dict__))
+                        values.append(dict(m.__dict__))
+                if values:
+                    # one multi-row INSERT; a row another writer added meanwhile is skipped
+                    await s.execute(insert_ignoring(self.repo.dialect, MessageRow,
+                                                    ("room_id", "message_id")), values)
                 self._batches += 1
                 if self.retention and self._batches % PRUNE_EVERY == 1:
                     newest = max(m.ts for m in batch)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -26,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from qungui.core.events import Member, Room
 from qungui.core.ports import (DISMISSALS_KEPT, Dismissal, Handled, IncidentIn, Outgoing,
-                               OutboxCounts, StoreDown)
+                               OutboxCounts, StoreDown, WarningState)
+from qungui.storage.bulk import incident_values, insert_ignoring
 from qungui.storage.tasks import cancel_and_wait
 from qungui.storage.clean import clean_incident
 from qungui.storage.errors import DOWN as _DOWN, is_data_error
@@ -50,6 +52,9 @@ LEGACY_SPOOL = "incident-spool.jsonl"   # where versions before the spool folder
 DELIVERY = "delivery"
 # what ``_commit`` found
 NEW, SEEN, HANDLED_ELSEWHERE = "new", "seen", "handled"
+SQLITE_BUSY_SECONDS = 30.0
+BATCH_MESSAGES = 500          # messages whose incident rows one batch writes (``batched``)
+IN_CHUNK = 500                # ids per IN list when looking rows up
 
 
 class StorageUnavailable(RuntimeError):
@@ -113,11 +118,15 @@ def _outage_tolerant(fallback):
 @dataclass
 class _Warnings:
     """What the database was last seen to hold of one member's warnings in one
-    room: (message, rule) -> (time, counts), and the last pardon. Kept so the
-    escalation count stays whole while the database is down."""
+    room: (message, rule) -> (time, counts toward escalation, was a warning),
+    and the last pardon. Kept so the escalation count stays whole while the
+    database is down; in a batch (``Repository.batched``) also what the
+    count is taken from, without asking the database again. ``since``: the
+    rows are complete from this time on (None: not known to be)."""
 
-    rows: dict[WarningKey, tuple[datetime, bool]] = field(default_factory=dict)
+    rows: dict[WarningKey, tuple[datetime, bool, bool]] = field(default_factory=dict)
     last_pardon: datetime | None = None
+    since: datetime | None = None
 
     def total(self, since: datetime, waiting: dict[WarningKey, datetime]) -> int:
         """Counted warnings from ``since`` (after the last pardon): the
@@ -127,8 +136,20 @@ class _Warnings:
         def inside(ts: datetime) -> bool:
             return ts > pardon if pardon else ts >= since
 
-        stored = sum(1 for ts, counts in self.rows.values() if counts and inside(ts))
+        stored = sum(1 for ts, counts, _ in self.rows.values() if counts and inside(ts))
         return stored + sum(1 for key, ts in waiting.items() if key not in self.rows and inside(ts))
+
+    def last(self, since: datetime, waiting: dict[WarningKey, datetime]) -> dict[str, datetime]:
+        """Per rule, the time of the member's last warning from ``since`` on
+        (a dismissed one too: the cooldown is about what was said)."""
+        out: dict[str, datetime] = {}
+        found = [(rule, ts) for (_, rule), (ts, _, warned) in self.rows.items() if warned]
+        found += [(rule, ts) for key, ts in waiting.items() if key not in self.rows
+                  for rule in (key[1],)]
+        for rule, ts in found:
+            if rule is not None and ts >= since and (rule not in out or ts > out[rule]):
+                out[rule] = ts
+        return out
 
 
 class Repository:
@@ -143,6 +164,12 @@ class Repository:
         # each member's warnings as the database last showed them (see _Warnings)
         self._warnings: dict[tuple[str, str], _Warnings] = {}
         self._flush_lock = asyncio.Lock()
+        # a batch (``batched``): each message's rows, written together at the flush
+        self._batch: list[list[IncidentIn]] | None = None
+        self._batch_keys: set[tuple[str, str]] = set()
+        self._batch_size = BATCH_MESSAGES
+        self._rooms_read: dict[str, datetime] = {}     # in a batch: rooms read whole, from when
+        self.dialect = engine.dialect.name
         self._wake = asyncio.Event()
         self._retry: asyncio.Task | None = None
         self._closing = False
@@ -189,7 +216,11 @@ class Repository:
         u = make_url(url)
         if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_pre_ping=not u.drivername.startswith("sqlite"))
+        sqlite = u.drivername.startswith("sqlite")
+        # SQLite: a writer waits this long for another process's transaction (audit
+        # --workers, a second bot on the file) before giving up as if it were down
+        engine = create_async_engine(url, pool_pre_ping=not sqlite,
+                                     connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
         repo = cls(engine, spool_path if spool_path is not None else default_spool_path(url),
                    retry_seconds=retry_seconds)
         if migrate:
@@ -239,6 +270,11 @@ class Repository:
         task, self._retry = self._retry, None
         await cancel_and_wait(task)
         try:
+            try:
+                await self.flush_batch()
+            except Exception:  # noqa: BLE001 - the engine must still go; the log says what
+                log.exception("the last batch of incident rows could not be written on close")
+            self._batch = None
             for flush in self.on_close:
                 try:
                     await flush()
@@ -257,11 +293,20 @@ class Repository:
 
     @_outage_tolerant(lambda self, *a, **k: None)
     async def save_room(self, room: Room) -> None:
+        """The room and its members as the channel sees them now. Rows are
+        inserted if absent first (``ON CONFLICT DO NOTHING``), then updated:
+        two processes saving a new room at once both succeed."""
+        now = utcnow()
         async with self.sessions.begin() as s:
+            await s.execute(insert_ignoring(self.dialect, RoomRow, ("room_id",)).values(
+                room_id=room.id, topic=room.topic, purpose=room.purpose, owner_id=room.owner_id,
+                settings={}, updated_at=now))
+            if room.members:
+                await s.execute(insert_ignoring(self.dialect, MemberRow, ("room_id", "member_id")),
+                                [dict(room_id=room.id, member_id=m.id, name=m.name, alias=m.alias,
+                                      present=True, updated_at=now)
+                                 for _, m in sorted(room.members.items())])
             row = await s.get(RoomRow, room.id)
-            if row is None:
-                row = RoomRow(room_id=room.id, settings={})
-                s.add(row)
             row.topic, row.purpose, row.owner_id = room.topic, room.purpose, room.owner_id
             row.updated_at = utcnow()
             existing = {m.member_id: m for m in (await s.scalars(
@@ -280,6 +325,12 @@ class Repository:
     @_outage_tolerant(lambda self, *a, **k: None)
     async def save_member(self, room_id: str, member: Member, present: bool = True) -> None:
         async with self.sessions.begin() as s:
+            inserted = (await s.execute(
+                insert_ignoring(self.dialect, MemberRow, ("room_id", "member_id")).values(
+                    room_id=room_id, member_id=member.id, name=member.name, alias=member.alias,
+                    present=present, updated_at=utcnow()))).rowcount
+            if inserted:
+                return
             m = await s.get(MemberRow, (room_id, member.id))
             if m is None:
                 s.add(MemberRow(room_id=room_id, member_id=member.id, name=member.name,
@@ -313,10 +364,9 @@ class Repository:
         Returns (before, after). ``value`` None removes the key.
         """
         async with self.sessions.begin() as s:
+            await s.execute(insert_ignoring(self.dialect, RoomRow, ("room_id",)).values(
+                room_id=room_id, topic="", purpose="", settings={}, updated_at=utcnow()))
             row = await s.get(RoomRow, room_id)
-            if row is None:
-                row = RoomRow(room_id=room_id, settings={})
-                s.add(row)
             settings = dict(row.settings or {})
             before = settings.get(key)
             if value is None:
@@ -405,6 +455,18 @@ class Repository:
         first = rows[0]
         if first.message_id is not None and self.spool.holds(first.room_id, first.message_id):
             return False
+        if self._batch is not None:
+            if self._batchable(first):
+                key = (first.room_id, first.message_id)
+                if key in self._batch_keys:
+                    return False
+                self._batch_keys.add(key)
+                self._batch.append(rows)
+                self._remember(rows)
+                if len(self._batch) >= self._batch_size:
+                    await self.flush_batch()
+                return True
+            await self.flush_batch()      # what was batched goes first: the order holds
         try:
             stored = await self._store(rows)
         except _DOWN as exc:
@@ -416,6 +478,96 @@ class Repository:
             self._watch()
             self._wake.set()          # the database answers: write the spool back now
         return stored is not None
+
+    # --- batches (an archive's audit) -------------------------------------------
+
+    @asynccontextmanager
+    async def batched(self, size: int = BATCH_MESSAGES):
+        """Within the block, ``record`` keeps each message's rows in memory and
+        writes ``size`` messages' rows at a time in one transaction (one
+        look-up of the messages there already, which are skipped as in
+        ``record``, then one multi-row ``INSERT … ON CONFLICT DO NOTHING``);
+        the rest is written when the block ends. Escalation counts and
+        cooldowns are taken from what this process read and wrote, each
+        member's rows read from the database once. Rows that carry outgoing
+        items or a handled mark (the live path) are never batched: the
+        batch is written first and they are committed before ``record``
+        returns, as outside a batch.
+
+        For a file that can be read again (``bot.py audit``): a batch not yet
+        written is lost if the process dies; rerunning the file writes it
+        and nothing twice. ``size`` 0: every message in its own transaction."""
+        if self._batch is not None:
+            raise RuntimeError("a batch is open already")
+        self._batch, self._batch_keys = [], set()
+        self._batch_size = size
+        self._rooms_read = {}
+        try:
+            yield self
+        finally:
+            try:
+                await self.flush_batch()
+            finally:
+                self._batch, self._batch_keys = None, set()
+
+    @staticmethod
+    def _batchable(first: IncidentIn) -> bool:
+        return (first.message_id is not None and first.kind != DELIVERY
+                and not first.outgoing and first.handled is None)
+
+    def forget_warnings(self, room_id: str, member_id: str) -> None:
+        """Another writer changed what counts (a pardon by ``GroupRecords``):
+        the member's warnings are read from the database again."""
+        known = self._warnings.get((room_id, member_id))
+        if known is not None:
+            known.since = None        # read again; rows of the open batch are kept
+        self._rooms_read.pop(room_id, None)
+
+    async def flush_batch(self) -> int:
+        """Write the open batch's rows now; how many rows were new. An outage
+        sends them to the spool; a row the database refuses makes the batch be
+        written message by message (the refused row quarantined)."""
+        if not self._batch:
+            return 0
+        batch, self._batch, self._batch_keys = self._batch, [], set()
+        try:
+            written = await self._insert_batch(batch)
+        except Exception as exc:
+            if not is_data_error(exc):
+                if not isinstance(exc, _DOWN):
+                    raise
+                self._down(exc, "record")
+                self.spool.append([r for rows in batch for r in rows])
+                self._watch()
+                return 0
+            log.warning("the database refused a row of a batch of %d messages (%s); writing "
+                        "them one by one", len(batch), type(exc).__name__)
+            written = 0
+            for i, rows in enumerate(batch):
+                try:
+                    written += await self._store(rows) or 0
+                except _DOWN as down:
+                    self._down(down, "record")
+                    self.spool.append([r for left in batch[i:] for r in left])
+                    self._watch()
+                    break
+            return written
+        self._up()
+        if self.spool.pending():
+            self._watch()
+            self._wake.set()
+        return written
+
+    async def _insert_batch(self, batch: list[list[IncidentIn]]) -> int:
+        keys = {(rows[0].room_id, rows[0].message_id) for rows in batch}
+        async with self.sessions.begin() as s:
+            there = await _messages_there(s, keys)
+            values = [incident_values(r) for rows in batch
+                      if (rows[0].room_id, rows[0].message_id) not in there for r in rows]
+            if values:
+                await s.execute(insert_ignoring(self.dialect, IncidentRow,
+                                                ("room_id", "message_id", "rule")), values)
+        return len(values)
 
     async def _store(self, rows: list[IncidentIn], fill: bool = False) -> int | None:
         """Write one message's rows: how many were written, None if the message
@@ -575,11 +727,12 @@ class Repository:
         return bool(await s.scalar(select(func.count()).select_from(IncidentRow).where(*conds)))
 
     def _remember(self, rows: list[IncidentIn]) -> None:
-        """Counted warnings now in the database, for counts during an outage."""
+        """Counted warnings now in the database (or in the open batch), for
+        counts during an outage and within a batch."""
         for r in rows:
             if r.kind == "violation" and r.counted:
                 known = self._warnings.setdefault((r.room_id, r.sender_id), _Warnings())
-                known.rows[(r.message_id, r.rule)] = (r.ts, True)
+                known.rows[(r.message_id, r.rule)] = (r.ts, True, True)
 
     # --- outages and the spool ---------------------------------------------
 
@@ -695,7 +848,39 @@ class Repository:
         The database's warnings plus those waiting in the spool that it does
         not have yet; while the database is down, its warnings as last seen.
         """
-        waiting = self.spool.counted(room_id, sender_id, since)
+        return (await self.warnings(room_id, sender_id, since)).count
+
+    async def warnings(self, room_id: str, sender_id: str, since: datetime,
+                       recent_since: datetime | None = None) -> WarningState:
+        """The escalation count from ``since`` (``count_warnings``) and, per
+        rule, the member's last warning from ``recent_since`` (the cooldown),
+        from one read of the database: every process moderating the room
+        sees the same. In a batch the member's rows are read once."""
+        load = min(since, recent_since) if recent_since is not None else since
+        waiting = self.spool.counted(room_id, sender_id, load)
+        known = await self._known_warnings(room_id, sender_id, load, waiting)
+        return WarningState(known.total(since, waiting),
+                            known.last(recent_since if recent_since is not None else since,
+                                       waiting))
+
+    async def _known_warnings(self, room_id: str, sender_id: str, since: datetime,
+                              waiting: dict[WarningKey, datetime]) -> _Warnings:
+        cached = self._warnings.get((room_id, sender_id))
+        if self._batch is not None:
+            if cached is not None and cached.since is not None and cached.since <= since:
+                return cached
+            read = self._rooms_read.get(room_id)
+            if read is not None and read <= since and not waiting:
+                # the room was read from an earlier time on: this member had nothing then
+                known = self._warnings.setdefault((room_id, sender_id), _Warnings())
+                known.since = read
+                return known
+            if not waiting and not self.spool.pending():
+                try:
+                    return await self._room_warnings(room_id, sender_id, since)
+                except _DOWN as exc:
+                    self._down(exc, "count_warnings")
+                    return cached or _Warnings()
         try:
             known = await self._stored_warnings(room_id, sender_id, since, waiting)
         except _DOWN as exc:
@@ -707,14 +892,55 @@ class Repository:
             if before is not None:
                 # rows written meanwhile (a write-back during the query): counted
                 # rows never leave the database, so what it lacks now is newer
-                for key, (ts, counts) in before.rows.items():
-                    if key not in known.rows and ts >= since:
-                        known.rows[key] = (ts, counts)
+                for key, value in before.rows.items():
+                    if key not in known.rows and value[0] >= since:
+                        known.rows[key] = value
                 if before.last_pardon and (known.last_pardon is None
                                            or before.last_pardon > known.last_pardon):
                     known.last_pardon = before.last_pardon
             self._warnings[(room_id, sender_id)] = known
-        return known.total(since, waiting)
+        return known
+
+    async def _room_warnings(self, room_id: str, sender_id: str, since: datetime) -> _Warnings:
+        """In a batch: every member's counted warnings in the room from
+        ``since`` and their last pardons, in one read (a room's members are
+        many, their first findings spread over the archive); rows this process
+        wrote meanwhile are kept."""
+        async with self.sessions() as s:
+            pardons = dict((await s.execute(
+                select(IncidentRow.sender_id, func.max(IncidentRow.ts)).where(
+                    IncidentRow.room_id == room_id, IncidentRow.kind == "pardon")
+                .group_by(IncidentRow.sender_id))).all())
+            found = (await s.execute(select(
+                IncidentRow.sender_id, IncidentRow.message_id, IncidentRow.rule, IncidentRow.ts,
+                IncidentRow.status).where(
+                IncidentRow.room_id == room_id, IncidentRow.kind == "violation",
+                IncidentRow.ts >= since, IncidentRow.counted.is_(True)))).all()
+        self._up()
+        loaded: dict[str, _Warnings] = {}
+        for sender, m, rule, ts, status in found:
+            known = loaded.setdefault(sender, _Warnings(last_pardon=pardons.get(sender),
+                                                        since=since))
+            known.rows[(m, rule)] = (ts, status != "dismissed", True)
+        for (room, sender), before in list(self._warnings.items()):
+            if room != room_id:
+                continue
+            known = loaded.setdefault(sender, _Warnings(last_pardon=pardons.get(sender),
+                                                        since=since))
+            for key, value in before.rows.items():
+                if key not in known.rows and value[0] >= since:
+                    known.rows[key] = value
+            if before.last_pardon and (known.last_pardon is None
+                                       or before.last_pardon > known.last_pardon):
+                known.last_pardon = before.last_pardon
+        for sender, pardon in pardons.items():
+            loaded.setdefault(sender, _Warnings(last_pardon=pardon, since=since))
+        loaded.setdefault(sender_id, _Warnings(since=since))
+        # a member not met yet has nothing from ``since`` on: known as empty
+        for sender, known in loaded.items():
+            self._warnings[(room_id, sender)] = known
+        self._rooms_read[room_id] = since
+        return loaded[sender_id]
 
     async def _stored_warnings(self, room_id: str, sender_id: str, since: datetime,
                                waiting: dict[WarningKey, datetime]) -> _Warnings:
@@ -733,8 +959,8 @@ class Repository:
                 IncidentRow.status).where(
                 IncidentRow.room_id == room_id, IncidentRow.sender_id == sender_id,
                 IncidentRow.kind == "violation", IncidentRow.ts >= since, wanted))).all()
-        return _Warnings({(m, rule): (ts, bool(counted) and status != "dismissed")
-                          for m, rule, ts, counted, status in found}, last_pardon)
+        return _Warnings({(m, rule): (ts, bool(counted) and status != "dismissed", bool(counted))
+                          for m, rule, ts, counted, status in found}, last_pardon, since)
 
     async def pardon(self, room_id: str, member_id: str, by_id: str, reason: str,
                      ts: datetime | None = None) -> None:
@@ -776,6 +1002,19 @@ class Repository:
             stmt = stmt.where(IncidentRow.room_id == room_id)
         async with self.sessions() as s:
             return [tuple(r) for r in (await s.execute(stmt)).all()]
+
+
+async def _messages_there(s, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (room, message) have incident rows already."""
+    rooms = sorted({room for room, _ in keys})
+    ids = sorted({message for _, message in keys})
+    found: set[tuple[str, str]] = set()
+    for i in range(0, len(ids), IN_CHUNK):
+        found.update((room, message) for room, message in (await s.execute(
+            select(IncidentRow.room_id, IncidentRow.message_id).distinct().where(
+                IncidentRow.room_id.in_(rooms),
+                IncidentRow.message_id.in_(ids[i:i + IN_CHUNK])))).all())
+    return found & keys
 
 
 def _first_line(exc: BaseException) -> str:
