@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from qungui.storage.models import AppealRow, AuditRow, IncidentRow, WorkReportRow, utcnow
+from qungui.storage.tally import count_new
 
 
 @dataclass
@@ -184,6 +185,7 @@ class GroupRecords:
                               trace=[], action="review", status="open")
             s.add(row)
             try:
+                await count_new(s, [row])
                 await s.commit()
             except IntegrityError:
                 await s.rollback()

@@ -36,6 +36,7 @@ from qungui.storage.models import (AuditRow, DismissalRow, HandledRow, IncidentR
                                    RoomRow, utcnow)
 from qungui.storage.outbox import OutboxStore, add_handled, add_outgoing, claim_handled, is_handled
 from qungui.storage.spool import Spool, WarningKey
+from qungui.storage.tally import count_new
 
 log = logging.getLogger(__name__)
 
@@ -465,6 +466,7 @@ class Repository:
             s.add_all(incidents)
             add_handled(s, handled, account)
             try:
+                await count_new(s, incidents)
                 await s.flush()
                 add_outgoing(s, first.outgoing, incidents[0].id)
                 await s.commit()
@@ -556,6 +558,7 @@ class Repository:
                 return False
             s.add(IncidentRow(**r.row_fields()))
             try:
+                await count_new(s, [IncidentRow(**r.row_fields())])
                 await s.commit()
             except IntegrityError:
                 await s.rollback()
