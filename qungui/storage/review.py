@@ -79,6 +79,16 @@ class Names:
         return self.members.get((room_id, reviewer)) or reviewer
 
 
+@dataclass
+class _Person:
+    """Someone to name: what ``_names`` reads of a row."""
+
+    room_id: str
+    sender_id: str
+    reviewed_by: str | None = None
+    id: int = 0
+
+
 def _micros(ts: datetime) -> int:
     return int(ts.timestamp() * 1_000_000) if ts.tzinfo else int(
         ts.replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
@@ -183,6 +193,8 @@ class IncidentDetail:
     reviews: list[ReviewRow]                 # oldest first
     appeals: list[AppealRow]
     room_topic: str = ""
+    flagged: dict[str, int] = field(default_factory=dict)   # context message id -> its incident
+    names: "Names | None" = None
 
 
 @dataclass
@@ -569,8 +581,23 @@ class ReviewStore:
             appeals = list(await s.scalars(select(AppealRow).where(AppealRow.incident_id == row.id)
                                            .order_by(AppealRow.ts, AppealRow.id)))
             room = await s.get(RoomRow, row.room_id)
+            context = [m.message_id for m in before + after]
+            flagged: dict[str, int] = {}
+            if context:
+                for message_id, other in (await s.execute(
+                        select(IncidentRow.message_id, func.min(IncidentRow.id))
+                        .where(IncidentRow.room_id == row.room_id,
+                               IncidentRow.message_id.in_(context),
+                               IncidentRow.kind.in_(REVIEWABLE))
+                        .group_by(IncidentRow.message_id))).all():
+                    flagged[message_id] = other
+            people = [row] + list(before) + list(after) + [
+                _Person(row.room_id, r.reviewer) for r in reviews] + [
+                _Person(row.room_id, a.member_id) for a in appeals]
+            names = await self._names(s, [_Person(p.room_id, p.sender_id) if not isinstance(p, _Person)
+                                          else p for p in people])
         return IncidentDetail(row, siblings, before, message, after, reviews, appeals,
-                              room.topic if room else "")
+                              room.topic if room else "", flagged, names)
 
     # --- decisions ---------------------------------------------------------
 

@@ -56,9 +56,8 @@ async def add_counts(s, changes: Counter) -> None:
     dialect = s.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = IncidentDayRow.__table__
-    for (day, room, rule, kind, status), n in items:
-        stmt = insert(table).values(day=day, room_id=room, rule=rule, kind=kind, status=status, n=n)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["day", "room_id", "rule", "kind", "status"],
-            set_={"n": table.c.n + stmt.excluded.n})
-        await s.execute(stmt)
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=["day", "room_id", "rule", "kind", "status"],
+                                      set_={"n": table.c.n + stmt.excluded.n})
+    await s.execute(stmt, [dict(day=day, room_id=room, rule=rule, kind=kind, status=status, n=n)
+                           for (day, room, rule, kind, status), n in items])

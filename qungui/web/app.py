@@ -72,6 +72,7 @@ def create_app(repo: Repository, *, rule_titles: Mapping[str, str],
                              trim_blocks=True, lstrip_blocks=True)
     env.globals.update(labels.template_globals(app[RULE_TITLES]))
     env.globals["static"] = static_url
+    env.filters["amount"] = labels.amount
     app[TEMPLATES] = env
     pages.setup(app)
     api.setup(app)

@@ -31,10 +31,10 @@ def test_log_filters_and_formats(stored):
     assert member.returncode == 0
     out = bot("log", "--db", stored, "--format", "csv")
     table = list(csv.reader(io.StringIO(out.stdout)))
-    assert table[0][:3] == ["编号", "时间", "群"] and len(table) == 4
+    assert table[0][:4] == ["编号", "时间", "群名称", "群ID"] and len(table) == 4
     # classified content never reaches an export: only the marking and a hash
-    classified = next(r for r in table[1:] if r[5] == "classified")
-    assert "内容已隐去" in classified[9]
+    classified = next(r for r in table[1:] if r[6] == "classified")
+    assert "内容已隐去" in classified[10]
     bad = bot("log", "--db", stored, "--until", "soon")
     assert bad.returncode == 2 and "not a time or duration" in bad.stderr
 
