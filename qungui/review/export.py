@@ -48,12 +48,17 @@ def incident_dict(row) -> dict:
     return d
 
 
+_RISKY = frozenset("=+-@\t\r")
+
+
 def safe_cell(value) -> str:
     """The cell's text, an apostrophe first only where a spreadsheet would
     take it for a formula: "=", a tab or carriage return, "+" or "-", and
     "@" followed by a function name (not "@张三")."""
-    text = "" if value is None else str(value)
-    if text.startswith(_ALWAYS) or text.startswith(_SIGNS) or _AT_FORMULA.match(text):
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if not text or text[0] not in _RISKY:
+        return text
+    if text[0] != "@" or _AT_FORMULA.match(text):
         return "'" + text
     return text
 
@@ -76,13 +81,17 @@ def csv_row(row, names=None, titles: Mapping[str, str] | None = None) -> list[st
     sender = names.member(room, row.sender_id, row.sender_name) if names and row.sender_id \
         else (row.sender_name or row.sender_id)
     values = [
-        row.id, _when(row.ts), names.room(room) if names else "", room, sender, row.sender_id,
+        row.id, _when(row.ts), safe_cell(names.room(room)) if names else "", safe_cell(room), sender,
+        safe_cell(row.sender_id),
         rule, f"{row.score:.2f}", ACTION_CN.get(row.action, row.action),
         STATUS_CN.get(row.status, row.status), row.evidence, row.reason, row.excerpt,
         row.warning_text, names.reviewer(room, row.reviewed_by) if names else (row.reviewed_by or ""),
         _when(row.reviewed_at), names.notes.get(row.id, "") if names else "",
     ]
-    return [safe_cell(v) for v in values]
+    # the id, the times, the score and the labels are ours, never formulas
+    for i in (4, 10, 11, 12, 13, 14, 16):
+        values[i] = safe_cell(values[i])
+    return values
 
 
 def write_csv(out, rows: Iterable, header: bool = True, *, names=None,

@@ -143,6 +143,19 @@ class IncidentDayRow(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IncidentTotalRow(Base):
+    """The same counts as ``incident_days`` over all days: what the totals
+    read when no time range is asked for (a few rows per room)."""
+
+    __tablename__ = "incident_totals"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AuditRow(Base):
     """Every change an owner, admin or reviewer makes: who, what, before, after."""
 

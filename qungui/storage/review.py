@@ -21,6 +21,7 @@ from qungui.core.events import CHINA_TZ as _CHINA
 from qungui.core.plugin import RuleSpec, is_redacted
 from qungui.core.ports import DISMISSALS_KEPT
 from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentDayRow, IncidentRow,
+                                   IncidentTotalRow,
                                    MemberRow, MessageRow, ReviewRow, RoomRow, utcnow)
 from qungui.storage.repository import Repository
 from qungui.storage.tally import china_day, count_move
@@ -45,6 +46,8 @@ REVIEWABLE = ("violation", "report")
 REPORT_GRAVITY = 10
 # beyond this many, a count that cannot come from the per-day table says "more than"
 COUNT_CAP = 1000
+# the overview's members flagged more than once are those of its last days
+REPEAT_DAYS = 7
 
 
 @dataclass
@@ -375,9 +378,12 @@ class ReviewStore:
         counts where the filter allows (room, rule, status, kind, whole China
         days); otherwise counted up to ``cap`` and (cap, False) beyond."""
         if self._by_days(f):
+            D = self._count_table(f)
             async with self.sessions() as s:
-                return int(await s.scalar(select(func.coalesce(func.sum(IncidentDayRow.n), 0))
-                                          .where(*self._day_conditions(f))) or 0), True
+                return int(await s.scalar(select(func.coalesce(func.sum(D.n), 0))
+                                          .where(*self._day_conditions(f, D))) or 0), True
+        if f.text:
+            return 0, False            # a text search is not counted (it would read every row)
         async with self.sessions() as s:
             inner = select(IncidentRow.id).where(*f.conditions()).limit(cap + 1).subquery()
             n = int(await s.scalar(select(func.count()).select_from(inner)) or 0)
@@ -390,8 +396,12 @@ class ReviewStore:
         return all(t is None or _midnight(t) for t in (f.since, f.until))
 
     @staticmethod
-    def _day_conditions(f: IncidentFilter) -> list:
-        D = IncidentDayRow
+    def _count_table(f: IncidentFilter):
+        """The per-day counts for a time range, else the totals (far fewer rows)."""
+        return IncidentDayRow if (f.since or f.until) else IncidentTotalRow
+
+    @staticmethod
+    def _day_conditions(f: IncidentFilter, D=IncidentDayRow) -> list:
         conds = [D.kind.in_(REVIEWABLE) if f.kind not in REVIEWABLE else D.kind == f.kind]
         if f.rooms is not None:
             conds.append(D.room_id.in_(sorted(f.rooms)))
@@ -730,7 +740,7 @@ class ReviewStore:
 
         Read from the per-day counts (``incident_days``) when the filter
         allows (room, rule, status, whole days); the members flagged more
-        than once are then those of the series' days. Otherwise the
+        than once are then those of the series' last ``REPEAT_DAYS`` days. Otherwise the
         incidents themselves are counted.
         """
         if self._by_days(f):
@@ -738,18 +748,21 @@ class ReviewStore:
         return await self._overview_scan(f, days=days, top=top)
 
     async def _overview_from_days(self, f: IncidentFilter, *, days: int, top: int) -> Overview:
+        T = self._count_table(f)
+        tconds = self._day_conditions(f, T)
         D = IncidentDayRow
         conds = self._day_conditions(f)
         async with self.sessions() as s:
             by_status = {k: int(v) for k, v in (await s.execute(
-                select(D.status, func.sum(D.n)).where(*conds).group_by(D.status))).all() if v}
+                select(T.status, func.sum(T.n)).where(*tconds).group_by(T.status))).all() if v}
             by_rule = [(r, int(n)) for r, n in (await s.execute(
-                select(D.rule, func.sum(D.n).label("n")).where(*conds).group_by(D.rule)
-                .order_by(func.sum(D.n).desc(), D.rule))).all() if n]
+                select(T.rule, func.sum(T.n).label("n")).where(*tconds).group_by(T.rule)
+                .order_by(func.sum(T.n).desc(), T.rule))).all() if n]
             by_room = [(r, int(n)) for r, n in (await s.execute(
-                select(D.room_id, func.sum(D.n)).where(*conds).group_by(D.room_id)
-                .order_by(func.sum(D.n).desc(), D.room_id))).all() if n]
-            newest = await s.scalar(select(func.max(D.day)).where(*conds, D.n > 0))
+                select(T.room_id, func.sum(T.n)).where(*tconds).group_by(T.room_id)
+                .order_by(func.sum(T.n).desc(), T.room_id))).all() if n]
+            newest = await s.scalar(select(func.max(D.day)).where(
+                *conds, D.n > 0, *([D.day < china_day(f.until)] if f.until else [])))
             last = (_china_day(f.until - timedelta(microseconds=1)) if f.until
                     else (datetime.strptime(newest, "%Y-%m-%d").date() if newest else None))
             per_day: dict[str, int] = {}
@@ -760,7 +773,9 @@ class ReviewStore:
                     select(D.day, func.sum(D.n)).where(*conds, D.day >= first.isoformat(),
                                                        D.day <= last.isoformat())
                     .group_by(D.day))).all()}
-                start = datetime.combine(first, datetime.min.time(), tzinfo=_CHINA)
+                # the members flagged more than once: over the series' last week (at most)
+                start = datetime.combine(max(first, last - timedelta(days=REPEAT_DAYS - 1)),
+                                         datetime.min.time(), tzinfo=_CHINA)
                 end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=_CHINA)
                 n_messages = func.count(distinct(IncidentRow.message_id))
                 repeat = [tuple(r) for r in (await s.execute(
@@ -853,3 +868,119 @@ class ReviewStore:
 
 def _china_day(ts: datetime):
     return ts.astimezone(_CHINA).date()
+
+
+# --- a room's allow and deny phrases ------------------------------------------
+
+PHRASE_KINDS = ("allow", "deny")
+
+
+@dataclass
+class Phrase:
+    """One entry of a room's allow or deny list, with who filed it and why."""
+
+    kind: str                   # allow | deny
+    rule: str                   # a rule id, or "*" (an allow phrase for every rule)
+    phrase: str
+    added_by: str = ""
+    added_at: datetime | None = None
+    why: str = ""
+    incident_id: int | None = None   # the dismissal it came with, if any
+
+
+def _entry(kind: str, rule: str, phrase: str):
+    if kind == "allow" and rule in ("", "*"):
+        return phrase
+    return {"rule": rule, "phrase": phrase}
+
+
+def _parts(kind: str, entry) -> tuple[str, str] | None:
+    if isinstance(entry, str) and kind == "allow":
+        return "*", entry
+    if isinstance(entry, dict) and isinstance(entry.get("phrase"), str):
+        return str(entry.get("rule") or "*"), entry["phrase"]
+    return None
+
+
+class RoomPhrases:
+    """A room's allow and deny phrases as the review page shows and edits
+    them: every change is a settings change with its audit row (the same
+    actions as the group commands: allow, allow_remove, deny, deny_remove),
+    and a reason given on the page is kept as an audit row of its own."""
+
+    def __init__(self, repo: Repository):
+        self.repo = repo
+        self.sessions = repo.sessions
+
+    async def list(self, room_id: str) -> list[Phrase]:
+        async with self.sessions() as s:
+            room = await s.get(RoomRow, room_id)
+            settings = dict(room.settings or {}) if room else {}
+            audits = list(await s.scalars(select(AuditRow).where(
+                AuditRow.room_id == room_id,
+                AuditRow.action.in_(("allow", "deny", "allow_note", "deny_note")))
+                .order_by(AuditRow.ts, AuditRow.id)))
+            reviews = list(await s.scalars(select(ReviewRow).where(
+                ReviewRow.room_id == room_id, ReviewRow.allow_phrase.is_not(None))
+                .order_by(ReviewRow.ts, ReviewRow.id)))
+        out: list[Phrase] = []
+        for kind in PHRASE_KINDS:
+            entries = settings.get(kind)
+            for entry in entries if isinstance(entries, list) else []:
+                parts = _parts(kind, entry)
+                if parts is None:
+                    continue
+                p = Phrase(kind, parts[0], parts[1])
+                for a in audits:
+                    if a.action == kind and isinstance(a.after, list) and entry in a.after \
+                            and not (isinstance(a.before, list) and entry in a.before):
+                        p.added_by, p.added_at = a.actor_id, a.ts
+                    elif a.action == f"{kind}_note" and isinstance(a.after, dict) \
+                            and a.after.get("phrase") == p.phrase and a.after.get("rule") == p.rule:
+                        p.why = str(a.after.get("reason") or "")
+                for r in reviews:
+                    if kind == "allow" and r.allow_phrase == p.phrase:
+                        p.incident_id = r.incident_id
+                        p.why = p.why or (r.note or "撤销误报时添加")
+                        p.added_by = p.added_by or r.reviewer
+                out.append(p)
+        return out
+
+    async def add(self, room_id: str, kind: str, rule: str, phrase: str, actor: str,
+                  reason: str = "", *, allowed_rule=lambda rule: True) -> bool:
+        """File a phrase; False if it is there already. ``ReviewError`` for a
+        bad kind, length, or a rule an allow phrase may not silence."""
+        phrase = phrase.strip()
+        if kind not in PHRASE_KINDS:
+            raise ReviewError("bad_kind", "kind must be allow or deny")
+        if len(phrase) < MIN_PHRASE:
+            raise ReviewError("phrase_too_short", "phrase too short")
+        if len(phrase) > MAX_PHRASE:
+            raise ReviewError("phrase_too_long", "phrase too long")
+        if kind == "deny" and rule in ("", "*"):
+            raise ReviewError("rule_needed", "a deny phrase names its rule")
+        if kind == "allow" and rule not in ("", "*") and not allowed_rule(rule):
+            raise ReviewError("phrase_not_allowed", f"rule {rule} is never silenced by an allow phrase")
+        entry = _entry(kind, rule, phrase)
+        current = (await self.repo.room_settings(room_id)).get(kind, [])
+        current = list(current) if isinstance(current, list) else []
+        if entry in current:
+            return False
+        await self.repo.change_settings(room_id, actor, kind, kind, current + [entry])
+        if reason.strip():
+            async with self.sessions.begin() as s:
+                s.add(AuditRow(room_id=room_id, actor_id=actor, action=f"{kind}_note", target=phrase,
+                               after={"rule": rule or "*", "phrase": phrase, "reason": reason.strip()[:500]}))
+        return True
+
+    async def remove(self, room_id: str, kind: str, rule: str, phrase: str, actor: str) -> bool:
+        """Take a phrase off the list; False if it was not there."""
+        if kind not in PHRASE_KINDS:
+            raise ReviewError("bad_kind", "kind must be allow or deny")
+        current = (await self.repo.room_settings(room_id)).get(kind, [])
+        current = list(current) if isinstance(current, list) else []
+        kept = [e for e in current if _parts(kind, e) != (rule or "*", phrase)]
+        if len(kept) == len(current):
+            return False
+        await self.repo.change_settings(room_id, actor, f"{kind}_remove", kind, kept)
+        return True

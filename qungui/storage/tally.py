@@ -1,4 +1,5 @@
-"""Per-day incident counts (``incident_days``), kept in step with the
+"""Per-day incident counts (``incident_days``) and their totals over all
+days (``incident_totals``), kept in step with the
 incidents in the same transaction as each insert and each review, so that
 the overview and the list's totals never have to read the incident rows.
 
@@ -18,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from qungui.core.events import CHINA_TZ
-from qungui.storage.models import IncidentDayRow
+from qungui.storage.models import IncidentDayRow, IncidentTotalRow
 
 Key = tuple[str, str, str, str, str]
 
@@ -55,9 +56,17 @@ async def add_counts(s, changes: Counter) -> None:
         return
     dialect = s.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = IncidentDayRow.__table__
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=["day", "room_id", "rule", "kind", "status"],
-                                      set_={"n": table.c.n + stmt.excluded.n})
-    await s.execute(stmt, [dict(day=day, room_id=room, rule=rule, kind=kind, status=status, n=n)
-                           for (day, room, rule, kind, status), n in items])
+    totals: Counter = Counter()
+    for (day, room, rule, kind, status), n in items:
+        totals[(room, rule, kind, status)] += n
+    for table, keys, rows in (
+            (IncidentDayRow.__table__, ["day", "room_id", "rule", "kind", "status"],
+             [dict(day=k[0], room_id=k[1], rule=k[2], kind=k[3], status=k[4], n=n) for k, n in items]),
+            (IncidentTotalRow.__table__, ["room_id", "rule", "kind", "status"],
+             [dict(room_id=k[0], rule=k[1], kind=k[2], status=k[3], n=n)
+              for k, n in sorted(totals.items()) if n])):
+        if not rows:
+            continue
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
+        await s.execute(stmt, rows)

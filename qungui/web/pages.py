@@ -23,7 +23,7 @@ from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, S
 from qungui.web.filters import VIEWS, parse_query, storable
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
-EXPORT_CHUNK = 2000
+EXPORT_CHUNK = 1000
 MAX_BULK = 500
 MAX_NOTE = 1000
 MAX_NEXT = 2000

@@ -1,4 +1,4 @@
-"""the review desk at scale: indexes for its orders and filters, per-day counts
+"""the review desk at scale: indexes for its orders and filters, per-day and total counts
 
 Revision ID: 0006_desk
 Revises: 0005
@@ -33,6 +33,14 @@ def upgrade() -> None:
         sa.Column("status", sa.String(20), primary_key=True),
         sa.Column("n", sa.Integer(), nullable=False),
     )
+    op.create_table(
+        "incident_totals",
+        sa.Column("room_id", sa.String(256), primary_key=True),
+        sa.Column("rule", sa.String(40), primary_key=True),
+        sa.Column("kind", sa.String(20), primary_key=True),
+        sa.Column("status", sa.String(20), primary_key=True),
+        sa.Column("n", sa.Integer(), nullable=False),
+    )
     # the counts of the incidents already there (China keeps +8 hours all year)
     if op.get_bind().dialect.name == "sqlite":
         day = "strftime('%Y-%m-%d', ts, '+8 hours')"
@@ -42,9 +50,14 @@ def upgrade() -> None:
         "INSERT INTO incident_days (day, room_id, rule, kind, status, n) "
         f"SELECT {day}, room_id, COALESCE(rule, ''), kind, status, COUNT(*) FROM incidents "
         f"GROUP BY {day}, room_id, COALESCE(rule, ''), kind, status")
+    op.execute(
+        "INSERT INTO incident_totals (room_id, rule, kind, status, n) "
+        "SELECT room_id, rule, kind, status, SUM(n) FROM incident_days "
+        "GROUP BY room_id, rule, kind, status")
 
 
 def downgrade() -> None:
+    op.drop_table("incident_totals")
     op.drop_table("incident_days")
     for name in INDEXES:
         op.drop_index(name, "incidents")
