@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select
+from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select, tuple_
 from sqlalchemy.orm import defer
 
 from qungui.core.events import CHINA_TZ as _CHINA
@@ -423,6 +423,7 @@ class ReviewStore:
         with ``names`` for people: yields (rows, Names)."""
         cols = [c for c in IncidentRow.__table__.columns if c.name != "trace"]
         cursor = None
+        known: dict[tuple[str, str], str | None] = {}      # members named so far in this export
         while True:
             stmt = select(*cols).where(*f.conditions()) \
                 .order_by(IncidentRow.ts.desc(), IncidentRow.id.desc()).limit(chunk)
@@ -433,7 +434,7 @@ class ReviewStore:
                 rows = (await s.execute(stmt)).all()
                 if not rows:
                     return
-                names = await self._names(s, rows, notes=True)
+                names = await self._names(s, rows, notes=True, known=known)
             yield rows, names
             if len(rows) < chunk:
                 return
@@ -444,7 +445,8 @@ class ReviewStore:
         async with self.sessions() as s:
             return await self._names(s, rows)
 
-    async def _names(self, s, rows, notes: bool = False) -> "Names":
+    async def _names(self, s, rows, notes: bool = False,
+                     known: dict[tuple[str, str], str | None] | None = None) -> "Names":
         if self._topics is None or self._topics[0] < asyncio.get_running_loop().time() - 30:
             topics = dict((await s.execute(select(RoomRow.room_id, RoomRow.topic))).all())
             self._topics = (asyncio.get_running_loop().time(), topics)
@@ -452,15 +454,16 @@ class ReviewStore:
         wanted = {(r.room_id, r.sender_id) for r in rows if r.sender_id}
         wanted |= {(r.room_id, r.reviewed_by) for r in rows
                    if r.reviewed_by and not r.reviewed_by.startswith("web:")}
-        members: dict[tuple[str, str], str] = {}
-        if wanted:
-            room_ids = sorted({room for room, _ in wanted})
-            ids = sorted({m for _, m in wanted})
+        known = {} if known is None else known
+        missing = sorted(wanted - known.keys())
+        if missing:
+            for pair in missing:
+                known[pair] = None
             for room, member, name, alias in (await s.execute(
                     select(MemberRow.room_id, MemberRow.member_id, MemberRow.name, MemberRow.alias)
-                    .where(MemberRow.room_id.in_(room_ids), MemberRow.member_id.in_(ids)))).all():
-                if (room, member) in wanted:
-                    members[(room, member)] = alias or name
+                    .where(tuple_(MemberRow.room_id, MemberRow.member_id).in_(missing)))).all():
+                known[(room, member)] = alias or name
+        members = {pair: known[pair] for pair in wanted if known.get(pair)}
         last_notes: dict[int, str] = {}
         if notes:
             ids = [r.id for r in rows if r.reviewed_by]
@@ -516,7 +519,9 @@ class ReviewStore:
     async def rooms(self, scope: frozenset[str] | None = None) -> list[tuple[str, str]]:
         """(room id, topic) of every room with incidents or settings, for filter menus."""
         async with self.sessions() as s:
-            ids = set(await s.scalars(select(IncidentRow.room_id).distinct()))
+            # the rooms with incidents, from the totals (never a scan of the incidents)
+            ids = set(await s.scalars(select(IncidentTotalRow.room_id).where(IncidentTotalRow.n > 0)
+                                      .distinct()))
             topics = {r.room_id: r.topic for r in await s.scalars(select(RoomRow))}
         ids |= set(topics)
         if scope is not None:
