@@ -69,9 +69,9 @@ def _shoot(page, tmp_path, name: str) -> None:
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 5_000
     folder = os.environ.get("BOT_DESK_SCREENSHOTS")
-    if folder:
+    if folder:                      # the README's pictures: the first screenful only, to stay small
         Path(folder).mkdir(parents=True, exist_ok=True)
-        (Path(folder) / name).write_bytes(shot.read_bytes())
+        page.screenshot(path=str(Path(folder) / name), full_page=False)
 
 
 def _sign_in(page, base: str, viewport=None) -> None:
@@ -112,6 +112,7 @@ def test_triage_next_bulk_keys_and_room_lists(desk, tmp_path):
             ids = _ids(page)
             assert ids[:5] == [APPEALED, 4, 13, 7, 8], ids
             assert ids[-2:] == [2, 15]                          # off-topic chat last
+            expect(page.locator("table.incidents tbody tr").first.locator(".badge.appeal")).to_have_text("申诉中")
             expect(page.locator("table.incidents tbody tr").nth(1).locator("span.sev")).to_have_text("高")
             expect(page.locator("table.incidents tbody tr").last.locator("span.sev")).to_have_text("低")
             _shoot(page, tmp_path, "desk-queue.png")
@@ -200,6 +201,7 @@ def test_phone_list_as_cards_and_detail_without_sideways_scroll(desk, tmp_path):
             assert rows.first.evaluate("r => getComputedStyle(r).display") == "grid"
             assert page.locator("table.incidents thead").evaluate("h => getComputedStyle(h).display") == "none"
             assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+            page.locator(".bulkbar").scroll_into_view_if_needed()
             _shoot(page, tmp_path, "desk-phone.png")
             rows.nth(1).locator("a.open").click()
             expect(page.locator("h1")).to_contain_text("事件 #4")
