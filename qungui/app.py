@@ -46,6 +46,14 @@ def rule_specs(plugins: Mapping[str, Plugin] | None = None) -> dict[str, RuleSpe
     return specs_of(plugins or load_plugins())
 
 
+def inspection_engine(rulebook_path: str | Path | None = None) -> Moderator:
+    """An engine that only inspects (no storage, no actions), as ``bot.py
+    eval`` builds one: the review page's message tester."""
+    from qungui.core.rulebook import DEFAULT_RULEBOOK
+    plugins, rulebook = load_parts(rulebook_path or DEFAULT_RULEBOOK)
+    return Moderator(None, rulebook, plugins)
+
+
 def build_moderator(store: Store | None, rulebook: Rulebook, plugins: Mapping[str, Plugin],
                     matcher: Matcher | None = None, *, bot_id: str = "bot",
                     operators: Iterable[str] = (),

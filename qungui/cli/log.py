@@ -77,6 +77,24 @@ def configure(sp):
 
 @command("log", "list recorded incidents",
          "List incidents from the database, newest first, filtered; export as CSV or JSON lines.")
+async def export_csv(store, args) -> int:
+    """The review page's CSV for Excel (byte order mark, Chinese values, China
+    time, group and member names), streamed in chunks: the newest ``--limit``."""
+    from qungui.app import rule_titles
+    from qungui.review.export import write_csv
+
+    left = args.limit if args.limit > 0 else None
+    titles = rule_titles()
+    write_csv(sys.stdout, [], excel=True)
+    async for rows, names in store.export_chunks(incident_filter(args), 1000):
+        if left is not None:
+            rows, left = rows[:left], left - len(rows[:left])
+        write_csv(sys.stdout, rows, header=False, names=names, titles=titles)
+        if left == 0:
+            break
+    return 0
+
+
 @arguments(configure)
 async def run(args) -> int:
     if args.export_labelled:
@@ -84,11 +102,13 @@ async def run(args) -> int:
     if args.outbox:
         return await list_outbox(args)
     from qungui.core.events import CHINA_TZ
-    from qungui.review.export import incident_dict, write_csv
+    from qungui.review.export import incident_dict
     from qungui.storage.review import ReviewStore
 
     repo = await open_repo(settings_from(args), create=False)
     try:
+        if args.format == "csv":
+            return await export_csv(ReviewStore(repo), args)
         rows, total = await ReviewStore(repo).incidents(
             incident_filter(args), limit=args.limit if args.limit > 0 else 2**31 - 1)
     finally:
@@ -96,9 +116,6 @@ async def run(args) -> int:
     if args.format == "json":
         for r in rows:
             sys.stdout.write(json.dumps(incident_dict(r), ensure_ascii=False) + "\n")
-        return 0
-    if args.format == "csv":
-        write_csv(sys.stdout, rows, excel=True)     # what the review page exports too
         return 0
     if not rows:
         print("没有符合条件的记录。")

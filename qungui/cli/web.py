@@ -109,7 +109,7 @@ async def serve(args, settings) -> int:
             print("尚无审核账号，请先运行：python bot.py web --set-password --user 名字",
                   file=sys.stderr)
         app = create_app(repo, rule_titles=rule_titles(), rule_specs=rule_specs(),
-                         secure_cookies=args.secure_cookies)
+                         secure_cookies=args.secure_cookies, rulebook_path=settings.rulebook)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, args.host, args.port)

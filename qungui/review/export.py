@@ -1,28 +1,39 @@
 """Incidents as CSV and JSON for export (``bot.py log`` and the web page),
 and reviewed incidents as labelled examples for training.
 
+The CSV is for Excel users: Chinese column titles and values, times as
+``YYYY-MM-DD HH:MM:SS`` China time, group names and the last review note.
 Chat text is hostile input: a CSV cell that a spreadsheet would read as a
-formula (starting with = + - @ or a control character) is prefixed with an
-apostrophe, so opening an export never runs anything.
+formula (starting with = + - or a control character, or "@" and a function
+name) is prefixed with an apostrophe, so opening an export never runs
+anything; an @mention of a person is left as it is.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from qungui.core.events import CHINA_TZ
 from qungui.core.plugin import RuleSpec, is_redacted
+from qungui.review.labels import ACTION_CN, STATUS_CN
 
 CSV_COLUMNS = [
-    ("id", "编号"), ("ts", "时间"), ("room_id", "群"), ("sender_id", "发送人ID"),
-    ("sender_name", "发送人"), ("rule", "规则"), ("score", "分数"), ("action", "处置"),
-    ("status", "审核状态"), ("evidence", "证据"), ("reason", "原因"), ("excerpt", "消息摘录"),
-    ("warning_text", "已发提醒"), ("reviewed_by", "审核人"), ("reviewed_at", "审核时间"),
+    ("id", "编号"), ("ts", "时间"), ("room_name", "群名称"), ("room_id", "群ID"),
+    ("sender_name", "发送人"), ("sender_id", "发送人ID"), ("rule", "规则"), ("score", "分数"),
+    ("action", "处置"), ("status", "审核状态"), ("evidence", "证据"), ("reason", "原因"),
+    ("excerpt", "消息摘录"), ("warning_text", "已发提醒"), ("reviewed_by", "审核人"),
+    ("reviewed_at", "审核时间"), ("review_note", "审核备注"),
 ]
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+CSV_TIME = "%Y-%m-%d %H:%M:%S"       # China time, as a spreadsheet reads a date and time
+_ALWAYS = ("=", "\t", "\r")
+_SIGNS = ("+", "-")
+# after "@" a spreadsheet reads a function name (@SUM(...)); an @mention of a
+# person's Chinese name is no formula
+_AT_FORMULA = re.compile(r"@[A-Za-z_(]")
 
 
 def incident_dict(row) -> dict:
@@ -30,53 +41,80 @@ def incident_dict(row) -> dict:
     d = row.as_dict()
     d["ts"] = row.ts.astimezone(CHINA_TZ).isoformat() if row.ts else None
     d["delivered_at"] = row.delivered_at.astimezone(CHINA_TZ).isoformat() if row.delivered_at else None
-    d.update(warning_text=row.warning_text, trace=row.trace, reviewed_by=row.reviewed_by,
+    # a list page reads incidents without their per-rule results (deferred): left out then
+    trace = vars(row).get("trace") if hasattr(row, "__dict__") else getattr(row, "trace", None)
+    d.update(warning_text=row.warning_text, trace=trace, reviewed_by=row.reviewed_by,
              reviewed_at=row.reviewed_at.astimezone(CHINA_TZ).isoformat() if row.reviewed_at else None)
     return d
 
 
+_RISKY = frozenset("=+-@\t\r")
+
+
 def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    """The cell's text, an apostrophe first only where a spreadsheet would
+    take it for a formula: "=", a tab or carriage return, "+" or "-", and
+    "@" followed by a function name (not "@张三")."""
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if not text or text[0] not in _RISKY:
+        return text
+    if text[0] != "@" or _AT_FORMULA.match(text):
+        return "'" + text
+    return text
 
 
-def write_csv(out, rows: Iterable, header: bool = True, *, excel: bool = False) -> None:
-    """The incidents as CSV. ``excel``: for a spreadsheet opened by double
-    click: a UTF-8 byte order mark first (with the header), times as China
-    time ``YYYY-MM-DD HH:MM:SS``, actions and review states in Chinese."""
+def _when(ts) -> str:
+    return ts.astimezone(CHINA_TZ).strftime(CSV_TIME) if ts else ""
+
+
+def csv_row(row, names=None, titles: Mapping[str, str] | None = None) -> list[str]:
+    """One incident (an ``IncidentRow`` or a row with its columns) as CSV
+    cells in Chinese: ``names`` (``storage.review.Names``) gives group,
+    member and reviewer names and the last review note; ``titles`` the
+    rules' names."""
+    titles = titles or {}
+    room = row.room_id
+    if row.kind == "report":
+        rule = "成员举报"
+    else:
+        rule = titles.get(row.rule or "", row.rule or "")
+    sender = names.member(room, row.sender_id, row.sender_name) if names and row.sender_id \
+        else (row.sender_name or row.sender_id)
+    values = [
+        row.id, _when(row.ts), safe_cell(names.room(room)) if names else "", safe_cell(room), sender,
+        safe_cell(row.sender_id),
+        rule, f"{row.score:.2f}", ACTION_CN.get(row.action, row.action),
+        STATUS_CN.get(row.status, row.status), row.evidence, row.reason, row.excerpt,
+        row.warning_text, names.reviewer(room, row.reviewed_by) if names else (row.reviewed_by or ""),
+        _when(row.reviewed_at), names.notes.get(row.id, "") if names else "",
+    ]
+    # the id, the times, the score and the labels are ours, never formulas
+    for i in (4, 10, 11, 12, 13, 14, 16):
+        values[i] = safe_cell(values[i])
+    return values
+
+
+def write_csv(out, rows: Iterable, header: bool = True, *, names=None,
+              titles: Mapping[str, str] | None = None, excel: bool = False) -> None:
+    """The incidents as CSV. ``excel``: a file to be opened by double click,
+    so a UTF-8 byte order mark first (with the header)."""
     w = csv.writer(out)
     if header:
         if excel:
             out.write(BOM)
         w.writerow([title for _, title in CSV_COLUMNS])
     for row in rows:
-        d = excel_dict(row) if excel else incident_dict(row)
-        d["score"] = f"{row.score:.2f}"
-        w.writerow([safe_cell(d.get(key)) for key, _ in CSV_COLUMNS])
+        w.writerow(csv_row(row, names, titles))
 
 
-def csv_text(rows: Iterable, *, excel: bool = False) -> str:
+def csv_text(rows: Iterable, header: bool = True, *, names=None,
+             titles: Mapping[str, str] | None = None, excel: bool = False) -> str:
     buf = io.StringIO()
-    write_csv(buf, rows, excel=excel)
+    write_csv(buf, rows, header, names=names, titles=titles, excel=excel)
     return buf.getvalue()
 
 
 BOM = "\ufeff"
-EXCEL_TIME = "%Y-%m-%d %H:%M:%S"
-
-
-def excel_dict(row) -> dict:
-    """``incident_dict`` as a person reads it: China time without the zone, and
-    the action and review state by their Chinese names (``review.labels``)."""
-    from qungui.review.labels import ACTION_CN, STATUS_CN
-
-    d = incident_dict(row)
-    for key in ("ts", "reviewed_at", "delivered_at"):
-        value = getattr(row, key, None)
-        d[key] = value.astimezone(CHINA_TZ).strftime(EXCEL_TIME) if value else ""
-    d["action"] = ACTION_CN.get(row.action, row.action)
-    d["status"] = STATUS_CN.get(row.status, row.status)
-    return d
 
 
 # --- labelled examples ---------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from qungui.storage.bulk import insert_ignoring
 from qungui.storage.models import (AppealRow, AuditRow, HandledRow, IncidentRow, WorkReportRow,
                                    utcnow)
+from qungui.storage.tally import count_new
 
 
 @dataclass
@@ -205,6 +206,7 @@ class GroupRecords:
                               trace=[], action="review", status="open")
             s.add(row)
             try:
+                await count_new(s, [row])
                 await s.commit()
             except IntegrityError:
                 await s.rollback()

@@ -74,6 +74,12 @@ class IncidentRow(Base):
         UniqueConstraint("room_id", "message_id", "rule", name="uq_incident_message_rule"),
         Index("ix_incidents_room_sender_ts", "room_id", "sender_id", "ts"),
         Index("ix_incidents_rule_ts", "rule", "ts"),
+        # the review desk's orders and filters (keyset paging on ts, id)
+        Index("ix_incidents_ts_id", "ts", "id"),
+        Index("ix_incidents_status_ts_id", "status", "ts", "id"),
+        Index("ix_incidents_rule_status_ts_id", "rule", "status", "ts", "id"),
+        Index("ix_incidents_room_ts_id", "room_id", "ts", "id"),
+        Index("ix_incidents_room_status_ts_id", "room_id", "status", "ts", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -119,6 +125,35 @@ class IncidentRow(Base):
             "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
             "ts": self.ts.isoformat() if self.ts else None,
         }
+
+
+class IncidentDayRow(Base):
+    """How many incidents one room had on one China-time day, per rule, kind
+    and review status: the overview's and the list's counts, kept in step in
+    the same transaction as every incident insert and review
+    (``storage.tally``), so no count has to read the incidents."""
+
+    __tablename__ = "incident_days"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)       # YYYY-MM-DD, China time
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)      # "" for none (a report)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IncidentTotalRow(Base):
+    """The same counts as ``incident_days`` over all days: what the totals
+    read when no time range is asked for (a few rows per room)."""
+
+    __tablename__ = "incident_totals"
+
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AuditRow(Base):

@@ -11,6 +11,8 @@ outage.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import asyncio
 import functools
 import logging
@@ -38,6 +40,7 @@ from qungui.storage.models import (AuditRow, DismissalRow, HandledRow, IncidentR
                                    RoomRow, utcnow)
 from qungui.storage.outbox import OutboxStore, add_handled, add_outgoing, claim_handled, is_handled
 from qungui.storage.spool import Spool, WarningKey
+from qungui.storage.tally import count_new
 
 log = logging.getLogger(__name__)
 
@@ -567,6 +570,10 @@ class Repository:
             if values:
                 await s.execute(insert_ignoring(self.dialect, IncidentRow,
                                                 ("room_id", "message_id", "rule")), values)
+                # the review desk's counts, in the same transaction (a key twice in
+                # one batch is inserted once)
+                unique = {(v["room_id"], v["message_id"], v.get("rule")): v for v in values}
+                await count_new(s, [SimpleNamespace(status=None, **v) for v in unique.values()])
         return len(values)
 
     async def _store(self, rows: list[IncidentIn], fill: bool = False) -> int | None:
@@ -617,6 +624,7 @@ class Repository:
             s.add_all(incidents)
             add_handled(s, handled, account)
             try:
+                await count_new(s, incidents)
                 await s.flush()
                 add_outgoing(s, first.outgoing, incidents[0].id)
                 await s.commit()
@@ -708,6 +716,7 @@ class Repository:
                 return False
             s.add(IncidentRow(**r.row_fields()))
             try:
+                await count_new(s, [IncidentRow(**r.row_fields())])
                 await s.commit()
             except IntegrityError:
                 await s.rollback()

@@ -11,17 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select
+from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select, tuple_
+from sqlalchemy.orm import defer
 
 from qungui.core.events import CHINA_TZ as _CHINA
 from qungui.core.plugin import RuleSpec, is_redacted
 from qungui.core.ports import DISMISSALS_KEPT
-from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentRow, MessageRow,
-                                   ReviewRow, RoomRow, utcnow)
+from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentDayRow, IncidentRow,
+                                   IncidentTotalRow,
+                                   MemberRow, MessageRow, ReviewRow, RoomRow, utcnow)
 from qungui.storage.repository import Repository
+from qungui.storage.tally import china_day, count_move
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,89 @@ MIN_PHRASE = 2
 
 # what reviewers judge: rule violations and members' anonymous reports (举报)
 REVIEWABLE = ("violation", "report")
+
+
+# a member's report (举报) in the queue: after the classified rule and the
+# gravest political ones, before vote buying and the rest
+REPORT_GRAVITY = 10
+# beyond this many, a count that cannot come from the per-day table says "more than"
+COUNT_CAP = 1000
+# the overview's members flagged more than once are those of its last days
+REPEAT_DAYS = 7
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows and the cursors to the pages beside it."""
+
+    rows: list
+    next: str | None = None
+    prev: str | None = None
+    first: bool = True
+
+
+@dataclass
+class Names:
+    """What people call the rooms, members and reviewers on a page."""
+
+    topics: dict[str, str] = field(default_factory=dict)             # room id -> group name
+    members: dict[tuple[str, str], str] = field(default_factory=dict)  # (room, member) -> 群昵称 or name
+    notes: dict[int, str] = field(default_factory=dict)              # incident id -> last review note
+
+    def room(self, room_id: str) -> str:
+        return self.topics.get(room_id) or room_id
+
+    def member(self, room_id: str, member_id: str, fallback: str = "") -> str:
+        return self.members.get((room_id, member_id)) or fallback or member_id
+
+    def reviewer(self, room_id: str, reviewer: str | None) -> str:
+        if not reviewer:
+            return ""
+        if reviewer.startswith("web:"):
+            return reviewer[4:]
+        return self.members.get((room_id, reviewer)) or reviewer
+
+
+@dataclass
+class _Person:
+    """Someone to name: what ``_names`` reads of a row."""
+
+    room_id: str
+    sender_id: str
+    reviewed_by: str | None = None
+    id: int = 0
+
+
+def _micros(ts: datetime) -> int:
+    return int(ts.timestamp() * 1_000_000) if ts.tzinfo else int(
+        ts.replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
+
+
+def cursor_of(row) -> str:
+    return f"{_micros(row.ts)}.{row.id}"
+
+
+def parse_cursor(text: str | None, parts: int):
+    """A cursor's (ts, id) or (group, ts, id); None if it cannot be read."""
+    if not text or len(text) > 60:
+        return None
+    bits = text.split(".")
+    if len(bits) != parts or not all(b.isascii() and b.lstrip("-").isdigit() for b in bits):
+        return None
+    values = [int(b) for b in bits]
+    try:
+        ts = datetime.fromtimestamp(values[-2] / 1_000_000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not (0 <= values[-1] < 2 ** 31) or (parts == 3 and not 0 <= values[0] < 1000):
+        return None
+    return (ts, values[-1]) if parts == 2 else (values[0], ts, values[-1])
+
+
+def _midnight(ts: datetime) -> bool:
+    """True when ``ts`` is the start of a China-time day."""
+    local = ts.astimezone(_CHINA)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
 
 
 class ReviewError(ValueError):
@@ -59,9 +145,18 @@ class IncidentFilter:
     until: datetime | None = None       # exclusive
     text: str | None = None             # searched in evidence, reason, excerpt, names
     rooms: frozenset[str] | None = None  # the rooms this reviewer may see; None = all
+    kind: str | None = None             # violation | report
+    reviewer: str | None = None         # who last reviewed it (a reviewer's own work)
+    appealed: bool = False              # only incidents with an open appeal
 
     def conditions(self) -> list:
-        conds = [IncidentRow.kind.in_(REVIEWABLE)]
+        conds = [IncidentRow.kind.in_(REVIEWABLE) if self.kind not in REVIEWABLE
+                 else IncidentRow.kind == self.kind]
+        if self.reviewer:
+            conds.append(IncidentRow.reviewed_by == self.reviewer)
+        if self.appealed:
+            conds.append(IncidentRow.id.in_(
+                select(AppealRow.incident_id).where(AppealRow.status == "open")))
         if self.rooms is not None:
             conds.append(IncidentRow.room_id.in_(sorted(self.rooms)))
         if self.room:
@@ -101,6 +196,8 @@ class IncidentDetail:
     reviews: list[ReviewRow]                 # oldest first
     appeals: list[AppealRow]
     room_topic: str = ""
+    flagged: dict[str, int] = field(default_factory=dict)   # context message id -> its incident
+    names: "Names | None" = None
 
 
 @dataclass
@@ -156,6 +253,7 @@ class ReviewStore:
         self.specs = dict(specs) if specs is not None else None
         self.embed = embed or _shared_encoder
         self.keep = keep
+        self._topics: tuple[float, dict[str, str]] | None = None      # (when read, room -> name)
 
     # --- lists -------------------------------------------------------------
 
@@ -171,10 +269,259 @@ class ReviewStore:
                 .offset(max(0, offset)).limit(max(0, limit))))
         return rows, total
 
+    # --- pages at scale: keyset paging, counts from the per-day table -------
+
+    async def page(self, f: IncidentFilter, *, order: str = "new", after: str | None = None,
+                   before: str | None = None, limit: int = 25) -> "Page":
+        """One page of incidents by keyset (never OFFSET).
+
+        ``order``: "new" (newest first) or "triage" (the queue: incidents with
+        an open appeal first, then by the rule's gravity, gravest first, a
+        member's report after the classified rule, each group oldest first).
+        ``after`` / ``before``: a cursor from a previous ``Page`` (``next`` /
+        ``prev``); ``before`` only with "new". A cursor that cannot be read
+        starts at the first page."""
+        limit = max(1, limit)
+        if order == "triage":
+            rows, nxt = await self._triage(f, parse_cursor(after, 3), limit)
+            return Page(rows, nxt, None, first=after is None)
+        conds = f.conditions()
+        back = parse_cursor(before, 2) if after is None else None
+        ahead = parse_cursor(after, 2)
+        query = select(IncidentRow).options(defer(IncidentRow.trace))
+        if back is not None:
+            ts, rid = back
+            stmt = query.where(*conds, IncidentRow.ts >= ts,
+                               or_(IncidentRow.ts > ts, IncidentRow.id > rid)) \
+                .order_by(IncidentRow.ts, IncidentRow.id).limit(limit + 1)
+        else:
+            stmt = query.where(*conds).order_by(IncidentRow.ts.desc(), IncidentRow.id.desc()) \
+                .limit(limit + 1)
+            if ahead is not None:
+                ts, rid = ahead
+                stmt = stmt.where(IncidentRow.ts <= ts, or_(IncidentRow.ts < ts, IncidentRow.id < rid))
+        async with self.sessions() as s:
+            rows = list(await s.scalars(stmt))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if back is not None:
+            rows.reverse()
+            return Page(rows, cursor_of(rows[-1]) if rows else None,
+                        cursor_of(rows[0]) if rows and more else None, first=not more)
+        return Page(rows, cursor_of(rows[-1]) if more else None,
+                    cursor_of(rows[0]) if rows and ahead is not None else None,
+                    first=ahead is None)
+
+    def triage_groups(self) -> list[tuple[str, object]]:
+        """The queue's groups in order after the appealed ones: (name, condition)."""
+        specs = self.specs or {}
+        rules = sorted(specs.values(), key=lambda sp: (-sp.gravity, sp.id))
+        groups: list[tuple[str, object]] = []
+        placed_report = False
+        for sp in rules:
+            if not placed_report and sp.gravity < REPORT_GRAVITY:
+                groups.append(("report", IncidentRow.kind == "report"))
+                placed_report = True
+            groups.append((sp.id, and_(IncidentRow.rule == sp.id, IncidentRow.kind == "violation")))
+        if not placed_report:
+            groups.append(("report", IncidentRow.kind == "report"))
+        known = [sp.id for sp in rules]
+        other = IncidentRow.kind == "violation"
+        if known:
+            other = and_(other, or_(IncidentRow.rule.is_(None), IncidentRow.rule.not_in(known)))
+        groups.append(("", other))
+        return groups
+
+    def gravity(self, row) -> int:
+        """How grave an incident is for the queue: its rule's gravity (a report's is fixed)."""
+        if row.kind == "report":
+            return REPORT_GRAVITY
+        spec = (self.specs or {}).get(row.rule or "")
+        return spec.gravity if spec else 0
+
+    async def _triage(self, f: IncidentFilter, cursor, limit: int) -> tuple[list[IncidentRow], str | None]:
+        conds = f.conditions()
+        out: list[IncidentRow] = []
+        async with self.sessions() as s:
+            appealed = set(await s.scalars(select(AppealRow.incident_id).where(
+                AppealRow.status == "open",
+                *([AppealRow.room_id.in_(sorted(f.rooms))] if f.rooms is not None else []))))
+            groups = [("appeal", IncidentRow.id.in_(sorted(appealed)))]
+            rest = [cond if not appealed else and_(cond, IncidentRow.id.not_in(sorted(appealed)))
+                    for _, cond in self.triage_groups()]
+            groups += [(None, c) for c in rest]
+            start = cursor[0] if cursor else 0
+            for g in range(int(start), len(groups)):
+                if g == 0 and not appealed:
+                    continue
+                stmt = select(IncidentRow).options(defer(IncidentRow.trace)).where(*conds, groups[g][1])
+                if cursor and g == int(start):
+                    ts, rid = cursor[1], cursor[2]
+                    stmt = stmt.where(IncidentRow.ts >= ts, or_(IncidentRow.ts > ts, IncidentRow.id > rid))
+                need = limit + 1 - len(out)
+                found = list(await s.scalars(stmt.order_by(IncidentRow.ts, IncidentRow.id).limit(need)))
+                for r in found:
+                    r.queue_group = g
+                out += found
+                if len(out) > limit:
+                    break
+        more = len(out) > limit
+        out = out[:limit]
+        nxt = None
+        if more and out:
+            last = out[-1]
+            nxt = f"{last.queue_group}.{_micros(last.ts)}.{last.id}"
+        return out, nxt
+
+    async def count(self, f: IncidentFilter, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+        """How many incidents match: (n, exact). Exact from the per-day
+        counts where the filter allows (room, rule, status, kind, whole China
+        days); otherwise counted up to ``cap`` and (cap, False) beyond."""
+        if self._by_days(f):
+            D = self._count_table(f)
+            async with self.sessions() as s:
+                return int(await s.scalar(select(func.coalesce(func.sum(D.n), 0))
+                                          .where(*self._day_conditions(f, D))) or 0), True
+        if f.text:
+            return 0, False            # a text search is not counted (it would read every row)
+        async with self.sessions() as s:
+            inner = select(IncidentRow.id).where(*f.conditions()).limit(cap + 1).subquery()
+            n = int(await s.scalar(select(func.count()).select_from(inner)) or 0)
+        return (cap, False) if n > cap else (n, True)
+
+    @staticmethod
+    def _by_days(f: IncidentFilter) -> bool:
+        if f.member or f.text or f.reviewer or f.appealed:
+            return False
+        return all(t is None or _midnight(t) for t in (f.since, f.until))
+
+    @staticmethod
+    def _count_table(f: IncidentFilter):
+        """The per-day counts for a time range, else the totals (far fewer rows)."""
+        return IncidentDayRow if (f.since or f.until) else IncidentTotalRow
+
+    @staticmethod
+    def _day_conditions(f: IncidentFilter, D=IncidentDayRow) -> list:
+        conds = [D.kind.in_(REVIEWABLE) if f.kind not in REVIEWABLE else D.kind == f.kind]
+        if f.rooms is not None:
+            conds.append(D.room_id.in_(sorted(f.rooms)))
+        if f.room:
+            conds.append(D.room_id == f.room)
+        if f.rule:
+            conds.append(D.rule == f.rule)
+        if f.status:
+            conds.append(D.status == f.status)
+        if f.since:
+            conds.append(D.day >= china_day(f.since))
+        if f.until:
+            conds.append(D.day < china_day(f.until))
+        return conds
+
+    async def export_chunks(self, f: IncidentFilter, chunk: int = 2000):
+        """Every matching incident, newest first, in lists of ``chunk`` rows
+        (keyset, one short query each, without the per-rule results), each
+        with ``names`` for people: yields (rows, Names)."""
+        cols = [c for c in IncidentRow.__table__.columns if c.name != "trace"]
+        cursor = None
+        known: dict[tuple[str, str], str | None] = {}      # members named so far in this export
+        while True:
+            stmt = select(*cols).where(*f.conditions()) \
+                .order_by(IncidentRow.ts.desc(), IncidentRow.id.desc()).limit(chunk)
+            if cursor is not None:
+                ts, rid = cursor
+                stmt = stmt.where(IncidentRow.ts <= ts, or_(IncidentRow.ts < ts, IncidentRow.id < rid))
+            async with self.sessions() as s:
+                rows = (await s.execute(stmt)).all()
+                if not rows:
+                    return
+                names = await self._names(s, rows, notes=True, known=known)
+            yield rows, names
+            if len(rows) < chunk:
+                return
+            cursor = (rows[-1].ts, rows[-1].id)
+
+    async def names(self, rows) -> "Names":
+        """Group names, members' names in their group and reviewers' names for ``rows``."""
+        async with self.sessions() as s:
+            return await self._names(s, rows)
+
+    async def _names(self, s, rows, notes: bool = False,
+                     known: dict[tuple[str, str], str | None] | None = None) -> "Names":
+        if self._topics is None or self._topics[0] < asyncio.get_running_loop().time() - 30:
+            topics = dict((await s.execute(select(RoomRow.room_id, RoomRow.topic))).all())
+            self._topics = (asyncio.get_running_loop().time(), topics)
+        topics = self._topics[1]
+        wanted = {(r.room_id, r.sender_id) for r in rows if r.sender_id}
+        wanted |= {(r.room_id, r.reviewed_by) for r in rows
+                   if r.reviewed_by and not r.reviewed_by.startswith("web:")}
+        known = {} if known is None else known
+        missing = sorted(wanted - known.keys())
+        if missing:
+            for pair in missing:
+                known[pair] = None
+            for room, member, name, alias in (await s.execute(
+                    select(MemberRow.room_id, MemberRow.member_id, MemberRow.name, MemberRow.alias)
+                    .where(tuple_(MemberRow.room_id, MemberRow.member_id).in_(missing)))).all():
+                known[(room, member)] = alias or name
+        members = {pair: known[pair] for pair in wanted if known.get(pair)}
+        last_notes: dict[int, str] = {}
+        if notes:
+            ids = [r.id for r in rows if r.reviewed_by]
+            if ids:
+                for incident_id, note in (await s.execute(
+                        select(ReviewRow.incident_id, ReviewRow.note).where(ReviewRow.incident_id.in_(ids))
+                        .order_by(ReviewRow.incident_id, ReviewRow.id))).all():
+                    last_notes[incident_id] = note
+        return Names(topics, members, last_notes)
+
+    async def review_many(self, ids: list[int], reviewer: str, decision: str, *, note: str = "",
+                          scope: frozenset[str] | None = None) -> tuple[list[IncidentRow], dict[int, str]]:
+        """The same decision and note on several incidents, each as ``review``
+        records it: (the reviewed rows, {id: error code} for those refused)."""
+        done: list[IncidentRow] = []
+        refused: dict[int, str] = {}
+        for incident_id in dict.fromkeys(ids):
+            try:
+                done.append(await self.review(incident_id, reviewer, decision, note=note, scope=scope))
+            except ReviewError as exc:
+                if exc.code == "bad_decision":
+                    raise
+                refused[incident_id] = exc.code
+        return done, refused
+
+    async def neighbour(self, f: IncidentFilter, incident_id: int, *, order: str = "new",
+                        skip: frozenset[int] = frozenset()) -> int | None:
+        """The incident after ``incident_id`` in the list ``f`` and ``order``
+        describe (for "go to the next" after a decision); None at the end.
+        When ``incident_id`` no longer matches the filter (it was just
+        reviewed out of an open list) the next one is found from its place."""
+        async with self.sessions() as s:
+            row = await s.get(IncidentRow, incident_id)
+        if row is None:
+            return None
+        if order == "triage":
+            groups = self.triage_groups()
+            async with self.sessions() as s:
+                appealed = set(await s.scalars(select(AppealRow.incident_id).where(
+                    AppealRow.status == "open")))
+            names = [name for name, _ in groups]
+            key = "report" if row.kind == "report" else (row.rule or "")
+            g = 0 if row.id in appealed else 1 + (names.index(key) if key in names else len(names) - 1)
+            cursor = f"{g}.{_micros(row.ts)}.{row.id}"
+        else:
+            cursor = f"{_micros(row.ts)}.{row.id}"
+        page = await self.page(f, order=order, after=cursor, limit=1 + len(skip))
+        for r in page.rows:
+            if r.id != incident_id and r.id not in skip:
+                return r.id
+        return None
+
     async def rooms(self, scope: frozenset[str] | None = None) -> list[tuple[str, str]]:
         """(room id, topic) of every room with incidents or settings, for filter menus."""
         async with self.sessions() as s:
-            ids = set(await s.scalars(select(IncidentRow.room_id).distinct()))
+            # the rooms with incidents, from the totals (never a scan of the incidents)
+            ids = set(await s.scalars(select(IncidentTotalRow.room_id).where(IncidentTotalRow.n > 0)
+                                      .distinct()))
             topics = {r.room_id: r.topic for r in await s.scalars(select(RoomRow))}
         ids |= set(topics)
         if scope is not None:
@@ -249,8 +596,23 @@ class ReviewStore:
             appeals = list(await s.scalars(select(AppealRow).where(AppealRow.incident_id == row.id)
                                            .order_by(AppealRow.ts, AppealRow.id)))
             room = await s.get(RoomRow, row.room_id)
+            context = [m.message_id for m in before + after]
+            flagged: dict[str, int] = {}
+            if context:
+                for message_id, other in (await s.execute(
+                        select(IncidentRow.message_id, func.min(IncidentRow.id))
+                        .where(IncidentRow.room_id == row.room_id,
+                               IncidentRow.message_id.in_(context),
+                               IncidentRow.kind.in_(REVIEWABLE))
+                        .group_by(IncidentRow.message_id))).all():
+                    flagged[message_id] = other
+            people = [row] + list(before) + list(after) + [
+                _Person(row.room_id, r.reviewer) for r in reviews] + [
+                _Person(row.room_id, a.member_id) for a in appeals]
+            names = await self._names(s, [_Person(p.room_id, p.sender_id) if not isinstance(p, _Person)
+                                          else p for p in people])
         return IncidentDetail(row, siblings, before, message, after, reviews, appeals,
-                              room.topic if room else "")
+                              room.topic if room else "", flagged, names)
 
     # --- decisions ---------------------------------------------------------
 
@@ -299,6 +661,7 @@ class ReviewStore:
             before = row.status
             now = utcnow()
             row.status, row.reviewed_by, row.reviewed_at = status, reviewer, now
+            await count_move(s, row, before, status)
             s.add(ReviewRow(room_id=row.room_id, incident_id=row.id, reviewer=reviewer,
                             decision=decision, note=note.strip(), allow_phrase=phrase, ts=now))
             s.add(AuditRow(room_id=row.room_id, actor_id=reviewer, action=decision,
@@ -379,7 +742,77 @@ class ReviewStore:
 
         ``days`` is how many days the per-day series covers, ending at the
         newest incident that matches (or at ``f.until``).
+
+        Read from the per-day counts (``incident_days``) when the filter
+        allows (room, rule, status, whole days); the members flagged more
+        than once are then those of the series' last ``REPEAT_DAYS`` days. Otherwise the
+        incidents themselves are counted.
         """
+        if self._by_days(f):
+            return await self._overview_from_days(f, days=days, top=top)
+        return await self._overview_scan(f, days=days, top=top)
+
+    async def _overview_from_days(self, f: IncidentFilter, *, days: int, top: int) -> Overview:
+        T = self._count_table(f)
+        tconds = self._day_conditions(f, T)
+        D = IncidentDayRow
+        conds = self._day_conditions(f)
+        async with self.sessions() as s:
+            by_status = {k: int(v) for k, v in (await s.execute(
+                select(T.status, func.sum(T.n)).where(*tconds).group_by(T.status))).all() if v}
+            by_rule = [(r, int(n)) for r, n in (await s.execute(
+                select(T.rule, func.sum(T.n).label("n")).where(*tconds).group_by(T.rule)
+                .order_by(func.sum(T.n).desc(), T.rule))).all() if n]
+            by_room = [(r, int(n)) for r, n in (await s.execute(
+                select(T.room_id, func.sum(T.n)).where(*tconds).group_by(T.room_id)
+                .order_by(func.sum(T.n).desc(), T.room_id))).all() if n]
+            newest = await s.scalar(select(func.max(D.day)).where(
+                *conds, D.n > 0, *([D.day < china_day(f.until)] if f.until else [])))
+            last = (_china_day(f.until - timedelta(microseconds=1)) if f.until
+                    else (datetime.strptime(newest, "%Y-%m-%d").date() if newest else None))
+            per_day: dict[str, int] = {}
+            repeat: list = []
+            if last is not None:
+                first = last - timedelta(days=days - 1)
+                per_day = {d: int(n) for d, n in (await s.execute(
+                    select(D.day, func.sum(D.n)).where(*conds, D.day >= first.isoformat(),
+                                                       D.day <= last.isoformat())
+                    .group_by(D.day))).all()}
+                # the members flagged more than once: over the series' last week (at most)
+                start = datetime.combine(max(first, last - timedelta(days=REPEAT_DAYS - 1)),
+                                         datetime.min.time(), tzinfo=_CHINA)
+                end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=_CHINA)
+                n_messages = func.count(distinct(IncidentRow.message_id))
+                repeat = [tuple(r) for r in (await s.execute(
+                    select(IncidentRow.room_id, IncidentRow.sender_id, func.max(IncidentRow.sender_name),
+                           n_messages.label("n"))
+                    .where(*f.conditions(), IncidentRow.ts >= start, IncidentRow.ts < end,
+                           IncidentRow.kind == "violation")
+                    .group_by(IncidentRow.room_id, IncidentRow.sender_id)
+                    .having(n_messages >= 2)
+                    .order_by(n_messages.desc(), IncidentRow.sender_id).limit(top))).all()]
+            open_appeals = await self._open_appeals(s, f)
+            topics = dict((await s.execute(select(RoomRow.room_id, RoomRow.topic))).all())
+        series = []
+        if last is not None:
+            for i in range(days - 1, -1, -1):
+                d = (last - timedelta(days=i)).isoformat()
+                series.append((d, per_day.get(d, 0)))
+        rooms = [(r, topics.get(r, ""), n) for r, n in by_room]
+        return Overview(total=sum(by_status.values()), open=by_status.get("open", 0),
+                        by_status=by_status, by_rule=by_rule, by_day=series, top_rooms=rooms[:top],
+                        by_room=rooms, repeat_senders=repeat, open_appeals=open_appeals)
+
+    @staticmethod
+    async def _open_appeals(s, f: IncidentFilter) -> int:
+        appeal_conds = [AppealRow.status == "open"]
+        if f.rooms is not None:
+            appeal_conds.append(AppealRow.room_id.in_(sorted(f.rooms)))
+        if f.room:
+            appeal_conds.append(AppealRow.room_id == f.room)
+        return await s.scalar(select(func.count()).select_from(AppealRow).where(*appeal_conds)) or 0
+
+    async def _overview_scan(self, f: IncidentFilter, *, days: int, top: int) -> Overview:
         conds = and_(*f.conditions())
         day = self._day_expr()
         async with self.sessions() as s:
@@ -440,3 +873,119 @@ class ReviewStore:
 
 def _china_day(ts: datetime):
     return ts.astimezone(_CHINA).date()
+
+
+# --- a room's allow and deny phrases ------------------------------------------
+
+PHRASE_KINDS = ("allow", "deny")
+
+
+@dataclass
+class Phrase:
+    """One entry of a room's allow or deny list, with who filed it and why."""
+
+    kind: str                   # allow | deny
+    rule: str                   # a rule id, or "*" (an allow phrase for every rule)
+    phrase: str
+    added_by: str = ""
+    added_at: datetime | None = None
+    why: str = ""
+    incident_id: int | None = None   # the dismissal it came with, if any
+
+
+def _entry(kind: str, rule: str, phrase: str):
+    if kind == "allow" and rule in ("", "*"):
+        return phrase
+    return {"rule": rule, "phrase": phrase}
+
+
+def _parts(kind: str, entry) -> tuple[str, str] | None:
+    if isinstance(entry, str) and kind == "allow":
+        return "*", entry
+    if isinstance(entry, dict) and isinstance(entry.get("phrase"), str):
+        return str(entry.get("rule") or "*"), entry["phrase"]
+    return None
+
+
+class RoomPhrases:
+    """A room's allow and deny phrases as the review page shows and edits
+    them: every change is a settings change with its audit row (the same
+    actions as the group commands: allow, allow_remove, deny, deny_remove),
+    and a reason given on the page is kept as an audit row of its own."""
+
+    def __init__(self, repo: Repository):
+        self.repo = repo
+        self.sessions = repo.sessions
+
+    async def list(self, room_id: str) -> list[Phrase]:
+        async with self.sessions() as s:
+            room = await s.get(RoomRow, room_id)
+            settings = dict(room.settings or {}) if room else {}
+            audits = list(await s.scalars(select(AuditRow).where(
+                AuditRow.room_id == room_id,
+                AuditRow.action.in_(("allow", "deny", "allow_note", "deny_note")))
+                .order_by(AuditRow.ts, AuditRow.id)))
+            reviews = list(await s.scalars(select(ReviewRow).where(
+                ReviewRow.room_id == room_id, ReviewRow.allow_phrase.is_not(None))
+                .order_by(ReviewRow.ts, ReviewRow.id)))
+        out: list[Phrase] = []
+        for kind in PHRASE_KINDS:
+            entries = settings.get(kind)
+            for entry in entries if isinstance(entries, list) else []:
+                parts = _parts(kind, entry)
+                if parts is None:
+                    continue
+                p = Phrase(kind, parts[0], parts[1])
+                for a in audits:
+                    if a.action == kind and isinstance(a.after, list) and entry in a.after \
+                            and not (isinstance(a.before, list) and entry in a.before):
+                        p.added_by, p.added_at = a.actor_id, a.ts
+                    elif a.action == f"{kind}_note" and isinstance(a.after, dict) \
+                            and a.after.get("phrase") == p.phrase and a.after.get("rule") == p.rule:
+                        p.why = str(a.after.get("reason") or "")
+                for r in reviews:
+                    if kind == "allow" and r.allow_phrase == p.phrase:
+                        p.incident_id = r.incident_id
+                        p.why = p.why or (r.note or "撤销误报时添加")
+                        p.added_by = p.added_by or r.reviewer
+                out.append(p)
+        return out
+
+    async def add(self, room_id: str, kind: str, rule: str, phrase: str, actor: str,
+                  reason: str = "", *, allowed_rule=lambda rule: True) -> bool:
+        """File a phrase; False if it is there already. ``ReviewError`` for a
+        bad kind, length, or a rule an allow phrase may not silence."""
+        phrase = phrase.strip()
+        if kind not in PHRASE_KINDS:
+            raise ReviewError("bad_kind", "kind must be allow or deny")
+        if len(phrase) < MIN_PHRASE:
+            raise ReviewError("phrase_too_short", "phrase too short")
+        if len(phrase) > MAX_PHRASE:
+            raise ReviewError("phrase_too_long", "phrase too long")
+        if kind == "deny" and rule in ("", "*"):
+            raise ReviewError("rule_needed", "a deny phrase names its rule")
+        if kind == "allow" and rule not in ("", "*") and not allowed_rule(rule):
+            raise ReviewError("phrase_not_allowed", f"rule {rule} is never silenced by an allow phrase")
+        entry = _entry(kind, rule, phrase)
+        current = (await self.repo.room_settings(room_id)).get(kind, [])
+        current = list(current) if isinstance(current, list) else []
+        if entry in current:
+            return False
+        await self.repo.change_settings(room_id, actor, kind, kind, current + [entry])
+        if reason.strip():
+            async with self.sessions.begin() as s:
+                s.add(AuditRow(room_id=room_id, actor_id=actor, action=f"{kind}_note", target=phrase,
+                               after={"rule": rule or "*", "phrase": phrase, "reason": reason.strip()[:500]}))
+        return True
+
+    async def remove(self, room_id: str, kind: str, rule: str, phrase: str, actor: str) -> bool:
+        """Take a phrase off the list; False if it was not there."""
+        if kind not in PHRASE_KINDS:
+            raise ReviewError("bad_kind", "kind must be allow or deny")
+        current = (await self.repo.room_settings(room_id)).get(kind, [])
+        current = list(current) if isinstance(current, list) else []
+        kept = [e for e in current if _parts(kind, e) != (rule or "*", phrase)]
+        if len(kept) == len(current):
+            return False
+        await self.repo.change_settings(room_id, actor, f"{kind}_remove", kind, kept)
+        return True

@@ -19,6 +19,7 @@ from qungui.web.filters import parse_query, storable
 from qungui.web.openapi import OPENAPI
 
 MAX_PER_PAGE = 500
+MAX_BULK = 500
 
 
 def setup(app: web.Application) -> None:
@@ -28,6 +29,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/incidents", incidents)
     r.add_get("/api/incidents/{id:\\d+}", incident)
     r.add_post("/api/incidents/{id:\\d+}/review", review)
+    r.add_post("/api/incidents/bulk", bulk_review)
     r.add_post("/api/appeals/{id:\\d+}/resolve", resolve_appeal)
     r.add_get("/api/stats", stats)
 
@@ -55,7 +57,8 @@ async def session_info(request: web.Request) -> web.Response:
 
 
 def _query(request: web.Request):
-    q = parse_query(request.query, request[SESSION].rooms, request.app[RULE_TITLES])
+    q = parse_query(request.query, request[SESSION].rooms, request.app[RULE_TITLES],
+                    reviewer=request[SESSION].reviewer)
     return q, (error(400, "bad_filter", "；".join(q.errors)) if q.errors else None)
 
 
@@ -67,10 +70,43 @@ async def incidents(request: web.Request) -> web.Response:
         per_page = max(1, min(MAX_PER_PAGE, int(request.query.get("per_page", "50"))))
     except ValueError:
         return error(400, "bad_filter", "per_page must be a whole number")
-    rows, total = await request.app[REVIEWS].incidents(q.filter, offset=(q.page - 1) * per_page,
-                                                       limit=per_page)
-    return ok({"total": total, "page": q.page, "per_page": per_page,
-               "items": [incident_dict(r) for r in rows]})
+    store = request.app[REVIEWS]
+    page = await store.page(q.filter, order=q.order, after=q.after, before=q.before, limit=per_page)
+    total, exact = await store.count(q.filter)
+    names = await store.names(page.rows)
+    return ok({"total": total, "total_exact": exact, "order": q.order, "per_page": per_page,
+               "next": page.next, "prev": page.prev,
+               "items": [_named(incident_dict(r), r, names, store.gravity(r)) for r in page.rows]})
+
+
+def _named(d: dict, row, names, gravity: int) -> dict:
+    d.pop("trace", None)
+    d.update(room_name=names.room(row.room_id),
+             sender_display=names.member(row.room_id, row.sender_id, row.sender_name) if row.sender_id else "",
+             reviewer_name=names.reviewer(row.room_id, row.reviewed_by), gravity=gravity)
+    return d
+
+
+async def bulk_review(request: web.Request) -> web.Response:
+    """One decision and note on several incidents: {"ids": [...], "decision":
+    "confirm" | "dismiss" | "reopen", "note": "..."}."""
+    body = await _json_body(request)
+    if isinstance(body, web.Response):
+        return body
+    ids, note = body.get("ids"), body.get("note", "")
+    if (not isinstance(ids, list) or not ids or len(ids) > MAX_BULK
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2 ** 31 for i in ids)):
+        return error(400, "bad_json", f"ids must be a list of 1 to {MAX_BULK} incident ids")
+    if not isinstance(note, str) or not storable(note):
+        return error(400, "bad_text", "note must be a string without NUL or lone surrogates")
+    decision = body.get("decision")
+    if decision not in ("confirm", "dismiss", "reopen"):
+        return error(400, "bad_decision", "decision must be confirm, dismiss or reopen")
+    session = request[SESSION]
+    done, refused = await request.app[REVIEWS].review_many(ids, session.reviewer, decision,
+                                                           note=note[:1000], scope=session.rooms)
+    return ok({"reviewed": [incident_dict(r) for r in done],
+               "refused": [{"id": i, "error": code} for i, code in refused.items()]})
 
 
 def _message(m) -> dict | None:

@@ -31,10 +31,10 @@ from qungui.storage.models import utcnow
 from qungui.storage.repository import Repository
 from qungui.storage.review import ReviewStore
 from qungui.storage.web_auth import SignInAttempts, WebSessions
-from qungui.web import api, labels, pages
+from qungui.web import api, labels, pages, rooms
 from qungui.web.auth import (LOGIN_COOKIE, SESSION_COOKIE, Clock, SessionStore, SignInThrottle,
                              ThrottlePolicy)
-from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
+from qungui.web.context import (ACCOUNTS, INSPECTOR, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
                                 TEMPLATES, THROTTLE, render, set_cookie)
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,15 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; script-src '
 def create_app(repo: Repository, *, rule_titles: Mapping[str, str],
                rule_specs: Mapping[str, RuleSpec], secure_cookies: bool = False,
                failure_delay: float = 1.0, throttle: ThrottlePolicy | None = None,
-               clock: Clock = utcnow) -> web.Application:
+               clock: Clock = utcnow, rulebook_path: str | Path | None = None) -> web.Application:
     """The review site over ``repo``. ``rule_titles`` names each rule id in
     Chinese (``qungui.app.rule_titles()``); ``rule_specs`` are the rules'
     specifications the reviews go by (``qungui.app.rule_specs()``).
     ``secure_cookies`` when served over HTTPS
     (behind a proxy); ``failure_delay`` seconds are added to each failed sign-in;
-    ``throttle`` the sign-in limits; ``clock`` the time sessions and the throttle go by."""
+    ``throttle`` the sign-in limits; ``clock`` the time sessions and the throttle go by;
+    ``rulebook_path`` the rulebook the room page's message tester inspects with
+    (None: the shipped one)."""
     app = web.Application(middlewares=[error_pages, require_session],
                           client_max_size=64 * 1024)
     app.on_response_prepare.append(security_headers)
@@ -66,15 +68,18 @@ def create_app(repo: Repository, *, rule_titles: Mapping[str, str],
     app[SESSIONS] = SessionStore(WebSessions(repo), clock=clock)
     app[THROTTLE] = SignInThrottle(SignInAttempts(repo), throttle, clock=clock)
     app[RULE_TITLES] = dict(rule_titles)
+    app[INSPECTOR] = rooms.Inspector(rulebook_path)
     app[OPTIONS] = {"secure_cookies": secure_cookies, "failure_delay": failure_delay}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.globals.update(labels.template_globals(app[RULE_TITLES]))
     env.globals["static"] = static_url
+    env.filters["amount"] = labels.amount
     app[TEMPLATES] = env
     pages.setup(app)
     api.setup(app)
+    rooms.setup(app)
     app.router.add_static("/static/", HERE / "static", append_version=True)
     app.router.add_get("/healthz", healthz)
     return app

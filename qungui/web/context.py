@@ -23,6 +23,7 @@ THROTTLE = web.AppKey("throttle", SignInThrottle)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 RULE_TITLES = web.AppKey("rule_titles", dict)
 OPTIONS = web.AppKey("options", dict)
+INSPECTOR = web.AppKey("inspector", object)         # web.rooms.Inspector: built on first use
 # typed request keys arrived in aiohttp 3.13; older versions take the plain name
 SESSION = web.RequestKey("session", object) if hasattr(web, "RequestKey") else "session"
 
@@ -57,5 +58,5 @@ def row_id(request: web.Request) -> int | None:
     return value if value <= MAX_ROW_ID else None
 
 
-__all__ = ["REPO", "REVIEWS", "ACCOUNTS", "SESSIONS", "THROTTLE", "TEMPLATES", "RULE_TITLES",
+__all__ = ["INSPECTOR", "REPO", "REVIEWS", "ACCOUNTS", "SESSIONS", "THROTTLE", "TEMPLATES", "RULE_TITLES",
            "OPTIONS", "SESSION", "render", "set_cookie", "login_token", "row_id"]

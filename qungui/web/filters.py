@@ -1,5 +1,9 @@
 """The incident filter as it travels in a URL (?room=&rule=&member=&status=
-&since=&until=&q=&page=), shared by the pages, the CSV export and the API."""
+&since=&until=&q=&kind=&appeal=&mine=&order=, and the page's cursor ?after=
+or ?before=), shared by the pages, the CSV export and the API.
+
+The saved views are such URLs (``VIEWS``); the list of open incidents is
+ordered as the triage queue unless ``order=new`` says otherwise."""
 
 from __future__ import annotations
 
@@ -10,9 +14,19 @@ from urllib.parse import urlencode
 from qungui.review.when import WhenError, parse_when
 from qungui.storage.review import STATUSES, IncidentFilter
 
-KEYS = ("room", "rule", "member", "status", "since", "until", "q")
+KEYS = ("room", "rule", "member", "status", "since", "until", "q", "kind", "appeal", "mine", "order")
 NAMES = {"room": "群", "rule": "规则", "member": "成员", "status": "审核状态",
-         "since": "起始时间", "until": "截止时间", "q": "关键词"}
+         "since": "起始时间", "until": "截止时间", "q": "关键词", "kind": "类型", "appeal": "申诉",
+         "mine": "我的", "order": "排序"}
+CURSORS = ("after", "before")
+# the saved views: (key, name, query)
+VIEWS = (
+    ("queue", "审核队列", {"status": "open"}),
+    ("classified", "待审核涉密", {"rule": "classified", "status": "open"}),
+    ("appeals", "申诉", {"appeal": "open"}),
+    ("reports", "举报", {"kind": "report"}),
+    ("mine", "我的", {"mine": "1"}),
+)
 MAX_VALUE = 200
 # the times a filter may name: anything outside cannot be stored or compared on every database
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -42,9 +56,13 @@ class Query:
     page: int = 1
     values: dict[str, str] = field(default_factory=dict)   # as typed, for forms and links
     errors: list[str] = field(default_factory=list)
+    order: str = "new"                                      # new | triage
+    after: str | None = None
+    before: str | None = None
 
     def link(self, **change) -> str:
-        """This query with some values changed (None or "" removes one)."""
+        """This query with some values changed (None or "" removes one); the
+        page's cursor is dropped unless given."""
         values = dict(self.values)
         for key, value in change.items():
             if value in (None, "") or (key == "page" and str(value) == "1"):
@@ -53,8 +71,18 @@ class Query:
                 values[key] = str(value)
         return "?" + urlencode(values)
 
+    def here(self) -> str:
+        """This query with its cursor: the page as it is."""
+        extra = {k: v for k, v in (("after", self.after), ("before", self.before)) if v}
+        return self.link(**extra)
 
-def parse_query(query, rooms: frozenset[str] | None, known_rules=()) -> Query:
+    def view(self) -> str | None:
+        """The saved view this query is exactly, if any."""
+        plain = {k: v for k, v in self.values.items() if k not in ("page", "order")}
+        return next((key for key, _, query in VIEWS if query == plain), None)
+
+
+def parse_query(query, rooms: frozenset[str] | None, known_rules=(), reviewer: str | None = None) -> Query:
     values = {k: query.get(k, "").strip()[:MAX_VALUE] for k in KEYS}
     values = {k: v for k, v in values.items() if v}
     errors = []
@@ -77,6 +105,19 @@ def parse_query(query, rooms: frozenset[str] | None, known_rules=()) -> Query:
         values.pop("status")
     if values.get("rule") and known_rules and values["rule"] not in known_rules:
         errors.append(f"没有规则“{values.pop('rule')}”")
+    if values.get("kind") and values["kind"] not in ("violation", "report"):
+        errors.append("类型只能是 violation（规则）或 report（举报）")
+        values.pop("kind")
+    if values.get("appeal") and values["appeal"] != "open":
+        errors.append("申诉筛选只能是 open（待处理）")
+        values.pop("appeal")
+    if values.get("mine") and values["mine"] != "1":
+        values.pop("mine")
+    if values.get("order") and values["order"] not in ("new", "triage"):
+        errors.append("排序只能是 new（从新到旧）或 triage（审核队列）")
+        values.pop("order")
+    order = values.get("order") or ("triage" if values.get("status") == "open" else "new")
+    cursors = {k: query.get(k, "").strip()[:60] for k in CURSORS}
     try:
         page = max(1, min(100_000, int(query.get("page", "1"))))
     except ValueError:
@@ -85,5 +126,7 @@ def parse_query(query, rooms: frozenset[str] | None, known_rules=()) -> Query:
         values["page"] = str(page)
     f = IncidentFilter(room=values.get("room"), rule=values.get("rule"), member=values.get("member"),
                        status=values.get("status"), since=since, until=until, text=values.get("q"),
-                       rooms=rooms)
-    return Query(f, page, values, errors)
+                       rooms=rooms, kind=values.get("kind"),
+                       reviewer=reviewer if values.get("mine") else None,
+                       appealed=bool(values.get("appeal")))
+    return Query(f, page, values, errors, order, cursors["after"] or None, cursors["before"] or None)

@@ -50,6 +50,15 @@ def highlight(text: str, spans: list[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
+_AMOUNT = re.compile(r"(\d+(?:\.\d{1,2})?)\s*(元|块)")
+
+
+def amount(text: str) -> str:
+    """The amount a red envelope's or transfer's text names ("200元"), if any."""
+    m = _AMOUNT.search(text or "")
+    return f"{m.group(1)} 元" if m else ""
+
+
 def template_globals(rule_titles: dict[str, str]) -> dict:
     return {"ACTION_CN": ACTION_CN, "STATUS_CN": STATUS_CN, "DECISION_CN": DECISION_CN,
             "APPEAL_CN": APPEAL_CN, "RULE_TITLES": rule_titles, "china_time": china_time,

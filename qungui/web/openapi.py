@@ -17,7 +17,15 @@ FILTERS = [
     _param("since", "from this time: ISO 8601 (a bare date is China time) or 7d / 12h / 30m ago"),
     _param("until", "before this time; a bare date includes that whole day"),
     _param("q", "text in evidence, reason, excerpt, sender or warning"),
+    _param("kind", "violation (a rule fired) or report (a member's anonymous report)",
+           {"type": "string", "enum": ["violation", "report"]}),
+    _param("appeal", "open: only incidents with an open appeal", {"type": "string", "enum": ["open"]}),
+    _param("mine", "1: only incidents the signed-in reviewer reviewed last", {"type": "string", "enum": ["1"]}),
 ]
+ORDER = _param("order", "new (newest first; the default) or triage (the review queue: incidents "
+               "with an open appeal first, then by the rule's gravity, gravest first, each group "
+               "oldest first; the default when status=open)",
+               {"type": "string", "enum": ["new", "triage"]})
 ID = _param("id", "numeric id", {"type": "integer"}, where="path", required=True)
 
 
@@ -92,14 +100,37 @@ OPENAPI = {
                 "rooms": {"oneOf": [{"const": "*"}, {"type": "array", "items": {"type": "string"}}]}}})},
                 **ERRORS}}},
         "/api/incidents": {"get": {
-            "summary": "incidents, newest first, filtered and paged",
-            "parameters": FILTERS + [_param("page", "page number from 1", {"type": "integer"}),
+            "summary": "incidents, filtered, one page at a time by cursor (keyset paging)",
+            "parameters": FILTERS + [ORDER,
+                                     _param("after", "the next page: the cursor of the previous answer's next"),
+                                     _param("before", "the page before: a previous answer's prev (order=new)"),
                                      _param("per_page", "items per page (1-500, default 50)",
                                             {"type": "integer"})],
             "responses": {"200": {"description": "one page", **_json({"type": "object", "properties": {
-                "total": {"type": "integer"}, "page": {"type": "integer"},
+                "total": {"type": "integer", "description": "how many match; when total_exact is "
+                          "false, at least this many (counted up to 1000)"},
+                "total_exact": {"type": "boolean"}, "order": {"type": "string"},
                 "per_page": {"type": "integer"},
-                "items": {"type": "array", "items": _ref("Incident")}}})}, **ERRORS}}},
+                "next": {"type": ["string", "null"], "description": "cursor of the next page, null at the end"},
+                "prev": {"type": ["string", "null"]},
+                "items": {"type": "array", "items": _ref("Incident"),
+                          "description": "without trace; with room_name, sender_display (the "
+                                         "member's group nickname), reviewer_name and gravity"}}})},
+                **ERRORS}}},
+        "/api/incidents/bulk": {"post": {
+            "summary": "one decision and note on several incidents (each recorded as a single review)",
+            "security": [{"session": [], "csrf": []}],
+            "requestBody": {"required": True, **_json({"type": "object", "required": ["ids", "decision"],
+                                                       "properties": {
+                "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1, "maxItems": 500},
+                "decision": {"type": "string", "enum": ["confirm", "dismiss", "reopen"]},
+                "note": {"type": "string"}}})},
+            "responses": {"200": {"description": "what was reviewed and what was refused",
+                                  **_json({"type": "object", "properties": {
+                                      "reviewed": {"type": "array", "items": _ref("Incident")},
+                                      "refused": {"type": "array", "items": {"type": "object", "properties": {
+                                          "id": {"type": "integer"}, "error": {"type": "string"}}}}}})},
+                          **ERRORS}}},
         "/api/incidents/{id}": {"get": {
             "summary": "one incident with its message context, other rules, reviews and appeals",
             "parameters": [ID],
@@ -143,7 +174,8 @@ OPENAPI = {
                                             {"type": "integer"})],
             "responses": {"200": {"description": "the counts", **_json({"type": "object"})}, **ERRORS}}},
         "/export.csv": {"get": {
-            "summary": "the filtered incidents as CSV (UTF-8 with BOM), for spreadsheets",
+            "summary": "the filtered incidents as CSV (UTF-8 with BOM, Chinese values, China time), "
+                       "streamed without a cap, for spreadsheets",
             "parameters": FILTERS,
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}, **ERRORS}}},
         "/api/openapi.json": {"get": {"summary": "this document", "security": [],

@@ -1,27 +1,30 @@
-"""The HTML pages: sign-in, overview, incident list, incident detail, review
-actions and the CSV export."""
+"""The HTML pages: sign-in, overview, incident list (keyset pages, the triage
+queue, saved views, bulk review), incident detail (review, then the next in
+the same list), review actions and the streaming CSV export."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import unicodedata
 from datetime import datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from aiohttp import web
 
-from qungui.review.export import csv_text
+from qungui.review.export import CSV_COLUMNS, write_csv
 from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
 from qungui.web import charts
 from qungui.web.auth import LOGIN_COOKIE, SESSION_COOKIE, check_password
 from qungui.web.context import (ACCOUNTS, OPTIONS, REPO, REVIEWS, RULE_TITLES, SESSION, SESSIONS,
                                 THROTTLE, login_token, render, row_id, set_cookie)
-from qungui.web.filters import parse_query, storable
+from qungui.web.filters import VIEWS, parse_query, storable
 from qungui.web.labels import PAGE_SIZE, REVIEW_ERROR_CN
 
-MAX_EXPORT = 100_000
+EXPORT_CHUNK = 1000
+MAX_BULK = 500
 MAX_NOTE = 1000
 MAX_NEXT = 2000
 
@@ -35,6 +38,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/incidents", incident_list)
     r.add_get("/incidents/{id:\\d+}", incident_page)
     r.add_post("/incidents/{id:\\d+}/review", review)
+    r.add_post("/incidents/bulk", bulk_review)
     r.add_post("/appeals/{id:\\d+}/resolve", resolve_appeal)
     r.add_get("/export.csv", export_csv)
 
@@ -43,8 +47,16 @@ def scope(request: web.Request):
     return request[SESSION].rooms
 
 
-def query(request: web.Request):
-    return parse_query(request.query, scope(request), request.app[RULE_TITLES])
+def query(request: web.Request, values=None):
+    return parse_query(request.query if values is None else values, scope(request),
+                       request.app[RULE_TITLES], reviewer=request[SESSION].reviewer)
+
+
+def list_query(request: web.Request, back: str):
+    """The filter of the list page ``back`` (a path on this site) names."""
+    parts = urlsplit(back)
+    values = dict(parse_qsl(parts.query)) if parts.path == "/incidents" else {}
+    return query(request, values)
 
 
 # --- signing in and out --------------------------------------------------
@@ -152,9 +164,16 @@ async def overview(request: web.Request) -> web.Response:
     per_day = charts.day_chart(ov.by_day, link=lambda d: "/incidents" + q.link(since=d, until=d))
     per_rule = charts.rule_chart([(r, titles.get(r, r), n) for r, n in ov.by_rule],
                                  link=lambda r: "/incidents" + q.link(rule=r))
+    store = request.app[REVIEWS]
+    views = []
+    for key, name, values in VIEWS:
+        vq = query(request, {**values, **({"room": q.values["room"]} if q.values.get("room") else {})})
+        n, exact = await store.count(vq.filter)
+        views.append((key, name, "/incidents" + vq.link(), n, exact))
     return render(request, "overview.html", {"title": "概览", "q": q, "ov": ov, "days": days,
                                              "per_day": per_day, "per_rule": per_rule,
-                                             "outbox": outbox},
+                                             "outbox": outbox, "views": views,
+                                             "topics": {r: t for r, t, _ in ov.by_room}},
                   status=400 if q.errors else 200)
 
 
@@ -163,24 +182,67 @@ async def overview(request: web.Request) -> web.Response:
 async def incident_list(request: web.Request) -> web.Response:
     q = query(request)
     store = request.app[REVIEWS]
-    rows, total = await store.incidents(q.filter, offset=(q.page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
+    page = await store.page(q.filter, order=q.order, after=q.after, before=q.before, limit=PAGE_SIZE)
+    total, exact = await store.count(q.filter)
     return render(request, "incidents.html", {
-        "title": "事件列表", "q": q, "rows": rows, "total": total, "page": q.page, "pages": pages,
+        "title": "事件列表", "q": q, "rows": page.rows, "p": page, "total": total, "exact": exact,
+        "names": await store.names(page.rows), "gravity": store.gravity, "views": VIEWS,
+        "here": "/incidents" + q.here(), "done": request.query.get("done", ""),
         "rooms": await store.rooms(scope(request)), "rules": sorted(request.app[RULE_TITLES].items()),
     }, status=400 if q.errors else 200)
 
 
-async def export_csv(request: web.Request) -> web.Response:
+async def export_csv(request: web.Request) -> web.StreamResponse:
+    """Every incident the filter matches, streamed in chunks (no cap): the
+    response starts at once and the loop serves other requests between chunks."""
     q = query(request)
     if q.errors:
         raise web.HTTPBadRequest(text="；".join(q.errors))
-    rows, _ = await request.app[REVIEWS].incidents(q.filter, limit=MAX_EXPORT)
     stamp = datetime.now(CHINA_TZ).strftime("%Y%m%d-%H%M")
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="incidents-{stamp}.csv"'})
+    await response.prepare(request)
+    titles = request.app[RULE_TITLES]
     # the byte order mark lets spreadsheet programs read the Chinese text as UTF-8
-    return web.Response(body=("\ufeff" + csv_text(rows)).encode("utf-8"),
-                        content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="incidents-{stamp}.csv"'})
+    head = io.StringIO()
+    write_csv(head, [], excel=True)
+    await response.write(head.getvalue().encode("utf-8"))
+    async for rows, names in request.app[REVIEWS].export_chunks(q.filter, EXPORT_CHUNK):
+        buf = io.StringIO()
+        write_csv(buf, rows, header=False, names=names, titles=titles)
+        await response.write(buf.getvalue().encode("utf-8"))
+        await asyncio.sleep(0)
+    await response.write_eof()
+    return response
+
+
+async def bulk_review(request: web.Request) -> web.Response:
+    """Several incidents of the list confirmed or dismissed with one note;
+    back to the same list (its filters and page) saying how many."""
+    form = await request.post()
+    back = safe_next(str(form.get("back", "")) or "/incidents")
+    decision = str(form.get("decision", ""))
+    note = str(form.get("note", "")).strip()[:MAX_NOTE]
+    ids = [int(v) for v in form.getall("id", []) if isinstance(v, str) and v.isascii()
+           and v.isdigit() and len(v) <= 10 and int(v) < 2 ** 31][:MAX_BULK]
+    if decision not in ("confirm", "dismiss") or not storable(note):
+        return render(request, "error.html", {"title": "无法批量审核",
+                                              "message": "请选择确认或撤销，备注不能含空字符。"}, status=400)
+    if not ids:
+        raise web.HTTPSeeOther(_with(back, done="none"))
+    session = request[SESSION]
+    done, refused = await request.app[REVIEWS].review_many(ids, session.reviewer, decision,
+                                                           note=note, scope=session.rooms)
+    raise web.HTTPSeeOther(_with(back, done=f"{decision}:{len(done)}:{len(refused)}"))
+
+
+def _with(path: str, **extra) -> str:
+    parts = urlsplit(path)
+    values = [(k, v) for k, v in parse_qsl(parts.query) if k not in extra]
+    values += [(k, v) for k, v in extra.items() if v]
+    from urllib.parse import urlencode
+    return parts.path + ("?" + urlencode(values) if values else "")
 
 
 # --- one incident --------------------------------------------------------
@@ -195,10 +257,23 @@ async def incident_page(request: web.Request, error: str = "", status: int = 200
     row = detail.incident
     text = detail.message.text if detail.message else row.excerpt
     spans = [row.evidence] + [s.evidence for s in detail.siblings]
+    back = safe_next(request.query.get("back") or "/incidents")
+    if not back.startswith("/incidents"):
+        back = "/incidents"
     return render(request, "incident.html", {
         "title": f"事件 #{row.id}", "d": detail, "row": row, "text": text, "spans": spans,
-        "error": error, "back": safe_next(request.query.get("back") or "/incidents"),
+        "error": error, "back": back, "done": request.query.get("done", ""),
+        "gravity": request.app[REVIEWS].gravity(row), "names": detail.names,
+        "next_id": await request.app[REVIEWS].neighbour(list_query(request, back).filter, row.id,
+                                                         order=list_query(request, back).order),
+        "request_prev": row_number(request.query.get("prev")),
     }, status=status)
+
+
+def row_number(text: str | None) -> int | None:
+    if text and text.isascii() and text.isdigit() and len(text) <= 10:
+        return int(text)
+    return None
 
 
 async def review(request: web.Request) -> web.Response:
@@ -213,12 +288,24 @@ async def review(request: web.Request) -> web.Response:
     if not (storable(note) and storable(phrase)):
         return await incident_page(request, "备注或放行词语含有无法处理的字符（如空字符），请删去后重试。",
                                    status=400)
+    store = request.app[REVIEWS]
     try:
-        await request.app[REVIEWS].review(incident_id, session.reviewer, decision, note=note,
-                                          allow_phrase=phrase or None, scope=session.rooms)
+        await store.review(incident_id, session.reviewer, decision, note=note,
+                           allow_phrase=phrase or None, scope=session.rooms)
     except ReviewError as exc:
         return await incident_page(request, _review_error(exc), status=400)
-    raise web.HTTPSeeOther(f"/incidents/{incident_id}?done={decision}")
+    back = safe_next(str(form.get("back", "")) or "/incidents")
+    if not back.startswith("/incidents"):
+        back = "/incidents"
+    if decision != "reopen" and form.get("next") != "stay":
+        # on to the next incident of the same list, its filters kept
+        q = list_query(request, back)
+        following = await store.neighbour(q.filter, incident_id, order=q.order)
+        if following is not None:
+            raise web.HTTPSeeOther(f"/incidents/{following}?back={quote(back, safe='')}"
+                                   f"&done={decision}&prev={incident_id}")
+        raise web.HTTPSeeOther(_with(back, done=f"{decision}:1:0", after=None, before=None))
+    raise web.HTTPSeeOther(f"/incidents/{incident_id}?back={quote(back, safe='')}&done={decision}")
 
 
 async def resolve_appeal(request: web.Request) -> web.Response:

@@ -38,11 +38,13 @@ async def test_openapi_document_covers_every_api_route(client, app):
 async def test_list_filter_and_page(signed_in):
     res = await signed_in.get("/api/incidents?rule=ads&per_page=2")
     data = await res.json()
-    assert data["total"] == 3 and len(data["items"]) == 2 and data["page"] == 1
+    assert data["total"] == 3 and data["total_exact"] and len(data["items"]) == 2 and data["next"]
     assert [i["ts"] for i in data["items"]] == sorted((i["ts"] for i in data["items"]), reverse=True)
     assert all(i["rule"] == "ads" and i["ts"].endswith("+08:00") for i in data["items"])
-    page2 = await (await signed_in.get("/api/incidents?rule=ads&per_page=2&page=2")).json()
-    assert len(page2["items"]) == 1
+    assert {i["room_name"] for i in data["items"]} == {"招商引资专项工作群"}
+    page2 = await (await signed_in.get(f"/api/incidents?rule=ads&per_page=2&after={data['next']}")).json()
+    assert len(page2["items"]) == 1 and page2["next"] is None
+    assert page2["items"][0]["id"] not in {i["id"] for i in data["items"]}
     bad = await signed_in.get("/api/incidents?status=closed")
     assert bad.status == 400 and (await bad.json())["error"] == "bad_filter"
 
@@ -106,3 +108,30 @@ async def test_scoped_reviewer_api(client, seeded):
     data = await (await client.get("/api/incidents")).json()
     assert data["total"] == 1 and data["items"][0]["room_id"] == "r2"
     assert (await (await client.get("/api/stats")).json())["total"] == 1
+
+
+async def test_bulk_review_in_one_call(signed_in, repo):
+    from sqlalchemy import select
+
+    from qungui.storage.models import AuditRow, IncidentRow
+    client = signed_in
+    token = (await (await client.get("/api/session")).json())["csrf_token"]
+    items = (await (await client.get("/api/incidents?rule=ads")).json())["items"]
+    ids = [i["id"] for i in items]
+    res = await client.post("/api/incidents/bulk", json={"ids": ids + [999999], "decision": "dismiss",
+                                                         "note": "团购通知，非广告"},
+                            headers={"X-CSRF-Token": token})
+    data = await res.json()
+    assert res.status == 200 and sorted(r["id"] for r in data["reviewed"]) == sorted(ids)
+    assert data["refused"] == [{"id": 999999, "error": "not_found"}]
+    async with repo.sessions() as s:
+        rows = list(await s.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids))))
+        audits = list(await s.scalars(select(AuditRow).where(AuditRow.action == "dismiss")))
+    assert {r.status for r in rows} == {"dismissed"} and len(audits) == len(ids)
+    stats = await (await client.get("/api/stats?rule=ads")).json()
+    assert stats["by_status"] == {"dismissed": len(ids)}          # the per-day counts moved too
+    for bad in ({"ids": [], "decision": "dismiss"}, {"ids": ids, "decision": "delete"},
+                {"ids": ["1"], "decision": "dismiss"}, {"ids": list(range(1, 600)), "decision": "confirm"}):
+        refused = await client.post("/api/incidents/bulk", json=bad, headers={"X-CSRF-Token": token})
+        assert refused.status == 400
+    assert (await client.post("/api/incidents/bulk", json={"ids": ids, "decision": "confirm"})).status == 403

@@ -119,8 +119,12 @@ def test_sign_in_filter_open_dismiss(site, tmp_path):
             expect(page.locator("li.flagged mark").first).to_be_visible()
             page.fill("form:has(#dismiss) input[name=note]", "浏览器测试：误报")
             page.click("#dismiss")
+            # the only ad: no next one in that list, so back to it, its filter kept
+            expect(page).to_have_url(re.compile(r"rule=ads"))
+            expect(page.locator("p.notice")).to_contain_text("已撤销 1 条")
+            page.goto(site + f"/incidents/{incident}")
             expect(page.locator("h1 .badge")).to_have_text("误报已撤销")
-            expect(page.locator("ul.history")).to_contain_text("web:审核员")
+            expect(page.locator("ul.history")).to_contain_text("审核员：撤销（误报）")
 
             page.click("header nav >> text=事件列表")              # the open list
             expect(page).to_have_url(re.compile(r"status=open"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import json
 import sqlite3
 
@@ -32,10 +33,11 @@ def test_log_filters_and_formats(stored):
     out = bot("log", "--db", stored, "--format", "csv")
     assert out.stdout.startswith("\ufeff")            # for Excel: UTF-8 with its mark
     table = list(csv.reader(io.StringIO(out.stdout.lstrip("\ufeff"))))
-    assert table[0][:3] == ["编号", "时间", "群"] and len(table) == 4
+    assert table[0][:4] == ["编号", "时间", "群名称", "群ID"] and len(table) == 4
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[1]) for r in table[1:])
     # classified content never reaches an export: only the marking and a hash
-    classified = next(r for r in table[1:] if r[5] == "classified")
-    assert "内容已隐去" in classified[9]
+    classified = next(r for r in table[1:] if r[6] == "涉密信息")
+    assert "内容已隐去" in classified[10]
     bad = bot("log", "--db", stored, "--until", "soon")
     assert bad.returncode == 2 and "not a time or duration" in bad.stderr
 

@@ -392,7 +392,7 @@ async def test_an_unexpected_error_is_a_500_with_headers_and_no_details(signed_i
     async def broken(*args, **kwargs):
         raise RuntimeError("secret detail: password=hunter2")
 
-    monkeypatch.setattr(ReviewStore, "incidents", broken)
+    monkeypatch.setattr(ReviewStore, "page", broken)
     for path in ("/incidents", "/api/incidents"):
         res = await signed_in.get(path, headers={"Accept": "text/html"})
         body = await res.text()

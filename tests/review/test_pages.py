@@ -130,17 +130,31 @@ async def test_list_filters_page_and_sort_newest_first(signed_in, repo):
     assert bad.status == 400 and "无法识别" in await bad.text()
 
 
-async def test_paging(signed_in, moderator, clock):
+async def test_paging_by_keyset_keeps_the_filter(signed_in, moderator, clock):
     for i in range(30):
         await moderator.handle(clock.msg(ADS.replace("199", str(300 + i)), "u3", gap=3600))
     client = signed_in
     first = await (await client.get("/incidents?rule=ads")).text()
-    assert "第 1 / 2 页" in first and 'rel="next"' in first
-    second = await (await client.get("/incidents?rule=ads&page=2")).text()
+    assert "共 33 条" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    nxt = html_unescape(re.search(r'href="([^"]+)" rel="next"', first)[1])
+    assert "rule=ads" in nxt and "after=" in nxt and "page=" not in nxt
+    second = await (await client.get("/incidents" + nxt)).text()
     ids1 = re.findall(r'href="/incidents/(\d+)\?', first)
     ids2 = re.findall(r'href="/incidents/(\d+)\?', second)
     assert len(ids1) == 25 and len(ids2) == 33 - 25 and not set(ids1) & set(ids2)
-    assert "rule=ads" in second.split('rel="prev"')[0].rsplit("href=", 1)[1]
+    assert [int(i) for i in ids1 + ids2] == sorted((int(i) for i in ids1 + ids2), reverse=True)
+    assert 'rel="next"' not in second
+    prev = html_unescape(re.search(r'href="([^"]+)" rel="prev"', second)[1])
+    back = await (await client.get("/incidents" + prev)).text()
+    assert re.findall(r'href="/incidents/(\d+)\?', back) == ids1
+    # a cursor that cannot be read starts at the first page
+    odd = await client.get("/incidents?rule=ads&after=x.y")
+    assert odd.status == 200 and re.findall(r'href="/incidents/(\d+)\?', await odd.text()) == ids1
+
+
+def html_unescape(text: str) -> str:
+    import html
+    return html.unescape(text)
 
 
 async def test_detail_shows_highlight_context_trace_and_warning(signed_in, repo):
@@ -182,9 +196,11 @@ async def test_confirm_then_dismiss_with_allow_phrase_records_who_and_when(signe
                             allow_redirects=False)
     assert res.status == 303
     res = await client.post(f"/incidents/{iid}/review", data={
-        "decision": "dismiss", "csrf": token, "note": "面膜是工会福利团购", "allow_phrase": "代购面膜"})
-    html = await res.text()
-    assert "误报已撤销" in html and "web:审核员" in html and "放行词语“代购面膜”" in html
+        "decision": "dismiss", "csrf": token, "note": "面膜是工会福利团购", "allow_phrase": "代购面膜"},
+        allow_redirects=False)
+    assert res.status == 303 and res.headers["Location"].startswith("/incidents")   # on to the next
+    html = await (await client.get(f"/incidents/{iid}")).text()
+    assert "误报已撤销" in html and "审核员：撤销（误报）" in html and "放行词语“代购面膜”" in html
     async with repo.sessions() as s:
         from sqlalchemy import select
         reviews = list(await s.scalars(select(ReviewRow).where(ReviewRow.incident_id == iid)
@@ -219,7 +235,7 @@ async def test_room_scoped_reviewer_sees_only_that_room(client, seeded, repo):
     res = await client.post(f"/incidents/{r1}/review", data={"decision": "dismiss", "csrf": token})
     assert res.status == 404
     rows = list(csv.reader(io.StringIO((await (await client.get("/export.csv")).text()).lstrip("\ufeff"))))
-    assert len(rows) == 2 and rows[1][2] == "r2"
+    assert len(rows) == 2 and rows[1][3] == "r2"
 
 
 async def test_csv_export_of_the_current_filter(signed_in):
@@ -229,7 +245,10 @@ async def test_csv_export_of_the_current_filter(signed_in):
     body = (await res.read()).decode("utf-8")
     assert body.startswith("\ufeff编号,")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert len(rows) == 3 and {r[5] for r in rows[1:]} == {"ads"}
+    assert rows[0][:4] == ["编号", "时间", "群名称", "群ID"] and rows[0][-1] == "审核备注"
+    assert len(rows) == 3 and {r[6] for r in rows[1:]} == {"广告推销"}
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r[1]) for r in rows[1:])
+    assert {r[2] for r in rows[1:]} == {"招商引资专项工作群"} and {r[9] for r in rows[1:]} == {"待审核"}
     assert (await signed_in.get("/export.csv?until=never")).status == 400
 
 
