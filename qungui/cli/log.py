@@ -75,8 +75,6 @@ def configure(sp):
                          "judged [rule]; messages a secret rule flagged are skipped and counted")
 
 
-@command("log", "list recorded incidents",
-         "List incidents from the database, newest first, filtered; export as CSV or JSON lines.")
 async def export_csv(store, args) -> int:
     """The review page's CSV for Excel (byte order mark, Chinese values, China
     time, group and member names), streamed in chunks: the newest ``--limit``."""
@@ -95,6 +93,8 @@ async def export_csv(store, args) -> int:
     return 0
 
 
+@command("log", "list recorded incidents",
+         "List incidents from the database, newest first, filtered; export as CSV or JSON lines.")
 @arguments(configure)
 async def run(args) -> int:
     if args.export_labelled:
