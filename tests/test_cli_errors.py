@@ -166,14 +166,14 @@ def test_global_options_before_or_after_the_command(tmp_path, stored):
 def test_log_csv_opens_in_excel(stored):
     res = bot("log", "--db", f"sqlite:///{stored}", "--format", "csv", "--rule", "classified")
     assert res.returncode == 0
-    assert res.stdout.startswith("\ufeff编号,时间,群,")
+    assert res.stdout.startswith("\ufeff编号,时间,群名称,群ID,")
     import csv
     rows = list(csv.reader(io.StringIO(res.stdout.lstrip("\ufeff"))))
     header, row = rows[0], rows[1]
     cell = dict(zip(header, row))
     assert cell["时间"] == "2026-11-20 09:02:00"              # China time, no zone, no T
     assert cell["处置"] in ("群内提醒", "私聊提醒", "仅记录") and cell["审核状态"] == "待审核"
-    assert cell["规则"] == "classified"
+    assert cell["规则"] == "涉密信息" and cell["群名称"]          # names, as on the review page
     # the review page's labels, shared through qungui/review
     from qungui.review.export import csv_text
     assert csv_text([]).startswith("编号,") and not csv_text([]).startswith("\ufeff")
