@@ -13,7 +13,7 @@ from qungui.app import build_moderator
 from qungui.core.actions import SendPrivate
 from qungui.core.events import Member, PrivateMessage, Room, RoomSnapshot
 from qungui.core.ports import INCIDENT_HINT, INCIDENT_NUMBER, fill_incident
-from qungui.storage.models import OutboxRow
+from qungui.storage.models import DismissalRow, OutboxRow
 from qungui.storage.review import ReviewStore
 from tests.conftest import MEMBERS, work_room
 from tests.test_owner_commands import ADS, CLASSIFIED, impostor, say
@@ -107,6 +107,11 @@ async def test_the_owner_dismisses_with_a_reason(moderator, repo, clock, form, f
     assert detail.reviews[-1].note == "不是广告，是工会福利"
     assert detail.reviews[-1].allow_phrase is None
     assert (await moderator.settings.get("r1")).allow == allow_before   # no allow phrase filed
+    # remembered in the group as any dismissal is (a near-duplicate is not reported again)
+    async with repo.sessions() as s:
+        remembered = list(await s.scalars(select(DismissalRow.reviewer).where(
+            DismissalRow.incident_id == number)))
+    assert remembered == ["wechat:u1"]
 
 
 async def test_a_dismissal_needs_no_reason_and_an_operator_may_answer(moderator, repo, clock):

@@ -40,7 +40,8 @@ REPORT_ALREADY = "这条举报已收到，无需重复发送。"
 PRIVATE_HELP = ("您好，我是群规助手。私聊可发送：\n"
                 "/举报 内容 — 向群主匿名举报群内问题，您的身份不会告知任何人\n"
                 "/申诉 [记录编号] [理由] — 对收到的提醒提出申诉\n"
-                "在多个群时，请在指令后加群的序号，如 /举报 2 内容。")
+                "在多个群时，请在指令后加群的序号，如 /举报 2 内容。\n"
+                "群主收到提醒后，可回复“确认 编号”或“撤销 编号 理由”处置。")
 # audit actions that are not settings changes (kept out of "最近变更")
 NOT_CHANGES = ("refused", "report_reminder", "export")
 
