@@ -63,5 +63,15 @@ def build_moderator(store: Store | None, rulebook: Rulebook, plugins: Mapping[st
     moderator = Moderator(store, rulebook, dict(plugins), matcher, bot_id=bot_id,
                           operators=operators, message_retention_days=message_retention_days,
                           **kwargs)
-    moderator.commands = make_router(moderator.services())
+    services = moderator.services()
+    services.reviews = review_store(store, plugins)
+    moderator.commands = make_router(services)
     return moderator
+
+
+def review_store(store: Store | None, plugins: Mapping[str, Plugin]):
+    """The review store the web review uses, over the bot's own database (the
+    owner's 确认/撤销 in a private chat records through it); None without one."""
+    from qungui.storage.repository import Repository
+    from qungui.storage.review import ReviewStore
+    return ReviewStore(store, specs_of(plugins)) if isinstance(store, Repository) else None

@@ -8,7 +8,7 @@ reporter; the fuller export goes privately to the one who asked for it.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
 from qungui.core.events import CHINA_TZ
@@ -40,7 +40,8 @@ REPORT_ALREADY = "这条举报已收到，无需重复发送。"
 PRIVATE_HELP = ("您好，我是群规助手。私聊可发送：\n"
                 "/举报 内容 — 向群主匿名举报群内问题，您的身份不会告知任何人\n"
                 "/申诉 [记录编号] [理由] — 对收到的提醒提出申诉\n"
-                "在多个群时，请在指令后加群的序号，如 /举报 2 内容。")
+                "在多个群时，请在指令后加群的序号，如 /举报 2 内容。\n"
+                "群主收到提醒后，可回复“确认 编号”或“撤销 编号 理由”处置。")
 # audit actions that are not settings changes (kept out of "最近变更")
 NOT_CHANGES = ("refused", "report_reminder", "export")
 
@@ -434,3 +435,39 @@ def unreported(day: str, due: str, names: list[str], limit: int) -> str:
         return f"{day} 全部成员均已提交工作汇报。"
     shown = "、".join(names[:limit]) + (f"等{len(names)}人" if len(names) > limit else "")
     return f"{day} 尚未提交工作汇报（截止{due}）：{shown}。"
+
+
+# --- the owner's answer to the bot's note (确认 / 撤销 编号) -------------------
+
+REVIEW_UNAVAILABLE = "暂时无法处理该指令（未接入审核记录），请在审核页面处理。"
+_DECIDED = {"confirmed": "确认", "dismissed": "撤销"}
+
+
+def no_incident(number: int) -> str:
+    return f"没有编号 {number} 的待审核记录，请核对提醒中的编号。"
+
+
+def not_your_incident(number: int) -> str:
+    return f"编号 {number} 不是您担任群主的群的记录，您无权处置。"
+
+
+def already_reviewed(number: int, status: str, who: str, at: datetime | None) -> str:
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)      # as SQLite gives it back
+    on = f"于{when(at)}" if at is not None else ""
+    return (f"编号 {number} 已由{who or '审核人员'}{on}{_DECIDED.get(status, '处理')}，"
+            f"无需重复处置；如需改变结论，请在审核页面操作。")
+
+
+def incident_subject(kind: str, where: str, member: str, title: str) -> str:
+    """What an incident is, without quoting the message or the evidence."""
+    if kind == "report":
+        return f"「{where}」的成员举报"
+    return f"「{where}」成员 {member} 涉及“{title}”"
+
+
+def reviewed(number: int, decision: str, subject: str, note: str = "") -> str:
+    if decision == "confirm":
+        return f"已确认编号 {number}（{subject}），已记入审核记录。"
+    because = f"，理由：{note}" if note else ""
+    return f"已撤销编号 {number}（{subject}）{because}，已记入审核记录。"

@@ -121,8 +121,12 @@ class CommandRouter:
     """Commands are registered in order: the built-ins, then each of
     ``tables``, then the rules' own (in the order of the rules)."""
 
-    def __init__(self, services: Services, tables: tuple[tuple[Command, ...], ...] = ()):
+    def __init__(self, services: Services, tables: tuple[tuple[Command, ...], ...] = (),
+                 bare: frozenset[str] = frozenset()):
         self.svc = services
+        # names a private message may start with, without the slash, when a
+        # number follows ("确认 123", the answer the owner's note asks for)
+        self.bare = bare
         services.commands = self
         self._table: dict[str, Command] = {}
         self._commands: list[Command] = []
@@ -194,6 +198,16 @@ class CommandRouter:
         actions.extend(reply.private)
         return Outcome("command", reply.action, actions=actions)
 
+    def _bare(self, text: str) -> tuple[str, list[str]]:
+        """A private message without the slash: a command only if it starts
+        with one of ``bare`` and a number follows (e.g. "确认 123", "撤销123 理由")."""
+        body = text.strip()
+        for name in self.bare:
+            rest = body[len(name):]
+            if body.startswith(name) and rest.lstrip()[:1].isdecimal():
+                return name, rest.split()
+        return "", []
+
     async def _refuse(self, room: Room, msg: Message, cmd: Command, level: str) -> Outcome:
         log.info("refused /%s from %s (%s) in room %s", cmd.name, msg.sender_id, level, room.id)
         try:
@@ -213,7 +227,7 @@ class CommandRouter:
     async def dispatch_private(self, msg: PrivateMessage) -> "Outcome":
         """A message sent to the bot privately: only commands with a private
         form answer; anything else gets the short private help."""
-        name, args = parse(msg.text) if is_command(msg.text) else ("", [])
+        name, args = parse(msg.text) if is_command(msg.text) else self._bare(msg.text)
         cmd = self._table.get(name)
         if cmd is None or cmd.private is None:
             text = replies.PRIVATE_HELP if cmd is None else replies.group_only(name)

@@ -79,6 +79,30 @@ OUTGOING_PRIORITY = {
 }
 
 
+# A text that names the incident it is about before that incident has a
+# number (the owner's note, composed before the incident is written) carries
+# these marks (private-use characters, which survive the store's cleaning);
+# ``fill_incident`` puts the number in once it is known. Whoever composes
+# such a text removes the marks from what members wrote (``strip_marks``),
+# so no member can forge them.
+INCIDENT_NUMBER = "\ue000"
+INCIDENT_HINT = "\ue001"      # from here on the text only makes sense with the number
+
+
+def strip_marks(text: str) -> str:
+    return text.replace(INCIDENT_NUMBER, "").replace(INCIDENT_HINT, "")
+
+
+def fill_incident(text: str, incident_id: int | None) -> str:
+    """``text`` with the incident's number in place of its marks; without a
+    number (the incident waits in the spool), the part that needs it is cut."""
+    if INCIDENT_NUMBER not in text and INCIDENT_HINT not in text:
+        return text
+    if incident_id is None:
+        return text.split(INCIDENT_HINT, 1)[0].replace(INCIDENT_NUMBER, "")
+    return text.replace(INCIDENT_HINT, "").replace(INCIDENT_NUMBER, str(incident_id))
+
+
 @dataclass
 class Outgoing:
     """One thing the bot is to say or do in one chat, as the outbox keeps it.
@@ -345,6 +369,32 @@ class GroupRecords(Protocol):
                           ts: datetime) -> bool: ...
 
     async def reported(self, room_id: str, day: str) -> set[str]: ...
+
+
+# how a contact who answered the owner's note in WeChat is named in review
+# and audit rows (the web review's reviewers are ``web:<username>``)
+WECHAT_REVIEWER = "wechat:"
+
+
+def reviewer_contact(reviewer: str) -> str:
+    """The contact id behind a ``wechat:`` reviewer, else ``reviewer`` itself."""
+    return reviewer[len(WECHAT_REVIEWER):] if reviewer.startswith(WECHAT_REVIEWER) else reviewer
+
+
+class IncidentReviews(Protocol):
+    """The reviewers' word on incidents (``storage.review.ReviewStore``): the
+    web review and the owner's answer in a private chat record it alike."""
+
+    async def incident(self, incident_id: int, scope: frozenset[str] | None = None,
+                       context: int = 3) -> Any:
+        """The incident (``.incident``: its row; ``.names``: who is who), or
+        None if there is no reviewable incident of that number."""
+
+    async def review(self, incident_id: int, reviewer: str, decision: str, *, note: str = "",
+                     allow_phrase: str | None = None,
+                     scope: frozenset[str] | None = None) -> Any:
+        """Record a decision (confirm, dismiss, reopen); raises a ValueError
+        with a ``code`` when it cannot be carried out."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from qungui.core.matcher import Matcher, load_lexicons
 from qungui.core.outcomes import Act
 from qungui.core.plugin import (Context, Finding, JoinContext, Plugin, Recent, Verdict,
                                 make_context, recent_entry)
-from qungui.core.ports import Handled, IncidentIn, MessageLog, StoredMessage, Store
+from qungui.core.ports import (INCIDENT_NUMBER, Handled, IncidentIn, MessageLog, StoredMessage,
+                               Store, fill_incident)
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline import decision
 from qungui.pipeline import outgoing, policy, texts
@@ -552,7 +553,9 @@ class Moderator:
                                  sender_exempt=exempt, room_review=view.quiet or review,
                                  cooling=cooling)
         actions = self._actions(decision, room, sender_id, sender_name, book)
-        warning_text = "\n".join(a.text for a in actions if isinstance(a, (Send, SendPrivate)))
+        # as kept on the incident: without the owner's note's last line (the number)
+        warning_text = "\n".join(fill_incident(a.text, None) for a in actions
+                                 if isinstance(a, (Send, SendPrivate)))
         # any secret finding, even one under its threshold, keeps the words out
         secret = self._secret_evidence(findings)
         if secret is not None:
@@ -575,7 +578,26 @@ class Moderator:
             rows[0].handled = handled.key_list() if handled else None
         if not await self.repo.record(rows):
             return Outcome(kind, Act.DUPLICATE, findings, trace)
+        if any(isinstance(a, SendPrivate) and INCIDENT_NUMBER in a.text for a in actions):
+            actions = await self._numbered(actions, rows[0])
         return Outcome(kind, decision.action, findings, trace, actions)
+
+    async def _numbered(self, actions: list[Action], first: IncidentIn) -> list[Action]:
+        """The actions with the number of the incident just written in the
+        owner's note (the outbox's copy got it in the incident's transaction);
+        without one (the incident waits in the spool) the note goes without."""
+        number = None
+        try:
+            for row in await self.repo.incidents(room_id=first.room_id, sender_id=first.sender_id,
+                                                 kind=None, limit=20):
+                if row.message_id == first.message_id and row.rule == first.rule:
+                    number = row.id
+                    break
+        except Exception as exc:  # noqa: BLE001 - the note still goes, without its number
+            log.warning("the owner's note goes without the incident's number (%s)",
+                        type(exc).__name__)
+        return [replace(a, text=fill_incident(a.text, number)) if isinstance(a, SendPrivate) else a
+                for a in actions]
 
     @staticmethod
     def _over_threshold(f: Finding, book: Rulebook) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping
 
 from qungui.core.events import Message, Room
 from qungui.core.plugin import Finding, Plugin
-from qungui.core.ports import ConnectionState, GroupRecords, IncidentLog, Outbox
+from qungui.core.ports import ConnectionState, GroupRecords, IncidentLog, IncidentReviews, Outbox
 from qungui.core.rulebook import Rulebook
 from qungui.pipeline.directory import RoomDirectory
 from qungui.pipeline.duties import Duties
@@ -34,6 +34,8 @@ class Services:
     screen: Callable[[str, Room], str]
     commands: Any = None                   # the router itself, set when it takes these
     outbox: Outbox | None = None           # what waits to be sent (None: nothing is queued)
+    # the reviewers' word, as the web review records it (None: no review store)
+    reviews: IncidentReviews | None = None
 
     @property
     def bot_id(self) -> str:

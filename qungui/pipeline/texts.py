@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from qungui.core.events import Room
 from qungui.core.plugin import Finding, RuleSpec
+from qungui.core.ports import INCIDENT_HINT, INCIDENT_NUMBER, strip_marks
 
 
 def _clause(clause: tuple[int, str] | None) -> str:
@@ -39,14 +40,24 @@ def private_warning(room: Room, spec: RuleSpec, f: Finding,
 
 def owner_note(room: Room, sender_name: str, spec: RuleSpec, f: Finding, warnings: int,
                window_days: float) -> str:
+    """The note to the room's owner, ending with the incident's number and how
+    to answer it (``commands.reviews``). The number is not known yet: it is
+    marked, and filled in when the incident is written (``core.ports.fill_incident``)."""
     title = spec.title
     where = f"「{room.topic}」" if room.topic else f"群 {room.id}"
     if spec.secret:
-        return (f"【群规助手】{where}检测到疑似涉密信息：{sender_name}，{f.evidence}。"
+        text = (f"【群规助手】{where}检测到疑似涉密信息：{sender_name}，{f.evidence}。"
                 f"已提醒撤回，请及时核查处置。")
-    days = int(window_days) if window_days == int(window_days) else window_days
-    return (f"【群规助手】{where}成员 {sender_name} 发言涉及“{title}”（{f.reason}），"
-            f"{days}天内已被提醒{warnings}次。")
+    else:
+        days = int(window_days) if window_days == int(window_days) else window_days
+        text = (f"【群规助手】{where}成员 {sender_name} 发言涉及“{title}”（{f.reason}），"
+                f"{days}天内已被提醒{warnings}次。")
+    return strip_marks(text) + INCIDENT_HINT + act_hint(INCIDENT_NUMBER)
+
+
+def act_hint(number: str) -> str:
+    """The owner's note's last line: the incident's number and how to answer."""
+    return f"\n编号 {number}：回复“确认 {number}”或“撤销 {number} 理由”。"
 
 
 def removal_notice(sender_name: str, warnings: int) -> str:

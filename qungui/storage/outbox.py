@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from qungui.core.ports import Handled, OutboxCounts, OutboxItem
+from qungui.core.ports import Handled, OutboxCounts, OutboxItem, fill_incident
 from qungui.storage.clean import clean_text, clean_value
 from qungui.storage.models import HandledRow, IncidentRow, OutboxRow, utcnow
 
@@ -42,7 +42,8 @@ def add_outgoing(s, records: list[dict], incident_id: int | None = None,
         tells = incident_id is not None and i == 0
         row = OutboxRow(
             account=r.get("account") or "", conversation=r["conversation"],
-            room_id=r.get("room_id"), kind=r["kind"], text=clean_text(r.get("text") or ""),
+            room_id=r.get("room_id"), kind=r["kind"],
+            text=clean_text(fill_incident(r.get("text") or "", incident_id)),
             mention_ids=list(r.get("mention_ids") or ()), member_id=r.get("member_id"),
             priority=int(r.get("priority") or 0), mergeable=bool(r.get("mergeable")),
             incident_id=incident_id, incident_ids=[incident_id] if tells else [],

@@ -19,7 +19,7 @@ from sqlalchemy.orm import defer
 
 from qungui.core.events import CHINA_TZ as _CHINA
 from qungui.core.plugin import RuleSpec, is_redacted
-from qungui.core.ports import DISMISSALS_KEPT
+from qungui.core.ports import DISMISSALS_KEPT, reviewer_contact
 from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentDayRow, IncidentRow,
                                    IncidentTotalRow,
                                    MemberRow, MessageRow, ReviewRow, RoomRow, utcnow)
@@ -79,7 +79,8 @@ class Names:
             return ""
         if reviewer.startswith("web:"):
             return reviewer[4:]
-        return self.members.get((room_id, reviewer)) or reviewer
+        contact = reviewer_contact(reviewer)
+        return self.members.get((room_id, contact)) or contact
 
 
 @dataclass
@@ -452,7 +453,7 @@ class ReviewStore:
             self._topics = (asyncio.get_running_loop().time(), topics)
         topics = self._topics[1]
         wanted = {(r.room_id, r.sender_id) for r in rows if r.sender_id}
-        wanted |= {(r.room_id, r.reviewed_by) for r in rows
+        wanted |= {(r.room_id, reviewer_contact(r.reviewed_by)) for r in rows
                    if r.reviewed_by and not r.reviewed_by.startswith("web:")}
         known = {} if known is None else known
         missing = sorted(wanted - known.keys())
@@ -607,7 +608,7 @@ class ReviewStore:
                         .group_by(IncidentRow.message_id))).all():
                     flagged[message_id] = other
             people = [row] + list(before) + list(after) + [
-                _Person(row.room_id, r.reviewer) for r in reviews] + [
+                _Person(row.room_id, reviewer_contact(r.reviewer)) for r in reviews] + [
                 _Person(row.room_id, a.member_id) for a in appeals]
             names = await self._names(s, [_Person(p.room_id, p.sender_id) if not isinstance(p, _Person)
                                           else p for p in people])
