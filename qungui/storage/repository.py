@@ -155,6 +155,17 @@ class _Warnings:
         return out
 
 
+def _keep_newer(known: "_Warnings", before: "_Warnings", since: datetime) -> None:
+    """Add to ``known`` (just read) the rows and pardon this process kept in
+    ``before`` that the read lacks: written meanwhile, so newer."""
+    for key, value in before.rows.items():
+        if key not in known.rows and value[0] >= since:
+            known.rows[key] = value
+    if before.last_pardon and (known.last_pardon is None
+                               or before.last_pardon > known.last_pardon):
+        known.last_pardon = before.last_pardon
+
+
 class Repository:
     def __init__(self, engine: AsyncEngine, spool_path: str | Path | None = None, *,
                  retry_seconds: float = RETRY_SECONDS):
@@ -901,12 +912,7 @@ class Repository:
             if before is not None:
                 # rows written meanwhile (a write-back during the query): counted
                 # rows never leave the database, so what it lacks now is newer
-                for key, value in before.rows.items():
-                    if key not in known.rows and value[0] >= since:
-                        known.rows[key] = value
-                if before.last_pardon and (known.last_pardon is None
-                                           or before.last_pardon > known.last_pardon):
-                    known.last_pardon = before.last_pardon
+                _keep_newer(known, before, since)
             self._warnings[(room_id, sender_id)] = known
         return known
 
@@ -936,12 +942,7 @@ class Repository:
                 continue
             known = loaded.setdefault(sender, _Warnings(last_pardon=pardons.get(sender),
                                                         since=since))
-            for key, value in before.rows.items():
-                if key not in known.rows and value[0] >= since:
-                    known.rows[key] = value
-            if before.last_pardon and (known.last_pardon is None
-                                       or before.last_pardon > known.last_pardon):
-                known.last_pardon = before.last_pardon
+            _keep_newer(known, before, since)
         for sender, pardon in pardons.items():
             loaded.setdefault(sender, _Warnings(last_pardon=pardon, since=since))
         loaded.setdefault(sender_id, _Warnings(since=since))

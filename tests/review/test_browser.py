@@ -9,6 +9,7 @@ reason shown.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,15 +51,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def site(tmp_path):
-    """The demo's incidents served by ``bot.py web`` on a free local port."""
-    _require_browser()
-    url_db = f"sqlite:///{tmp_path}/bot.sqlite3"
-    assert bot("demo", "--db", url_db).returncode == 0
-    made = bot("web", "--set-password", "--user", "审核员", "--db", url_db,
-               env={"BOT_WEB_PASSWORD": PASSWORD})
-    assert made.returncode == 0, made.stderr
+@contextlib.contextmanager
+def serve(url_db: str):
+    """``bot.py web`` over ``url_db`` on a free local port, with none of the
+    caller's BOT_ settings: yields its address once /healthz answers."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WECHATY_"))}
     proc = subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "web", "--port", str(port),
@@ -79,6 +75,19 @@ def site(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The demo's incidents served by ``bot.py web`` on a free local port."""
+    _require_browser()
+    url_db = f"sqlite:///{tmp_path}/bot.sqlite3"
+    assert bot("demo", "--db", url_db).returncode == 0
+    made = bot("web", "--set-password", "--user", "审核员", "--db", url_db,
+               env={"BOT_WEB_PASSWORD": PASSWORD})
+    assert made.returncode == 0, made.stderr
+    with serve(url_db) as base:
+        yield base
 
 
 def test_sign_in_filter_open_dismiss(site, tmp_path):

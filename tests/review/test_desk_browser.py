@@ -13,16 +13,12 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.review.test_browser import CHROMIUM, LAUNCH_ARGS, PASSWORD, _free_port, _require_browser
-from tests.test_cli import ROOT, bot
+from tests.review.test_browser import CHROMIUM, LAUNCH_ARGS, PASSWORD, _require_browser, serve
+from tests.test_cli import bot
 
 ROOM = "demo-zsyz"
 APPEALED = 12          # the demo's ad: a member appeals it
@@ -42,26 +38,8 @@ def desk(tmp_path):
         db.execute("INSERT INTO appeals (room_id, incident_id, member_id, reason, status, ts) "
                    "VALUES (?, ?, 'demo-u2', '我发的是工会团购通知', 'open', '2026-11-20 01:00:00')",
                    (ROOM, APPEALED))
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WECHATY_"))}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "web", "--port", str(port),
-                             "--db", url_db], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"bot.py web did not start: {proc.stdout.read()}")
-                time.sleep(0.2)
+    with serve(url_db) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _shoot(page, tmp_path, name: str) -> None:
