@@ -197,3 +197,14 @@ def test_a_note_without_its_number_loses_only_the_hint():
     assert fill_incident(text, None) == "有成员违规。"
     assert fill_incident(text, 7) == "有成员违规。编号 7：回复“确认 7”"
     assert fill_incident("无标记", 7) == "无标记"
+
+
+async def test_an_answer_typed_in_the_group_is_pointed_to_the_private_chat(moderator, repo, clock):
+    _, number = await escalate(moderator, clock)
+    out = await say(moderator, clock, f"/确认 {number}")
+    [reply] = [a.text for a in out.actions]
+    assert "私聊" in reply and "确认 123" in reply and "身份" not in reply
+    assert (await status(repo, number))[0] == "open"          # nothing decided in the group
+    # a report sent in the group still protects the sender
+    out = await say(moderator, clock, "/举报 有人发广告", sender="u3")
+    assert any("身份" in a.text for a in out.actions)

@@ -106,8 +106,12 @@ def unknown_command(name: str) -> str:
     return f"未知指令 /{name}，发送 /help 查看可用指令。" if name else "发送 /help 查看可用指令。"
 
 
-def private_only(name: str) -> str:
-    return f"/{name} 请私聊我发送，以免暴露您的身份。"
+def private_only(name: str, why: str | None = None) -> str:
+    return f"/{name} {why or '请私聊我发送，以免暴露您的身份。'}"
+
+
+# what an owner who answers a note in the group is told
+ANSWER_PRIVATELY = "请在与我的私聊中回复我发给您的提醒，例如“确认 123”或“撤销 123 理由”。"
 
 
 def group_only(name: str) -> str:

@@ -87,7 +87,7 @@ async def _dismiss(svc, msg, args):
 
 COMMANDS = (
     Command("confirm", None, OWNER, "私聊：确认提醒中编号所指的违规（群主）", ("确认",), "编号",
-            private=_confirm),
+            private=_confirm, in_group=replies.ANSWER_PRIVATELY),
     Command("dismiss", None, OWNER, "私聊：撤销提醒中编号所指的违规，可附理由（群主）", ("撤销",),
-            "编号 [理由]", private=_dismiss),
+            "编号 [理由]", private=_dismiss, in_group=replies.ANSWER_PRIVATELY),
 )

@@ -179,7 +179,8 @@ class CommandRouter:
         name, args = parse(msg.text)
         cmd = self._table.get(name)
         if cmd is None or cmd.handler is None:
-            reply = (replies.private_only(name) if cmd is not None else replies.unknown_command(""))
+            reply = (replies.private_only(name, cmd.in_group) if cmd is not None
+                     else replies.unknown_command(""))
             return Outcome("command", Act.UNKNOWN, actions=[Send(room.id, reply, (msg.sender_id,))])
         level = role(self.svc, room, msg.sender_id)
         if RANK[level] < RANK[cmd.level]:

@@ -47,6 +47,9 @@ class Command:
     aliases: tuple[str, ...] = ()
     usage: str = ""                   # arguments, shown by /help, e.g. "规则 0.8"
     private: Callable[..., Awaitable[Union[str, Reply]]] | None = None
+    # a private-only command sent in the group is answered with this (None:
+    # the reply that protects the sender's identity, for reports and appeals)
+    in_group: str | None = None
 
 
 @dataclass(frozen=True)
