@@ -246,6 +246,9 @@ class IncidentLog(Protocol):
                         sender_id: str | None = None, since: datetime | None = None,
                         kind: str | None = "violation", limit: int = 200) -> list: ...
 
+    async def incident_id(self, room_id: str, message_id: str, rule: str | None) -> int | None:
+        """The number of the incident a message's rule made, if it is written."""
+
     async def audit_log(self, room_id: str | None = None, limit: int = 50) -> list: ...
 
 

@@ -588,11 +588,7 @@ class Moderator:
         without one (the incident waits in the spool) the note goes without."""
         number = None
         try:
-            for row in await self.repo.incidents(room_id=first.room_id, sender_id=first.sender_id,
-                                                 kind=None, limit=20):
-                if row.message_id == first.message_id and row.rule == first.rule:
-                    number = row.id
-                    break
+            number = await self.repo.incident_id(first.room_id, first.message_id, first.rule)
         except Exception as exc:  # noqa: BLE001 - the note still goes, without its number
             log.warning("the owner's note goes without the incident's number (%s)",
                         type(exc).__name__)

@@ -1002,6 +1002,13 @@ class Repository:
         async with self.sessions() as s:
             return list(await s.scalars(stmt))
 
+    async def incident_id(self, room_id: str, message_id: str, rule: str | None) -> int | None:
+        """The number of the incident ``rule`` made of the message (its unique key)."""
+        async with self.sessions() as s:
+            return await s.scalar(select(IncidentRow.id).where(
+                IncidentRow.room_id == room_id, IncidentRow.message_id == message_id,
+                IncidentRow.rule.is_(None) if rule is None else IncidentRow.rule == rule))
+
     async def summary(self, room_id: str | None = None) -> list[tuple[str, str, int]]:
         """(rule, action, count) over violations."""
         stmt = (select(IncidentRow.rule, IncidentRow.action, func.count())

@@ -150,25 +150,30 @@ class IncidentFilter:
     reviewer: str | None = None         # who last reviewed it (a reviewer's own work)
     appealed: bool = False              # only incidents with an open appeal
 
+    def keyed(self, T) -> list:
+        """The conditions on what the incidents and their counts (``T``: a
+        table with kind, room_id, rule and status) are both keyed by."""
+        conds = [T.kind.in_(REVIEWABLE) if self.kind not in REVIEWABLE else T.kind == self.kind]
+        if self.rooms is not None:
+            conds.append(T.room_id.in_(sorted(self.rooms)))
+        if self.room:
+            conds.append(T.room_id == self.room)
+        if self.rule:
+            conds.append(T.rule == self.rule)
+        if self.status:
+            conds.append(T.status == self.status)
+        return conds
+
     def conditions(self) -> list:
-        conds = [IncidentRow.kind.in_(REVIEWABLE) if self.kind not in REVIEWABLE
-                 else IncidentRow.kind == self.kind]
+        conds = self.keyed(IncidentRow)
         if self.reviewer:
             conds.append(IncidentRow.reviewed_by == self.reviewer)
         if self.appealed:
             conds.append(IncidentRow.id.in_(
                 select(AppealRow.incident_id).where(AppealRow.status == "open")))
-        if self.rooms is not None:
-            conds.append(IncidentRow.room_id.in_(sorted(self.rooms)))
-        if self.room:
-            conds.append(IncidentRow.room_id == self.room)
-        if self.rule:
-            conds.append(IncidentRow.rule == self.rule)
         if self.member:
             conds.append(or_(IncidentRow.sender_id == self.member,
                              IncidentRow.sender_name.ilike(_contains(self.member), escape="\\")))
-        if self.status:
-            conds.append(IncidentRow.status == self.status)
         if self.since:
             conds.append(IncidentRow.ts >= self.since)
         if self.until:
@@ -403,15 +408,7 @@ class ReviewStore:
 
     @staticmethod
     def _day_conditions(f: IncidentFilter, D=IncidentDayRow) -> list:
-        conds = [D.kind.in_(REVIEWABLE) if f.kind not in REVIEWABLE else D.kind == f.kind]
-        if f.rooms is not None:
-            conds.append(D.room_id.in_(sorted(f.rooms)))
-        if f.room:
-            conds.append(D.room_id == f.room)
-        if f.rule:
-            conds.append(D.rule == f.rule)
-        if f.status:
-            conds.append(D.status == f.status)
+        conds = f.keyed(D)
         if f.since:
             conds.append(D.day >= china_day(f.since))
         if f.until:
