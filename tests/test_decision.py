@@ -244,6 +244,31 @@ def test_without_the_encoder_the_rest_of_the_evidence_decides(rulebook, plugins,
     assert "classified" in {f.rule for f in findings}
 
 
+_THREADS = """
+import os
+from qungui.core.embedding import SentenceEncoder
+before = len(os.listdir("/proc/self/task"))
+SentenceEncoder().encode(["今天下午三点开会", "周末去看车展吗"])
+print(len(os.listdir("/proc/self/task")) - before)
+"""
+
+
+@pytest.mark.parametrize("setting, extra", [(None, 0), ("2", 1)])
+def test_the_encoder_runs_on_one_thread_unless_told_otherwise(setting, extra):
+    """OpenMP threads that spin on a core held by another process (a second
+    audit worker, the database) make every call several times slower: one
+    thread unless OMP_NUM_THREADS asks for more."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    if setting:
+        env["OMP_NUM_THREADS"] = setting
+    out = subprocess.run([sys.executable, "-c", _THREADS], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True)
+    assert int(out.stdout.split()[-1]) == extra
+
+
 def test_the_gate_spares_the_encoder_and_almost_never_changes_a_decision(
         rulebook, plugins, matcher, held_out):
     """Where the encoder is skipped, the first tier placed the message below
