@@ -196,8 +196,9 @@ def _events_file(path: Path) -> None:
     for e in burst(rooms, 10):
         lines.append({"kind": "message", "id": e.id, "room_id": e.room_id,
                       "sender_id": e.sender_id, "ts": e.ts.isoformat(), "text": e.text})
-    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in lines),
-                    encoding="utf-8")
+    text = [json.dumps(d, ensure_ascii=False) + "\n" for d in lines]
+    text.insert(len(rooms) + 4, '{"kind": "message", "id": \n')      # a torn line
+    path.write_text("".join(text), encoding="utf-8")
 
 
 def _audit(db_url: str, events: Path, cwd: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -221,6 +222,10 @@ async def test_an_audit_split_by_room_across_two_workers_is_the_single_run(db_ur
     split = _audit(db_url, events, tmp_path, "--workers", "2")
     assert split.returncode == 0, split.stderr
     assert split.stdout == one.stdout                       # every result, in input order
+    # every worker reads the file; the torn line is reported and counted once
+    for run in (one, split):
+        assert run.stderr.count(f"line {3 + 4 + 1}:") == 1, run.stderr
+        assert "1 malformed line(s) skipped" in run.stderr, run.stderr
     async with repo_ctx(db_url, tmp_path) as repo:
         assert await stored(repo) == single
         assert await count(repo, MessageRow) == 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import json
 import logging
 import multiprocessing
@@ -123,10 +124,10 @@ async def run(args) -> int:
     settings = settings_from(args)
     rows: list = []
     counts = {"skipped": 0, "mended": 0}
-    events = _read(path, fmt, args, counts)
     if args.workers > 1:
-        tally = await _split(args, settings, events, rows)
+        tally = await _split(args, settings, fmt, counts, rows)
     else:
+        events = _read(path, fmt, args, counts)
         tty = sys.stderr.isatty()
         progress = Progress(count_lines(path) if tty else 0, tty)
         try:
@@ -145,9 +146,10 @@ async def run(args) -> int:
     return 0
 
 
-def _read(path: Path, fmt: str, args, counts: dict):
+def _read(path: Path, fmt: str, args, counts: dict, report: bool = True):
     """(position, line number, event) of every event of the file, in order;
-    notes and malformed lines reported on stderr as they are met."""
+    notes and malformed lines reported on stderr as they are met (when
+    ``report``) and counted."""
     from qungui.channels.exports import ExportNote, read_export
     from qungui.channels.replay import LineReport
 
@@ -156,10 +158,12 @@ def _read(path: Path, fmt: str, args, counts: dict):
     position = 0
     for lineno, event in _events(events, path):
         if isinstance(event, ExportNote):
-            print(f"{path}: {event}", file=sys.stderr)
+            if report:
+                print(f"{path}: {event}", file=sys.stderr)
             continue
         if isinstance(event, LineReport):
-            print(f"{path}: {event}", file=sys.stderr)
+            if report:
+                print(f"{path}: {event}", file=sys.stderr)
             counts["skipped" if event.skipped else "mended"] += 1
             continue
         yield position, lineno, event
@@ -242,53 +246,71 @@ def part_of(room_id: str, workers: int) -> int:
     return zlib.crc32(room_id.encode("utf-8")) % workers
 
 
-async def _split(args, settings, events, rows: list) -> Tally:
-    """The events shared out by room to ``args.workers`` processes (each room,
+def room_of(event) -> str:
+    return getattr(event, "room_id", None) or getattr(getattr(event, "room", None), "id", "") or ""
+
+
+async def _split(args, settings, fmt: str, counts: dict, rows: list) -> Tally:
+    """The file shared out by room to ``args.workers`` processes (each room,
     with its snapshot, joins and messages, wholly in one: escalations and
     cooldowns are per member and room), results merged back in input order.
-    Private messages (no room) go to the first worker."""
-    parts: list[list] = [[] for _ in range(args.workers)]
-    for position, lineno, event in events:
-        room = getattr(event, "room_id", None) or getattr(getattr(event, "room", None), "id", "")
-        parts[part_of(room or "", args.workers)].append((position, lineno, event))
+    Private messages (no room) go to the first worker.
+
+    Each worker reads the file itself and keeps its own rooms' events, and
+    writes its results to a file of its own in input order; this process
+    merges those files as it prints. Nothing here holds the archive or its
+    results, so the memory is the same for a day's file as for a year's.
+    The first worker reports the file's malformed lines, once."""
     if args.store:
         # one process brings the schema up to date before the workers connect
         from qungui.cli.common import open_repo
         await (await open_repo(settings)).close()
+    reader = argparse.Namespace(owner=args.owner, room=args.room, contacts=args.contacts)
     loop = asyncio.get_running_loop()
-    # spawned, not forked: a fork would inherit this process's running event loop
-    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = await asyncio.gather(*(
-            loop.run_in_executor(pool, _worker, settings, args.store, args.batch, args.format,
-                                 str(args.file), part)
-            for part in parts if part))
-    tally, results = Tally(), []
-    for part_tally, part_results, errors in done:
-        tally.processed += part_tally.processed
-        tally.failed += part_tally.failed
-        results.extend(part_results)
-        sys.stderr.write(errors)
-    results.sort(key=lambda r: r[0])
-    for position, line, row in results:
-        if args.format == "jsonl":
-            sys.stdout.write(line + "\n")
-        else:
-            rows.append((position, row))
+    with tempfile.TemporaryDirectory(prefix="bot-audit-parts-") as scratch:
+        outs = [str(Path(scratch) / f"part-{k}.jsonl") for k in range(args.workers)]
+        # spawned, not forked: a fork would inherit this process's running event loop
+        with ProcessPoolExecutor(args.workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = await asyncio.gather(*(
+                loop.run_in_executor(pool, _worker, k, args.workers, settings, args.store,
+                                     args.batch, args.format, str(args.file), fmt, reader,
+                                     outs[k])
+                for k in range(args.workers)))
+        tally = Tally()
+        for part_tally, _ in done:
+            tally.processed += part_tally.processed
+            tally.failed += part_tally.failed
+        counts.update(done[0][1])
+        files = [open(out, encoding="utf-8") for out in outs]
+        try:
+            for position, line, row in heapq.merge(*(map(json.loads, f) for f in files),
+                                                   key=lambda r: r[0]):
+                if args.format == "jsonl":
+                    sys.stdout.write(line + "\n")
+                else:
+                    rows.append((position, row))
+        finally:
+            for f in files:
+                f.close()
     return tally
 
 
-def _worker(settings, store: bool, batch: int, fmt: str, file: str, part: list):
-    """One worker process: its rooms' events through an engine of its own."""
-    import io
-    import contextlib
-
-    results: list = []
-    errors = io.StringIO()
-    with contextlib.redirect_stderr(errors):
-        tally = asyncio.run(_audit_here(
-            settings, store, batch, fmt, Path(file), iter(part),
-            lambda position, line, row: results.append((position, line, row)), migrate=False))
-    return tally, results, errors.getvalue()
+def _worker(part: int, workers: int, settings, store: bool, batch: int, out_format: str,
+            file: str, fmt: str, reader, out: str) -> tuple[Tally, dict]:
+    """One worker process: the file read through, its own rooms' events
+    through an engine of its own, each result a line of ``out``."""
+    counts = {"skipped": 0, "mended": 0}
+    path = Path(file)
+    mine = ((position, lineno, event)
+            for position, lineno, event in _read(path, fmt, reader, counts, report=part == 0)
+            if part_of(room_of(event), workers) == part)
+    with open(out, "w", encoding="utf-8") as results:
+        def emit(position: int, line: str | None, row: list | None) -> None:
+            results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
+        tally = asyncio.run(_audit_here(settings, store, batch, out_format, path, mine, emit,
+                                        migrate=False))
+    return tally, counts
 
 
 def summarize(processed: int, skipped: int, mended: int, failed: int) -> str:
