@@ -182,10 +182,9 @@ async def test_the_message_context_keeps_every_message_while_it_writes(repo):
 # --- an audit split across processes ------------------------------------------------
 
 
-def _events_file(path: Path) -> None:
+def _events_file(path: Path, rooms=("r1", "r2", "r3")) -> None:
     """Three rooms (snapshots first, then their talk interleaved): ads bursts
     that cool and escalate, and the sample's ordinary messages."""
-    rooms = ("r1", "r2", "r3")
     lines = []
     for room in rooms:
         r = work_room(room)

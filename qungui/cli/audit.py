@@ -20,6 +20,7 @@ from qungui.review.labels import ACTION_CN
 from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, settings_from, table
 
 BATCH_MESSAGES = 500        # messages per transaction (storage.repository.BATCH_MESSAGES)
+LEASE_SECONDS = 30 * 60     # --claim: a claim not renewed for this long may be taken over
 
 log = logging.getLogger(__name__)
 # how the formats of --input are named to the user
@@ -67,6 +68,18 @@ def configure(sp):
     sp.add_argument("--batch", type=_not_negative, default=BATCH_MESSAGES, metavar="N",
                     help=f"write the incidents of N messages per transaction (default "
                          f"{BATCH_MESSAGES}; 0: each message in its own)")
+    sp.add_argument("--claim", type=_positive, metavar="P",
+                    help="share the file with audits on other hosts through the database "
+                         "(needs --store): register its P parts (by room) and run parts no "
+                         "one else has claimed until none is left; with --workers N, N "
+                         "processes here claim parts")
+    sp.add_argument("--job", metavar="NAME",
+                    help="with --claim: the name the hosts know the archive by (default: the "
+                         "SHA-256 of the file)")
+    sp.add_argument("--lease", type=_positive, metavar="SECONDS",
+                    help=f"with --claim: a claim not renewed for this long is taken to be a "
+                         f"dead host's, and another may take the part over (default "
+                         f"{LEASE_SECONDS})")
     add_rulebook_and_db(sp)
 
 
@@ -100,7 +113,8 @@ class Tally:
          "reported on stderr by line number and skipped, mended ones are reported and read; "
          "the exit status is 0 when any event was read, 2 when none could be. With --workers "
          "N the file is split by room across N processes (each room wholly in one), with the "
-         "same results.")
+         "same results. With --store --claim P, hosts sharing the database share the file: "
+         "each runs the parts (by room) no other has claimed and prints their results.")
 @arguments(configure)
 async def run(args) -> int:
     from qungui.channels.exports import ExportError, detect_format
@@ -121,10 +135,19 @@ async def run(args) -> int:
     if detected is not None and detected != fmt:
         raise CliError(f"{args.file}: not a {FORMAT_NAMES[fmt]} export: it reads as "
                        f"{FORMAT_NAMES[detected]} (leave out --input to detect the format)")
+    if args.claim is None and (args.job is not None or args.lease is not None):
+        raise CliError(f"--{'job' if args.job is not None else 'lease'} goes with --claim P")
+    if args.claim is not None and not args.store:
+        raise CliError("--claim needs --store: the hosts share the archive's parts and "
+                       "incidents through the database")
     settings = settings_from(args)
     rows: list = []
     counts = {"skipped": 0, "mended": 0}
-    if args.workers > 1:
+    if args.claim is not None:
+        tally = await _claimed(args, settings, fmt, counts, rows)
+        if tally is None:                # every part done, or claimed by other hosts
+            return 0
+    elif args.workers > 1:
         tally = await _split(args, settings, fmt, counts, rows)
     else:
         events = _read(path, fmt, args, counts)
@@ -139,7 +162,9 @@ async def run(args) -> int:
         table(sys.stdout, ["消息", "发送人", "规则", "分数", "处置", "证据"],
               [row for _, row in sorted(rows, key=lambda r: r[0])])
     summary = summarize(tally.processed, counts["skipped"], counts["mended"], tally.failed)
-    if not tally.processed:
+    # with --claim this host's parts may hold no room of the file: an error only
+    # when the file holds no event at all
+    if not (counts["read"] if args.claim is not None else tally.processed):
         raise CliError(f"{path}: no event could be read ({summary})")
     if counts["skipped"] or counts["mended"] or tally.failed:
         print(summary, file=sys.stderr)
@@ -191,8 +216,6 @@ async def _audit_here(settings, store: bool, batch: int, fmt: str, path: Path, e
                       *, migrate: bool = True) -> Tally:
     """Every event through one engine in this process; each message's result
     to ``emit(position, json line, table row)``."""
-    from qungui.core.events import Message
-
     scratch = None
     if not store:
         scratch = tempfile.TemporaryDirectory(prefix="bot-audit-")
@@ -200,42 +223,50 @@ async def _audit_here(settings, store: bool, batch: int, fmt: str, path: Path, e
         settings.data_dir, settings.spool_path = Path(scratch.name), None
         settings.database_url = f"sqlite+aiosqlite:///{scratch.name}/audit.sqlite3"
         migrate = True
-    tally = Tally()
     try:
         moderator = await open_moderator(settings, migrate=migrate)
         try:
-            async with moderator.repo.batched(batch):
-                for position, lineno, event in events:
-                    try:
-                        outcome = await moderator.handle(event)
-                    except Exception as exc:  # noqa: BLE001 - one event must not stop the audit
-                        log.exception("line %d could not be handled", lineno)
-                        print(f"{path}: line {lineno}: could not be handled "
-                              f"({type(exc).__name__}: {str(exc)[:120]}); skipped",
-                              file=sys.stderr)
-                        tally.failed += 1
-                        continue
-                    tally.processed += 1
-                    if not isinstance(event, Message):
-                        continue
-                    action = "command" if outcome.kind == "command" else outcome.action
-                    if fmt == "jsonl":
-                        emit(position, json.dumps({
-                            "id": event.id, "room_id": event.room_id,
-                            "sender_id": event.sender_id,
-                            "findings": [f.as_dict() for f in outcome.findings],
-                            "action": action}, ensure_ascii=False), None)
-                    else:
-                        top = max(outcome.findings, key=lambda f: f.score, default=None)
-                        emit(position, None, [
-                            event.id, event.sender_name or event.sender_id,
-                            top.rule if top else "", f"{top.score:.2f}" if top else "",
-                            ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
+            return await _audit_events(moderator, batch, fmt, path, events, emit)
         finally:
             await moderator.repo.close()
     finally:
         if scratch:
             scratch.cleanup()
+
+
+async def _audit_events(moderator, batch: int, fmt: str, path: Path, events, emit) -> Tally:
+    """The events through ``moderator``, their incidents written ``batch``
+    messages at a time; every one written when this returns."""
+    from qungui.core.events import Message
+
+    tally = Tally()
+    async with moderator.repo.batched(batch):
+        for position, lineno, event in events:
+            try:
+                outcome = await moderator.handle(event)
+            except Exception as exc:  # noqa: BLE001 - one event must not stop the audit
+                log.exception("line %d could not be handled", lineno)
+                print(f"{path}: line {lineno}: could not be handled "
+                      f"({type(exc).__name__}: {str(exc)[:120]}); skipped",
+                      file=sys.stderr)
+                tally.failed += 1
+                continue
+            tally.processed += 1
+            if not isinstance(event, Message):
+                continue
+            action = "command" if outcome.kind == "command" else outcome.action
+            if fmt == "jsonl":
+                emit(position, json.dumps({
+                    "id": event.id, "room_id": event.room_id,
+                    "sender_id": event.sender_id,
+                    "findings": [f.as_dict() for f in outcome.findings],
+                    "action": action}, ensure_ascii=False), None)
+            else:
+                top = max(outcome.findings, key=lambda f: f.score, default=None)
+                emit(position, None, [
+                    event.id, event.sender_name or event.sender_id,
+                    top.rule if top else "", f"{top.score:.2f}" if top else "",
+                    ACTION_CN.get(action, action), (top.evidence if top else "")[:30]])
     return tally
 
 
@@ -311,6 +342,178 @@ def _worker(part: int, workers: int, settings, store: bool, batch: int, out_form
         tally = asyncio.run(_audit_here(settings, store, batch, out_format, path, mine, emit,
                                         migrate=False))
     return tally, counts
+
+
+# --- several hosts: parts claimed through the database -------------------------------
+
+async def _claimed(args, settings, fmt: str, counts: dict, rows: list) -> Tally | None:
+    """``--claim P``: the archive's P parts registered in the database (once,
+    whichever host comes first), then parts claimed and run here, by this
+    process or by ``args.workers`` processes, until no part is open; the
+    results of the parts run here printed in input order, and on stderr
+    which parts they were and how many the other hosts hold. None when this
+    host ran no part."""
+    from qungui.cli.common import open_repo
+    from qungui.storage.parts import ArchiveParts, PartsMismatch
+
+    archive = args.job if args.job is not None else _sha256(Path(args.file))
+    named = f"job {archive!r}" if args.job is not None else f"archive sha256:{archive[:12]}"
+    repo = await open_repo(settings)          # brings the schema up to date, once
+    try:
+        try:
+            await ArchiveParts(repo.sessions, repo.dialect, archive).register(args.claim)
+        except PartsMismatch as exc:
+            raise CliError(f"{named} is registered in {exc.registered} parts, not {args.claim}: "
+                           f"run it with --claim {exc.registered} (or another --job)") from None
+    finally:
+        await repo.close()
+    job = _Job(archive, args.claim, args.lease or LEASE_SECONDS, settings, args.batch, args.format, str(args.file),
+               fmt, argparse.Namespace(owner=args.owner, room=args.room, contacts=args.contacts))
+    with tempfile.TemporaryDirectory(prefix="bot-audit-claims-") as scratch:
+        if args.workers == 1:
+            ran = await _claim_parts(job, 0, scratch)
+        else:
+            loop = asyncio.get_running_loop()
+            with ProcessPoolExecutor(args.workers,
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+                done = await asyncio.gather(*(
+                    loop.run_in_executor(pool, _claim_worker, job, k, scratch)
+                    for k in range(args.workers)))
+            ran = [part for worker in done for part in worker]
+        tally = Tally()
+        for _, _, part_tally, part_counts in ran:
+            tally.processed += part_tally.processed
+            tally.failed += part_tally.failed
+            counts.update(part_counts)      # every part read the whole file: the same counts
+        files = [open(out, encoding="utf-8") for _, out, _, _ in ran]
+        try:
+            for position, line, row in heapq.merge(*(map(json.loads, f) for f in files),
+                                                   key=lambda r: r[0]):
+                if args.format == "jsonl":
+                    sys.stdout.write(line + "\n")
+                else:
+                    rows.append((position, row))
+        finally:
+            for f in files:
+                f.close()
+    repo = await open_repo(settings, migrate=False)
+    try:
+        left = await ArchiveParts(repo.sessions, repo.dialect, archive).states()
+    finally:
+        await repo.close()
+    elsewhere = f"{left['open']} open, {left['claimed']} claimed elsewhere, {left['done']} done"
+    if not ran:
+        if left["done"] == args.claim:
+            print(f"{named}: all {args.claim} parts are done already; nothing was run",
+                  file=sys.stderr)
+        else:
+            print(f"{named}: no part left to run here; of {args.claim}: {elsewhere}",
+                  file=sys.stderr)
+        return None
+    names = ", ".join(str(part) for part in sorted(part for part, _, _, _ in ran))
+    print(f"{named}: ran part(s) {names} of {args.claim} here; of all: {elsewhere}",
+          file=sys.stderr)
+    return tally
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Job:
+    """What a process claiming parts needs to know (sent to spawned workers)."""
+    archive: str
+    parts: int
+    lease: int
+    settings: object
+    batch: int
+    out_format: str
+    file: str
+    fmt: str
+    reader: argparse.Namespace
+
+
+def _claim_worker(job: _Job, k: int, scratch: str) -> list:
+    return asyncio.run(_claim_parts(job, k, scratch))
+
+
+async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
+    """Claims parts of ``job`` and runs them, one after the other through one
+    engine, until none is open: [(part, results file, tally, counts)]. Each
+    part's rooms are read from the whole file, as a worker of ``_split``
+    does; the first part of the first process reports the malformed lines."""
+    import os
+    import socket
+    from datetime import timedelta
+
+    from qungui.cli.common import open_repo
+    from qungui.storage.parts import ArchiveParts
+
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    lease = timedelta(seconds=job.lease)
+    path = Path(job.file)
+    ran: list = []
+    repo = await open_repo(job.settings, migrate=False)
+    moderator = None
+    try:
+        claims = ArchiveParts(repo.sessions, repo.dialect, job.archive)
+        while (part := await claims.claim(me, lease)) is not None:
+            if moderator is None:
+                moderator = await open_moderator(job.settings, migrate=False)
+            counts = {"skipped": 0, "mended": 0, "read": 0}
+            out = str(Path(scratch) / f"part-{part}.{k}.jsonl")
+            keeping = asyncio.get_running_loop().create_task(
+                _keep_claim(claims, part, me, job.lease / 3))
+            try:
+                with open(out, "w", encoding="utf-8") as results:
+                    def emit(position: int, line: str | None, row: list | None) -> None:
+                        results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
+                    events = _read(path, job.fmt, job.reader, counts, report=k == 0 and not ran)
+                    tally = await _audit_events(moderator, job.batch, job.out_format, path,
+                                                _part(events, part, job.parts, counts), emit)
+                await moderator.message_log.flush()
+            finally:
+                keeping.cancel()
+            if moderator.repo.degraded:
+                # rows wait in the spool: not done; the part is run again when its lease ends
+                raise CliError(f"part {part}: the database did not take every row (they wait "
+                               "in the spool); the part stays claimed and is run again once "
+                               "its claim is older than --lease")
+            await claims.done(part, me, tally.processed, tally.failed)
+            ran.append((part, out, tally, counts))
+    finally:
+        if moderator is not None:
+            await moderator.repo.close()
+        await repo.close()
+    return ran
+
+
+def _part(events, part: int, parts: int, counts: dict):
+    """The events of the part's rooms; every event counted as read."""
+    for item in events:
+        counts["read"] += 1
+        if part_of(room_of(item[2]), parts) == part:
+            yield item
+
+
+async def _keep_claim(claims, part: int, me: str, every: float) -> None:
+    """Renews the claim on ``part`` while it runs."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            if not await claims.renew(part, me):
+                log.warning("part %d was taken over by another host (its claim outlived the "
+                            "lease); running it here too stores nothing twice", part)
+                return
+        except Exception as exc:  # noqa: BLE001 - the part goes on; its writes say if the database is gone
+            log.warning("the claim on part %d could not be renewed (%s)", part, exc)
 
 
 def summarize(processed: int, skipped: int, mended: int, failed: int) -> str:

@@ -369,3 +369,29 @@ class HandledRow(Base):
     message_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
     account: Mapped[str] = mapped_column(String(256), default="")
     ts: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditPartRow(Base):
+    """One part of an archive that audits on several hosts share out
+    (``bot.py audit --store --claim P``): the archive's rooms with
+    ``part_of(room, parts) == part``. ``archive`` is the job's name or the
+    SHA-256 of the file.
+
+    state: open -> claimed (``claimed_by`` host:pid, ``claimed_at`` renewed
+    while the part runs) -> done (``done_at``, the part's counts). A claim
+    older than the lease may be taken over; ``claims`` counts the takes. Not
+    about one room: room_id is "*"."""
+
+    __tablename__ = "audit_parts"
+
+    archive: Mapped[str] = mapped_column(String(256), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    room_id: Mapped[str] = mapped_column(String(256), default="*")
+    parts: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    claimed_by: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
