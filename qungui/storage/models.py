@@ -80,6 +80,8 @@ class IncidentRow(Base):
         Index("ix_incidents_rule_status_ts_id", "rule", "status", "ts", "id"),
         Index("ix_incidents_room_ts_id", "room_id", "ts", "id"),
         Index("ix_incidents_room_status_ts_id", "room_id", "status", "ts", "id"),
+        # a reviewer's own work (the list's "mine" view and its count on the overview)
+        Index("ix_incidents_reviewer_ts_id", "reviewed_by", "ts", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -153,6 +155,31 @@ class IncidentTotalRow(Base):
     rule: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IncidentMemberRow(Base):
+    """How many messages of one member, on one China-time day, rules flagged
+    (violations only), kept in step like ``incident_days``: the overview's
+    members flagged more than once read these, never the incidents.
+
+    ``rule`` and ``status`` are a rule and a status (then ``n`` counts that
+    rule's incidents, one per message), or "*" for any: ``("*", status)``
+    counts the messages with an incident of that status, ``("*", "*")`` the
+    messages with any. ``name`` is the sender's name on the incidents (on a
+    "*" row the greatest of the message's), so the greatest name of a member
+    is that of its rows with ``n > 0``. Keyed rule and status first, so a
+    range of days of one of them is one stretch of the key."""
+
+    __tablename__ = "incident_members"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)      # a rule, "" or "*"
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)    # a status or "*"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)       # YYYY-MM-DD, China time
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
