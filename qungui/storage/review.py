@@ -489,7 +489,8 @@ class ReviewStore:
         yields (rows, Names). A row holds what the CSV shows
         (``EXPORTED``, ``ts`` and ``reviewed_at`` already as China-time
         text) and ``key``, the stored time the next chunk starts from. The
-        next chunk is read while the caller writes this one."""
+        next chunk is read while the caller writes this one: a caller that
+        may stop early closes the generator (``contextlib.aclosing``)."""
         sqlite = self.repo.engine.dialect.name == "sqlite"
         # the stored time as the driver gives it (SQLite: its text), for the cursor
         raw = String() if sqlite else DateTime(timezone=True)
@@ -526,9 +527,10 @@ class ReviewStore:
                 if task is None:
                     return
         finally:
+            # a caller that stops early: the chunk read ahead is let finish (one
+            # short query) and dropped, its connection back in the pool
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(Exception, asyncio.CancelledError):
                     await task
 
     async def names(self, rows) -> "Names":

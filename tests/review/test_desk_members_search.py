@@ -262,3 +262,15 @@ async def test_the_export_writes_what_the_incident_rows_give(repo):
     assert exported.getvalue() == full.getvalue()
     lines = exported.getvalue().splitlines()
     assert len(lines) == 3 and "2026-11-20 23:59:59" in lines[2]
+
+
+async def test_an_export_stopped_early_leaves_the_store_working(repo):
+    store = store_of(repo)
+    for i in range(5):
+        await repo.record([row(f"e{i}", ts=at(20, 9, i))])
+    chunks = store.export_chunks(IncidentFilter(), chunk=2)
+    async for rows, _ in chunks:          # the next chunk is being read ahead meanwhile
+        assert [r.key is not None for r in rows] == [True, True]
+        break
+    await chunks.aclose()
+    assert len((await store.page(IncidentFilter())).rows) == 5
