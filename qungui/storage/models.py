@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, Index, Integer, LargeBinary, String, Text, TypeDecorator,
-    UniqueConstraint,
+    UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,8 +92,12 @@ class IncidentRow(Base):
         Index("ix_incidents_rule_status_ts_id", "rule", "status", "ts", "id"),
         Index("ix_incidents_room_ts_id", "room_id", "ts", "id"),
         Index("ix_incidents_room_status_ts_id", "room_id", "status", "ts", "id"),
-        # a reviewer's own work (the list's "mine" view and its count on the overview)
-        Index("ix_incidents_reviewer_ts_id", "reviewed_by", "ts", "id"),
+        # a reviewer's own work (the list's "mine" view and its count on the
+        # overview); only reviewed incidents, so the planners' statistics are of
+        # those (over every row they would see one reviewer, NULL, on all of them)
+        Index("ix_incidents_reviewer_ts_id", "reviewed_by", "ts", "id",
+              sqlite_where=text("reviewed_by IS NOT NULL"),
+              postgresql_where=text("reviewed_by IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

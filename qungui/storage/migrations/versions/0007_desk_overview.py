@@ -14,7 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_incidents_reviewer_ts_id", "incidents", ["reviewed_by", "ts", "id"])
+    reviewed = sa.text("reviewed_by IS NOT NULL")
+    op.create_index("ix_incidents_reviewer_ts_id", "incidents", ["reviewed_by", "ts", "id"],
+                    sqlite_where=reviewed, postgresql_where=reviewed)
     op.create_table(
         "incident_members",
         sa.Column("rule", sa.String(40), primary_key=True),
