@@ -23,8 +23,12 @@ async def test_migrations_create_every_table_with_room_id(repo):
                                                 for t in sa_inspect(c).get_table_names()})
     assert {"rooms", "members", "incidents", "alembic_version"} <= set(tables)
     for name, cols in tables.items():
-        if name != "alembic_version":
+        # SQLite's full-text index of the incidents (and FTS5's own tables behind
+        # it) is an index of their columns, no data of its own
+        if name != "alembic_version" and not name.startswith("incidents_fts"):
             assert "room_id" in cols, name
+    if repo.engine.dialect.name == "sqlite":
+        assert "incidents_fts" in tables
 
 
 async def test_migrate_twice_is_harmless(db_url):
@@ -119,10 +123,11 @@ async def test_models_and_migrations_agree(repo):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from qungui.storage.models import Base
+    from qungui.storage.models import Base, modelled
 
     def diff(sync_conn):
-        return compare_metadata(MigrationContext.configure(sync_conn), Base.metadata)
+        return compare_metadata(MigrationContext.configure(sync_conn, opts={"include_name": modelled}),
+                                Base.metadata)
 
     async with repo.engine.connect() as conn:
         assert await conn.run_sync(diff) == []

@@ -5,6 +5,7 @@ the next training run (the corpus format of ``pipeline.evaluation``)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -84,12 +85,13 @@ async def export_csv(store, args) -> int:
     left = args.limit if args.limit > 0 else None
     titles = rule_titles()
     write_csv(sys.stdout, [], excel=True)
-    async for rows, names in store.export_chunks(incident_filter(args), 1000):
-        if left is not None:
-            rows, left = rows[:left], left - len(rows[:left])
-        write_csv(sys.stdout, rows, header=False, names=names, titles=titles)
-        if left == 0:
-            break
+    async with contextlib.aclosing(store.export_chunks(incident_filter(args), 1000)) as chunks:
+        async for rows, names in chunks:
+            if left is not None:
+                rows, left = rows[:left], left - len(rows[:left])
+            write_csv(sys.stdout, rows, header=False, names=names, titles=titles)
+            if left == 0:
+                break
     return 0
 
 

@@ -64,7 +64,11 @@ def safe_cell(value) -> str:
 
 
 def _when(ts) -> str:
-    return ts.astimezone(CHINA_TZ).strftime(CSV_TIME) if ts else ""
+    """A time as the CSV shows it; text is taken as already so (the export's
+    rows carry their times formatted by the database)."""
+    if not ts:
+        return ""
+    return ts if isinstance(ts, str) else ts.astimezone(CHINA_TZ).strftime(CSV_TIME)
 
 
 def csv_row(row, names=None, titles: Mapping[str, str] | None = None) -> list[str]:
@@ -72,26 +76,55 @@ def csv_row(row, names=None, titles: Mapping[str, str] | None = None) -> list[st
     cells in Chinese: ``names`` (``storage.review.Names``) gives group,
     member and reviewer names and the last review note; ``titles`` the
     rules' names."""
+    return next(csv_rows([row], names, titles))
+
+
+def csv_rows(rows: Iterable, names=None, titles: Mapping[str, str] | None = None):
+    """``csv_row`` of each row, with what repeats from row to row (rule
+    titles, reviewers' names) looked up once."""
     titles = titles or {}
-    room = row.room_id
-    if row.kind == "report":
-        rule = "成员举报"
-    else:
-        rule = titles.get(row.rule or "", row.rule or "")
-    sender = names.member(room, row.sender_id, row.sender_name) if names and row.sender_id \
-        else (row.sender_name or row.sender_id)
-    values = [
-        row.id, _when(row.ts), safe_cell(names.room(room)) if names else "", safe_cell(room), sender,
-        safe_cell(row.sender_id),
-        rule, f"{row.score:.2f}", ACTION_CN.get(row.action, row.action),
-        STATUS_CN.get(row.status, row.status), row.evidence, row.reason, row.excerpt,
-        row.warning_text, names.reviewer(room, row.reviewed_by) if names else (row.reviewed_by or ""),
-        _when(row.reviewed_at), names.notes.get(row.id, "") if names else "",
-    ]
-    # the id, the times, the score and the labels are ours, never formulas
-    for i in (4, 10, 11, 12, 13, 14, 16):
-        values[i] = safe_cell(values[i])
-    return values
+    rules: dict = {}
+    reviewers: dict = {}
+    members = names.members if names else {}
+    topics = names.topics if names else {}
+    notes = names.notes if names else {}
+    risky = _RISKY
+    for row in rows:
+        room = row.room_id
+        rule = row.rule
+        if row.kind == "report":
+            rule_cn = "成员举报"
+        else:
+            rule_cn = rules.get(rule)
+            if rule_cn is None:
+                rule_cn = rules[rule] = titles.get(rule or "", rule or "")
+        sender_id = row.sender_id
+        if names and sender_id:
+            sender = members.get((room, sender_id)) or row.sender_name or sender_id
+        else:
+            sender = row.sender_name or sender_id
+        by = row.reviewed_by
+        if not names:
+            reviewer = by or ""
+        elif (room, by) in reviewers:
+            reviewer = reviewers[(room, by)]
+        else:
+            reviewer = reviewers[(room, by)] = names.reviewer(room, by)
+        values = [
+            row.id, _when(row.ts), (topics.get(room) or room) if names else "", room, sender,
+            sender_id, rule_cn, f"{row.score:.2f}", ACTION_CN.get(row.action, row.action),
+            STATUS_CN.get(row.status, row.status), row.evidence, row.reason, row.excerpt,
+            row.warning_text, reviewer, _when(row.reviewed_at),
+            notes.get(row.id, "") if names else "",
+        ]
+        # the id, the times, the score and the labels are ours, never formulas
+        for i in (2, 3, 4, 5, 10, 11, 12, 13, 14, 16):
+            v = values[i]
+            if v and (not isinstance(v, str) or v[0] in risky):
+                values[i] = safe_cell(v)
+            elif v is None:
+                values[i] = ""
+        yield values
 
 
 def write_csv(out, rows: Iterable, header: bool = True, *, names=None,
@@ -103,8 +136,7 @@ def write_csv(out, rows: Iterable, header: bool = True, *, names=None,
         if excel:
             out.write(BOM)
         w.writerow([title for _, title in CSV_COLUMNS])
-    for row in rows:
-        w.writerow(csv_row(row, names, titles))
+    w.writerows(csv_rows(rows, names, titles))
 
 
 def csv_text(rows: Iterable, header: bool = True, *, names=None,

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON, Boolean, DateTime, Float, Index, Integer, LargeBinary, String, Text, TypeDecorator,
-    UniqueConstraint,
+    UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,6 +36,18 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+# made by the migrations alone, not by these models: SQLite's full-text
+# table of the incidents (with FTS5's own tables behind it) and PostgreSQL's
+# trigram index of the same columns (migration 0008_text)
+UNMODELLED = ("incidents_fts", "ix_incidents_text_trgm")
+
+
+def modelled(name, type_=None, parent_names=None) -> bool:
+    """False for what the models leave to the migrations (Alembic's
+    ``include_name``: comparing the models with a database skips it)."""
+    return not (name or "").startswith(UNMODELLED)
 
 
 def utcnow() -> datetime:
@@ -80,6 +92,12 @@ class IncidentRow(Base):
         Index("ix_incidents_rule_status_ts_id", "rule", "status", "ts", "id"),
         Index("ix_incidents_room_ts_id", "room_id", "ts", "id"),
         Index("ix_incidents_room_status_ts_id", "room_id", "status", "ts", "id"),
+        # a reviewer's own work (the list's "mine" view and its count on the
+        # overview); only reviewed incidents, so the planners' statistics are of
+        # those (over every row they would see one reviewer, NULL, on all of them)
+        Index("ix_incidents_reviewer_ts_id", "reviewed_by", "ts", "id",
+              sqlite_where=text("reviewed_by IS NOT NULL"),
+              postgresql_where=text("reviewed_by IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -153,6 +171,31 @@ class IncidentTotalRow(Base):
     rule: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IncidentMemberRow(Base):
+    """How many messages of one member, on one China-time day, rules flagged
+    (violations only), kept in step like ``incident_days``: the overview's
+    members flagged more than once read these, never the incidents.
+
+    ``rule`` and ``status`` are a rule and a status (then ``n`` counts that
+    rule's incidents, one per message), or "*" for any: ``("*", status)``
+    counts the messages with an incident of that status, ``("*", "*")`` the
+    messages with any. ``name`` is the sender's name on the incidents (on a
+    "*" row the greatest of the message's), so the greatest name of a member
+    is that of its rows with ``n > 0``. Keyed rule and status first, so a
+    range of days of one of them is one stretch of the key."""
+
+    __tablename__ = "incident_members"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    rule: Mapped[str] = mapped_column(String(40), primary_key=True)      # a rule, "" or "*"
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)    # a status or "*"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)       # YYYY-MM-DD, China time
+    room_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 

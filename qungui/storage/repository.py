@@ -584,7 +584,8 @@ class Repository:
                 # the review desk's counts, in the same transaction (a key twice in
                 # one batch is inserted once)
                 unique = {(v["room_id"], v["message_id"], v.get("rule")): v for v in values}
-                await count_new(s, [SimpleNamespace(status=None, **v) for v in unique.values()])
+                await count_new(s, [SimpleNamespace(status=None, **v) for v in unique.values()],
+                                fresh=True)
         return len(values)
 
     async def _store(self, rows: list[IncidentIn], fill: bool = False) -> int | None:
@@ -635,7 +636,8 @@ class Repository:
             s.add_all(incidents)
             add_handled(s, handled, account)
             try:
-                await count_new(s, incidents)
+                # (a message with an id is not there yet: seen above)
+                await count_new(s, incidents, fresh=True)
                 await s.flush()
                 add_outgoing(s, first.outgoing, incidents[0].id)
                 await s.commit()

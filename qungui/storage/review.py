@@ -9,22 +9,25 @@ a reviewer may see (``rooms``: None means every room).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from sqlalchemy import String, and_, cast, delete, distinct, func, or_, select, tuple_
+from sqlalchemy import (Column, DateTime, bindparam, Integer, MetaData, String, Table, Text, and_, cast, delete,
+                        distinct, func, literal, literal_column, or_, select, tuple_, type_coerce)
+from sqlalchemy import text as sql
 from sqlalchemy.orm import defer
 
 from qungui.core.events import CHINA_TZ as _CHINA
 from qungui.core.plugin import RuleSpec, is_redacted
 from qungui.core.ports import DISMISSALS_KEPT, reviewer_contact
-from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentDayRow, IncidentRow,
-                                   IncidentTotalRow,
+from qungui.storage.models import (AppealRow, AuditRow, DismissalRow, IncidentDayRow,
+                                   IncidentMemberRow, IncidentRow, IncidentTotalRow,
                                    MemberRow, MessageRow, ReviewRow, RoomRow, utcnow)
 from qungui.storage.repository import Repository
-from qungui.storage.tally import china_day, count_move
+from qungui.storage.tally import ANY, china_day, count_move
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +167,11 @@ class IncidentFilter:
             conds.append(T.status == self.status)
         return conds
 
-    def conditions(self) -> list:
+    def conditions(self, fts: bool = False) -> list:
+        """The filter's SQL conditions on the incidents. ``fts``: SQLite's
+        trigram index of the searched columns (``incidents_fts``) is there:
+        a ``text`` of at least ``TRIGRAM`` characters is looked up in it
+        first, then matched by LIKE as without it (the same rows)."""
         conds = self.keyed(IncidentRow)
         if self.reviewer:
             conds.append(IncidentRow.reviewed_by == self.reviewer)
@@ -179,11 +186,31 @@ class IncidentFilter:
         if self.until:
             conds.append(IncidentRow.ts < self.until)
         if self.text:
-            pattern = _contains(self.text)
+            if fts and len(self.text) >= TRIGRAM:
+                conds.append(IncidentRow.id.in_(select(INCIDENTS_FTS.c.rowid).where(_match(self.text))))
+            # the pattern written into the statement: PostgreSQL plans it for this
+            # text (its trigram index for a rare one, the newest rows for a common
+            # one) rather than once for any text
+            pattern = bindparam("text_pattern", _contains(self.text), literal_execute=True)
             conds.append(or_(*(col.ilike(pattern, escape="\\") for col in (
                 IncidentRow.evidence, IncidentRow.reason, IncidentRow.excerpt,
                 IncidentRow.sender_name, IncidentRow.sender_id, IncidentRow.warning_text))))
         return conds
+
+
+# SQLite's FTS5 index of the searched columns (migration 0008); its own
+# metadata, so that no create_all ever makes it a plain table
+INCIDENTS_FTS = Table("incidents_fts", MetaData(), Column("rowid", Integer),
+                      Column("incidents_fts", Text))
+# the shortest text the trigram indexes find (shorter: LIKE alone)
+TRIGRAM = 3
+# a page of a text search reads SQLite's index for a text in at most this many rows
+SEARCH_CANDIDATES = 5000
+
+
+def _match(text: str):
+    """The FTS5 query for the rows holding ``text`` (as one literal string)."""
+    return INCIDENTS_FTS.c.incidents_fts.op("MATCH")('"' + text.replace('"', '""') + '"')
 
 
 def _contains(text: str) -> str:
@@ -260,13 +287,38 @@ class ReviewStore:
         self.embed = embed or _shared_encoder
         self.keep = keep
         self._topics: tuple[float, dict[str, str]] | None = None      # (when read, room -> name)
+        self._fts: bool | None = None              # SQLite's incidents_fts is there (once known)
+
+    async def _conditions(self, f: IncidentFilter, *, paged: bool = False) -> list:
+        """``f.conditions()``, with SQLite's trigram index where it is there.
+
+        ``paged``: the query stops at its first rows (a page). Then the index
+        is read only for a text found in at most ``SEARCH_CANDIDATES`` rows:
+        a text in more is met sooner by reading the log newest first (the
+        rows are the same either way)."""
+        if not f.text or len(f.text) < TRIGRAM:
+            return f.conditions()
+        if self._fts is None:
+            if self.repo.engine.dialect.name != "sqlite":
+                self._fts = False            # PostgreSQL's trigram index serves ILIKE as it is
+            else:
+                async with self.sessions() as s:
+                    self._fts = bool(await s.scalar(sql(
+                        "SELECT count(*) FROM sqlite_master WHERE name = 'incidents_fts'")))
+        fts = self._fts
+        if fts and paged:
+            found = select(INCIDENTS_FTS.c.rowid).where(_match(f.text)).limit(SEARCH_CANDIDATES + 1)
+            async with self.sessions() as s:
+                fts = (await s.scalar(select(func.count()).select_from(found.subquery()))
+                       <= SEARCH_CANDIDATES)
+        return f.conditions(fts=fts)
 
     # --- lists -------------------------------------------------------------
 
     async def incidents(self, f: IncidentFilter, *, offset: int = 0,
                         limit: int = 50) -> tuple[list[IncidentRow], int]:
         """One page of incidents, newest first, and how many match in all."""
-        conds = and_(*f.conditions())
+        conds = and_(*await self._conditions(f))
         async with self.sessions() as s:
             total = await s.scalar(select(func.count()).select_from(IncidentRow).where(conds)) or 0
             rows = list(await s.scalars(
@@ -291,7 +343,7 @@ class ReviewStore:
         if order == "triage":
             rows, nxt = await self._triage(f, parse_cursor(after, 3), limit)
             return Page(rows, nxt, None, first=after is None)
-        conds = f.conditions()
+        conds = await self._conditions(f, paged=True)
         back = parse_cursor(before, 2) if after is None else None
         ahead = parse_cursor(after, 2)
         query = select(IncidentRow).options(defer(IncidentRow.trace))
@@ -346,7 +398,7 @@ class ReviewStore:
         return spec.gravity if spec else 0
 
     async def _triage(self, f: IncidentFilter, cursor, limit: int) -> tuple[list[IncidentRow], str | None]:
-        conds = f.conditions()
+        conds = await self._conditions(f, paged=True)
         out: list[IncidentRow] = []
         async with self.sessions() as s:
             appealed = set(await s.scalars(select(AppealRow.incident_id).where(
@@ -391,7 +443,7 @@ class ReviewStore:
         if f.text:
             return 0, False            # a text search is not counted (it would read every row)
         async with self.sessions() as s:
-            inner = select(IncidentRow.id).where(*f.conditions()).limit(cap + 1).subquery()
+            inner = select(IncidentRow.id).where(*await self._conditions(f)).limit(cap + 1).subquery()
             n = int(await s.scalar(select(func.count()).select_from(inner)) or 0)
         return (cap, False) if n > cap else (n, True)
 
@@ -415,28 +467,71 @@ class ReviewStore:
             conds.append(D.day < china_day(f.until))
         return conds
 
+    # what the CSV export reads of an incident (``review.export.CSV_COLUMNS``)
+    EXPORTED = ("id", "room_id", "kind", "rule", "sender_id", "sender_name", "score", "action",
+                "status", "evidence", "reason", "excerpt", "warning_text", "reviewed_by")
+
+    def _china_text(self, col):
+        """``col`` (a time) as the CSV writes it, China time ``YYYY-MM-DD
+        HH:MM:SS`` (the seconds cut, not rounded), "" for none: made by the
+        database, so the export formats no time itself."""
+        if self.repo.engine.dialect.name == "sqlite":
+            # stored as naive UTC text; cut to whole seconds before adding the offset
+            text = func.strftime("%Y-%m-%d %H:%M:%S", func.substr(col, 1, 19), "+8 hours")
+        else:
+            text = func.to_char(func.timezone(literal_column("INTERVAL '8 hours'"), col),
+                                "YYYY-MM-DD HH24:MI:SS")
+        return func.coalesce(text, "")
+
     async def export_chunks(self, f: IncidentFilter, chunk: int = 2000):
         """Every matching incident, newest first, in lists of ``chunk`` rows
-        (keyset, one short query each, without the per-rule results), each
-        with ``names`` for people: yields (rows, Names)."""
-        cols = [c for c in IncidentRow.__table__.columns if c.name != "trace"]
-        cursor = None
+        (keyset, one short query each), each with ``names`` for people:
+        yields (rows, Names). A row holds what the CSV shows
+        (``EXPORTED``, ``ts`` and ``reviewed_at`` already as China-time
+        text) and ``key``, the stored time the next chunk starts from. The
+        next chunk is read while the caller writes this one: a caller that
+        may stop early closes the generator (``contextlib.aclosing``)."""
+        sqlite = self.repo.engine.dialect.name == "sqlite"
+        # the stored time as the driver gives it (SQLite: its text), for the cursor
+        raw = String() if sqlite else DateTime(timezone=True)
+        key = type_coerce(IncidentRow.ts, raw)
+        base = select(*(getattr(IncidentRow, c) for c in self.EXPORTED),
+                      self._china_text(IncidentRow.ts).label("ts"),
+                      self._china_text(IncidentRow.reviewed_at).label("reviewed_at"),
+                      key.label("key")) \
+            .where(*await self._conditions(f)) \
+            .order_by(IncidentRow.ts.desc(), IncidentRow.id.desc()).limit(chunk)
         known: dict[tuple[str, str], str | None] = {}      # members named so far in this export
-        while True:
-            stmt = select(*cols).where(*f.conditions()) \
-                .order_by(IncidentRow.ts.desc(), IncidentRow.id.desc()).limit(chunk)
+
+        async def read(cursor):
+            stmt = base
             if cursor is not None:
                 ts, rid = cursor
-                stmt = stmt.where(IncidentRow.ts <= ts, or_(IncidentRow.ts < ts, IncidentRow.id < rid))
-            async with self.sessions() as s:
-                rows = (await s.execute(stmt)).all()
+                ts = literal(ts, raw)
+                stmt = stmt.where(key <= ts, or_(key < ts, IncidentRow.id < rid))
+            async with self.repo.engine.connect() as conn:
+                rows = (await conn.execute(stmt)).all()
+                names = await self._names(conn, rows, notes=True, known=known) if rows else None
+            return rows, names
+
+        task = asyncio.ensure_future(read(None))
+        try:
+            while True:
+                rows, names = await task
+                task = None
                 if not rows:
                     return
-                names = await self._names(s, rows, notes=True, known=known)
-            yield rows, names
-            if len(rows) < chunk:
-                return
-            cursor = (rows[-1].ts, rows[-1].id)
+                if len(rows) == chunk:
+                    task = asyncio.ensure_future(read((rows[-1].key, rows[-1].id)))
+                yield rows, names
+                if task is None:
+                    return
+        finally:
+            # a caller that stops early: the chunk read ahead is let finish (one
+            # short query) and dropped, its connection back in the pool
+            if task is not None:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await task
 
     async def names(self, rows) -> "Names":
         """Group names, members' names in their group and reviewers' names for ``rows``."""
@@ -531,7 +626,7 @@ class ReviewStore:
         ``f``, oldest first, each with every rule flagged on it and its stored
         copy. The texts are as stored: a message any secret rule found
         something in holds only a marking and a hash."""
-        conds = and_(*f.conditions(), IncidentRow.kind == "violation",
+        conds = and_(*await self._conditions(f), IncidentRow.kind == "violation",
                      IncidentRow.message_id.is_not(None),
                      IncidentRow.status.in_(("confirmed", "dismissed")))
         judged = select(IncidentRow.room_id, IncidentRow.message_id).where(conds).distinct().subquery()
@@ -650,7 +745,7 @@ class ReviewStore:
         status = DECISIONS[decision]
         vector = await self._vector(incident_id, scope) if decision == "dismiss" else None
         async with self.sessions.begin() as s:
-            row = await s.get(IncidentRow, incident_id, with_for_update=True)
+            row, siblings = await self._locked(s, incident_id)
             if row is None or row.kind not in REVIEWABLE or (scope is not None and row.room_id not in scope):
                 raise ReviewError("not_found", f"no incident {incident_id}")
             if phrase and not self._allowable(row.rule):
@@ -659,7 +754,7 @@ class ReviewStore:
             before = row.status
             now = utcnow()
             row.status, row.reviewed_by, row.reviewed_at = status, reviewer, now
-            await count_move(s, row, before, status)
+            await count_move(s, row, before, status, siblings)
             s.add(ReviewRow(room_id=row.room_id, incident_id=row.id, reviewer=reviewer,
                             decision=decision, note=note.strip(), allow_phrase=phrase, ts=now))
             s.add(AuditRow(room_id=row.room_id, actor_id=reviewer, action=decision,
@@ -673,6 +768,24 @@ class ReviewStore:
         if phrase:
             await self.repo.add_allow_phrase(row.room_id, phrase, reviewer, row.rule)
         return row
+
+    @staticmethod
+    async def _locked(s, incident_id: int) -> tuple[IncidentRow | None, list[IncidentRow]]:
+        """The incident, locked, and the other incidents of its message, all
+        locked in id order (the member counts depend on their statuses, and
+        two reviews of one message's incidents then take turns)."""
+        found = (await s.execute(select(IncidentRow.room_id, IncidentRow.message_id)
+                                 .where(IncidentRow.id == incident_id))).first()
+        if found is None:
+            return None, []
+        if found.message_id is None:
+            return await s.get(IncidentRow, incident_id, with_for_update=True), []
+        rows = list(await s.scalars(
+            select(IncidentRow).where(IncidentRow.room_id == found.room_id,
+                                      IncidentRow.message_id == found.message_id)
+            .order_by(IncidentRow.id).with_for_update().execution_options(populate_existing=True)))
+        row = next((r for r in rows if r.id == incident_id), None)
+        return row, [r for r in rows if r.id != incident_id]
 
     async def _vector(self, incident_id: int, scope: frozenset[str] | None) -> bytes | None:
         """The stored vector of the incident's message, if its dismissal is to
@@ -777,18 +890,8 @@ class ReviewStore:
                                                        D.day <= last.isoformat())
                     .group_by(D.day))).all()}
                 # the members flagged more than once: over the series' last week (at most)
-                start = datetime.combine(max(first, last - timedelta(days=REPEAT_DAYS - 1)),
-                                         datetime.min.time(), tzinfo=_CHINA)
-                end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=_CHINA)
-                n_messages = func.count(distinct(IncidentRow.message_id))
-                repeat = [tuple(r) for r in (await s.execute(
-                    select(IncidentRow.room_id, IncidentRow.sender_id, func.max(IncidentRow.sender_name),
-                           n_messages.label("n"))
-                    .where(*f.conditions(), IncidentRow.ts >= start, IncidentRow.ts < end,
-                           IncidentRow.kind == "violation")
-                    .group_by(IncidentRow.room_id, IncidentRow.sender_id)
-                    .having(n_messages >= 2)
-                    .order_by(n_messages.desc(), IncidentRow.sender_id).limit(top))).all()]
+                start = max(first, last - timedelta(days=REPEAT_DAYS - 1))
+                repeat = await self._repeat_senders(s, f, start.isoformat(), last.isoformat(), top)
             open_appeals = await self._open_appeals(s, f)
             topics = dict((await s.execute(select(RoomRow.room_id, RoomRow.topic))).all())
         series = []
@@ -802,6 +905,35 @@ class ReviewStore:
                         by_room=rooms, repeat_senders=repeat, open_appeals=open_appeals)
 
     @staticmethod
+    async def _repeat_senders(s, f: IncidentFilter, first: str, last: str, top: int) -> list:
+        """The members with more than one message flagged by a rule from day
+        ``first`` to ``last`` (China time), most first: (room, sender, the
+        greatest name on those incidents, messages). Read from the per-day
+        member counts (``incident_members``)."""
+        if f.kind == "report":
+            return []
+        M = IncidentMemberRow
+        conds = [M.rule == (f.rule or ANY), M.day >= first, M.day <= last, M.n > 0]
+        if f.since:
+            conds.append(M.day >= china_day(f.since))
+        if f.until:
+            conds.append(M.day < china_day(f.until))
+        if f.status:
+            conds.append(M.status == f.status)
+        elif not f.rule:
+            conds.append(M.status == ANY)
+        # (a rule's rows are per status, one incident per message: summed over them)
+        if f.rooms is not None:
+            conds.append(M.room_id.in_(sorted(f.rooms)))
+        if f.room:
+            conds.append(M.room_id == f.room)
+        n = func.sum(M.n)
+        return [(room, sender, name, int(k)) for room, sender, name, k in (await s.execute(
+            select(M.room_id, M.sender_id, func.max(M.name), n.label("n")).where(*conds)
+            .group_by(M.room_id, M.sender_id).having(n >= 2)
+            .order_by(n.desc(), M.sender_id, M.room_id).limit(top))).all()]
+
+    @staticmethod
     async def _open_appeals(s, f: IncidentFilter) -> int:
         appeal_conds = [AppealRow.status == "open"]
         if f.rooms is not None:
@@ -811,7 +943,7 @@ class ReviewStore:
         return await s.scalar(select(func.count()).select_from(AppealRow).where(*appeal_conds)) or 0
 
     async def _overview_scan(self, f: IncidentFilter, *, days: int, top: int) -> Overview:
-        conds = and_(*f.conditions())
+        conds = and_(*await self._conditions(f))
         day = self._day_expr()
         async with self.sessions() as s:
             by_status = dict((await s.execute(
@@ -835,7 +967,8 @@ class ReviewStore:
                        func.count(distinct(IncidentRow.message_id)).label("n"))
                 .where(conds).group_by(IncidentRow.room_id, IncidentRow.sender_id)
                 .having(func.count(distinct(IncidentRow.message_id)) >= 2)
-                .order_by(func.count(distinct(IncidentRow.message_id)).desc(), IncidentRow.sender_id)
+                .order_by(func.count(distinct(IncidentRow.message_id)).desc(), IncidentRow.sender_id,
+                          IncidentRow.room_id)
                 .limit(top))).all()]
             appeal_conds = [AppealRow.status == "open"]
             if f.rooms is not None:

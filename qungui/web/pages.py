@@ -5,6 +5,7 @@ the same list), review actions and the streaming CSV export."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
 import unicodedata
@@ -208,11 +209,13 @@ async def export_csv(request: web.Request) -> web.StreamResponse:
     head = io.StringIO()
     write_csv(head, [], excel=True)
     await response.write(head.getvalue().encode("utf-8"))
-    async for rows, names in request.app[REVIEWS].export_chunks(q.filter, EXPORT_CHUNK):
-        buf = io.StringIO()
-        write_csv(buf, rows, header=False, names=names, titles=titles)
-        await response.write(buf.getvalue().encode("utf-8"))
-        await asyncio.sleep(0)
+    # closed at once if the client goes away (the chunk read ahead is dropped)
+    async with contextlib.aclosing(request.app[REVIEWS].export_chunks(q.filter, EXPORT_CHUNK)) as chunks:
+        async for rows, names in chunks:
+            buf = io.StringIO()
+            write_csv(buf, rows, header=False, names=names, titles=titles)
+            await response.write(buf.getvalue().encode("utf-8"))
+            await asyncio.sleep(0)
     await response.write_eof()
     return response
 
