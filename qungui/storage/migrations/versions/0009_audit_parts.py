@@ -1,7 +1,7 @@
 """the parts of an archive that audits on several hosts claim
 
-Revision ID: 0007_parts
-Revises: 0006_desk
+Revision ID: 0009_parts
+Revises: 0008_text
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from qungui.storage.models import UTCDateTime
 
-revision = "0007_parts"
-down_revision = "0006_desk"
+revision = "0009_parts"
+down_revision = "0008_text"
 branch_labels = None
 depends_on = None
 
