@@ -313,18 +313,24 @@ async def _split(args, settings, fmt: str, counts: dict, rows: list) -> Tally:
             tally.processed += part_tally.processed
             tally.failed += part_tally.failed
         counts.update(done[0][1])
-        files = [open(out, encoding="utf-8") for out in outs]
-        try:
-            for position, line, row in heapq.merge(*(map(json.loads, f) for f in files),
-                                                   key=lambda r: r[0]):
-                if args.format == "jsonl":
-                    sys.stdout.write(line + "\n")
-                else:
-                    rows.append((position, row))
-        finally:
-            for f in files:
-                f.close()
+        print_merged(outs, args.format, rows)
     return tally
+
+
+def print_merged(outs, out_format: str, rows: list) -> None:
+    """The workers' result files (each in input order) merged in input order:
+    JSON lines to stdout as they come, table rows kept for the end."""
+    files = [open(out, encoding="utf-8") for out in outs]
+    try:
+        for position, line, row in heapq.merge(*(map(json.loads, f) for f in files),
+                                               key=lambda r: r[0]):
+            if out_format == "jsonl":
+                sys.stdout.write(line + "\n")
+            else:
+                rows.append((position, row))
+    finally:
+        for f in files:
+            f.close()
 
 
 def _worker(part: int, workers: int, settings, store: bool, batch: int, out_format: str,
@@ -385,17 +391,7 @@ async def _claimed(args, settings, fmt: str, counts: dict, rows: list) -> Tally 
             tally.processed += part_tally.processed
             tally.failed += part_tally.failed
             counts.update(part_counts)      # every part read the whole file: the same counts
-        files = [open(out, encoding="utf-8") for _, out, _, _ in ran]
-        try:
-            for position, line, row in heapq.merge(*(map(json.loads, f) for f in files),
-                                                   key=lambda r: r[0]):
-                if args.format == "jsonl":
-                    sys.stdout.write(line + "\n")
-                else:
-                    rows.append((position, row))
-        finally:
-            for f in files:
-                f.close()
+        print_merged([out for _, out, _, _ in ran], args.format, rows)
     repo = await open_repo(settings, migrate=False)
     try:
         left = await ArchiveParts(repo.sessions, repo.dialect, archive).states()
