@@ -296,18 +296,12 @@ async def _split(args, settings, fmt: str, counts: dict, rows: list) -> Tally:
         # one process brings the schema up to date before the workers connect
         from qungui.cli.common import open_repo
         await (await open_repo(settings)).close()
-    reader = argparse.Namespace(owner=args.owner, room=args.room, contacts=args.contacts)
-    loop = asyncio.get_running_loop()
+    reader = _reader(args)
     with tempfile.TemporaryDirectory(prefix="bot-audit-parts-") as scratch:
         outs = [str(Path(scratch) / f"part-{k}.jsonl") for k in range(args.workers)]
-        # spawned, not forked: a fork would inherit this process's running event loop
-        with ProcessPoolExecutor(args.workers,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            done = await asyncio.gather(*(
-                loop.run_in_executor(pool, _worker, k, args.workers, settings, args.store,
-                                     args.batch, args.format, str(args.file), fmt, reader,
-                                     outs[k])
-                for k in range(args.workers)))
+        done = await _in_processes(_worker, [
+            (k, args.workers, settings, args.store, args.batch, args.format, str(args.file),
+             fmt, reader, outs[k]) for k in range(args.workers)])
         tally = Tally()
         for part_tally, _ in done:
             tally.processed += part_tally.processed
@@ -315,6 +309,19 @@ async def _split(args, settings, fmt: str, counts: dict, rows: list) -> Tally:
         counts.update(done[0][1])
         print_merged(outs, args.format, rows)
     return tally
+
+
+def _reader(args) -> argparse.Namespace:
+    """What the export readers need of the command line (sent to workers)."""
+    return argparse.Namespace(owner=args.owner, room=args.room, contacts=args.contacts)
+
+
+async def _in_processes(fn, calls: list[tuple]) -> list:
+    """``fn(*call)`` for each call, each in a process of its own; their results."""
+    loop = asyncio.get_running_loop()
+    # spawned, not forked: a fork would inherit this process's running event loop
+    with ProcessPoolExecutor(len(calls), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return await asyncio.gather(*(loop.run_in_executor(pool, fn, *call) for call in calls))
 
 
 def print_merged(outs, out_format: str, rows: list) -> None:
@@ -337,11 +344,9 @@ def _worker(part: int, workers: int, settings, store: bool, batch: int, out_form
             file: str, fmt: str, reader, out: str) -> tuple[Tally, dict]:
     """One worker process: the file read through, its own rooms' events
     through an engine of its own, each result a line of ``out``."""
-    counts = {"skipped": 0, "mended": 0}
+    counts = {"skipped": 0, "mended": 0, "read": 0}
     path = Path(file)
-    mine = ((position, lineno, event)
-            for position, lineno, event in _read(path, fmt, reader, counts, report=part == 0)
-            if part_of(room_of(event), workers) == part)
+    mine = _part(_read(path, fmt, reader, counts, report=part == 0), part, workers, counts)
     with open(out, "w", encoding="utf-8") as results:
         def emit(position: int, line: str | None, row: list | None) -> None:
             results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
@@ -373,18 +378,14 @@ async def _claimed(args, settings, fmt: str, counts: dict, rows: list) -> Tally 
                            f"run it with --claim {exc.registered} (or another --job)") from None
     finally:
         await repo.close()
-    job = _Job(archive, args.claim, args.lease or LEASE_SECONDS, settings, args.batch, args.format, str(args.file),
-               fmt, argparse.Namespace(owner=args.owner, room=args.room, contacts=args.contacts))
+    job = _Job(archive, args.claim, args.lease or LEASE_SECONDS, settings, args.batch,
+               args.format, str(args.file), fmt, _reader(args))
     with tempfile.TemporaryDirectory(prefix="bot-audit-claims-") as scratch:
         if args.workers == 1:
             ran = await _claim_parts(job, 0, scratch)
         else:
-            loop = asyncio.get_running_loop()
-            with ProcessPoolExecutor(args.workers,
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
-                done = await asyncio.gather(*(
-                    loop.run_in_executor(pool, _claim_worker, job, k, scratch)
-                    for k in range(args.workers)))
+            done = await _in_processes(_claim_worker,
+                                       [(job, k, scratch) for k in range(args.workers)])
             ran = [part for worker in done for part in worker]
         tally = Tally()
         for _, _, part_tally, part_counts in ran:

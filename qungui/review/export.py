@@ -83,24 +83,16 @@ def csv_rows(rows: Iterable, names=None, titles: Mapping[str, str] | None = None
     """``csv_row`` of each row, with what repeats from row to row (rule
     titles, reviewers' names) looked up once."""
     titles = titles or {}
-    rules: dict = {}
     reviewers: dict = {}
-    members = names.members if names else {}
-    topics = names.topics if names else {}
     notes = names.notes if names else {}
     risky = _RISKY
     for row in rows:
         room = row.room_id
         rule = row.rule
-        if row.kind == "report":
-            rule_cn = "成员举报"
-        else:
-            rule_cn = rules.get(rule)
-            if rule_cn is None:
-                rule_cn = rules[rule] = titles.get(rule or "", rule or "")
+        rule_cn = "成员举报" if row.kind == "report" else titles.get(rule or "", rule or "")
         sender_id = row.sender_id
         if names and sender_id:
-            sender = members.get((room, sender_id)) or row.sender_name or sender_id
+            sender = names.member(room, sender_id, row.sender_name)
         else:
             sender = row.sender_name or sender_id
         by = row.reviewed_by
@@ -111,7 +103,7 @@ def csv_rows(rows: Iterable, names=None, titles: Mapping[str, str] | None = None
         else:
             reviewer = reviewers[(room, by)] = names.reviewer(room, by)
         values = [
-            row.id, _when(row.ts), (topics.get(room) or room) if names else "", room, sender,
+            row.id, _when(row.ts), names.room(room) if names else "", room, sender,
             sender_id, rule_cn, f"{row.score:.2f}", ACTION_CN.get(row.action, row.action),
             STATUS_CN.get(row.status, row.status), row.evidence, row.reason, row.excerpt,
             row.warning_text, reviewer, _when(row.reviewed_at),

@@ -57,10 +57,12 @@ class ArchiveParts:
                                 [{"archive": self.archive, "part": k, "parts": parts}
                                  for k in range(1, parts)])
 
+    def _outlived(self, lease: timedelta):
+        """A claim older than ``lease``."""
+        return and_(P.state == CLAIMED, P.claimed_at < self._stale(lease))
+
     def _claimable(self, lease: timedelta):
-        return and_(P.archive == self.archive,
-                    or_(P.state == OPEN, and_(P.state == CLAIMED,
-                                              P.claimed_at < self._stale(lease))))
+        return and_(P.archive == self.archive, or_(P.state == OPEN, self._outlived(lease)))
 
     async def claim(self, me: str, lease: timedelta) -> int | None:
         """An open part (or one whose claim outlived ``lease``), now claimed by
@@ -85,8 +87,7 @@ class ArchiveParts:
                                         .order_by(*order).limit(1))).first()
                 if seen is None:
                     return None
-                still = (P.state == OPEN if seen.state == OPEN else
-                         and_(P.state == CLAIMED, P.claimed_at < self._stale(lease)))
+                still = P.state == OPEN if seen.state == OPEN else self._outlived(lease)
                 got = await s.execute(update(P).where(P.archive == self.archive,
                                                       P.part == seen.part, still)
                                       .values(**taking))

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
-from sqlalchemy import (Column, DateTime, bindparam, Integer, MetaData, String, Table, Text, and_, cast, delete,
-                        distinct, func, literal, literal_column, or_, select, tuple_, type_coerce)
+from sqlalchemy import (Column, DateTime, Integer, MetaData, String, Table, Text, and_, bindparam,
+                        cast, delete, distinct, func, literal, literal_column, or_, select,
+                        tuple_, type_coerce)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import defer
 
