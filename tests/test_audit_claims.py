@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from qungui.cli.audit import part_of
 from qungui.storage.models import AuditPartRow, IncidentRow, MessageRow, utcnow
 from tests.test_store_scaling import (
-    ROOT, _audit, _events_file, count, open_repo, repo_ctx, stored,
+    ROOT, _audit, _events_file, audit_command, count, open_repo, repo_ctx, single_run, stored,
 )
 
 ROOMS = ("r1", "r2", "r3", "r4", "r5", "r6")       # parts 1, 3, 5, 6, 0, 2 of 8
@@ -26,11 +26,9 @@ EVENTS = len(ROOMS) * 11                           # a snapshot and ten messages
 
 
 def _start(db_url: str, events: Path, cwd: Path, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WECHATY_"))}
-    env.update(PYTHONPATH=str(ROOT), BOT_DATA_DIR=str(cwd))
-    return subprocess.Popen([sys.executable, str(ROOT / "bot.py"), "audit", "--store", "--db",
-                             db_url, str(events), *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    argv, env = audit_command(db_url, events, cwd, *extra)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=cwd)
 
 
 def ran_parts(stderr: str) -> list[int]:
@@ -43,19 +41,6 @@ async def parts_table(repo) -> list[AuditPartRow]:
         return list(await s.scalars(select(AuditPartRow).order_by(AuditPartRow.part)))
 
 
-async def single_run(db_url, events, tmp_path) -> tuple[str, list]:
-    """One plain process's results and rows; the rows then emptied."""
-    one = _audit(db_url, events, tmp_path)
-    assert one.returncode == 0, one.stderr
-    async with repo_ctx(db_url, tmp_path) as repo:
-        rows = await stored(repo)
-        async with repo.sessions.begin() as s:
-            await s.execute(IncidentRow.__table__.delete())
-            await s.execute(MessageRow.__table__.delete())
-    assert any(r[5] for r in rows) and len({r[0] for r in rows}) == len(ROOMS)
-    return one.stdout, rows
-
-
 def in_order(lines: list[str], reference: list[str]) -> bool:
     at = {line: i for i, line in enumerate(reference)}
     return [at[line] for line in lines] == sorted(at[line] for line in lines)
@@ -64,7 +49,8 @@ def in_order(lines: list[str], reference: list[str]) -> bool:
 async def test_two_hosts_claiming_parts_run_each_once_and_store_the_single_run(db_url, tmp_path):
     events = tmp_path / "events.jsonl"
     _events_file(events, ROOMS)
-    single_out, single_rows = await single_run(db_url, events, tmp_path)
+    one, single_rows = await single_run(db_url, events, tmp_path, len(ROOMS))
+    single_out = one.stdout
     # two hosts at once: one process, and one with two workers claiming
     hosts = [_start(db_url, events, tmp_path, "--claim", "8"),
              _start(db_url, events, tmp_path, "--claim", "8", "--workers", "2")]
