@@ -15,9 +15,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from qungui.app import build_moderator
+from qungui.core.actions import SendPrivate
 from qungui.core.events import Member, Message, MessageType, Room, RoomSnapshot
 from qungui.core.ports import IncidentIn, StoredMessage
 from qungui.storage.messages import MessageLog
@@ -98,6 +99,24 @@ async def test_a_batched_audit_decides_as_row_by_row_and_a_rerun_adds_nothing(
                 await m.handle(e)
         await m.message_log.flush()
         assert await stored(repo) == rows and await count(repo, MessageRow) == messages
+
+
+async def test_a_batch_asks_the_database_per_room_not_per_message(repo, plugins, rulebook,
+                                                                  matcher):
+    """In an audit's batch the owner's note goes without the incident's number
+    (the incident is not written yet): no look-up per incident, and the
+    statements a batch runs before it is written do not grow with its size."""
+    m = await moderator_on(repo, plugins, rulebook, matcher, ("r1", "r2"))
+    statements = []
+    event.listen(repo.engine.sync_engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql))
+    async with repo.batched(1000):
+        outcomes = [await m.handle(e) for e in burst(n=40)]
+        asked = len(statements)
+    notes = [a for o in outcomes for a in o.actions if isinstance(a, SendPrivate)]
+    assert len(notes) >= 10 and all("编号" not in a.text for a in notes)
+    assert asked <= 4 * 2, statements       # each room's settings, dismissals and warnings
+    assert len({row[1] for row in await stored(repo)}) == len(outcomes)   # then all written
 
 
 class repo_ctx:

@@ -1005,7 +1005,10 @@ class Repository:
             return list(await s.scalars(stmt))
 
     async def incident_id(self, room_id: str, message_id: str, rule: str | None) -> int | None:
-        """The number of the incident ``rule`` made of the message (its unique key)."""
+        """The number of the incident ``rule`` made of the message (its unique key);
+        None while the message's rows wait in an open batch (not numbered yet)."""
+        if (room_id, message_id) in self._batch_keys:
+            return None
         async with self.sessions() as s:
             return await s.scalar(select(IncidentRow.id).where(
                 IncidentRow.room_id == room_id, IncidentRow.message_id == message_id,
