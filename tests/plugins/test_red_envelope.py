@@ -20,11 +20,20 @@ def test_transfer_without_amount(inspect):
     ("今晚八点红包接龙，大家准备好", "红包接龙"),
     ("搶紅包啦！", "搶紅包"),                       # traditional
     ("我先转·账·给·你，回头再说", "转·账·给·你"),   # separators inserted
+    ("手慢了没抢到，老张再来一波", "手慢了"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
     assert 0.7 <= f.score < 1.0
     assert f.evidence == quoted
+
+
+@pytest.mark.parametrize("text", [
+    "双十一大家抢到啥了？我抢到一台扫地机器人",
+    "演唱会的票抢到了吗？",
+])
+def test_grabbing_something_else_is_not_a_red_envelope(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
