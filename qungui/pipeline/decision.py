@@ -177,6 +177,12 @@ class DecisionModel:
     def __post_init__(self):
         self.row = {r: i for i, r in enumerate(self.rules)}
         self.w_emb = np.asarray(self.w_emb, dtype=np.float64)
+        # both tiers' n-gram weights side by side, so that a message's rows are
+        # summed once for both; the two fields are views of it
+        r = len(self.rules)
+        self.ngram_both = np.hstack([np.asarray(self.w_ngram, dtype=np.float64).reshape(-1, r),
+                                     np.asarray(self.gate_ngram, dtype=np.float64).reshape(-1, r)])
+        self.w_ngram, self.gate_ngram = self.ngram_both[:, :r], self.ngram_both[:, r:]
         # the raw sums at which each rule reaches its operating and keep points
         self.z_threshold = self.logit_of(self.threshold)
         self.z_keep = self.logit_of(self.keep)
@@ -318,23 +324,27 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     lex = lexicon_evidence(ctx, findings, {r: specs[r] for r in rules})
     feats = ngram_features(ctx.norm)
     grams = model.ngram_rows(feats)
-    z = model.bias + model.ngram_part(feats, grams)
+    # the n-grams' part of both tiers' sums, in one pass over the message's rows
+    n = len(model.rules)
+    both = model.ngram_both[grams].sum(axis=0) if grams else np.zeros(2 * n)
+    z = model.bias + both[:n]
     words = model.static_vector(ctx)
     rows = [model.row[r] for r in rules]
-    for r, i in zip(rules, rows):
-        z[i] += float(np.dot(model.w_lex[i, :3], lex[r]))
+    # the lexicon's evidence, one row per rule, weighed by both tiers at once
+    ev = np.array([lex[r] for r in rules])
+    wl, gl = model.w_lex[rows, :3], model.gate_lex[rows]
+    z[rows] += (wl[:, 0] * ev[:, 0] + wl[:, 1] * ev[:, 1]) + wl[:, 2] * ev[:, 2]
     by_rule = {f.rule: f for f in findings}
     # the rules still open: those the model could still fire or confirm
     zt, zk = model.z_threshold, model.z_keep
     # the first tier: n-grams and the lexicon's verdict alone; a rule it
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
-    first = model.gate_bias + model.ngram_part(feats, grams, model.gate_ngram)
+    first = model.gate_bias + both[n:]
     if words is not None:
         z = z + model.w_static @ words
         first = first + model.gate_static @ words
-    for r, i in zip(rules, rows):
-        first[i] += float(np.dot(model.gate_lex[i], lex[r]))
+    first[rows] += (gl[:, 0] * ev[:, 0] + gl[:, 1] * ev[:, 1]) + gl[:, 2] * ev[:, 2]
     settled = {r for r, i in zip(rules, rows)
                if r in by_rule and by_rule[r].score >= FIRE_SCORE and first[i] >= model.gate_hi[i]}
     need = [r for r, i in zip(rules, rows)
