@@ -37,6 +37,15 @@ def test_grabbing_something_else_is_not_a_red_envelope(inspect, text):
 
 
 @pytest.mark.parametrize("text", [
+    "我给你转发一下通知，请查收",
+    "文件我转给你们科室了",
+    "这个消息转给你们村的网格员看看",
+])
+def test_forwarding_is_not_a_transfer(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
     "关于违规收受微信红包问题的通报",
     "严禁在工作群发红包，请大家自觉遵守",
     "节前廉洁提醒：不得收受红包礼金",
