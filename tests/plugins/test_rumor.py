@@ -8,6 +8,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "内部消息：明天就要封城，速转！",
     "網傳本地發生地震，趕緊轉發擴散",                  # traditional
     "据说机构马上要撤并，大家转·发一下",
+    "听说要涨工资了，转给你们看看",                  # 转给你们 is no transfer, still a push
 ])
 def test_unverified_claims_pushed_to_spread(inspect, text):
     [f] = inspect("rumor", text)
