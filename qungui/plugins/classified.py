@@ -34,8 +34,9 @@ _INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律")
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
-# 查询，严禁截图外发」, 「征求意见一律书面反馈」
-_SCOPE = re.compile(r"只能|一律|任何人|任何单位|均不得")
+# 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
+# 「船员信息属于工作秘密，不得截图外发」
+_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家)秘密")
 
 
 def _spaced(word: str) -> str:

@@ -154,6 +154,8 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("纪委那边的问题线索我整理好了，附件发群里", "纪委"),
     ("举报人是城关镇的老刘，他老婆在财政局上班", "老刘"),
     ("举报人姓王，住在河西村三组", "河西村"),
+    # a leak is a leak after a friendly opener
+    ("提醒各位，明天考试的题目我搞到了，第三题是论述题", "论述题"),
     # citizens' records looked up in an internal system
     ("我查了一下系统，这个人户籍在河西村，身份证号320102199001011234", "320102"),
     ("刚在公安内网查了，他名下有三套房两台车", "三套房"),
