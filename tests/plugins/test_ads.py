@@ -34,3 +34,11 @@ def test_sale_with_price_only(inspect):
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "用单位经费买办公用品的找我，批发价，微信abc12345",
+    "办理食品经营许可证找我，包过，加微信zz8888",
+])
+def test_a_sale_beside_a_word_of_public_money_or_licences_is_an_advert(inspect, text):
+    assert top(inspect("ads", text)) >= THRESHOLD
