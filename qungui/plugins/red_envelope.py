@@ -29,6 +29,16 @@ _TRANSFER = re.compile(
 )
 
 
+# On the plain view: what one grabbed, in money (抢了0.32, 才抢到一毛钱), or
+# missing it and asking for another (没抢到，老赵再发一个): grabbing a ticket or
+# asking for a form again is not this
+_GRABBED = re.compile(
+    r"抢(?:到了?|了)\s{0,2}(?:\d{1,4}\.\d{1,2}|\d{1,4}\s{0,2}(?:块|元|毛|分)|"
+    r"[一两二三四五六七八九十几]{1,3}\s{0,2}(?:块|元|毛|分))"
+    r"|没抢到[^，。！？!?\n]{0,1}[，,]?\s{0,2}[\u4e00-\u9fff]{0,3}再(?:发|来)(?:一个|一波|个)"
+)
+
+
 @register
 class RedEnvelope(Plugin):
     spec = RuleSpec(
@@ -60,6 +70,10 @@ class RedEnvelope(Plugin):
             m = _ACTS.search(norm.key) or _TRANSFER.search(norm.key)
             if m:
                 quote = norm.quote_key(m.start(), m.end())
+            else:
+                m = _GRABBED.search(norm.plain)
+                if m:
+                    quote = norm.quote_plain(m.start(), m.end())
         if not quote:
             return self.clear("无发红包或转账用语")
         return self.hit(self.param(ctx, "text_score"),

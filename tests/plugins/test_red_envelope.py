@@ -20,7 +20,9 @@ def test_transfer_without_amount(inspect):
     ("今晚八点红包接龙，大家准备好", "红包接龙"),
     ("搶紅包啦！", "搶紅包"),                       # traditional
     ("我先转·账·给·你，回头再说", "转·账·给·你"),   # separators inserted
-    ("手慢了没抢到，老张再来一波", "手慢了"),
+    ("手慢了没抢到，再来一波", "没抢到，再来"),
+    ("昨天那个没抢到，老赵再发一个嘛", "没抢到，老赵再发一个"),
+    ("上一个我就抢了0.32", "抢了0.32"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -32,12 +34,19 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # grabbing something else
     "双十一大家抢到啥了？我抢到一台扫地机器人",
     "演唱会的票抢到了吗？",
+    "抢到3张票了",
+    "名额没抢到，下次再来",
+    # work asked again, too late for something
+    "麻烦再发一个通知到各村群里",
+    "刚才的表格格式乱了，再发一个",
+    "下周检查再来一波，大家准备好材料",
+    "这次手慢了，报名已经满了",
     # forwarding, not transferring
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",
     "这个消息转给你们村的网格员看看",
 ])
-def test_grabbing_or_forwarding_something_else_is_not_a_red_envelope(inspect, text):
+def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
 
 
