@@ -71,9 +71,10 @@ OVERLAP = 64
 # 拟提拔名单出来了：… (read on the few characters after the matter)
 _DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为有:：]|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
-# a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 is a
-# kind of information, 举报人姓王 a person)
-_NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓(?!名)|就是|电话|手机|住址|家住|身份证|单位|工作单位)")
+# a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
+# kind of information; 举报人姓王, 举报人姓名是… a person)
+_NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为|[:：])|姓(?!名)|就是|"
+                    r"电话|手机|住址|家住|身份证|单位|工作单位)")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7

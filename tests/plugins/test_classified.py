@@ -154,6 +154,7 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("纪委那边的问题线索我整理好了，附件发群里", "纪委"),
     ("举报人是城关镇的老刘，他老婆在财政局上班", "老刘"),
     ("举报人姓王，住在河西村三组", "河西村"),
+    ("举报人姓名是刘建军，在财政局上班", "刘建军"),
     # a leak is a leak after a friendly opener
     ("提醒各位，明天考试的题目我搞到了，第三题是论述题", "论述题"),
     # citizens' records looked up in an internal system
