@@ -266,11 +266,10 @@ class DecisionModel:
     def ngram_part(self, feats: set[str], rows: list[int] | None = None,
                    weights: np.ndarray | None = None) -> np.ndarray:
         """The n-grams' part of each rule's sum (of the first tier's, given
-        ``gate_ngram`` as ``weights``)."""
+        ``gate_ngram`` as ``weights``; of both, given ``ngram_both``)."""
         idx = self.ngram_rows(feats) if rows is None else rows
-        if not idx:
-            return np.zeros(len(self.rules))
-        return (self.w_ngram if weights is None else weights)[idx].sum(axis=0)
+        w = self.w_ngram if weights is None else weights
+        return w[idx].sum(axis=0) if idx else np.zeros(w.shape[1])
 
     def probability(self, z: np.ndarray) -> np.ndarray:
         a, b = self.calib[:, 0], self.calib[:, 1]
@@ -326,7 +325,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     grams = model.ngram_rows(feats)
     # the n-grams' part of both tiers' sums, in one pass over the message's rows
     n = len(model.rules)
-    both = model.ngram_both[grams].sum(axis=0) if grams else np.zeros(2 * n)
+    both = model.ngram_part(feats, grams, model.ngram_both)
     z = model.bias + both[:n]
     words = model.static_vector(ctx)
     rows = [model.row[r] for r in rules]

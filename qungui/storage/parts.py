@@ -37,7 +37,7 @@ class ArchiveParts:
 
     def _stale(self, lease: timedelta):
         """Claims taken before this have outlived the lease."""
-        return func.now() - lease if self.dialect == "postgresql" else utcnow() - lease
+        return self._now() - lease
 
     async def register(self, parts: int) -> None:
         """The archive's ``parts`` rows, open; nothing if they are there. Part 0
