@@ -105,6 +105,15 @@ class Tally:
     processed: int = 0
     failed: int = 0
 
+    @classmethod
+    def total(cls, tallies) -> "Tally":
+        """The tallies of several workers or parts, added up."""
+        out = cls()
+        for t in tallies:
+            out.processed += t.processed
+            out.failed += t.failed
+        return out
+
 
 @command("audit", "check an events file or chat export, one JSON line per message",
          "Run every event of a JSONL events file, or every message of a WeChat chat export "
@@ -302,10 +311,7 @@ async def _split(args, settings, fmt: str, counts: dict, rows: list) -> Tally:
         done = await _in_processes(_worker, [
             (k, args.workers, settings, args.store, args.batch, args.format, str(args.file),
              fmt, reader, outs[k]) for k in range(args.workers)])
-        tally = Tally()
-        for part_tally, _ in done:
-            tally.processed += part_tally.processed
-            tally.failed += part_tally.failed
+        tally = Tally.total(part_tally for part_tally, _ in done)
         counts.update(done[0][1])
         print_merged(outs, args.format, rows)
     return tally
@@ -340,18 +346,27 @@ def print_merged(outs, out_format: str, rows: list) -> None:
             f.close()
 
 
+def _writer(results):
+    """``emit`` for a worker: each result a JSON line of ``results``, for ``print_merged``."""
+    def emit(position: int, line: str | None, row: list | None) -> None:
+        results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
+    return emit
+
+
+def _read_counts() -> dict:
+    return {"skipped": 0, "mended": 0, "read": 0}
+
+
 def _worker(part: int, workers: int, settings, store: bool, batch: int, out_format: str,
             file: str, fmt: str, reader, out: str) -> tuple[Tally, dict]:
     """One worker process: the file read through, its own rooms' events
     through an engine of its own, each result a line of ``out``."""
-    counts = {"skipped": 0, "mended": 0, "read": 0}
+    counts = _read_counts()
     path = Path(file)
     mine = _part(_read(path, fmt, reader, counts, report=part == 0), part, workers, counts)
     with open(out, "w", encoding="utf-8") as results:
-        def emit(position: int, line: str | None, row: list | None) -> None:
-            results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
-        tally = asyncio.run(_audit_here(settings, store, batch, out_format, path, mine, emit,
-                                        migrate=False))
+        tally = asyncio.run(_audit_here(settings, store, batch, out_format, path, mine,
+                                        _writer(results), migrate=False))
     return tally, counts
 
 
@@ -387,10 +402,8 @@ async def _claimed(args, settings, fmt: str, counts: dict, rows: list) -> Tally 
             done = await _in_processes(_claim_worker,
                                        [(job, k, scratch) for k in range(args.workers)])
             ran = [part for worker in done for part in worker]
-        tally = Tally()
-        for _, _, part_tally, part_counts in ran:
-            tally.processed += part_tally.processed
-            tally.failed += part_tally.failed
+        tally = Tally.total(part_tally for _, _, part_tally, _ in ran)
+        for _, _, _, part_counts in ran:
             counts.update(part_counts)      # every part read the whole file: the same counts
         print_merged([out for _, out, _, _ in ran], args.format, rows)
     repo = await open_repo(settings, migrate=False)
@@ -464,17 +477,16 @@ async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
         while (part := await claims.claim(me, lease)) is not None:
             if moderator is None:
                 moderator = await open_moderator(job.settings, migrate=False)
-            counts = {"skipped": 0, "mended": 0, "read": 0}
+            counts = _read_counts()
             out = str(Path(scratch) / f"part-{part}.{k}.jsonl")
             keeping = asyncio.get_running_loop().create_task(
                 _keep_claim(claims, part, me, job.lease / 3))
             try:
                 with open(out, "w", encoding="utf-8") as results:
-                    def emit(position: int, line: str | None, row: list | None) -> None:
-                        results.write(json.dumps([position, line, row], ensure_ascii=False) + "\n")
                     events = _read(path, job.fmt, job.reader, counts, report=k == 0 and not ran)
                     tally = await _audit_events(moderator, job.batch, job.out_format, path,
-                                                _part(events, part, job.parts, counts), emit)
+                                                _part(events, part, job.parts, counts),
+                                                _writer(results))
                 await moderator.message_log.flush()
             finally:
                 keeping.cancel()
