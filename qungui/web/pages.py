@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from aiohttp import web
 
-from qungui.review.export import CSV_COLUMNS, write_csv
+from qungui.review.export import write_csv
 from qungui.core.events import CHINA_TZ
 from qungui.storage.review import ReviewError
 from qungui.web import charts
