@@ -7,8 +7,9 @@ Two ways in:
 * a sensational claim stated as fact, with or without either: a disaster
   foretold (明天有8级地震, 水库要垮了), a health or food scare (疫苗有毒,
   自来水被污染了), a crime scare (学校门口抢孩子), policy hearsay (工资停发,
-  要封城). It stands down where the message is a refutation, an official
-  notice or work report (经核查……已处置), or asks whether it is true; and a
+  要封城), an official said to be taken away by the discipline bodies
+  (那个副县长已经被双开了). It stands down where the message is a
+  refutation, an official notice or work report (经核查……已处置), or asks whether it is true; and a
   claim denied or made hypothetical in its own clause (不会封城, 如果水库溃坝),
   asked about (要封城吗？) or quoted (“要封城”的说法) is not stated as fact.
 """
@@ -25,7 +26,8 @@ from qungui.plugins._common import (close_pairs, cue_hits, governed_by, has_cue,
 # (subject, what is said of it, how many characters of the original text
 # may lie between them in one clause): the lexicon's pairs of sections
 PAIRS = (("food", "tainted", 8), ("works", "failing", 8), ("livelihood", "cut", 8),
-         ("seize", "livelihood", 8), ("forecast", "quake", 12))
+         ("seize", "livelihood", 8), ("forecast", "quake", 12),
+         ("figure", "punished", 10))
 # people said to have died, counted (死了三个人, 撞死了十几个学生): a
 # report that does not say how it knows
 _DEAD = re.compile(r"(?:死|撞死|烧死|砸死|淹死|炸死|毒死|打死)了?\s{0,2}"
