@@ -173,3 +173,38 @@ async def test_claimers_racing_on_one_database_take_each_part_once(db_url, tmp_p
     finally:
         for r in repos:
             await r.close()
+
+
+def test_a_process_reads_the_archive_once_however_many_parts_it_runs(tmp_path, monkeypatch,
+                                                                     capsys):
+    """The first part runs as the file is read, every other part's events are
+    filed by part; the parts claimed after it read their own files: the
+    file is parsed once, not once a part, and the results are the single
+    run's."""
+    from qungui.cli import audit, main
+
+    events = tmp_path / "events.jsonl"
+    _events_file(events, ROOMS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    reads = []
+    real = audit._read
+
+    def counted(*args, **kwargs):
+        reads.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "_read", counted)
+    assert main(["audit", "--store", "--db", f"sqlite+aiosqlite:///{tmp_path}/one.sqlite3",
+                 str(events)]) == 0
+    single = capsys.readouterr()
+    assert len(reads) == 1
+    reads.clear()
+    assert main(["audit", "--store", "--db", f"sqlite+aiosqlite:///{tmp_path}/parts.sqlite3",
+                 str(events), "--claim", "8"]) == 0
+    claimed = capsys.readouterr()
+    assert "ran part(s) 0, 1, 2, 3, 4, 5, 6, 7 of 8 here" in claimed.err
+    assert len(reads) == 1, reads
+    assert sorted(claimed.out.splitlines()) == sorted(single.out.splitlines())
+    # the torn line is reported once, and the counts are the whole file's
+    assert claimed.err.count(f"line {len(ROOMS) + 4 + 1}:") == 1, claimed.err

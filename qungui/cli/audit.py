@@ -8,6 +8,7 @@ import heapq
 import json
 import logging
 import multiprocessing
+import pickle
 import sys
 import tempfile
 import zlib
@@ -21,6 +22,7 @@ from qungui.cli.common import CliError, add_rulebook_and_db, open_moderator, set
 
 BATCH_MESSAGES = 500        # messages per transaction (storage.repository.BATCH_MESSAGES)
 LEASE_SECONDS = 30 * 60     # --claim: a claim not renewed for this long may be taken over
+FILED_BUFFER = 10_000       # --claim: events held before they are written to their parts' files
 
 log = logging.getLogger(__name__)
 # how the formats of --input are named to the user
@@ -456,9 +458,10 @@ def _claim_worker(job: _Job, k: int, scratch: str) -> list:
 
 async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
     """Claims parts of ``job`` and runs them, one after the other through one
-    engine, until none is open: [(part, results file, tally, counts)]. Each
-    part's rooms are read from the whole file, as a worker of ``_split``
-    does; the first part of the first process reports the malformed lines."""
+    engine, until none is open: [(part, results file, tally, counts)]. The
+    file is read once (``_Filed``): its first part's rooms go through the
+    engine as they are read, the rest are filed by part for the parts claimed
+    after it; the first part of the first process reports the malformed lines."""
     import os
     import socket
     from datetime import timedelta
@@ -474,6 +477,7 @@ async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
     moderator = None
     try:
         claims = ArchiveParts(repo.sessions, repo.dialect, job.archive)
+        filed = _Filed(Path(scratch) / f"filed-{k}", job.parts)
         while (part := await claims.claim(me, lease)) is not None:
             if moderator is None:
                 moderator = await open_moderator(job.settings, migrate=False)
@@ -483,10 +487,13 @@ async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
                 _keep_claim(claims, part, me, job.lease / 3))
             try:
                 with open(out, "w", encoding="utf-8") as results:
-                    events = _read(path, job.fmt, job.reader, counts, report=k == 0 and not ran)
+                    if filed.complete:
+                        events = filed.read(part, counts)
+                    else:
+                        events = filed.reading(_read(path, job.fmt, job.reader, counts,
+                                                     report=k == 0 and not ran), part, counts)
                     tally = await _audit_events(moderator, job.batch, job.out_format, path,
-                                                _part(events, part, job.parts, counts),
-                                                _writer(results))
+                                                events, _writer(results))
                 await moderator.message_log.flush()
             finally:
                 keeping.cancel()
@@ -502,6 +509,70 @@ async def _claim_parts(job: _Job, k: int, scratch: str) -> list:
             await moderator.repo.close()
         await repo.close()
     return ran
+
+
+class _Filed:
+    """The archive read once by a process claiming parts. While its first
+    part runs, every event of another part is filed in a scratch file of
+    that part's own (pickled, in this process's private scratch folder); each
+    part claimed later reads only its own file, and deletes it. Reading the
+    whole file for every part would cost more than the engine once a host
+    runs a few dozen parts (reading is about a tenth of the engine's time a
+    message). The scratch folder holds at most the events of the parts not
+    yet run here."""
+
+    def __init__(self, folder: Path, parts: int):
+        self.folder = folder
+        self.parts = parts
+        self.counts: dict | None = None     # the whole file's counts, once read through
+        self._held: dict[int, list] = {}
+        self._holding = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.counts is not None
+
+    def reading(self, events, part: int, counts: dict):
+        """The part's events from the whole file's, the others filed (afresh:
+        a read cut short before filed nothing that counts)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for stale in self.folder.glob("*.pickle"):
+            stale.unlink()
+        for item in events:
+            counts["read"] += 1
+            owner = part_of(room_of(item[2]), self.parts)
+            if owner == part:
+                yield item
+                continue
+            self._held.setdefault(owner, []).append(item)
+            self._holding += 1
+            if self._holding >= FILED_BUFFER:
+                self._write()
+        self._write()
+        self.counts = dict(counts)
+
+    def _write(self) -> None:
+        for owner, items in self._held.items():
+            with open(self.folder / f"{owner}.pickle", "ab") as f:
+                pickle.dump(items, f, protocol=pickle.HIGHEST_PROTOCOL)
+        self._held, self._holding = {}, 0
+
+    def read(self, part: int, counts: dict):
+        """The part's filed events, in file order; the counts of the whole file."""
+        counts.update(self.counts)
+        path = self.folder / f"{part}.pickle"
+        if not path.exists():
+            return
+        try:
+            with open(path, "rb") as f:
+                while True:
+                    try:
+                        chunk = pickle.load(f)
+                    except EOFError:
+                        break
+                    yield from chunk
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _part(events, part: int, parts: int, counts: dict):
