@@ -102,14 +102,17 @@ class Classified(Plugin):
             "header_chars": Param(12, help="an internal-material label starting within this "
                                            "many characters counts as a header", minimum=0),
         },
-        room_allow=False, secret=True, temper=False, harmless_cues=("reminder",))
+        room_allow=False, secret=True, temper=False, harmless_cues=("reminder", "published"))
 
     def inspect(self, ctx: Context):
         reminded = self._reminded(ctx)
         found = self._marking(ctx, reminded) or self._file_name(ctx)
         if not found:
-            # a label on shared material, or an internal matter let out: the stronger
-            found = max(filter(None, (self._label(ctx, reminded), self._internal(ctx, reminded))),
+            # a label on shared material, or an internal matter let out: the
+            # stronger; a label on what is said to be published (a draft for
+            # public comment 已在网站公开挂网) labels nothing secret
+            label = None if self._published(ctx) else self._label(ctx, reminded)
+            found = max(filter(None, (label, self._internal(ctx, reminded))),
                         key=lambda f: f[0], default=None)
         if not found:
             if reminded:

@@ -192,6 +192,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "年度考核结果已公示，请各单位查看",
     "本次招标开标结果已公布，第一中标候选人为华泰建设",
     "考试已经结束，参考答案已在官网公布",
+    "《城市绿化条例（修订草案）》征求意见稿已在市人大网站公开挂网，请把链接转给各小区物业",
     # ordinary work about the same matters
     "请各单位于周五前报送拟提拔人选的推荐材料",
     "请考察对象于周四上午到组织部谈话，带好个人有关事项报告表",
@@ -217,6 +218,12 @@ def test_a_picture_described_as_marked_is_a_leak(inspect, text):
     [f] = inspect("classified", message(text, type=MessageType.IMAGE))
     assert f.score >= 0.95
     assert "分配表" not in f.evidence and "会议纪要" not in f.evidence
+
+
+def test_a_label_on_material_not_yet_published_is_still_a_leak(inspect):
+    [f] = inspect("classified", message("征求意见稿，官网公布前请勿转发", type=MessageType.FILE,
+                                        file_name="城市绿化条例（修订草案）征求意见稿.docx"))
+    assert f.score >= THRESHOLD
 
 
 def test_a_marking_described_in_words(inspect):
