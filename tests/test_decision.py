@@ -149,6 +149,16 @@ def test_a_refutation_or_a_request_to_verify_is_not_a_rumour(moderator, text):
 
 
 @pytest.mark.parametrize("text", [
+    "不要把群众身份证 手机号这种表格发群里！！统一走系统 涉及个人信息的表格必须加密传 刚才发的赶紧撤回",
+    "提醒各科室：考生信息表属于工作秘密，不得截图外发，只在内网系统里查看",
+    "《城市绿化条例（修订草案）》征求意见稿已在市人大网站公开挂网，请把链接转给各小区物业",
+    "拟提拔干部任前公示已在县委组织部网站发布，公示期五个工作日，请大家监督",
+])
+def test_a_secrecy_reminder_or_a_published_matter_is_not_a_leak(moderator, text):
+    assert "classified" not in _rules(moderator, text)
+
+
+@pytest.mark.parametrize("text", [
     "认真学习贯彻党中央关于全面深化改革的决策部署，结合我县实际抓好落实",
     "坚决拥护中央八项规定精神，这是对干部最好的爱护",
     "国务院出台的稳就业政策很及时，我们街道要尽快把补贴发到位",
