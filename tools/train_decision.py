@@ -134,7 +134,7 @@ def parser() -> argparse.ArgumentParser:
                    help="weight of a public source's line against one of the team's corpus")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
-    p.add_argument("--gate-pass", type=float, default=0.99,
+    p.add_argument("--gate-pass", type=float, default=0.98,
                    help="share of the messages the full model flags that the first tier lets through")
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
