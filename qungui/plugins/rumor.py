@@ -9,9 +9,10 @@ Two ways in:
   自来水被污染了), a crime scare (学校门口抢孩子), policy hearsay (工资停发,
   要封城), an official said to be taken away by the discipline bodies
   (那个副县长已经被双开了). It stands down where the message is a
-  refutation, an official notice or work report (经核查……已处置), or asks whether it is true; and a
-  claim denied or made hypothetical in its own clause (不会封城, 如果水库溃坝),
-  asked about (要封城吗？) or quoted (“要封城”的说法) is not stated as fact.
+  refutation, an official notice or work report (经核查……已处置), or asks
+  whether it is true; and a claim denied or made hypothetical in its own
+  clause (不会封城, 如果水库溃坝), asked about (要封城吗？) or quoted
+  (“要封城”的说法) is not stated as fact.
 """
 
 from __future__ import annotations
