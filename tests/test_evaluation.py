@@ -108,6 +108,20 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     assert report.clean_flagged_share <= 0.02, report.as_dict()
 
 
+def test_the_latest_unseen_writers_set_does_not_slip_back(rulebook, plugins, matcher):
+    """blind_w, written by a writer who saw neither the code nor any corpus
+    and never trained on, was measured once as it arrived at macro F1 0.885
+    with 1 of 150 clean messages flagged: under the bar (rumours stated as
+    fact in rooms of new kinds). It is held where it stood, and to the
+    clean-message budget, until the model meets the bar on it."""
+    from qungui.pipeline.engine import Moderator
+    from qungui.pipeline.evaluation import evaluate
+    report = evaluate(Moderator(None, rulebook, plugins, matcher),
+                      load_corpus(CORPUS / "blind_w.jsonl", plugins))
+    assert report.macro_f1 >= 0.88, report.as_dict()
+    assert report.clean_flagged_share <= 0.02, report.as_dict()
+
+
 def test_a_line_is_scored_only_for_the_rules_it_was_judged_for(tmp_path, rulebook, plugins,
                                                                matcher):
     """A headline labelled off-topic says nothing of gossip: only ``judged``
