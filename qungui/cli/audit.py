@@ -406,7 +406,7 @@ async def _claimed(args, settings, fmt: str, counts: dict, rows: list) -> Tally 
             ran = [part for worker in done for part in worker]
         tally = Tally.total(part_tally for _, _, part_tally, _ in ran)
         for _, _, _, part_counts in ran:
-            counts.update(part_counts)      # every part read the whole file: the same counts
+            counts.update(part_counts)      # every part reports the whole file's counts
         print_merged([out for _, out, _, _ in ran], args.format, rows)
     repo = await open_repo(settings, migrate=False)
     try:
@@ -533,11 +533,8 @@ class _Filed:
         return self.counts is not None
 
     def reading(self, events, part: int, counts: dict):
-        """The part's events from the whole file's, the others filed (afresh:
-        a read cut short before filed nothing that counts)."""
+        """The part's events from the whole file's, the others filed."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for stale in self.folder.glob("*.pickle"):
-            stale.unlink()
         for item in events:
             counts["read"] += 1
             owner = part_of(room_of(item[2]), self.parts)

@@ -107,17 +107,18 @@ class Classified(Plugin):
     def inspect(self, ctx: Context):
         reminded = self._reminded(ctx)
         found = self._marking(ctx, reminded) or self._file_name(ctx)
-        if not found:
+        published = self._published(ctx)
+        if not found and not published:
             # a label on shared material, or an internal matter let out: the
-            # stronger; a label on what is said to be published (a draft for
-            # public comment 已在网站公开挂网) labels nothing secret
-            label = None if self._published(ctx) else self._label(ctx, reminded)
-            found = max(filter(None, (label, self._internal(ctx, reminded))),
+            # stronger; neither on what is said to be published (a draft for
+            # public comment 已在网站公开挂网 labels nothing secret)
+            found = max(filter(None, (self._label(ctx, reminded),
+                                      None if reminded else self._internal(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
-            if self._published(ctx):
+            if published:
                 return self.clear("已公示或已公布的事项")
             return self.clear("无密级标志、内部材料标注或未公开的内部事项")
         score, marking, reason = found
@@ -217,10 +218,9 @@ class Classified(Plugin):
         return (has_cue(ctx, self.name, "published")
                 and not has_cue(ctx, self.name, "unpublished"))
 
-    def _internal(self, ctx: Context, reminded: bool):
-        """An unmarked internal matter with a sign that it is being let out."""
-        if reminded or self._published(ctx):
-            return None
+    def _internal(self, ctx: Context):
+        """An unmarked internal matter with a sign that it is being let out
+        (asked only where no reminder is given and nothing said published)."""
         signs = {sign: Near(ctx, cue_hits(ctx, self.name, sign))
                  for sign in ("unpublished", "obtained", "shared", "lookup")}
         for cue, what, gives_away in _MATTERS:
