@@ -10,6 +10,7 @@ character), and free text is cut to its column's length.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import fields, replace
 
@@ -29,18 +30,29 @@ def clean_text(text: str) -> str:
 
 def clean_value(value):
     """Strings anywhere in a JSON-like value (dict keys too) cleaned; the
-    value itself when nothing needed cleaning."""
+    value itself when nothing needed cleaning (told by one search over its
+    JSON text, so that a clean trace is not walked)."""
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            if not _UNSTORABLE.search(json.dumps(value, ensure_ascii=False)):
+                return value
+        except (TypeError, ValueError):
+            pass
+    return _clean_walk(value)
+
+
+def _clean_walk(value):
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, (list, tuple)):
-        out = [clean_value(v) for v in value]
+        out = [_clean_walk(v) for v in value]
         if all(a is b for a, b in zip(out, value)):
             return value
         return out if isinstance(value, list) else tuple(out)
     if isinstance(value, dict):
         changed, out = False, {}
         for k, v in value.items():
-            ck, cv = clean_value(k), clean_value(v)
+            ck, cv = _clean_walk(k), _clean_walk(v)
             changed = changed or ck is not k or cv is not v
             out[ck] = cv
         return out if changed else value
