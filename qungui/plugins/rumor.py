@@ -8,7 +8,9 @@ Two ways in:
   foretold (明天有8级地震, 水库要垮了), a health or food scare (疫苗有毒,
   自来水被污染了), a crime scare (学校门口抢孩子), policy hearsay (工资停发,
   要封城), an official said to be taken away by the discipline bodies
-  (那个副县长已经被双开了). It stands down where the message is a
+  (那个副县长已经被双开了), a toll of dead or hurt counted with no source
+  (冒顶埋了五个, 十几个孩子都送医院了), a cover-up alleged (医院在压消息).
+  It stands down where the message is a
   refutation, an official notice or work report (经核查……已处置), or asks
   whether it is true; and a claim denied or made hypothetical in its own
   clause (不会封城, 如果水库溃坝), asked about (要封城吗？) or quoted
@@ -29,11 +31,19 @@ from qungui.plugins._common import (close_pairs, cue_hits, governed_by, has_cue,
 PAIRS = (("food", "tainted", 8), ("works", "failing", 8), ("livelihood", "cut", 8),
          ("seize", "livelihood", 8), ("forecast", "quake", 12),
          ("figure", "punished", 10))
-# people said to have died, counted (死了三个人, 撞死了十几个学生): a
-# report that does not say how it knows
-_DEAD = re.compile(r"(?:死|撞死|烧死|砸死|淹死|炸死|毒死|打死)了?\s{0,2}"
-                   r"[\d一二两三四五六七八九十百几好多上]{1,4}\s{0,2}(?:个|名|口)?"
-                   r"(?:人|学生|孩子|小孩|娃|工人|村民)")
+# people said to have died or been hurt, counted, in a report that does not
+# say how it knows: the toll after the verb (死了三个人, 摔死了三个游客,
+# 冒顶埋了五个) or after the people (二十多个娃送县医院了, 5人死亡). A count
+# needs its measure word, so that 死了三天 is no toll; burying and trapping
+# need the people or the clause's end (埋了五个管子 is work).
+_COUNT = r"(?:[\d一二两三四五六七八九十百千几]{1,4}|好几|好多|十几|几十|上百)"
+_PEOPLE = r"(?:人|学生|孩子|小孩|娃|工人|矿工|村民|老人|游客|乘客|产妇|骑车的|行人)"
+_TOLL = re.compile(
+    r"(?:[撞烧砸淹炸毒打压摔踩咬电]?死)了?\s{0,2}" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|口|位|人|百|千)"
+    r"|(?:埋|困)了?\s{0,2}" + _COUNT + r"\s{0,2}(?:个|名|位)" + _PEOPLE + r"?(?=[，,。！!？?；;\s]|$)"
+    r"|" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|位)?" + _PEOPLE
+    + r"(?:都|已经|已|全)?(?:被)?(?:送[^，,。！!？?；;\s]{0,3}医院|进了?医院|住院了|死亡|遇难|身亡|丧生"
+      r"|没了|中毒|被埋|被困)")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
 _QUESTION_WORDS = ("吗", "么", "嘛")
@@ -84,7 +94,7 @@ class Rumor(Plugin):
         """The first sensational claim stated as fact: its hit(s), or ()."""
         cues = ctx.cues(self.name)
         candidates: list[tuple[Hit, ...]] = [(h,) for h in cues.get("scare", ())]
-        candidates += [(h,) for h in pattern_hits(ctx, _DEAD, self.name, "scare")]
+        candidates += [(h,) for h in pattern_hits(ctx, _TOLL, self.name, "scare")]
         for subject, said, gap in PAIRS:
             candidates += close_pairs(ctx, cues.get(subject, ()), cues.get(said, ()), gap)
         if not candidates:

@@ -67,6 +67,14 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "转发：明天全市停水停电三天，大家做好准备",
     "扩散！学校门口有人贩子抢小孩",
     "扩散：XX路口昨天撞死了三个人，司机是领导儿子",
+    # a toll counted with no source, and a cover-up alleged
+    "景区的玻璃栈道塌了 摔死了两个游客",
+    "化肥厂仓库着火 烧死了好几个工人",
+    "隧道里塌方 困了七个 一直没出来",
+    "幼儿园吃了过期牛奶 十几个孩子都送市医院了",
+    "河里又淹死了三个学生",
+    "卫生院治死了个老人，院里在压消息",
+    "这回期中考试题已经泄露了，好几个班都拿到了",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)
@@ -109,6 +117,8 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "据省纪委监委网站消息，原副县长张某被双开",
     "那个副县长被双开了吗？",
     "网上说局长被纪委带走了，这是谣言",
+    "关于全市绩效停发的传言，局里已经跟人社核实，没有这回事，别转发",
+    "网上传的龙舟翻船的事，8名队员已全部上岸，请大家不要再转发",
     "那个车队老板的车今天又被查了，超载五吨",
     # denied, hypothetical or quoted
     "张局长不会被双开的，别瞎猜",
@@ -126,6 +136,14 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "李家坝那段路塌了，车过不去，绕303省道走",
     "【换届纪律】严禁拉票贿选！对拉票的，一律取消候选人资格",
     "我的银行卡被冻结了，有谁知道怎么解冻",
+    # counts that are no toll, and tolls in a work report
+    "那几头猪死了三天才报上来，检疫站要追责",
+    "管网改造这周埋了五个检查井",
+    "接报：S205线发生一起交通事故，造成2人死亡，交警已到现场",
+    "矿井透水，3名矿工被困，救援正在进行，请各单位做好保障",
+    "今天住院部新收5名患者住院，床位紧张",
+    "严防试题泄露，试卷交接必须双人签字",
+    "不要压着不报，有情况第一时间报到值班室",
 ])
 def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
