@@ -33,6 +33,12 @@ _INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
+# a ban on posting into this group (别在群里发, 不要截图发群里, 也不要发在群里,
+# 不要往微信群发): a rule for what members post, said to members. One who lets
+# a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
+# into another group, 的/其他/村民群).
+_KEEP_OUT = re.compile(r"(?:别|不要|不得|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
+                       r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群)")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」
@@ -175,7 +181,8 @@ class Classified(Plugin):
         """A reminder or notice about secrecy, not inside a label (内部通报 is
         a label) nor inside a word saying it is not out yet (还没通报)."""
         inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
-        return any(not inside.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
+        return (any(not inside.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
+                or _KEEP_OUT.search(ctx.norm.plain) is not None)
 
     def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")

@@ -104,6 +104,11 @@ def test_a_notice_describing_a_marking_is_not_a_leak(inspect):
 @pytest.mark.parametrize("text", [
     "省里下发的那份文件是密件，已在机要室登记，需要阅看的领导请到机要室，不在群里传",
     "这份内部资料不要在群里发，需要的同志到机要室查阅",
+    # a ban on posting a kind of material here, however worded
+    "提醒各乡镇：农户身份证号、银行卡号这些信息别在群里发，需要核对的走政务内网",
+    "提醒各班组，配电自动化系统截图属于内部资料，不要往微信群发，要看的用内网工作站",
+    "强调一下：用户姓名电话住址不要截图发群里，工单在系统里流转",
+    "提醒：考察谈话记录、民主测评结果是内部材料，不要在群里讨论，也不要截图",
 ])
 def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -155,6 +160,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("举报人是城关镇的老刘，他老婆在财政局上班", "老刘"),
     ("举报人姓王，住在河西村三组", "河西村"),
     ("举报人姓名是刘建军，在财政局上班", "刘建军"),
+    # kept from another group, not from this one: a leak's own tag
+    ("考察对象定了，是老王和小李，别往别的群里转", "老王"),
+    ("年度考核分数还没公布，咱们单位排第三，别往其他群里发", "第三"),
     # a leak is a leak after a friendly opener
     ("提醒各位，明天考试的题目我搞到了，第三题是论述题", "论述题"),
     # citizens' records looked up in an internal system
