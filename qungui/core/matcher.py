@@ -223,6 +223,9 @@ def sift(deny: list[Hit], allow: list[Hit], guarded_allow: list[Hit] = (),
     O((d + a) log a), never all against all."""
     if not deny:
         return {}
+    if not allow and not guarded_allow:
+        # nothing allowed in the text (most messages): every deny hit stands
+        return _by_rule(deny)
     fenced = Spans(h for h in guarded_allow if h.cue == ALLOW_PHRASE)
     fenced_longer = Spans(h for h in guarded_allow if h.cue != ALLOW_PHRASE)
     longer: dict[str, list[Hit]] = defaultdict(list)
@@ -233,7 +236,7 @@ def sift(deny: list[Hit], allow: list[Hit], guarded_allow: list[Hit] = (),
     phrases = {rule: Spans(hits) for rule, hits in same.items()}
     everywhere = allowed.get(ALL_RULES)
     everywhere_phrase = phrases.get(ALL_RULES)
-    result: dict[str, list[Hit]] = defaultdict(list)
+    kept: list[Hit] = []
     for hit in deny:
         own = allowed.get(hit.rule)
         own_phrase = phrases.get(hit.rule)
@@ -246,10 +249,23 @@ def sift(deny: list[Hit], allow: list[Hit], guarded_allow: list[Hit] = (),
                     and ((fenced and fenced.covers(hit.start, hit.end))
                          or (fenced_longer and fenced_longer.covers_longer(hit.start, hit.end))))):
             continue
-        result[hit.rule].append(hit)
-    for hits in result.values():
-        hits.sort(key=lambda h: (h.start, -h.end))
-    return dict(result)
+        kept.append(hit)
+    return _by_rule(kept)
+
+
+def _by_rule(hits: list[Hit]) -> dict[str, list[Hit]]:
+    """Hits by rule (rules in order of their first hit), each rule's in text order."""
+    result: dict[str, list[Hit]] = {}
+    for hit in hits:
+        result.setdefault(hit.rule, []).append(hit)
+    for rule_hits in result.values():
+        if len(rule_hits) > 1:
+            rule_hits.sort(key=_text_order)
+    return result
+
+
+def _text_order(hit: Hit) -> tuple[int, int]:
+    return hit.start, -hit.end
 
 
 def read_lexicon(path) -> list[tuple[str, str, str]]:

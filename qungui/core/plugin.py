@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from qungui.core.command import Command
@@ -179,6 +180,10 @@ class Recent:
             return value
 
 
+# the cues of a rule without a hit in the message (shared, read only)
+_NO_CUES: Mapping[str, list[Hit]] = MappingProxyType({})
+
+
 @dataclass
 class Context:
     """What plugins see of one message. Expensive views are computed once."""
@@ -259,8 +264,11 @@ class Context:
         rule and message, however many times the rules ask (read only)."""
         grouped = self._cues.get(rule)
         if grouped is None:
+            hits = self.hits.get(rule)
+            if not hits:
+                return _NO_CUES        # most rules find nothing in most messages
             grouped = self._cues[rule] = {}
-            for hit in self.hits.get(rule, []):
+            for hit in hits:
                 grouped.setdefault(hit.cue, []).append(hit)
         return grouped
 

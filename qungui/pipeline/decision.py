@@ -89,10 +89,7 @@ class ModelError(ValueError):
 def ngram_features(norm: Normalized, ngrams: tuple[int, ...] = NGRAMS) -> set[str]:
     """Character n-grams of the folded key view, cut at ``MAX_CHARS``."""
     key = norm.key[:MAX_CHARS]
-    out: set[str] = set()
-    for n in ngrams:
-        out.update(key[i:i + n] for i in range(len(key) - n + 1))
-    return out
+    return {key[i:i + n] for n in ngrams for i in range(len(key) - n + 1)}
 
 
 def subject(ctx: Context) -> str:
@@ -114,8 +111,9 @@ def lexicon_evidence(ctx: Context, findings: Iterable[Finding],
     out = {}
     for rule, spec in specs.items():
         f = by_rule.get(rule)
-        harmless = bool(spec.harmless_cues) and any(
-            h.cue in spec.harmless_cues for h in ctx.hits.get(rule, ()))
+        # the rule's hits grouped by cue (once per message, shared with the rules)
+        harmless = (bool(spec.harmless_cues) and rule in ctx.hits
+                    and not ctx.cues(rule).keys().isdisjoint(spec.harmless_cues))
         out[rule] = [f.score if f else 0.0, 1.0 if f else 0.0, 1.0 if harmless else 0.0]
     return out
 
@@ -269,11 +267,19 @@ class DecisionModel:
         ``gate_ngram`` as ``weights``; of both, given ``ngram_both``)."""
         idx = self.ngram_rows(feats) if rows is None else rows
         w = self.w_ngram if weights is None else weights
-        return w[idx].sum(axis=0) if idx else np.zeros(w.shape[1])
+        return w.take(idx, axis=0).sum(axis=0) if idx else np.zeros(w.shape[1])
 
     def probability(self, z: np.ndarray) -> np.ndarray:
         a, b = self.calib[:, 0], self.calib[:, 1]
         return 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -30, 30)))
+
+    def probabilities(self, z: list[float]) -> list[float]:
+        """``probability`` of sums given as a list, as a list of floats: the
+        same arithmetic in the same order, on Python floats but for the
+        exponential (numpy's, over the same vector, as ``probability``)."""
+        a, b = self.calib[:, 0].tolist(), self.calib[:, 1].tolist()
+        x = [-min(max(ai * zi + bi, -30.0), 30.0) for ai, zi, bi in zip(a, z, b)]
+        return [1.0 / (1.0 + v) for v in np.exp(np.array(x)).tolist()]
 
     def logit_of(self, p: np.ndarray) -> np.ndarray:
         """The raw sum z at which each rule's probability reaches ``p``."""
@@ -326,30 +332,39 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     # the n-grams' part of both tiers' sums, in one pass over the message's rows
     n = len(model.rules)
     both = model.ngram_part(feats, grams, model.ngram_both)
-    z = model.bias + both[:n]
     words = model.static_vector(ctx)
     rows = [model.row[r] for r in rules]
-    # the lexicon's evidence, one row per rule, weighed by both tiers at once
-    ev = np.array([lex[r] for r in rules])
-    wl, gl = model.w_lex[rows, :3], model.gate_lex[rows]
-    z[rows] += (wl[:, 0] * ev[:, 0] + wl[:, 1] * ev[:, 1]) + wl[:, 2] * ev[:, 2]
+    # The vectors are summed in numpy; what is done per rule (a handful of
+    # rules) is done on Python floats, where a numpy call per element would
+    # cost more than the arithmetic. Every sum is taken in the same order,
+    # so the figures are the same to the last bit.
+    z = (model.bias + both[:n]).tolist()
+    first = model.gate_bias + both[n:]
+    if words is not None:
+        first = first + model.gate_static @ words
+    first = first.tolist()
+    # the lexicon's evidence, one row per rule, weighed by both tiers
+    w_lex, g_lex = model.w_lex.tolist(), model.gate_lex.tolist()
+    for r, i in zip(rules, rows):
+        e0, e1, e2 = lex[r]
+        wl, gl = w_lex[i], g_lex[i]
+        z[i] += (wl[0] * e0 + wl[1] * e1) + wl[2] * e2
+        first[i] += (gl[0] * e0 + gl[1] * e1) + gl[2] * e2
+    if words is not None:
+        z = (np.asarray(z) + model.w_static @ words).tolist()
     by_rule = {f.rule: f for f in findings}
     # the rules still open: those the model could still fire or confirm
-    zt, zk = model.z_threshold, model.z_keep
+    zt, zk = model.z_threshold.tolist(), model.z_keep.tolist()
+    gate, gate_hi, emb_hi = model.gate.tolist(), model.gate_hi.tolist(), model.emb_hi.tolist()
     # the first tier: n-grams and the lexicon's verdict alone; a rule it
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
-    first = model.gate_bias + both[n:]
-    if words is not None:
-        z = z + model.w_static @ words
-        first = first + model.gate_static @ words
-    first[rows] += (gl[:, 0] * ev[:, 0] + gl[:, 1] * ev[:, 1]) + gl[:, 2] * ev[:, 2]
     settled = {r for r, i in zip(rules, rows)
-               if r in by_rule and by_rule[r].score >= FIRE_SCORE and first[i] >= model.gate_hi[i]}
+               if r in by_rule and by_rule[r].score >= FIRE_SCORE and first[i] >= gate_hi[i]}
     need = [r for r, i in zip(rules, rows)
             if not _decisive(by_rule.get(r), specs[r]) and r not in settled
-            and z[i] + model.emb_hi[i] >= (zk[i] if r in by_rule else zt[i])
-            and (r in by_rule or first[i] >= model.gate[i])]
+            and z[i] + emb_hi[i] >= (zk[i] if r in by_rule else zt[i])
+            and (r in by_rule or first[i] >= gate[i])]
     encoded = False
     if need:
         enc = model.encoder or embedding.encoder()
@@ -361,13 +376,14 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             encoded = True
             model.encoded += 1
             cos = float(np.dot(e, t))
-            z = z + model.w_emb @ e + model.w_lex[:, 3] * cos
+            z = (np.asarray(z) + model.w_emb @ e + model.w_lex[:, 3] * cos).tolist()
     if not encoded:
         # decided on the rest of the evidence, the embedding's part taken at its
         # training mean: below the top of its range, so a gated rule stays short
         # of its operating point
-        z = z + model.emb_mean
-    p = model.probability(z)
+        z = [a + b for a, b in zip(z, model.emb_mean.tolist())]
+    p = model.probabilities(z)
+    threshold, keep = model.threshold.tolist(), model.keep.tolist()
     out: list[Finding] = []
     lowered, added = [], []
     probs = {}
@@ -376,14 +392,14 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             out.append(f)
             continue
         i = model.row[f.rule]
-        pi, th = float(p[i]), float(model.threshold[i])
+        pi, th = p[i], threshold[i]
         probs[f.rule] = round(pi, 4)
         if _decisive(f, specs[f.rule]) or (f.rule in settled and not encoded):
             out.append(f)
         elif pi >= th:
             out.append(Finding(f.rule, max(f.score, score_of(pi, th)), f.evidence,
                                f"{f.reason}（综合判断置信度{pi:.0%}）"))
-        elif pi >= model.keep[i]:
+        elif pi >= keep[i]:
             out.append(f)
         elif f.score > LOWERED_SCORE:
             lowered.append(f.rule)
@@ -392,10 +408,10 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         else:
             out.append(f)
     for r, i in zip(rules, rows):
-        probs.setdefault(r, round(float(p[i]), 4))
-        if r in by_rule or p[i] < model.threshold[i] or _stance_taken(ctx, specs[r]):
+        probs.setdefault(r, round(p[i], 4))
+        if r in by_rule or p[i] < threshold[i] or _stance_taken(ctx, specs[r]):
             continue
-        pi, th = float(p[i]), float(model.threshold[i])
+        pi, th = p[i], threshold[i]
         # a secret rule's reason quotes none of the words either
         seen = "" if specs[r].secret else "".join(f"“{t}”" for t in model.top_terms(r, feats))
         basis = f"词句{seen}与整体语义" if seen else "整体语义"
@@ -410,8 +426,8 @@ def _stance_taken(ctx: Context, spec: RuleSpec) -> bool:
     """The rule's lexicon read the message's stance (a rebuttal, a question
     whether it is true, support for the policy): the model adds no finding
     of it against that reading."""
-    return bool(spec.stance_cues) and any(h.cue in spec.stance_cues
-                                          for h in ctx.hits.get(spec.id, ()))
+    return (bool(spec.stance_cues) and spec.id in ctx.hits
+            and not ctx.cues(spec.id).keys().isdisjoint(spec.stance_cues))
 
 
 def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:

@@ -36,13 +36,22 @@ def sentence_index(starts: Sequence[int], pos: int) -> int:
 
 
 def cue_hits(ctx: Context, rule: str, *cues: str) -> list[Hit]:
+    """The rule's hits of these cues, cue by cue (a new list)."""
     groups = ctx.cues(rule)
+    if not groups:
+        return []
+    if len(cues) == 1:
+        return list(groups.get(cues[0], ()))
     return [h for cue in cues for h in groups.get(cue, ())]
 
 
 def has_cue(ctx: Context, rule: str, *cues: str) -> bool:
     groups = ctx.cues(rule)
-    return any(groups.get(cue) for cue in cues)
+    if not groups:
+        return False
+    if len(cues) == 1:
+        return cues[0] in groups      # a cue is grouped only if it has a hit
+    return not groups.keys().isdisjoint(cues)
 
 
 class Near:

@@ -179,10 +179,14 @@ class Classified(Plugin):
 
     def _reminded(self, ctx: Context) -> bool:
         """A reminder or notice about secrecy, not inside a label (内部通报 is
-        a label) nor inside a word saying it is not out yet (还没通报)."""
-        inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
-        return (any(not inside.covers(r.start, r.end) for r in cue_hits(ctx, self.name, "reminder"))
-                or _KEEP_OUT.search(ctx.norm.plain) is not None)
+        a label) nor inside a word saying it is not out yet (还没通报); or a
+        ban on posting such material into this group."""
+        reminders = cue_hits(ctx, self.name, "reminder")
+        if reminders:
+            inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
+            if any(not inside.covers(r.start, r.end) for r in reminders):
+                return True
+        return _KEEP_OUT.search(ctx.norm.plain) is not None
 
     def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")
@@ -228,10 +232,14 @@ class Classified(Plugin):
     def _internal(self, ctx: Context):
         """An unmarked internal matter with a sign that it is being let out
         (asked only where no reminder is given and nothing said published)."""
+        matters = [(what, gives_away, cue_hits(ctx, self.name, cue))
+                   for cue, what, gives_away in _MATTERS]
+        if not any(hits for _, _, hits in matters):
+            return None          # no internal matter named (most messages)
         signs = {sign: Near(ctx, cue_hits(ctx, self.name, sign))
                  for sign in ("unpublished", "obtained", "shared", "lookup")}
-        for cue, what, gives_away in _MATTERS:
-            for hit in cue_hits(ctx, self.name, cue):
+        for what, gives_away, hits in matters:
+            for hit in hits:
                 for sign in gives_away:
                     pattern = _AFTER.get(sign)
                     if pattern is not None:

@@ -70,7 +70,7 @@ class OffTopic(Plugin):
             return self.clear("非文字消息")
         if ctx.acknowledgement:
             return self.clear("为确认回复")
-        chat = [h for cue in _DOMAINS for h in cue_hits(ctx, self.name, cue)]
+        chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
         if not chat:
             return self.clear("无闲聊用语")
         if has_cue(ctx, self.name, "work"):
