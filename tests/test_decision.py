@@ -135,7 +135,8 @@ def test_digits_alone_never_fire(moderator, text):
     z = model.bias + model.ngram_part(decision.ngram_features(ctx.norm)) + model.emb_mean
     if model.static is not None:
         z = z + model.w_static @ model.static_vector(ctx)
-    assert np.all(model.probability(z) < model.threshold), "n-grams of digits reach a rule"
+    assert np.all(np.array(model.probabilities(z.tolist())) < model.threshold), \
+        "n-grams of digits reach a rule"
 
 
 @pytest.mark.parametrize("text", [

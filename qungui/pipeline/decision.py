@@ -269,14 +269,10 @@ class DecisionModel:
         w = self.w_ngram if weights is None else weights
         return w.take(idx, axis=0).sum(axis=0) if idx else np.zeros(w.shape[1])
 
-    def probability(self, z: np.ndarray) -> np.ndarray:
-        a, b = self.calib[:, 0], self.calib[:, 1]
-        return 1.0 / (1.0 + np.exp(-np.clip(a * z + b, -30, 30)))
-
     def probabilities(self, z: list[float]) -> list[float]:
-        """``probability`` of sums given as a list, as a list of floats: the
-        same arithmetic in the same order, on Python floats but for the
-        exponential (numpy's, over the same vector, as ``probability``)."""
+        """Each rule's calibrated probability of its raw sum, on Python floats
+        but for the exponential (numpy's, over the vector): a handful of rules,
+        where a numpy call per element would cost more than the arithmetic."""
         a, b = self.calib[:, 0].tolist(), self.calib[:, 1].tolist()
         x = [-min(max(ai * zi + bi, -30.0), 30.0) for ai, zi, bi in zip(a, z, b)]
         return [1.0 / (1.0 + v) for v in np.exp(np.array(x)).tolist()]
