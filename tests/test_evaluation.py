@@ -94,10 +94,10 @@ def test_eval_reports_a_bad_corpus_line():
     assert out.returncode == 2 and "events_sample.jsonl:" in out.stderr
 
 
-@pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s"])
+@pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the three outside writers'
-    sets that are never trained on: macro F1 ≥ 0.90 over the ten content
+    """The bar, on the project's own corpus and on the four outside writers'
+    sets that are never trained on and meet it: macro F1 ≥ 0.90 over the ten content
     rules and at most 2% of clean messages flagged (in process: the command
     line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -108,18 +108,22 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     assert report.clean_flagged_share <= 0.02, report.as_dict()
 
 
-def test_the_latest_unseen_writers_set_does_not_slip_back(rulebook, plugins, matcher):
-    """blind_w, written by a writer who saw neither the code nor any corpus
-    and never trained on, was measured once as it arrived at macro F1 0.885
-    with 1 of 150 clean messages flagged: under the bar (rumours stated as
-    fact in rooms of new kinds). It is held where it stood, and to the
-    clean-message budget, until the model meets the bar on it."""
+@pytest.mark.parametrize("split, clean_flagged", [("blind_y", 0.036), ("blind_z", 0.028)])
+def test_the_latest_unseen_writers_sets_do_not_slip_back(split, clean_flagged, rulebook, plugins,
+                                                         matcher):
+    """blind_y and blind_z, written by two writers who saw neither the code,
+    any corpus nor each other's set, and never trained on, were measured once
+    as they arrived (macro F1 0.844 and 0.896; 2.82% and 2.08% of clean
+    messages flagged) and once more when this model shipped: macro F1 0.907
+    and 0.909, over the bar, with 5 of 142 and 4 of 144 clean messages
+    flagged, over the 2% budget. They are held where they stand until the
+    model meets the budget on them."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
-                      load_corpus(CORPUS / "blind_w.jsonl", plugins))
-    assert report.macro_f1 >= 0.88, report.as_dict()
-    assert report.clean_flagged_share <= 0.02, report.as_dict()
+                      load_corpus(CORPUS / f"{split}.jsonl", plugins))
+    assert report.macro_f1 >= 0.90, report.as_dict()
+    assert report.clean_flagged_share <= clean_flagged, report.as_dict()
 
 
 def test_a_line_is_scored_only_for_the_rules_it_was_judged_for(tmp_path, rulebook, plugins,
