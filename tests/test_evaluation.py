@@ -115,7 +115,7 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, clean_flagged, r
     any corpus nor each other's set, and never trained on, were measured once
     as they arrived (macro F1 0.844 and 0.896; 2.82% and 2.08% of clean
     messages flagged) and once more when this model shipped: macro F1 0.907
-    and 0.909, over the bar, with 5 of 142 and 4 of 144 clean messages
+    and 0.912, over the bar, with 5 of 142 and 4 of 144 clean messages
     flagged, over the 2% budget. They are held where they stand until the
     model meets the budget on them."""
     from qungui.pipeline.engine import Moderator

@@ -74,6 +74,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "幼儿园吃了过期牛奶 十几个孩子都送市医院了",
     "河里又淹死了三个学生",
     "卫生院治死了个老人，院里在压消息",
+    "高架下面渣土车把电动车卷进去了，母子俩都没救过来",
+    "江边有人电鱼把自己电死了，村里不让往外说",
     "这回期中考试题已经泄露了，好几个班都拿到了",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
