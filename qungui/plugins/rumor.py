@@ -34,12 +34,14 @@ PAIRS = (("food", "tainted", 8), ("works", "failing", 8), ("livelihood", "cut", 
 # people said to have died or been hurt, counted, in a report that does not
 # say how it knows: the toll after the verb (死了三个人, 摔死了三个游客,
 # 冒顶埋了五个) or after the people (二十多个娃送县医院了, 5人死亡). A count
-# needs its measure word, so that 死了三天 is no toll; burying and trapping
-# need the people or the clause's end (埋了五个管子 is work).
+# needs its measure word, so that 死了三天 is no toll (nor 累死了两个月);
+# burying and trapping need the people or the clause's end (埋了五个管子 is
+# work).
 _COUNT = r"(?:[\d一二两三四五六七八九十百千几]{1,4}|好几|好多|十几|几十|上百)"
 _PEOPLE = r"(?:人|学生|孩子|小孩|娃|工人|矿工|村民|老人|游客|乘客|产妇|骑车的|行人)"
 _TOLL = re.compile(
     r"(?:[撞烧砸淹炸毒打压摔踩咬电]?死)了?\s{0,2}" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|口|位|人|百|千)"
+    r"(?!多?(?:月|小时|钟头|星期|礼拜|晚上|通宵))"
     r"|(?:埋|困)了?\s{0,2}" + _COUNT + r"\s{0,2}(?:个|名|位)" + _PEOPLE + r"?(?=[，,。！!？?；;\s]|$)"
     r"|" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|位)?" + _PEOPLE
     + r"(?:都|已经|已|全)?(?:被)?(?:送[^，,。！!？?；;\s]{0,3}医院|进了?医院|住院了|死亡|遇难|身亡|丧生"

@@ -140,6 +140,7 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "我的银行卡被冻结了，有谁知道怎么解冻",
     # counts that are no toll, and tolls in a work report
     "那几头猪死了三天才报上来，检疫站要追责",
+    "迎检这阵子把大家累死了两个多月，周末都歇歇",
     "管网改造这周埋了五个检查井",
     "接报：S205线发生一起交通事故，造成2人死亡，交警已到现场",
     "矿井透水，3名矿工被困，救援正在进行，请各单位做好保障",
