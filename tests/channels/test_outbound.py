@@ -4,6 +4,7 @@ retries, expiry, dead leases, the budget across restarts, the old files."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import random
 import time
@@ -89,17 +90,19 @@ async def test_pacing_per_second_and_per_chat_and_priority(repo):
 
 async def test_warnings_to_one_member_merge_and_tell_their_incidents(repo):
     t0 = datetime.now(timezone.utc)
-    ids = []
+    # a window and a hold wide enough for three commits one after another on
+    # a loaded machine (0.3 s was not, once: the first warning went alone)
+    window = 2.0
     for n, text in enumerate(["温馨提醒：广告推销", "温馨提醒：刷屏", "温馨提醒：广告推销"]):
         row = IncidentIn(room_id="r1", message_id=f"m{n}", rule="ads", sender_id="u2", ts=t0,
                          action="warn", counted=True,
-                         outgoing=[dict(warning("r1", "u2", text, hold=0.3).record(),
+                         outgoing=[dict(warning("r1", "u2", text, hold=window).record(),
                                         account=ACCOUNT)],
                          handled=Handled("r1", "message", f"k{n}").key_list())
         assert await repo.record([row])
-    await repo.deliver([warning("r1", "u3", "温馨提醒：另一位", hold=0.3)], account=ACCOUNT)
+    await repo.deliver([warning("r1", "u3", "温馨提醒：另一位", hold=window)], account=ACCOUNT)
     rec = Recorder()
-    s = sender(repo, rec)
+    s = sender(repo, rec, dataclasses.replace(QUICK, merge_window_seconds=window))
     s.start()
     await until(lambda: len(rec.calls) == 2, what="two sends")
     await s.close()
