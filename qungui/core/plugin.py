@@ -272,6 +272,11 @@ class Context:
                 grouped.setdefault(hit.cue, []).append(hit)
         return grouped
 
+    def has_cue(self, rule: str, *cues: str) -> bool:
+        """Whether the rule has a hit of one of these cues (lexicon sections)."""
+        groups = self.cues(rule)             # a cue is grouped only if it has a hit
+        return bool(groups) and not groups.keys().isdisjoint(cues)
+
     def param(self, rule: str, key: str, default: Any = None) -> Any:
         return self.params.get(rule, {}).get(key, default)
 

@@ -47,6 +47,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -111,9 +112,7 @@ def lexicon_evidence(ctx: Context, findings: Iterable[Finding],
     out = {}
     for rule, spec in specs.items():
         f = by_rule.get(rule)
-        # the rule's hits grouped by cue (once per message, shared with the rules)
-        harmless = (bool(spec.harmless_cues) and rule in ctx.hits
-                    and not ctx.cues(rule).keys().isdisjoint(spec.harmless_cues))
+        harmless = ctx.has_cue(rule, *spec.harmless_cues)
         out[rule] = [f.score if f else 0.0, 1.0 if f else 0.0, 1.0 if harmless else 0.0]
     return out
 
@@ -184,6 +183,11 @@ class DecisionModel:
         # the raw sums at which each rule reaches its operating and keep points
         self.z_threshold = self.logit_of(self.threshold)
         self.z_keep = self.logit_of(self.keep)
+        # the same per-rule figures as Python lists, for ``decide``'s per-rule
+        # arithmetic (a handful of rules: cheaper than a numpy call per element)
+        self.per_rule = SimpleNamespace(**{name: getattr(self, name).tolist() for name in (
+            "w_lex", "gate_lex", "z_threshold", "z_keep", "gate", "gate_hi", "emb_hi",
+            "emb_mean", "threshold", "keep", "calib")})
 
     # -- file format -------------------------------------------------------
     @classmethod
@@ -273,8 +277,7 @@ class DecisionModel:
         """Each rule's calibrated probability of its raw sum, on Python floats
         but for the exponential (numpy's, over the vector): a handful of rules,
         where a numpy call per element would cost more than the arithmetic."""
-        a, b = self.calib[:, 0].tolist(), self.calib[:, 1].tolist()
-        x = [-min(max(ai * zi + bi, -30.0), 30.0) for ai, zi, bi in zip(a, z, b)]
+        x = [-min(max(a * zi + b, -30.0), 30.0) for (a, b), zi in zip(self.per_rule.calib, z)]
         return [1.0 / (1.0 + v) for v in np.exp(np.array(x)).tolist()]
 
     def logit_of(self, p: np.ndarray) -> np.ndarray:
@@ -340,7 +343,8 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         first = first + model.gate_static @ words
     first = first.tolist()
     # the lexicon's evidence, one row per rule, weighed by both tiers
-    w_lex, g_lex = model.w_lex.tolist(), model.gate_lex.tolist()
+    per = model.per_rule
+    w_lex, g_lex = per.w_lex, per.gate_lex
     for r, i in zip(rules, rows):
         e0, e1, e2 = lex[r]
         wl, gl = w_lex[i], g_lex[i]
@@ -350,8 +354,8 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         z = (np.asarray(z) + model.w_static @ words).tolist()
     by_rule = {f.rule: f for f in findings}
     # the rules still open: those the model could still fire or confirm
-    zt, zk = model.z_threshold.tolist(), model.z_keep.tolist()
-    gate, gate_hi, emb_hi = model.gate.tolist(), model.gate_hi.tolist(), model.emb_hi.tolist()
+    zt, zk = per.z_threshold, per.z_keep
+    gate, gate_hi, emb_hi = per.gate, per.gate_hi, per.emb_hi
     # the first tier: n-grams and the lexicon's verdict alone; a rule it
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
@@ -377,9 +381,9 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         # decided on the rest of the evidence, the embedding's part taken at its
         # training mean: below the top of its range, so a gated rule stays short
         # of its operating point
-        z = [a + b for a, b in zip(z, model.emb_mean.tolist())]
+        z = [a + b for a, b in zip(z, per.emb_mean)]
     p = model.probabilities(z)
-    threshold, keep = model.threshold.tolist(), model.keep.tolist()
+    threshold, keep = per.threshold, per.keep
     out: list[Finding] = []
     lowered, added = [], []
     probs = {}
@@ -422,8 +426,7 @@ def _stance_taken(ctx: Context, spec: RuleSpec) -> bool:
     """The rule's lexicon read the message's stance (a rebuttal, a question
     whether it is true, support for the policy): the model adds no finding
     of it against that reading."""
-    return (bool(spec.stance_cues) and spec.id in ctx.hits
-            and not ctx.cues(spec.id).keys().isdisjoint(spec.stance_cues))
+    return ctx.has_cue(spec.id, *spec.stance_cues)
 
 
 def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:

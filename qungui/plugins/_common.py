@@ -46,12 +46,7 @@ def cue_hits(ctx: Context, rule: str, *cues: str) -> list[Hit]:
 
 
 def has_cue(ctx: Context, rule: str, *cues: str) -> bool:
-    groups = ctx.cues(rule)
-    if not groups:
-        return False
-    if len(cues) == 1:
-        return cues[0] in groups      # a cue is grouped only if it has a hit
-    return not groups.keys().isdisjoint(cues)
+    return ctx.has_cue(rule, *cues)
 
 
 class Near:
