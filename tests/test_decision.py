@@ -412,6 +412,7 @@ def test_a_model_with_static_words_survives_its_file(tmp_path, moderator):
     ("rumor", "群里有人说要封城，是真的吗？"),
     ("rumor", "网传明天全市停水系谣言，经核实供水正常"),
     ("central_policy", "中央这个政策好，真正为老百姓办实事"),
+    ("vote_buying", "优秀科室按考核指标排名产生，不搞投票，请各科不要拉票"),
 ])
 def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moderator, rule, text):
     ctx = _ctx(moderator, text)
@@ -419,5 +420,7 @@ def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moder
     model = replace(_tiny(6.0), rules=(rule,))
     assert decision.decide(model, ctx, [], spec).findings == []
     # the same model adds it where the rule read no stance
-    ctx = _ctx(moderator, "据说下周全市要封城，赶紧囤货" if rule == "rumor" else "中央这个政策纯属瞎折腾")
+    ctx = _ctx(moderator, {"rumor": "据说下周全市要封城，赶紧囤货",
+                           "central_policy": "中央这个政策纯属瞎折腾",
+                           "vote_buying": "优秀科室评选开始了，大家帮我们科投一票"}[rule])
     assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == [rule]

@@ -61,12 +61,18 @@ def _recent_words(ctx: Context, chat_terms: set[str]) -> set[str]:
     return words - _GENERIC
 
 
+# what a member posts with words of their own or a title: a shared link's
+# title (a celebrity story, a match report) and a photo's caption are chat
+# as much as typed text; a file's name, a payment or a sticker are not
+_READ = frozenset({MessageType.TEXT, MessageType.URL, MessageType.IMAGE, MessageType.VIDEO})
+
+
 @register
 class OffTopic(Plugin):
     spec = RuleSpec(id="off_topic", title="闲聊灌水", gravity=1, harmless_cues=("work",))
 
     def inspect(self, ctx: Context):
-        if ctx.message.type is not MessageType.TEXT:
+        if ctx.message.type not in _READ:
             return self.clear("非文字消息")
         if ctx.acknowledgement:
             return self.clear("为确认回复")

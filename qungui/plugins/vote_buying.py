@@ -29,10 +29,13 @@ _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
 
 @register
 class VoteBuying(Plugin):
-    spec = RuleSpec(id="vote_buying", title="拉票贿选", gravity=10, harmless_cues=("warning",))
+    # a notice that rules canvassing out (请勿拉票, 不作为评选依据) is never
+    # read as canvassing, by the lexicon or by the decision stage
+    spec = RuleSpec(id="vote_buying", title="拉票贿选", gravity=10,
+                    harmless_cues=("warning", "refuse"), stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
-        if has_cue(ctx, self.name, "warning"):
+        if has_cue(ctx, self.name, "warning", "refuse"):
             # 「严禁拉票贿选」, 换届纪律 notices
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")

@@ -109,6 +109,9 @@ def test_a_notice_describing_a_marking_is_not_a_leak(inspect):
     "提醒各班组，配电自动化系统截图属于内部资料，不要往微信群发，要看的用内网工作站",
     "强调一下：用户姓名电话住址不要截图发群里，工单在系统里流转",
     "提醒：考察谈话记录、民主测评结果是内部材料，不要在群里讨论，也不要截图",
+    # a standing rule on a kind of data, and a rebuke for what was posted and recalled
+    "提醒：社保系统里的参保人明细属于个人信息，不得截图外传，核对在系统内完成",
+    "刚才那张会议纪要截图是内部材料，已撤回，请大家不要转发",
 ])
 def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

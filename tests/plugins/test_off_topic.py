@@ -1,6 +1,6 @@
 import pytest
 
-from qungui.core.events import Room
+from qungui.core.events import MessageType, Room
 from tests.plugins.conftest import THRESHOLD, top
 
 
@@ -51,6 +51,18 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("kind", [MessageType.URL, MessageType.IMAGE, MessageType.VIDEO])
+def test_a_shared_link_title_or_photo_caption_is_read(inspect, kind):
+    # the title of a shared story, the caption of a holiday photo
+    assert top(inspect("off_topic", "今晚追剧到两点，那个男主演技真绝", type=kind)) >= THRESHOLD
+    assert top(inspect("off_topic", "请各单位周五前报送招商项目进度表", type=kind)) < THRESHOLD
+
+
+@pytest.mark.parametrize("kind", [MessageType.FILE, MessageType.RED_ENVELOPE, MessageType.EMOTICON])
+def test_file_names_payments_and_stickers_are_not_read_as_chat(inspect, kind):
+    assert top(inspect("off_topic", "今晚追剧到两点，那个男主演技真绝", type=kind)) < THRESHOLD
 
 
 def test_a_chat_word_inside_a_work_word_is_not_chat(inspect):

@@ -64,6 +64,7 @@ def test_discipline_notices_are_clean(inspect, text):
     "供应商硬塞的红包已原路退回，并向纪委报备",
     "有个老板加我发红包表示感谢，我没收，已退回",
     "节前收到的礼金红包已上交机关纪委",
+    "刚才那几个红包我都退回去了，心意领了，群里以后不许发红包",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
