@@ -88,9 +88,15 @@ class ModelError(ValueError):
 
 
 def ngram_features(norm: Normalized, ngrams: tuple[int, ...] = NGRAMS) -> set[str]:
-    """Character n-grams of the folded key view, cut at ``MAX_CHARS``."""
+    """Character n-grams of the folded key view, cut at ``MAX_CHARS``. The
+    single characters are the set of the key itself (one pass in C); the
+    longer n-grams are sliced in one list each, added at once."""
     key = norm.key[:MAX_CHARS]
-    return {key[i:i + n] for n in ngrams for i in range(len(key) - n + 1)}
+    feats = set(key) if 1 in ngrams else set()
+    for n in ngrams:
+        if n > 1:
+            feats.update([key[i:i + n] for i in range(len(key) - n + 1)])
+    return feats
 
 
 def subject(ctx: Context) -> str:
