@@ -9,8 +9,9 @@ from __future__ import annotations
 import enum
 import math
 import re
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from datetime import datetime, timezone, timedelta
+from functools import lru_cache
 from typing import Any, Union
 
 # A message longer than this is inspected on its first MAX_TEXT characters
@@ -411,13 +412,19 @@ def _limit(field_name: str) -> int | None:
     return MAX_ID if field_name in ("id", "mention_ids") or field_name.endswith("_id") else None
 
 
+@lru_cache(maxsize=None)
+def _plan(kind: type) -> tuple[tuple[Field, str, int | None], ...]:
+    """Each field of an event class (or of a room, a member) once: the field,
+    its name in the events file ("room_id" of a room snapshot) and its limit."""
+    return tuple((f, "room_id" if issubclass(kind, Room) and f.name == "id" else f.name,
+                  _limit(f.name)) for f in fields(kind))
+
+
 def _clean(obj: Any, where: str, notes: list[str]) -> Any:
     changes = {}
-    for f in fields(obj):
+    for f, label, limit in _plan(type(obj)):
         value = getattr(obj, f.name)
-        # named as in the events file ("room_id" of a room snapshot)
-        name = f"{where}{'room_id' if isinstance(obj, Room) and f.name == 'id' else f.name}"
-        limit = _limit(f.name)
+        name = where + label
         if isinstance(value, str):
             new = _clean_str(value, name, notes)
             if not new and f.default is MISSING:       # a required id
