@@ -73,7 +73,7 @@ MESSAGE_LIMITS = _text_limits(MessageRow)
 
 def fit(name: str, value, limits: dict[str, int]):
     """A field's value cleaned and, for limited free text, cut to length."""
-    value = clean_value(value)
+    value = clean_text(value) if isinstance(value, str) else clean_value(value)
     limit = limits.get(name)
     if limit and isinstance(value, str) and len(value) > limit:
         value = value[:limit]
