@@ -18,7 +18,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from qungui.storage.bulk import insert_ignoring
 from qungui.storage.clean import MESSAGE_LIMITS, fit
@@ -112,29 +112,26 @@ class MessageLog:
         batch, self._buffer = self._buffer, []
         if not batch:
             return
+        seen: set[tuple[str, str]] = set()
+        values = []
+        for m in batch:
+            if (m.room_id, m.message_id) not in seen:      # a redelivery is kept once
+                seen.add((m.room_id, m.message_id))
+                values.append(dict(m.__dict__))
         try:
             async with self.repo.sessions.begin() as s:
-                keys = {(m.room_id, m.message_id) for m in batch}
-                rooms = sorted({k[0] for k in keys})
-                existing = {(r, i) for r, i in (await s.execute(
-                    select(MessageRow.room_id, MessageRow.message_id).where(
-                        MessageRow.room_id.in_(rooms),
-                        MessageRow.message_id.in_(sorted({k[1] for k in keys}))))).all()}
-                seen = set(existing)
-                values = []
-                for m in batch:
-                    if (m.room_id, m.message_id) not in seen:      # a redelivery is kept once
-                        seen.add((m.room_id, m.message_id))
-                        values.append(dict(m.__dict__))
-                if values:
-                    # one multi-row INSERT; a row another writer added meanwhile is skipped
-                    await s.execute(insert_ignoring(self.repo.dialect, MessageRow,
-                                                    ("room_id", "message_id")), values)
+                # one multi-row INSERT; a row the database holds already (written
+                # earlier or by another writer meanwhile) is skipped by the
+                # database, not looked up first (the look-up cost as much as the insert)
+                result = await s.execute(insert_ignoring(self.repo.dialect, MessageRow,
+                                                         ("room_id", "message_id")), values)
                 self._batches += 1
                 if self.retention and self._batches % PRUNE_EVERY == 1:
                     newest = max(m.ts for m in batch)
                     await s.execute(delete(MessageRow).where(MessageRow.ts < newest - self.retention))
-            self.written += len(seen) - len(existing)
+            # rows new to the database; PostgreSQL's driver does not count a
+            # multi-row insert's rows, so there: the rows sent
+            self.written += result.rowcount if result.rowcount >= 0 else len(values)
             self._warned = False
         except _DOWN as exc:
             self.dropped += len(batch)
