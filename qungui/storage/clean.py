@@ -10,7 +10,6 @@ character), and free text is cut to its column's length.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import fields, replace
 
@@ -31,14 +30,29 @@ def clean_text(text: str) -> str:
 def clean_value(value):
     """Strings anywhere in a JSON-like value (dict keys too) cleaned; the
     value itself when nothing needed cleaning (told by one search over its
-    JSON text, so that a clean trace is not walked)."""
+    strings gathered, so that a clean trace is neither copied nor encoded:
+    its floats made most of the cost of searching its JSON text)."""
     if isinstance(value, (dict, list, tuple)):
-        try:
-            if not _UNSTORABLE.search(json.dumps(value, ensure_ascii=False)):
-                return value
-        except (TypeError, ValueError):
-            pass
+        if not value or not _UNSTORABLE.search("".join(_strings(value))):
+            return value
     return _clean_walk(value)
+
+
+def _strings(value) -> list[str]:
+    """Every string in a JSON-like value, dict keys too: what ``_clean_walk``
+    would clean."""
+    out: list[str] = []
+    nested = [value]
+    for v in nested:                 # grows as it is read
+        if isinstance(v, dict):
+            out.extend(k for k in v if isinstance(k, str))
+            v = v.values()
+        for x in v:
+            if isinstance(x, str):
+                out.append(x)
+            elif isinstance(x, (dict, list, tuple)):
+                nested.append(x)
+    return out
 
 
 def _clean_walk(value):
