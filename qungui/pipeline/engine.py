@@ -345,7 +345,9 @@ class Moderator:
         outcome = await self._conclude("message", room, msg.sender_id, name, msg.id, msg.ts,
                                        findings, trace, excerpt=msg.text or msg.file_name or "",
                                        view=view, review=not speak or over,
-                                       handled=outgoing.message_key(msg))
+                                       # the handled mark is kept by a durable engine only
+                                       # (a hash of the message: not for every audited one)
+                                       handled=outgoing.message_key(msg) if self.durable else None)
         if outcome.action != Act.DUPLICATE:
             self._log_message(msg, name, findings)
         if looks_like_command and outcome.action == Act.NONE and speak:
