@@ -95,10 +95,11 @@ def test_eval_reports_a_bad_corpus_line():
 
 
 @pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w",
-                                   "blind_ab"])
+                                   "blind_ab", "blind_ac", "blind_ad"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the five outside writers'
-    sets that are never trained on and meet it (blind_ab as it arrived):
+    """The bar, on the project's own corpus and on the seven outside writers'
+    sets that are never trained on and meet it (blind_ab as it arrived,
+    blind_ac and blind_ad with the model trained on X4–X9):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -110,18 +111,20 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_y", 0.90, 0.036), ("blind_z", 0.90, 0.028), ("blind_aa", 0.89, 0.036)])
+    ("blind_y", 0.90, 0.029), ("blind_z", 0.90, 0.021), ("blind_aa", 0.90, 0.036),
+    ("blind_ae", 0.90, 0.027), ("blind_af", 0.87, 0.034)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
-    """blind_y and blind_z, written by two writers who saw neither the code,
-    any corpus nor each other's set, and never trained on, were measured once
-    as they arrived (macro F1 0.844 and 0.896; 2.82% and 2.08% of clean
-    messages flagged) and once more when this model shipped: macro F1 0.907
-    and 0.912, over the bar, with 5 of 142 and 4 of 144 clean messages
-    flagged, over the 2% budget. blind_aa, written after this model was
-    trained, was measured once as it arrived with it: 0.897, 5 of 142
-    flagged. They are held where they stand until the model meets the bar
-    on them."""
+    """Sets by writers who saw neither the code, any corpus nor each other's
+    set, never trained on, their errors not read, where the model is not yet
+    at the bar; held where they stand. Y and Z were measured as they arrived
+    (macro F1 0.844 and 0.896; 2.82% and 2.08% of clean messages flagged) and
+    AA (0.897, 3.52%) with the model that shipped after them; AE and AF, written
+    with the training sets X7–X9, as they arrived with the model before
+    X4–X9 (0.878 and 0.846; 3.33% and 4.00%). With this model, trained on
+    X4–X9: Y 0.924 / 2.82%, Z 0.929 / 2.08%, AA 0.910 / 3.52%, AE 0.901 /
+    2.67%, AF 0.879 / 3.33%: over the bar on macro F1 but AF, and over the
+    2% budget of clean messages flagged on all five."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
