@@ -13,9 +13,10 @@ import re
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
 
-# On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
+# On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科;
+# 推荐我, but not 推荐他为先进个人 (a nomination of someone else, made openly)
 _CANVASS = re.compile(
-    r"(?:投|选|勾|推荐|支持)(?:给)?(?:我|他|她|咱|俺)(?!们的意见)"
+    r"(?:投|选|勾|支持)(?:给)?(?:我|他|她|咱|俺)(?!们的意见)|推荐(?:给)?(?:我|咱|俺)"
     r"|(?:投|选|支持)(?:老|小)[\u4e00-\u9fff](?!师|板|百姓|乡)"
     r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
     r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"

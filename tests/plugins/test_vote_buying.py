@@ -29,6 +29,9 @@ def test_canvassing(inspect, text):
     "“最美窗口”评选以专家打分为准，网上点赞不作为评选依据，请勿组织刷票",
     "先进个人按积分排名产生，不搞投票，各股室不要拉票",
     "先进个人由局党组研究确定，不搞网络投票，请不要转发拉票链接",
+    "优秀志愿者按服务时长综合评定，不设网络投票，请勿私下拉票",
+    # an open nomination of someone else for an award
+    "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
