@@ -95,11 +95,13 @@ def test_eval_reports_a_bad_corpus_line():
 
 
 @pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w",
-                                   "blind_ab", "blind_ac", "blind_ad"])
+                                   "blind_z", "blind_ab", "blind_ac", "blind_ad", "blind_ae",
+                                   "blind_ag", "blind_ah"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the seven outside writers'
-    sets that are never trained on and meet it (blind_ab as it arrived,
-    blind_ac and blind_ad with the model trained on X4–X9):
+    """The bar, on the project's own corpus and on the eleven outside writers'
+    sets that are never trained on and meet it (blind_ab, blind_ag and
+    blind_ah as they arrived, blind_ac and blind_ad with the model trained on
+    X4–X9, blind_z and blind_ae with the one trained on X13–X15):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -111,20 +113,18 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_y", 0.90, 0.029), ("blind_z", 0.90, 0.021), ("blind_aa", 0.90, 0.036),
-    ("blind_ae", 0.90, 0.027), ("blind_af", 0.87, 0.034)])
+    ("blind_y", 0.91, 0.022), ("blind_aa", 0.90, 0.036), ("blind_af", 0.87, 0.021)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
     set, never trained on, their errors not read, where the model is not yet
-    at the bar; held where they stand. Y and Z were measured as they arrived
-    (macro F1 0.844 and 0.896; 2.82% and 2.08% of clean messages flagged) and
-    AA (0.897, 3.52%) with the model that shipped after them; AE and AF, written
-    with the training sets X7–X9, as they arrived with the model before
-    X4–X9 (0.878 and 0.846; 3.33% and 4.00%). With this model, trained on
-    X4–X9: Y 0.924 / 2.82%, Z 0.929 / 2.08%, AA 0.910 / 3.52%, AE 0.901 /
-    2.67%, AF 0.879 / 3.33%: over the bar on macro F1 but AF, and over the
-    2% budget of clean messages flagged on all five."""
+    at the bar; held where they stand. Y was measured as it arrived (macro F1
+    0.844, 2.82% of clean messages flagged) and AA (0.897, 3.52%) with the
+    model that shipped after it; AF, written with the training sets X7–X9, as
+    it arrived with the model before X4–X9 (0.846, 4.00%). With this model,
+    trained on X13–X15: Y 0.929 / 2.11%, AA 0.909 / 3.52%, AF 0.888 / 2.00%:
+    over the 2% budget of clean messages flagged on Y and AA, under the bar
+    on macro F1 on AF."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),

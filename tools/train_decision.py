@@ -20,7 +20,8 @@ Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
 the operating point is the probability with the best F1 among those at
 which the rule flags at most ``--clean-budget`` of the messages judged not
-to break it (never below ``--min-threshold``). Below a second, lower point
+to break it (``RULE_BUDGETS``, ``--rule-budget``: a rule's own), never
+below ``--min-threshold``. Below a second, lower point
 (``keep``) a lexicon finding is lowered: the point where, out of fold,
 lowering removes the most false findings for the true ones it costs
 (``--lower-cost``). Lines of a public source weigh ``--public-weight``
@@ -56,6 +57,11 @@ CORPUS = ROOT / "qungui" / "rules" / "corpus"
 EMB_SCALE = 4.0
 LEX_SCALE = 2.0
 STATIC_SCALE = 4.0
+# A rule whose false alarm weighs heavier than the rest gets a tighter budget:
+# to be told in front of one's leader that one has improperly commented on
+# the centre's policy, for a remark that supports it, is the gravest false
+# accusation the bot can make
+RULE_BUDGETS = {"central_policy": 0.0015}
 
 
 def default_corpora() -> list[Path]:
@@ -127,6 +133,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
     p.add_argument("--clean-budget", type=float, default=0.002,
                    help="share of judged clean messages one rule may flag (out of fold)")
+    p.add_argument("--rule-budget", action="append", default=[], metavar="RULE=SHARE",
+                   help="a rule's own clean budget (default: "
+                        + ", ".join(f"{r}={v}" for r, v in RULE_BUDGETS.items()) + ")")
     p.add_argument("--min-threshold", type=float, default=0.5)
     p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "qungui" / "embeddings.npz",
                    help="embeddings of texts seen before (not shipped; delete to recompute)")
@@ -149,6 +158,13 @@ def parser() -> argparse.ArgumentParser:
 
 def main() -> int:
     args = parser().parse_args()
+    budgets = dict(RULE_BUDGETS)
+    for item in args.rule_budget:
+        rule, _, share = item.partition("=")
+        try:
+            budgets[rule.strip()] = float(share)
+        except ValueError:
+            raise SystemExit(f"--rule-budget {item!r}: expected RULE=SHARE") from None
     t0 = time.time()
     plugins = load_plugins()
     book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
@@ -222,10 +238,11 @@ def main() -> int:
         a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
         p = 1 / (1 + np.exp(-(a * oof + b)))
         neg = y == 0
+        budget = budgets.get(rule, args.clean_budget)
         best = None
         for th in np.arange(args.min_threshold, 0.995, 0.01):
             hit = p >= th
-            if neg.sum() and (hit & neg).sum() / neg.sum() > args.clean_budget:
+            if neg.sum() and (hit & neg).sum() / neg.sum() > budget:
                 continue
             tp = (hit & (y == 1)).sum()
             prec = tp / hit.sum() if hit.sum() else 0.0
