@@ -170,16 +170,19 @@ class NumpyE5:
         bloblen = r.take("Q")
         offs = r.array("<u4", n_pieces + 1)
         scores = r.array("<f4", n_pieces)
-        blob = bytes(buf[r.p:r.p + bloblen])
+        raw = np.frombuffer(buf, dtype=np.uint8, count=bloblen, offset=r.p)
+        text = bytes(raw).decode("utf-8", "surrogatepass")
         r.p += bloblen
-        vocab: dict[str, int] = {}
-        maxb = 1
-        for i in range(n_pieces):
-            a, b = int(offs[i]), int(offs[i + 1])
-            if b > a:
-                # the engine's hash keeps the first piece of equal bytes
-                vocab.setdefault(blob[a:b].decode("utf-8", "surrogatepass"), i)
-                maxb = max(maxb, b - a)
+        # the pieces' byte offsets as character offsets into the decoded blob
+        # (a character starts at every byte that is not a continuation byte)
+        starts = np.concatenate([[0], np.cumsum((raw & 0xC0) != 0x80)])
+        chars = starts[offs.astype(np.int64)].tolist()
+        pieces = [text[a:b] for a, b in zip(chars, chars[1:])]
+        # the engine's hash finds the first piece of equal bytes: later ones
+        # are written first and overwritten
+        vocab = dict(zip(reversed(pieces), range(n_pieces - 1, -1, -1)))
+        vocab.pop("", None)
+        maxb = max(1, int(np.diff(offs.astype(np.int64)).max()))
         self._vocab = vocab
         self._scores = scores.astype(np.float64).tolist()
         self._unk_score = float(np.float32(scores.min()) - np.float32(10.0))

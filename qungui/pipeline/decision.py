@@ -106,7 +106,11 @@ def subject(ctx: Context) -> str:
 
 
 def room_subject(ctx: Context) -> str:
-    room = ctx.room
+    return room_text(ctx.room)
+
+
+def room_text(room) -> str:
+    """What the encoder reads of a room: its topic and purpose."""
     return f"{room.topic}：{room.purpose}" if room.purpose else room.topic
 
 
