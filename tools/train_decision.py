@@ -167,6 +167,9 @@ def main() -> int:
             raise SystemExit(f"--rule-budget {item!r}: expected RULE=SHARE") from None
     t0 = time.time()
     plugins = load_plugins()
+    unknown = sorted(set(budgets) - set(plugins))
+    if unknown:
+        raise SystemExit(f"--rule-budget: no such rule: {', '.join(unknown)}")
     book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
     paths = args.corpora or default_corpora()
     rules, specs, rows = gather(paths, plugins, book)

