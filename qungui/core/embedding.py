@@ -97,11 +97,17 @@ class _Engines:
         return self.long
 
     def query(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, False)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         out = np.empty((len(texts), DIM), dtype=np.float32)
         short, long = [], []
         for i, text in enumerate(texts):
             if (self._wanted or self.long is not None) \
-                    and self.c.token_count(text, True) >= LONG_TOKENS:
+                    and self.c.token_count(text, is_query) >= LONG_TOKENS:
                 long.append(i)
             else:
                 short.append(i)
@@ -110,15 +116,12 @@ class _Engines:
             short, long = sorted(short + long), []
         if long:
             # one pass for all of them: the weights are read once
-            out[long] = engine.query([texts[i] for i in long])
+            out[long] = engine.encode([texts[i] for i in long], is_query)
             self.long_calls += len(long)
         if short:
-            out[short] = np.asarray(self.c.query([texts[i] for i in short]),
+            out[short] = np.asarray(self.c.encode([texts[i] for i in short], is_query),
                                     dtype=np.float32).reshape(len(short), DIM)
         return out
-
-    def passage(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.c.passage(texts), dtype=np.float32)
 
     def wait_long(self) -> bool:
         """Build the numpy engine now (benchmarks, tests); False if it is not there."""
@@ -162,11 +165,9 @@ class SentenceEncoder:
 
     def _warm(self) -> None:
         try:
-            with self._lock:
-                model = self._load()
-                # the long-text engine too, while the bot starts: the first long
-                # text then does not wait for it
-                model.wait_long()
+            # the long-text engine too, while the bot starts: the first long
+            # text then does not wait for it
+            self.settle()
         except EncoderUnavailable as exc:
             log.warning("%s", exc)
 
