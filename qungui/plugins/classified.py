@@ -29,7 +29,7 @@ from qungui.plugins._common import Near, cue_hits, has_cue
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
 
-_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律")
+_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
@@ -38,12 +38,19 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
 _KEEP_OUT = re.compile(r"(?:别|不要|不得|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
-                       r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群)")
+                       r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|"
+                       r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」
-_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家)秘密|属于内部|"
+_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于内部|"
                     r"属于(?:公民)?个人信息|属于个人隐私")
+
+
+# a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
+_OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
+# a document's title: 「关于全市干部调整的请示」 is the document itself
+_TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
 
 def _spaced(word: str) -> str:
@@ -202,6 +209,16 @@ class Classified(Plugin):
                            if shared or materials.partner(h, max_gap=1) is not None]
         if not labels:
             return None
+        # material handed over here (附件, 如下, 发给大家, 透露一下, a document's
+        # title), a matter said to be unpublished (还没公开; not 「公示前不要外传」,
+        # a rule for the time before), or the label opening what follows it
+        # (「不要外传：…」)
+        told = Spans(labels)
+        handed = (shared or bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
+                  or any("前" not in h.term and not told.covers(h.start, h.end)
+                         for h in cue_hits(ctx, self.name, "unpublished"))
+                  or _TITLE.search(ctx.text) is not None
+                  or any(_OPENS.match(ctx.text, h.end) for h in labels))
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -214,15 +231,17 @@ class Classified(Plugin):
                 score = 0.45         # a standing rule on handling such material
             elif opening:
                 score = 0.9
-            elif shared or materials.partner(hit, max_gap=1) is not None:
+            elif handed:
                 score = 0.75         # 「讲话稿发给大家，请勿外传」
             else:
+                # 「专家审查意见也不要外发」: a rule for material, none handed over
                 score = 0.45
             if best is None or score > best[0]:
                 best = (score, hit.quote)
         score, marking = best
-        if score < 0.5 and not shared and _SCOPE.search(ctx.text):
-            return score, marking, f"“{marking}”是对一类材料的处理要求，未见所发的内部材料"
+        if score < 0.5 and not shared:
+            kind = "一类" if _SCOPE.search(ctx.text) else ""
+            return score, marking, f"“{marking}”是对{kind}材料的处理要求，未见所发的内部材料"
         return score, marking, f"转发标注“{marking}”的内部材料"
 
     def _published(self, ctx: Context) -> bool:

@@ -117,6 +117,33 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
 
 
+@pytest.mark.parametrize("text", [
+    # a rule for how material is to be handled, with nothing handed over
+    "提醒各起草组：送审稿在正式发布前请勿在公众号、论文中提前使用，专家审查意见也不要外发，一切按程序来。",
+    "缺陷调查过程中企业提供的技术资料属于商业秘密，调查报告未经审核不得外发，请各位注意。",
+    "审核期间请专家对片源文件严格保管，不得转发、不得下载到个人网盘，审核意见以市局正式函件为准。",
+    "陪同人员注意：内部材料不要带到采访现场，手机不要连酒店公共WiFi处理工作文件。",
+    "检查时拍的企业内部资料照片请只上传执法系统，不要存个人手机，更不要发群。",
+    "再次强调评审纪律：评审员不得与申报组织私下接触，评分结果在公示前严格保密。",
+    # a refutation asking that a rumour not be passed on
+    "安和基金会的情况局里已核实，其年度审计报告无异常，网传“亏空两千万”无事实依据，请勿转发。",
+])
+def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    # the same labels on material handed over or a matter told: a leak
+    "关于全市干部调整的请示（讨论稿），仅供常委参阅，请勿扩散",
+    "拟推荐市级劳模名单（未公示，仅供内部掌握）：李强、王秀英、陈家豪、杜明",
+    "这是跟华远集团谈判的底价方案，仅限领导班子阅，不得外传。地价最低可以让到每亩18万",
+    "何局让转一下，这是还没公开的景区门票调价方案，内部文件，先别往外说",
+    "专家审查意见附后，大家看看，不要外发",
+])
+def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
+    assert top(inspect("classified", text)) >= THRESHOLD
+
+
 def test_a_marking_is_a_leak_whatever_the_message_promises(inspect):
     [f] = inspect("classified", "附件（机密★1年）请各位阅处，不在群里传")
     assert f.score >= THRESHOLD

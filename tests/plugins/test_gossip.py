@@ -10,6 +10,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "新来的副主任就是个马屁精",
     "她離婚了，老公跑了",                                   # traditional
     "小李这人就是个马·屁·精",                               # separators
+    "老刘外面有人了，他老婆都闹到单位来了",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)
@@ -25,6 +26,8 @@ def test_disparaging_or_private_gossip(inspect, text):
     "其他同志没水平的地方，我们培训时再讲",
     "同事们辛苦了，项目顺利签约",
     "这个方案没水平，重写一版",
+    # what people outside say, asked about: no lover on the side
+    "@戴局 外面有人传安和基金会善款亏空，这个属实吗？需不需要暂停拨付？",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD
