@@ -148,6 +148,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
                         "model would have lowered")
+    p.add_argument("--static-in", choices=("gate", "both"), default="both",
+                   help="where the static word vectors count (with --static): the first tier "
+                        "alone, which decides whether the encoder is asked (the full model "
+                        "unchanged), or both tiers")
     p.add_argument("--static", default="none",
                    help="a static word-vector table to train on (tools/build_static.py writes "
                         f"{static_embedding.BUILT_TABLE}); the shipped model has none (see README)")
@@ -232,7 +236,8 @@ def main() -> int:
         fired = np.array([rows[i]["lex"][rule][1] > 0 for i in idx])
         L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
         Sk = csr_matrix(S[idx] * STATIC_SCALE)
-        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L), Sk]).tocsr()
+        Sfull = Sk if args.static_in == "both" else csr_matrix((len(idx), dS))
+        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L), Sfull]).tocsr()
         oof = out_of_fold(X, y, w, fold_of[idx], args.C)
         # the first tier: the same without the embedding and the topic cosine
         X1 = hstack([G[idx], csr_matrix(L[:, :3]), Sk]).tocsr()
