@@ -176,3 +176,31 @@ def test_an_unreadable_model_file_leaves_the_c_engine_to_answer(monkeypatch, tmp
     assert caplog.text.count("long-text encoder unavailable") == 1     # said once
     ref = np.asarray(eng.c.query([LONG, "收到"]))
     assert np.allclose(rows, ref, atol=1e-6)
+
+
+_EXIT_WHILE_WARMING = """
+import sys, time
+from qungui.core import embedding
+built = sys.argv[1]
+class Slow(embedding._Engines):
+    def __init__(self, threads):
+        time.sleep(0.5)                       # the engine still being built at exit
+        super().__init__(threads)
+        open(built, "w").write("built")
+embedding._Engines = Slow
+embedding.encoder().warm()
+"""
+
+
+def test_a_process_that_ends_while_the_encoder_is_built_waits_for_it(tmp_path):
+    """ONNX Runtime's globals torn down under a thread still building its
+    session abort the process (seen as "terminate called without an active
+    exception" from short audits): the build is waited for at exit."""
+    import subprocess
+    import sys
+    built = tmp_path / "built"
+    out = subprocess.run([sys.executable, "-c", _EXIT_WHILE_WARMING, str(built)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert built.read_text() == "built"
+    assert "terminate called" not in out.stderr

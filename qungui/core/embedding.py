@@ -17,6 +17,7 @@ so the cost of a message is bounded whatever its length.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -33,6 +34,8 @@ DIM = 384
 # by its opening, as a reader would
 MAX_CHARS = 256
 CACHE_SIZE = 8192
+# how long a process that is ending waits for the encoder still being built
+WARM_WAIT_SECONDS = 60.0
 # The engine's OpenMP threads. One by default: a second thread saves little
 # wall time per message (33 -> 30 ms here) for half again the CPU, and
 # threads that spin-wait on a core another process holds (a second audit
@@ -183,6 +186,16 @@ class SentenceEncoder:
             self._loading = threading.Thread(target=self._warm, name="encoder-warm",
                                              daemon=True)
             self._loading.start()
+            # A process that ends while the engine is still being built (a short
+            # audit, a command that never needed it) waits for the build: ONNX
+            # Runtime's globals torn down under a thread still inside it abort
+            # the process ("terminate called without an active exception").
+            atexit.register(self._finish_warming)
+
+    def _finish_warming(self) -> None:
+        loading = self._loading
+        if loading is not None and loading.is_alive():
+            loading.join(timeout=WARM_WAIT_SECONDS)
 
     def _warm(self) -> None:
         try:
