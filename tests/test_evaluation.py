@@ -105,7 +105,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     on X4–X9, blind_z, blind_ae, blind_ai and blind_aj with the one trained on
     X10–X15, the last two written after it was chosen; blind_y once a label
     that forbids passing material on needed the material handed over, and
-    blind_ao, written after the model trained on X16–X18 was chosen):
+    blind_ao, written after X16–X18):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -117,7 +117,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_aa", 0.90, 0.029), ("blind_af", 0.87, 0.021), ("blind_an", 0.92, 0.027)])
+    ("blind_aa", 0.90, 0.029), ("blind_af", 0.87, 0.027), ("blind_an", 0.92, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -126,10 +126,10 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     0.844, 2.82% of clean messages flagged) and AA (0.897, 3.52%) with the
     model that shipped after it; AF, written with the training sets X7–X9, as
     it arrived with the model before X4–X9 (0.846, 4.00%); AN, written after
-    the model trained on X16–X18 was chosen, as it arrived with the one before
-    (0.935, 2.67%). With this model, trained on X10–X18: AA 0.922 / 2.82%,
-    AF 0.886 / 2.00%, AN 0.935 / 2.67%: over the 2% budget of clean messages
-    flagged on AA and AN, under the bar on macro F1 on AF."""
+    X16–X18, as it arrived with the model before (0.935, 2.67%). With this
+    model (the secrecy-rule fix X16–X18 showed): AA 0.918 / 2.82%, AF 0.888 /
+    2.67%, AN 0.938 / 2.67%: over the 2% budget of clean messages flagged on
+    all three, under the bar on macro F1 on AF."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
