@@ -75,7 +75,7 @@ class _Engines:
     numpy's pass for long ones.
 
     All three compute the same arithmetic on the same weights; their vectors
-    agree to a cosine of 0.9999, not to the bit, so a probability at a rule's
+    agree to a cosine of 0.9998 (mostly 0.9999), not to the bit, so a probability at a rule's
     threshold may tip either way (about one message in 300 on the blind
     sets). A text therefore always goes to the same engine: ONNX Runtime's is
     built when the encoder loads (about 0.3 s, in the background at start-up,
