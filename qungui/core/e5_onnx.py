@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qungui.core.e5_numpy import QK, E5File
+from qungui.core.e5_numpy import QK, E5File, nibbles
 
 OPSET = 17                      # LayerNormalization
 BITS = 4
@@ -35,8 +35,7 @@ def _repack(blocks: np.ndarray, rows: int, cols: int) -> tuple[np.ndarray, np.nd
     and j+16 in byte j), and the scales in the same order; the zero point is
     MatMulNBits' default for 4 bits, 8, as in Q4_0."""
     b = blocks.reshape(rows, cols // QK)
-    qs = b["qs"]
-    vals = np.concatenate([qs & 0x0F, qs >> 4], axis=-1)         # [rows, nb, 32], in order
+    vals = nibbles(b["qs"])                                        # [rows, nb, 32], in order
     packed = (vals[..., 0::2] | (vals[..., 1::2] << 4)).astype(np.uint8)
     return np.ascontiguousarray(packed), b["d"].astype(np.float32).reshape(-1)
 

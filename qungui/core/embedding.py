@@ -113,9 +113,6 @@ class _Engines:
                             "every text", type(exc).__name__, exc)
         return self.long
 
-    def token_count(self, text: str, is_query: bool = True) -> int:
-        return (self.onnx or self.c).token_count(text, is_query)
-
     def query(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, True)
 
