@@ -89,6 +89,8 @@ _DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为有:：]|定的是|(?:已经|基
 # kind of information; 举报人姓王, 举报人姓名是… a person)
 _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为|[:：])|姓(?!名)|就是|"
                     r"电话|手机|住址|家住|身份证|单位|工作单位)")
+# 「公布前请勿」, 「公开前不得」: the time before announcement, with a ban on it
+_FORBIDS = re.compile(r"请勿|不得|不要|别")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
@@ -256,8 +258,14 @@ class Classified(Plugin):
                    for cue, what, gives_away in _MATTERS]
         if not any(hits for _, _, hits in matters):
             return None          # no internal matter named (most messages)
-        signs = {sign: Near(ctx, cue_hits(ctx, self.name, sign))
-                 for sign in ("unpublished", "obtained", "shared", "lookup")}
+        hits = {sign: cue_hits(ctx, self.name, sign)
+                for sign in ("unpublished", "obtained", "shared", "lookup")}
+        if has_cue(ctx, self.name, "label"):
+            # 「公示前任何人不得外传」: a rule for the time before, no matter told
+            hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term]
+        hits["unpublished"] = [h for h in hits["unpublished"]
+                               if not ("前" in h.term and _FORBIDS.search(h.term))]
+        signs = {sign: Near(ctx, found) for sign, found in hits.items()}
         for what, gives_away, hits in matters:
             for hit in hits:
                 for sign in gives_away:

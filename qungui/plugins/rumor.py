@@ -66,6 +66,9 @@ class Rumor(Plugin):
         pushes = cue_hits(ctx, self.name, "urgency")
         scare = self._scare(ctx)
         if claims and pushes:
+            if any(h.start > claims[0].start for h in cue_hits(ctx, self.name, "official")):
+                # 「网上有人说……，经查……，请转告」: the hearsay answered by a check
+                return self.clear("转述传言后给出核查结果")
             alarms = cue_hits(ctx, self.name, "alarm")
             score = 0.9 if alarms or scare else 0.65
             claim, push = claims[0], pushes[-1]

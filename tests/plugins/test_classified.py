@@ -125,6 +125,10 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "陪同人员注意：内部材料不要带到采访现场，手机不要连酒店公共WiFi处理工作文件。",
     "检查时拍的企业内部资料照片请只上传执法系统，不要存个人手机，更不要发群。",
     "再次强调评审纪律：评审员不得与申报组织私下接触，评分结果在公示前严格保密。",
+    # the time before announcement, with a ban on telling: a rule, no matter told
+    "考评得分经领导小组审定后统一公示，公示前任何人不得外传，也不要四处打听名次。",
+    # 先别外传 beside a question, nothing handed over
+    "群里有人问是不是要取消午休值班，我没见到文件，先别外传，等办公室确认。",
     # a refutation asking that a rumour not be passed on
     "安和基金会的情况局里已核实，其年度审计报告无异常，网传“亏空两千万”无事实依据，请勿转发。",
 ])
@@ -139,6 +143,9 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "这是跟华远集团谈判的底价方案，仅限领导班子阅，不得外传。地价最低可以让到每亩18万",
     "何局让转一下，这是还没公开的景区门票调价方案，内部文件，先别往外说",
     "专家审查意见附后，大家看看，不要外发",
+    # a matter told (说个事, 才上会, 正式的还没), then 先别外传
+    "说个事，局党组昨天定了，办公室副主任由档案科老周接任，下周才上会，先别外传",
+    "刚看到初步的考核打分，我们街道排倒数第三，正式的还没出，先别外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD

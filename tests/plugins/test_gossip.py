@@ -28,6 +28,9 @@ def test_disparaging_or_private_gossip(inspect, text):
     "这个方案没水平，重写一版",
     # what people outside say, asked about: no lover on the side
     "@戴局 外面有人传安和基金会善款亏空，这个属实吗？需不需要暂停拨付？",
+    # a judgement forbidden, passed on no one
+    "转达王局要求：窗口负责人每天带班，群众排队超过半小时要加开窗口，不得推诿扯皮。",
+    "各位领导要带头杜绝官僚主义和懒政怠政",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD
@@ -35,6 +38,7 @@ def test_neutral_work_talk_is_clean(inspect, text):
 
 @pytest.mark.parametrize("text", [
     "那个新来的科长写个总结都狗屁不通",                     # incompetence
+    "那个新来的主任怪不得啥也不会，原来是空降的",           # 不得 inside a word
     "听说那位副主任是靠老丈人上去的",                       # got there by connections
     "那个处长台上一套台下一套，大家心里有数",               # two-faced
 ])

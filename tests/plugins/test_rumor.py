@@ -22,6 +22,8 @@ def test_unverified_claims_pushed_to_spread(inspect, text):
     "听说明天会议改到下午了？",
     "请将通知转发到各村工作群",
     "据说这个项目下周签约",
+    # the hearsay answered by a check, then passed on
+    "群里有人说咱们县的大米被检出重金属超标，经查市场监管局抽检结果全部合格，请转告各村不要慌",
 ])
 def test_rebuttals_and_ordinary_talk_are_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

@@ -30,6 +30,9 @@ def test_canvassing(inspect, text):
     "先进个人按积分排名产生，不搞投票，各股室不要拉票",
     "先进个人由局党组研究确定，不搞网络投票，请不要转发拉票链接",
     "优秀志愿者按服务时长综合评定，不设网络投票，请勿私下拉票",
+    # lobbying the voters banned, the vote held in the open
+    "科级干部民主推荐周四现场无记名投票，纪检组全程监督，请大家不要私下打招呼拉票",
+    "低保评议由村民代表无记名投票，结果公示7天，请不要事前给评议代表打招呼",
     # an open nomination of someone else for an award
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
 ])
