@@ -215,12 +215,7 @@ class Classified(Plugin):
         # title), a matter said to be unpublished (还没公开; not 「公示前不要外传」,
         # a rule for the time before), or the label opening what follows it
         # (「不要外传：…」)
-        label_spans = Spans(labels)
-        handed = (shared or bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
-                  or any("前" not in h.term and not label_spans.covers(h.start, h.end)
-                         for h in cue_hits(ctx, self.name, "unpublished"))
-                  or _TITLE.search(ctx.text) is not None
-                  or any(_OPENS.match(ctx.text, h.end) for h in labels))
+        handed = shared or self._handed(ctx, labels)
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -246,6 +241,16 @@ class Classified(Plugin):
             return score, marking, f"“{marking}”是对{kind}材料的处理要求，未见所发的内部材料"
         return score, marking, f"转发标注“{marking}”的内部材料"
 
+    def _handed(self, ctx: Context, labels) -> bool:
+        """Material handed over, or a matter told, beside the ``labels``."""
+        label_spans = Spans(labels)
+        return (bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
+                or any("前" not in h.term and h.term != "内部"
+                       and not label_spans.covers(h.start, h.end)
+                       for h in cue_hits(ctx, self.name, "unpublished"))
+                or _TITLE.search(ctx.text) is not None
+                or any(_OPENS.match(ctx.text, h.end) for h in labels))
+
     def _published(self, ctx: Context) -> bool:
         """Said to be announced (已公示, 已开标), and nowhere said not to be."""
         return (has_cue(ctx, self.name, "published")
@@ -260,9 +265,13 @@ class Classified(Plugin):
             return None          # no internal matter named (most messages)
         hits = {sign: cue_hits(ctx, self.name, sign)
                 for sign in ("unpublished", "obtained", "shared", "lookup")}
-        if has_cue(ctx, self.name, "label"):
-            # 「公示前任何人不得外传」: a rule for the time before, no matter told
-            hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term]
+        labels = cue_hits(ctx, self.name, "label")
+        if labels:
+            # 「公示前任何人不得外传」: a rule for the time before, no matter told;
+            # 「案卷里的内部信息不要对外说」: a kind of information, none told
+            told = ctx.message.type.value in ("file", "image") or self._handed(ctx, labels)
+            hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term
+                                   and (told or h.term != "内部")]
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and _FORBIDS.search(h.term))]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}

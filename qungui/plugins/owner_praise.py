@@ -29,6 +29,8 @@ _SCORES = {("flattery", NAMED): 0.95, ("flattery", LIKELY): 0.8,
 _INTENSIFIER_BEFORE = re.compile(r"(?:太|真是|真|简直|非常|特别|超|超级|好|这么|实在|就是|最|无比|十分)\s*$")
 _INTENSIFIER_AFTER = re.compile(r"^\s*(?:了|啦|得很|得不得了|极了|没得说)")
 _COURTESY = ("辛苦",)
+# 有思路了, 有眼光啦: 「有X」 with a bare 了 says X came about
+_CHANGE = re.compile(r"\s*(?:了|啦)(?!得)")
 # A title behind another body's name is someone else: 省委书记 in a 市委 group.
 _ORG_TITLE = re.compile(r"([省市县区州镇乡村]委|[省市县区]政府|中央|国务院|部里|省里|市里|县里)"
                         r"(?:主要领导|副?书记|副?主任|领导)")
@@ -133,7 +135,11 @@ class OwnerPraise(Plugin):
             return False
         before = ctx.text[max(0, hit.start - 4):hit.start]
         after = ctx.text[hit.end:hit.end + 4]
-        return bool(_INTENSIFIER_BEFORE.search(before) or _INTENSIFIER_AFTER.search(after))
+        if _INTENSIFIER_BEFORE.search(before):
+            return True
+        if hit.term.startswith("有") and _CHANGE.match(after):
+            return False    # 「问题有思路了」: a change of state, not praise raised
+        return bool(_INTENSIFIER_AFTER.search(after))
 
     def _target(self, ctx, sentences, index, personal, titular, addressed, mentioned, unit=""):
         start, end = sentences.bounds(index)

@@ -129,6 +129,8 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "考评得分经领导小组审定后统一公示，公示前任何人不得外传，也不要四处打听名次。",
     # 先别外传 beside a question, nothing handed over
     "群里有人问是不是要取消午休值班，我没见到文件，先别外传，等办公室确认。",
+    # a kind of information (内部信息), none told
+    "复议决定已在政府网站公开，申请人可以自己去查，卷宗里的内部信息不要对外说。",
     # a refutation asking that a rumour not be passed on
     "安和基金会的情况局里已核实，其年度审计报告无异常，网传“亏空两千万”无事实依据，请勿转发。",
 ])
@@ -146,6 +148,7 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     # a matter told (说个事, 才上会, 正式的还没), then 先别外传
     "说个事，局党组昨天定了，办公室副主任由档案科老周接任，下周才上会，先别外传",
     "刚看到初步的考核打分，我们街道排倒数第三，正式的还没出，先别外传",
+    "市里对咱们的暗访打分出来了，只有81分，垃圾分类扣得最多，大家先别外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD

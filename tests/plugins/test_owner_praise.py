@@ -12,6 +12,7 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "群主运筹帷幄，佩服得五体投地",
     "李 局 英 明 ！",                  # separators inserted
     "李局長高瞻遠矚",                   # traditional characters
+    "李局太有思路了",                   # the same word raised
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)
@@ -52,6 +53,7 @@ def test_borderline_thanks_stays_below_threshold(inspect):
     "请李局审阅项目合同",
     "您辛苦了，早点休息",
     "县委书记在调研时强调，要高瞻远瞩谋划产业布局",
+    "谢谢李局帮我们联系了设计院，排水改造的问题有思路了",    # 有X了: a change of state
 ])
 def test_clean_near_misses(inspect, text):
     assert top(inspect("owner_praise", text)) < THRESHOLD
