@@ -78,3 +78,15 @@ def test_a_table_is_made_once_and_read_back(tmp_path, monkeypatch):
     next(tmp_path.glob("qungui-test-*.npz")).write_bytes(b"not numpy")
     nlp._cached("test", str(source), build)
     assert built == [1, 1]
+
+
+def test_jieba_is_imported_without_pkg_resources():
+    """jieba reads its dictionary through pkg_resources where it can import
+    it (0.2 s of start-up); the bot has it open the same file directly."""
+    import subprocess
+    import sys
+    code = ("import sys; from qungui.core import nlp; "
+            "print('pkg_resources' in sys.modules, len(list(nlp.jieba.cut('市委常委会研究干部调整'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    imported, words = out.stdout.split()
+    assert imported == "False" and int(words) > 1

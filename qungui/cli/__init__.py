@@ -110,10 +110,6 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     from qungui.cli import _logs
     from qungui.cli.common import CliError, load_settings_for
 
-    import warnings
-
-    # jieba imports pkg_resources, which newer setuptools warns about on every start
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     try:
         args = build_parser(prog).parse_args(argv)
     except SystemExit as exc:          # --help, or a usage error already printed

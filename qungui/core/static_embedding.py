@@ -27,10 +27,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import jieba
 import numpy as np
 
 from qungui.core import nlp
+from qungui.core.nlp import jieba
 
 FORMAT = "qungui-static-1"
 # where tools/build_static.py writes it and tools/train_decision.py reads it
