@@ -311,6 +311,21 @@ def test_the_gate_spares_the_encoder_and_almost_never_changes_a_decision(
     assert skipped >= 0.3 * len(held_out), "the gate seldom spared the encoder"
 
 
+def test_clean_talk_the_model_never_saw_seldom_reaches_the_encoder(rulebook, plugins, matcher,
+                                                                    held_out):
+    """The gate is set on what the full model flags, not on every true
+    violation as well: of the held-out clean messages, few are worth the
+    encoder (2 of 196 with the model that ships; 16 with a gate that also
+    counted the violations the full model misses)."""
+    moderator = Moderator(None, rulebook, plugins, matcher)
+    clean = [s for s in held_out if not s.labels]
+    encoded = 0
+    for s in clean:
+        _, trace = moderator.inspect(s.message, s.room)
+        encoded += next((t for t in trace if t["plugin"] == "decision"), {}).get("encoded", False)
+    assert encoded <= 0.04 * len(clean), f"{encoded} of {len(clean)} clean messages encoded"
+
+
 # -- worth its place ------------------------------------------------------------
 
 def test_the_decision_stage_pays_on_the_teams_held_out_messages(rulebook, plugins, matcher,
