@@ -355,26 +355,27 @@ class NumpyE5(E5File):
         self._scale = np.float32(1.0 / np.sqrt(np.float32(self.hd)))
 
     def _forward(self, segs) -> np.ndarray:
-        """Mean-pooled last hidden state of each segment (not normalized)."""
+        """Mean-pooled last hidden state of each segment (not normalized),
+        one segment at a time: stacked with others, its rows would go through
+        BLAS kernels chosen for another shape, whose rounding the 8-bit steps
+        can carry to a thousandth of the vector."""
+        return np.stack([self._one(np.asarray(s[1], dtype=np.int64)) for s in segs])
+
+    def _one(self, ids: np.ndarray) -> np.ndarray:
         H, NH, hd = self.H, self.NH, self.hd
-        ids = np.concatenate([np.asarray(s[1], dtype=np.int64) for s in segs])
-        pos = np.concatenate([np.arange(len(s[1])) for s in segs])
-        bounds = np.cumsum([0] + [len(s[1]) for s in segs])
-        x = self._embed(ids, pos)
+        T = len(ids)
+        x = self._embed(ids, np.arange(T))
         for (wqkv, bqkv, wao, bao, alnw, alnb, wfi, bfi, wfo, bfo, olnw, olnb) in self._layers:
             qkv = _fake_quant(x) @ wqkv + bqkv
-            ctx = np.empty_like(x)
-            for a, b in zip(bounds[:-1], bounds[1:]):
-                seg = qkv[a:b].reshape(b - a, 3, NH, hd).transpose(1, 2, 0, 3)  # 3,NH,T,hd
-                q, k, v = seg[0], seg[1], seg[2]
-                att = (q @ k.transpose(0, 2, 1)) * self._scale
-                att -= att.max(axis=-1, keepdims=True)
-                np.exp(att, out=att)
-                att /= att.sum(axis=-1, keepdims=True)
-                ctx[a:b] = (att @ v).transpose(1, 0, 2).reshape(b - a, H)
+            q, k, v = qkv.reshape(T, 3, NH, hd).transpose(1, 2, 0, 3)           # 3,NH,T,hd
+            att = (q @ k.transpose(0, 2, 1)) * self._scale
+            att -= att.max(axis=-1, keepdims=True)
+            np.exp(att, out=att)
+            att /= att.sum(axis=-1, keepdims=True)
+            ctx = (att @ v).transpose(1, 0, 2).reshape(T, H)
             ao = _fake_quant(ctx) @ wao + bao
             x = _layernorm(x + ao, alnw, alnb, self.eps)
             mid = _gelu(_fake_quant(x) @ wfi + bfi)
             fo = _fake_quant(mid) @ wfo + bfo
             x = _layernorm(x + fo, olnw, olnb, self.eps)
-        return np.stack([x[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])])
+        return x.mean(axis=0)
