@@ -32,12 +32,13 @@ rule, how far the embedding's part of the sum ranged over its training
 data, and where even the top of that range leaves a rule short of its
 operating point, the encoder cannot change that rule's outcome; and a first
 tier (the same model without the embedding, trained alongside it) places
-the message below a gate chosen out of fold so that 99.9% of the messages the
-full model flags without a lexicon finding pass it (a true violation the
-full model would miss anyway is no reason to ask the encoder). A lexicon finding passes too, unless it is at the
-bar and the first tier is sure enough of it (``gate_hi``: from there up,
-out of fold, the full model would have lowered at most 0.5% of such
-findings): then it stands without the encoder.
+the message below a gate chosen out of fold so that 99.9% of the messages
+the full model flags without a lexicon finding pass it (a true violation
+the full model would miss anyway is no reason to ask the encoder). A
+lexicon finding passes too, unless it is at the bar and the first tier is
+sure enough of it (``gate_hi``: from there up, out of fold, the full model
+would have lowered at most 0.5% of such findings): then it stands without
+the encoder.
 """
 
 from __future__ import annotations
