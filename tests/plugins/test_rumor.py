@@ -65,6 +65,7 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     # an official said to be taken away by the discipline bodies
     "受援县那个副县长已经被双开了 就是援疆项目上的事",
     "做空调的那个老板前天已经被纪委带走了 咱们手上那个案子估计要撤",
+    "商会的秘书长昨天被纪委带走了，账上的钱对不上",
     # passing them on
     "转发：明天全市停水停电三天，大家做好准备",
     "扩散！学校门口有人贩子抢小孩",
@@ -78,6 +79,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "卫生院治死了个老人，院里在压消息",
     "高架下面渣土车把电动车卷进去了，母子俩都没救过来",
     "江边有人电鱼把自己电死了，村里不让往外说",
+    "工地昨天塔吊倒了出了人命，老板赔了钱把事压下来了",
+    "敬老院好几个老人吃坏了肚子，院里压着不让家属往外说",
     "这回期中考试题已经泄露了，好几个班都拿到了",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
