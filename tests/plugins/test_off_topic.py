@@ -48,6 +48,8 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     "周六去爬山吗？听说山顶花开了",                       # outings
     "在水库钓了条大鲤鱼，晚上红烧，谁来整两杯",           # food and drink
     "通关了没？最后那个boss太难打",                       # games
+    "家里孩子的数学作业第五题谁会做，在线等",              # children's homework
+    "谁家孩子暑假报了游泳班，哪个教练靠谱",
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD
