@@ -135,7 +135,8 @@ class _Engines:
         if engine is None:
             short, long = sorted(short + long), []
         if long:
-            # one pass for all of them: the weights are read once
+            # each text alone (``NumpyE5._forward``): its vector does not
+            # depend on what else is encoded with it
             out[long] = engine.encode([texts[i] for i in long], is_query)
             self.calls["numpy"] += len(long)
         if short:

@@ -53,6 +53,11 @@ _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 _TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
 
+def _shared(ctx: Context) -> bool:
+    """The message is a file or a picture: material handed over by itself."""
+    return ctx.message.type.value in ("file", "image")
+
+
 def _spaced(word: str) -> str:
     return _SEP.join(map(re.escape, word))
 
@@ -171,7 +176,7 @@ class Classified(Plugin):
                 m = MARKING_DESCRIBED.search(plain)
                 if m and not (_INSTRUCTION.search(plain, 0, m.start()) or _FORBIDDEN.search(plain)):
                     level = quote(m.start(1), m.end(1)).strip()
-                    if ctx.message.type.value in ("file", "image"):
+                    if _shared(ctx):
                         return DESCRIBED_SHARED, level, f"图片或附件标有密级“{level}”"
                     return DESCRIBED_TOLD, level, f"提及标有密级“{level}”的材料"
         return None
@@ -205,7 +210,7 @@ class Classified(Plugin):
             return None
         header = self.param(ctx, "header_chars")
         materials = Near(ctx, cue_hits(ctx, self.name, "material"))
-        shared = ctx.message.type.value in ("file", "image")
+        shared = _shared(ctx)
         # 「注意保密」 alone is a reminder; on material being shared, a label
         labels = labels + [h for h in cautions
                            if shared or materials.partner(h, max_gap=1) is not None]
@@ -269,7 +274,7 @@ class Classified(Plugin):
         if labels:
             # 「公示前任何人不得外传」: a rule for the time before, no matter told;
             # 「案卷里的内部信息不要对外说」: a kind of information, none told
-            told = ctx.message.type.value in ("file", "image") or self._handed(ctx, labels)
+            told = _shared(ctx) or self._handed(ctx, labels)
             hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term
                                    and (told or h.term != "内部")]
         hits["unpublished"] = [h for h in hits["unpublished"]
