@@ -24,6 +24,9 @@ HOSTILE = ['"？" * 40 + "吗"', '"👍" * 40 + "好吗"', '"嗯" * 40 + "吗"',
     ("收到", True), ("好的👍", True), ("收到，李局", True), ("嗯嗯嗯", True), ("+1", True),
     ("okay", True), ("已收到！！", True), ("？？？", True),
     ("我们周末去吃饭吧", False), ("明天上午九点开会", False), ("？？？吗", False), ("ok吧", True),
+    # the answer has gone by private message
+    ("我私你了", True), ("我有 私你了", True), ("已私聊您", True), ("我私下问问", False),
+    ("私聊吧", False),
 ])
 def test_acknowledgements(text, ack):
     assert is_acknowledgement(text) is ack

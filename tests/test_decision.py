@@ -444,3 +444,22 @@ def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moder
                            "central_policy": "中央这个政策纯属瞎折腾",
                            "vote_buying": "优秀科室评选开始了，大家帮我们科投一票"}[rule])
     assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == [rule]
+
+
+@pytest.mark.parametrize("text", [
+    "评选投票请各人按标准独立投，不要互相拉票，县纪委这次专门盯着",
+    "优秀单位评选按通知办：组织推荐、专家评审，请勿在群内拉票",
+])
+def test_a_ban_on_canvassing_in_words_of_its_own_holds_against_the_model(moderator, text):
+    """vote_buying records its reading of a ban (RECORDED, under every
+    threshold); a model sure of canvassing neither raises it nor adds one."""
+    ctx = _ctx(moderator, text)
+    plugin = moderator.plugins["vote_buying"]
+    [recorded] = [plugin.inspect(ctx).finding]
+    assert recorded.score == decision.RECORDED
+    model = replace(_tiny(6.0), rules=("vote_buying",))
+    judged = decision.decide(model, ctx, [recorded], {"vote_buying": plugin.spec})
+    assert judged.findings == [recorded] and not judged.added
+    # the same model, without the rule's reading, would have flagged it
+    assert [f.rule for f in decision.decide(model, ctx, [], {"vote_buying": plugin.spec}).findings] \
+        == ["vote_buying"]

@@ -32,6 +32,14 @@ from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
 from qungui.core.text import Normalized, is_acknowledgement_plain, normalize
 
+
+# a finding at or under this score is the rule's own verdict that the message
+# is the harmless side of it (criticism of a city's own policy, a ban on
+# canvassing), recorded for the reviewer under every threshold: the decision
+# stage lets it stand and adds no finding of that rule against it
+RECORDED = 0.3
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str

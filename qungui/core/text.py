@@ -280,6 +280,8 @@ _ACK = re.compile(
 )
 
 
+# 「我私你了」「已私聊您」: the answer has gone by private message
+_ACK_PRIVATE = re.compile(r"^(?:我|已|已经|有|刚)*(?:私|私聊|私信|私发)(?:你|您)(?:了|啦)?$")
 _ACK_SEPARATORS = re.compile(r"[\s,，.。!！~～、…]+")
 _ACK_ADDRESSED = re.compile(r"^(收到|好的?|明白|已阅|ok|谢谢|感谢)+")
 
@@ -295,7 +297,7 @@ def is_acknowledgement_plain(plain: str) -> bool:
     plain = _ACK_SEPARATORS.sub("", plain)
     if not plain:
         return True
-    if _ACK.match(plain):
+    if _ACK.match(plain) or _ACK_PRIVATE.match(plain):
         return True
     # 「收到，李局」「好的书记」: an acknowledgement plus a short form of address
     stripped = _ACK_ADDRESSED.sub("", plain, count=1)

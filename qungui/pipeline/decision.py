@@ -57,7 +57,7 @@ import numpy as np
 from qungui.rules import data_path
 from qungui.core import embedding
 from qungui.core.static_embedding import StaticTable
-from qungui.core.plugin import Context, Finding, RuleSpec, redact
+from qungui.core.plugin import RECORDED, Context, Finding, RuleSpec, redact
 from qungui.core.text import Normalized
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,6 @@ FIRE_SCORE = 0.6
 # a lexicon finding the model does not confirm is kept at this score: under
 # every rulebook threshold, visible in the trace and the log
 LOWERED_SCORE = 0.3
-# a lexicon finding at or under this score is the rule's own verdict that the
-# message is the harmless side of it, recorded for the reviewer: it stands
-RECORDED = 0.3
 # the evidence the lexicon stage gives each rule, in the model's column order
 LEX_FEATURES = ("lex_score", "lex_fired", "harmless", "topic_cos")
 

@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from qungui.core.matcher import Hit, Spans
-from qungui.core.plugin import Context, Plugin, RuleSpec, register
+from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
 from qungui.plugins._common import (clause_ends, cue_hits, governed_by, has_cue, pattern_hits,
                                     quote, sentence_index, sentence_starts)
 
@@ -37,7 +37,7 @@ LOCAL_GAP = 8
 # a weak judgement counts this close after its body, in one clause
 WEAK_GAP = 8
 # criticism of a local body's own policy: recorded, under every threshold
-LOCAL_SCORE = 0.3
+LOCAL_SCORE = RECORDED
 
 
 @dataclass(frozen=True, slots=True)

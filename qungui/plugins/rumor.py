@@ -46,6 +46,13 @@ _TOLL = re.compile(
     r"|" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|位)?" + _PEOPLE
     + r"(?:都|已经|已|全)?(?:被)?(?:送[^，,。！!？?；;\s]{0,3}医院|进了?医院|住院了|死亡|遇难|身亡|丧生"
       r"|没了|中毒|被埋|被困)")
+# a sweeping change to everyone's rules or money, the shape policy hearsay
+# takes (全部作废, 直接取消, 一律不合格, 资金全冻结, 缴费直接涨到600): stated
+# as fact only beside a hearsay word (听说, 朋友亲口说的, 刚得到准信)
+_SWEEPING = re.compile(
+    r"(?:全部|一律|全面|统一|直接|全都|全)(?:要|会|被|给)?"
+    r"(?:取消|作废|撤掉|撤销|强拆|冻结|停发|停掉|清退|裁掉|砍掉|涨到|上涨|翻倍|减半|降薪|"
+    r"扣|不合格|取缔|关停|收回|没收)")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
 _QUESTION_WORDS = ("吗", "么", "嘛")
@@ -93,6 +100,11 @@ class Rumor(Plugin):
             return self.hit(0.7, said, f"把耸人听闻的未经证实说法“{said}”当作事实发布")
         if not claims:
             return self.clear("无传言用语")
+        policy = self._first_stated(ctx, [(h,) for h in pattern_hits(ctx, _SWEEPING, self.name, "scare")])
+        if policy and not has_cue(ctx, self.name, "official", "ask"):
+            said = policy[0].quote
+            return self.hit(0.7, quote(ctx, claims[0], *policy),
+                            f"以“{claims[0].quote}”传播未经证实的政策消息“{said}”")
         return self.clear("传言未催促转发")
 
     def _scare(self, ctx: Context) -> tuple[Hit, ...]:
@@ -102,8 +114,14 @@ class Rumor(Plugin):
         candidates += [(h,) for h in pattern_hits(ctx, _TOLL, self.name, "scare")]
         for subject, said, gap in PAIRS:
             candidates += close_pairs(ctx, cues.get(subject, ()), cues.get(said, ()), gap)
+        return self._first_stated(ctx, candidates)
+
+    def _first_stated(self, ctx: Context, candidates: list[tuple[Hit, ...]]) -> tuple[Hit, ...]:
+        """The first of ``candidates`` stated as fact: not denied or made
+        hypothetical in its clause, not quoted, not asked about; or ()."""
         if not candidates:
             return ()
+        cues = ctx.cues(self.name)
         candidates.sort(key=lambda c: c[0].start)
         governed = governed_by(ctx, (h.term for h in cues.get("counter", ())))
         quoted = Spans(_Span(m.start(), m.end()) for m in _QUOTED.finditer(ctx.text))

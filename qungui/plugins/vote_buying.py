@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
+from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
+from qungui.plugins._common import cue_hits, first_pair, governed_by, has_cue, pattern_hits, quote
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科;
 # 推荐我, but not 推荐他为先进个人 (a nomination of someone else, made openly)
@@ -21,6 +21,9 @@ _CANVASS = re.compile(
     r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
     r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"
 )
+# canvassing named as such: a ban in front of it (不要互相拉票, 请勿在群内
+# 拉票, 不接受个人自荐拉票) rules it out rather than asking for it
+_NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼")
 # a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
 _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
 # 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote
@@ -42,6 +45,16 @@ class VoteBuying(Plugin):
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
                                                                        view="key")
+        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+        banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
+                  and governed(h)]
+        if banned:
+            solicits = [h for h in solicits if h not in banned]
+            if not solicits:
+                # the rule's own reading, recorded under every threshold: the
+                # decision stage does not turn a ban on canvassing into canvassing
+                return self.hit(RECORDED, banned[0].quote,
+                                f"“{banned[0].quote}”前有禁止之词，是不许拉票的提醒")
         if not elections:
             # 「投我一票，请你们吃大餐」: the ask names the vote itself
             own = [h for h in solicits if re.match(r"(?:投|选)(?:给)?我", h.quote)]

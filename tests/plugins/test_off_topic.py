@@ -30,6 +30,9 @@ def test_shopping_link_scores_high(inspect):
     "项目方代表今晚想请我们吃火锅，按规定婉拒了，材料照常报送",
     "产业基金投资协议明天签约",
     "请各单位周五前报送招商项目进度表",
+    "我私你了",                                          # answered in private
+    # thanks for work done in hard weather, clothes and all
+    "感谢小陆这周顶着三十八度高温跑了六个基坑，衣服湿透了也没喊一声累👍",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

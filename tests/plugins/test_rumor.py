@@ -89,6 +89,31 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     assert f.evidence in text
 
 
+@pytest.mark.parametrize("text", [
+    "刚得到准信，省里要把各地市电子卖场全部撤掉，下个月我们这批入围的全部作废",
+    "医保局的朋友亲口说的，明年个人缴费直接涨到600",
+    "财政内部的人透露的，明年评价良以下的项目直接取消",
+    "听说咱们体检排全省倒数，下半年项目资金全冻结",
+])
+def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
+    """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
+    everyone's rules or money, stated as fact: policy hearsay."""
+    [f] = inspect("rumor", text)
+    assert f.score >= THRESHOLD and "政策消息" in f.reason
+
+
+@pytest.mark.parametrize("text", [
+    "听说电子卖场要全部撤掉，是真的吗？",                   # asked
+    "网上说明年缴费直接涨到600，经核实，系不实信息",           # refuted
+    "听说资金不会全冻结，大家安心干",                         # denied in its clause
+    "听说明年全部取消纸质审批，经研究，我局按省厅通知执行",     # answered by a notice
+    "有没有准信，评价结果什么时候出",                         # asking for the news
+    "听说明年要加强绩效评价，大家提前准备材料",                 # no sweeping change
+])
+def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
+    assert top(inspect("rumor", text)) < THRESHOLD
+
+
 def test_passing_a_scare_on_scores_higher_than_stating_it(inspect):
     stated = top(inspect("rumor", "自来水被污染了，这几天别喝"))
     passed = top(inspect("rumor", "自来水被污染了，这几天别喝，大家都看看转发一下"))

@@ -33,8 +33,25 @@ def test_canvassing(inspect, text):
     # lobbying the voters banned, the vote held in the open
     "科级干部民主推荐周四现场无记名投票，纪检组全程监督，请大家不要私下打招呼拉票",
     "低保评议由村民代表无记名投票，结果公示7天，请不要事前给评议代表打招呼",
+    # a ban on canvassing in words of its own, read before the canvassing named
+    "评选投票请各人按标准独立投，不要互相拉票，县纪委这次专门盯着",
+    "优秀单位评选按通知办：组织推荐、绩效科初审、专家评审，请勿在群内拉票",
+    "“十佳市政卫士”先科室推荐再民主测评，不接受个人自荐拉票",
+    # 请客 inside a request for an objective assessment
+    "先进单位评选以整改完成率为主要依据，请客观评议，发现串票的取消资格",
     # an open nomination of someone else for an award
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
+
+
+def test_a_ban_on_canvassing_is_recorded_as_the_rules_own_reading(inspect):
+    """Below every threshold, and kept: the decision stage then adds no
+    canvassing finding against it (``tests/test_decision.py``)."""
+    from qungui.core.plugin import RECORDED
+    [f] = inspect("vote_buying", "评优投票请按标准独立投，不要互相拉票")
+    assert f.score == RECORDED and f.evidence == "拉票" and "不许拉票" in f.reason
+    # a ban elsewhere in the message does not cover canvassing of one's own
+    [f] = inspect("vote_buying", "不要忘了，评优投票帮我拉票，回头请大家吃饭")
+    assert f.score >= THRESHOLD
