@@ -37,9 +37,11 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     if has_cue(ctx, "ads", "official"):
         return None  # 政府采购公告, 消费券, warnings about 推销保健品
     norm = ctx.norm
+    found = contacts.contacts(norm)
+    if not found and has_cue(ctx, "ads", "news") and not cue_hits(ctx, "ads", "contact"):
+        return None  # 「新款……正式上市，预售价33.5万元起」: a launch reported, no way to buy
     sales = cue_hits(ctx, "ads", "sale")
     pitches = cue_hits(ctx, "ads", "pitch")
-    found = contacts.contacts(norm)
     contact = found[0].quote if found else None
     if contact is None and cue_hits(ctx, "ads", "contact"):
         contact = cue_hits(ctx, "ads", "contact")[0].quote

@@ -17,12 +17,14 @@ from qungui.plugins._sales import assess
 @register
 class Ads(Plugin):
     spec = RuleSpec(id="ads", title="广告推销", gravity=4,
-                    harmless_cues=("official", "business"))
+                    harmless_cues=("official", "business", "news"), stance_cues=("news",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             return self.clear("为采购公告、消费券或防骗提醒")
         found = assess(ctx)
+        if found is None and has_cue(ctx, self.name, "news"):
+            return self.clear("产品上市的新闻报道，无购买方式")
         if found is None:
             return self.clear("无推销加联系方式或报价")
         score, evidence, reason = found

@@ -31,6 +31,9 @@ def test_sale_with_price_only(inspect):
     "河道保洁经费由县财政预算批复，每公里每年6000元拨付乡镇，专款专用",
     "零售经营许可条件以应急局文件为准，不清楚的打危化股电话13812345678确认",
     "这个面膜生产线项目的投资价格比较合理，企业联系电话13812345678",
+    # a product's launch reported, with its price and no way to buy
+    "新款坦克500亮相车展，搭载2.0T插电混动系统，预售价33.5万元起",
+    "新一代纯电轿跑正式上市，官方指导价25.99万至32.99万元，首月订单突破5万台",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
@@ -42,3 +45,8 @@ def test_procurement_and_policy_are_clean(inspect, text):
 ])
 def test_a_sale_beside_a_word_of_public_money_or_licences_is_an_advert(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD
+
+
+def test_a_launch_report_with_a_way_to_buy_is_an_advert(inspect):
+    [f] = inspect("ads", "新款电动车正式上市，预售价3999元，订购请加微信 abc12345")
+    assert f.score >= THRESHOLD

@@ -53,6 +53,10 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     "通关了没？最后那个boss太难打",                       # games
     "家里孩子的数学作业第五题谁会做，在线等",              # children's homework
     "谁家孩子暑假报了游泳班，哪个教练靠谱",
+    # news of cars, matches and stars, with no chat word of the usual kind
+    "新一代纯电轿跑正式上市，充电10分钟续航400公里，零百加速3.2秒",
+    "中超联赛第28轮昨晚进行，主场2比0击败对手，外援前锋梅开二度",
+    "某顶流男歌手今日官宣恋情，相关话题两小时内阅读量破十亿",
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD
