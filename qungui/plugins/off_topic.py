@@ -33,6 +33,8 @@ _OTHER_RULES = (("vote_buying", ("election",)), ("red_envelope", ("solicit",)),
                 ("gossip", ("person", "derogatory")), ("gossip", ("private",)),
                 ("rumor", ("claim", "urgency")), ("cronyism", ("circle", "favor")),
                 ("central_policy", ("target", "negative")))
+_NEWS = ("sport", "entertainment")
+_NEWS_KEEPS = (("election",), ("private",))
 _SHOPPING_ASKS = ("砍一刀", "帮我砍", "帮忙砍", "帮我助力", "帮忙助力", "帮忙点一下", "帮我点一下")
 _LEAD_INS = {"祝大家"}     # 「祝大家中秋快乐」 is one greeting, not two
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
@@ -81,8 +83,14 @@ class OffTopic(Plugin):
             return self.clear("无闲聊用语")
         if has_cue(ctx, self.name, "work"):
             return self.clear("含工作用语")
+        # a match report or a star's story (two words of sport or show
+        # business or more) keeps its vote word and its private life: 「当选
+        # 总决赛MVP」「入围金鹰奖提名」「歌手……宣布离婚」 are news, not a
+        # canvass or talk of colleagues
+        news = len({h.term for h in chat if h.cue in _NEWS}) >= 2
         other = next((rule for rule, cues in _OTHER_RULES
-                      if all(has_cue(ctx, rule, cue) for cue in cues)), None)
+                      if all(has_cue(ctx, rule, cue) for cue in cues)
+                      and not (news and cues in _NEWS_KEEPS)), None)
         if other is not None:
             title = REGISTRY[other].title if other in REGISTRY else other
             return self.clear(f"属{title}，交由该规则")

@@ -57,6 +57,13 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     "新一代纯电轿跑正式上市，充电10分钟续航400公里，零百加速3.2秒",
     "中超联赛第28轮昨晚进行，主场2比0击败对手，外援前锋梅开二度",
     "某顶流男歌手今日官宣恋情，相关话题两小时内阅读量破十亿",
+    # a vote word and private life in a match report or a star's story
+    "NBA总决赛第七场主场击败对手，塔图姆砍下37分12个篮板当选总决赛MVP",
+    "古装剧昨日收官，全网播放量突破30亿，女主角入围金鹰奖最佳女主角提名",
+    "知名歌手周某某与妻子宣布离婚，此前网传二人早已分居",
+    # a work word inside the story: the star's 工作室, the organiser's reminder
+    "某顶流男歌手通过工作室官宣恋情，工作室同时宣布取消三场商演",
+    "某当红女歌手今晚举办巡回演唱会，门票三分钟售罄，主办方提醒观众谨防假票",
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD
@@ -77,3 +84,11 @@ def test_file_names_payments_and_stickers_are_not_read_as_chat(inspect, kind):
 def test_a_chat_word_inside_a_work_word_is_not_chat(inspect):
     # 理发 inside 处理发帖人
     assert top(inspect("off_topic", "造谣帖子已核实，公安机关已依法处理发帖人")) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "评优投票开始了，大家帮我投一票，周末请大家钓鱼",      # a canvass
+    "黄主任是二婚吧？我看他朋友圈那娃跟他长得不太像啊[吃瓜]",  # talk of a colleague
+])
+def test_what_another_rule_is_about_is_left_to_it(inspect, text):
+    assert top(inspect("off_topic", text)) < THRESHOLD
