@@ -50,3 +50,13 @@ def test_a_sale_beside_a_word_of_public_money_or_licences_is_an_advert(inspect, 
 def test_a_launch_report_with_a_way_to_buy_is_an_advert(inspect):
     [f] = inspect("ads", "新款电动车正式上市，预售价3999元，订购请加微信 abc12345")
     assert f.score >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "执法记录仪、对讲机、强光手电原厂正品，拍下立减，点这里",          # discount and a link
+    "二建考前冲刺班开班啦！名师押题，团报三人以上立减800，扫码咨询",
+    "出两套正版CAD授权，公司注销了用不上，原价两万五，八千出",          # a price in numerals
+    "劳保鞋满300减50，要的私我",
+])
+def test_discounts_and_prices_in_numerals_are_read(inspect, text):
+    assert top(inspect("ads", text)) >= THRESHOLD
