@@ -82,6 +82,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "工地昨天塔吊倒了出了人命，老板赔了钱把事压下来了",
     "敬老院好几个老人吃坏了肚子，院里压着不让家属往外说",
     "这回期中考试题已经泄露了，好几个班都拿到了",
+    "有个医生给病人打错针，人没了，家属把院门都堵了",
+    "工业园污水直排进江里了，死鱼一大片，这几天自来水别直接喝",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)
@@ -177,6 +179,8 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "今天住院部新收5名患者住院，床位紧张",
     "严防试题泄露，试卷交接必须双人签字",
     "不要压着不报，有情况第一时间报到值班室",
+    "散会了会议室人没了吗？我去拿个本子",
+    "管网冲洗期间自来水别直接喝的说法不实，水质检测全部合格",
 ])
 def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
