@@ -149,6 +149,7 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "说个事，局党组昨天定了，办公室副主任由档案科老周接任，下周才上会，先别外传",
     "刚看到初步的考核打分，我们街道排倒数第三，正式的还没出，先别外传",
     "市里对咱们的暗访打分出来了，只有81分，垃圾分类扣得最多，大家先别外传",
+    "恒远运输的整改复查分我先透一下哈：动态监控62，安全管理55，别外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
