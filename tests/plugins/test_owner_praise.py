@@ -13,6 +13,7 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李 局 英 明 ！",                  # separators inserted
     "李局長高瞻遠矚",                   # traditional characters
     "李局太有思路了",                   # the same word raised
+    "李局太拼了，嗓子都哑了，头功就是李局的，向李局致敬！",   # the credit and a salute
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)
@@ -54,6 +55,7 @@ def test_borderline_thanks_stays_below_threshold(inspect):
     "您辛苦了，早点休息",
     "县委书记在调研时强调，要高瞻远瞩谋划产业布局",
     "谢谢李局帮我们联系了设计院，排水改造的问题有思路了",    # 有X了: a change of state
+    "向奋战在防汛一线的同志们致敬",                            # a salute to a body of people
 ])
 def test_clean_near_misses(inspect, text):
     assert top(inspect("owner_praise", text)) < THRESHOLD
