@@ -465,3 +465,18 @@ def test_a_ban_on_canvassing_in_words_of_its_own_holds_against_the_model(moderat
     # the same model, without the rule's reading, would have flagged it
     assert [f.rule for f in decision.decide(model, ctx, [], {"vote_buying": plugin.spec}).findings] \
         == ["vote_buying"]
+
+
+def test_a_counter_word_that_governs_nothing_takes_no_stance(moderator):
+    """central_policy's stance is its reading, not a word: 「防止一刀切」 is
+    recorded and holds against a model sure of criticism; 「国家动不动就搞专项
+    整治，政策全是空对空」 names 整治 without setting itself against anything,
+    and the model may find the criticism there."""
+    spec = {"central_policy": moderator.plugins["central_policy"].spec}
+    model = replace(_tiny(6.0), rules=("central_policy",))
+    loyal = _ctx(moderator, "贯彻中央部署，坚决防止一刀切、层层加码")
+    recorded = moderator.plugins["central_policy"].inspect(loyal).finding
+    assert recorded.score == decision.RECORDED
+    assert decision.decide(model, loyal, [recorded], spec).findings == [recorded]
+    jeer = _ctx(moderator, "国家动不动就搞专项整治，光管基层，政策全是空对空")
+    assert [f.rule for f in decision.decide(model, jeer, [], spec).findings] == ["central_policy"]

@@ -119,7 +119,8 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 
 
-def governed_by(ctx: Context, words: Iterable[str]) -> Callable[[Hit], bool]:
+def governed_by(ctx: Context, words: Iterable[str],
+                unless: re.Pattern | None = None) -> Callable[[Hit], bool]:
     """A test of whether one of ``words`` occurs in the plain text from the
     start of a hit's clause up to the hit: where a 「防止」 or 「杜绝」 governs
     a whole list (防止形式主义、官僚主义).
@@ -152,7 +153,13 @@ def governed_by(ctx: Context, words: Iterable[str]) -> Callable[[Hit], bool]:
         for size, found in occurrences:
             j = bisect_left(found, a)
             if j < len(found) and found[j] + size <= b:
-                return True
+                if unless is None:
+                    return True
+                # the nearest occurrence before the hit: 「整治就是一阵风」 makes
+                # the word the subject judged, not a word governing the judgement
+                last = found[bisect_right(found, b - size) - 1]
+                if not unless.search(norm.plain, last + size, b):
+                    return True
         return False
 
     return governed

@@ -54,12 +54,15 @@ class _Body:
     def end(self) -> int:
         return self.hit.end
 
+# between a counter word and a negative term, a copula makes the counter word
+# the thing judged: 「中央搞这个整治就是一阵风」 (not 「防止整治变成一阵风」)
+_ASSERTED = re.compile(r"就是|纯属|简直是|完全是")
 
 @register
 class CentralPolicy(Plugin):
     spec = RuleSpec(id="central_policy", title="妄议中央", gravity=11,
                     harmless_cues=("notice", "counter", "implement", "support"),
-                    stance_cues=("counter", "implement", "support"))
+                    stance_cues=("implement", "support"))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "notice"):
@@ -67,10 +70,18 @@ class CentralPolicy(Plugin):
             return self.clear("通报或辟谣中的引用")
         # 「防止一刀切」: a counter word earlier in the clause turns the negative
         # term into the loyal line
-        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
-        negatives = sorted((h for h in cue_hits(ctx, self.name, "negative")
-                            + pattern_hits(ctx, _SNEER, self.name, "negative") if not governed(h)),
+        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")),
+                               unless=_ASSERTED)
+        found_negatives = (cue_hits(ctx, self.name, "negative")
+                           + pattern_hits(ctx, _SNEER, self.name, "negative"))
+        negatives = sorted((h for h in found_negatives if not governed(h)),
                            key=lambda h: (h.start, -h.end))
+        if found_negatives and not negatives:
+            # 「防止一刀切」: every negative term is what the message sets itself
+            # against; the rule's reading, recorded so that the decision stage
+            # does not find the centre criticised there
+            first = min(found_negatives, key=lambda h: h.start)
+            return self.hit(RECORDED, first.quote, f"“{first.quote}”是所反对的做法，不是对政策的评价")
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not (targets or has_cue(ctx, self.name, "local")):
             return self.clear("无中央对象或无负面评价")

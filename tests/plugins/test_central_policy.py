@@ -67,6 +67,8 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "中央這個決策真是異想天開",                      # traditional
     "国务院那帮专家一拍脑袋，我们下面跑断腿",
     "中央这个政策纯属折腾我们县里",                  # the county suffers, the centre acts
+    # the counter word is the thing judged: 整治 is what 就是一阵风
+    "中央搞这个整治就是一阵风，风头一过谁还管",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)
@@ -120,3 +122,13 @@ def test_a_sneer_at_the_centre(inspect):
     [f] = inspect("central_policy", "呵呵，中央的英明决策又来了")
     assert f.score >= THRESHOLD and "呵呵" in f.evidence
     assert top(inspect("central_policy", "中央一直关心呵护基层干部")) < THRESHOLD
+
+
+def test_a_negative_term_the_message_sets_itself_against_is_recorded(inspect):
+    """「防止一刀切」: the rule's reading, under every threshold, so that the
+    decision stage does not find the centre criticised there; 「防止整治
+    变成一阵风」 stays the loyal line (a copula that asserts is 就是, 纯属)."""
+    from qungui.core.plugin import RECORDED
+    for text in ("贯彻中央部署，坚决防止一刀切、层层加码", "要防止整治变成一阵风"):
+        [f] = inspect("central_policy", text)
+        assert f.score == RECORDED and "所反对" in f.reason
