@@ -9,6 +9,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "换届选举的事，我已经跟几位打过招呼了，打招呼的都有好处",
     "年度考核测评，記得給我打優秀，少不了你的",             # traditional
     "民主测评帮我投一下，拜托拜托",
+    # 举报件 is casework, not a warning; units scoring each other
+    "年度执法标兵全支队投票，我今年办了多少举报件大家知道，这周谁投我周末我做东",
+    "这次先进单位被审计单位之间也互评，咱们几家关系好的统一投对方，稳稳的",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
