@@ -480,3 +480,28 @@ def test_a_counter_word_that_governs_nothing_takes_no_stance(moderator):
     assert decision.decide(model, loyal, [recorded], spec).findings == [recorded]
     jeer = _ctx(moderator, "国家动不动就搞专项整治，光管基层，政策全是空对空")
     assert [f.rule for f in decision.decide(model, jeer, [], spec).findings] == ["central_policy"]
+
+
+def test_a_red_envelope_is_not_also_chit_chat(moderator):
+    """off_topic is residual: a red envelope wished 「冲刺加油」 is the red
+    envelope rule's business, and the model's off_topic is kept under the bar
+    naming it; the same wish as plain text stays the model's to judge."""
+    from qungui.core.events import MessageType
+    spec = {r: moderator.plugins[r].spec for r in ("off_topic", "red_envelope")}
+    assert spec["off_topic"].residual and not spec["red_envelope"].residual
+    model = replace(_tiny(6.0), rules=("off_topic",))
+    ctx = make_context(_message("冲刺加油 66大顺", type=MessageType.RED_ENVELOPE, amount=66.0),
+                       _room(), moderator.matcher, moderator.params)
+    red = moderator.plugins["red_envelope"].inspect(ctx).finding
+    assert red.score >= decision.FIRE_SCORE
+    judged = decision.decide(model, ctx, [red], spec)
+    assert judged.findings == [red] and not judged.added
+    # a lexicon off_topic finding beside it is lowered and says whose it is
+    chat = decision.Finding("off_topic", 0.65, "蛋糕", "与本群工作无关的闲聊（美食聚餐）")
+    judged = decision.decide(replace(_tiny(-6.0, keep=0.0, threshold=0.99), rules=("off_topic",)),
+                             ctx, [red, chat], spec)
+    [low] = [f for f in judged.findings if f.rule == "off_topic"]
+    assert low.score == decision.LOWERED_SCORE and "交由该规则" in low.reason
+    # without the red envelope the model adds its off_topic finding
+    plain = _ctx(moderator, "冲刺加油 66大顺")
+    assert [f.rule for f in decision.decide(model, plain, [], spec).findings] == ["off_topic"]

@@ -71,7 +71,8 @@ _READ = frozenset({MessageType.TEXT, MessageType.URL, MessageType.IMAGE, Message
 
 @register
 class OffTopic(Plugin):
-    spec = RuleSpec(id="off_topic", title="闲聊灌水", gravity=1, harmless_cues=("work",))
+    spec = RuleSpec(id="off_topic", title="闲聊灌水", gravity=1, harmless_cues=("work",),
+                    residual=True)
 
     def inspect(self, ctx: Context):
         if ctx.message.type not in _READ:
