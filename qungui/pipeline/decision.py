@@ -428,17 +428,18 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
-    return Judgement(_left_to_others(out, specs, lowered, added), probs, encoded, lowered, added)
+    return Judgement(_left_to_others(findings, out, specs, lowered, added), probs, encoded,
+                     lowered, added)
 
 
-def _left_to_others(out: list[Finding], specs: Mapping[str, RuleSpec],
+def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[str, RuleSpec],
                     lowered: list[str], added: list[str]) -> list[Finding]:
     """A residual rule's finding (off_topic) beside another rule's decisive
-    finding (objective evidence: a red envelope, a 密级 marking): kept under
-    the bar, naming the rule the message is left to (a red envelope wished
-    「冲刺加油」 is a red envelope, not chit-chat). Beside a weighed finding
-    it stands: that one may be the false alarm."""
-    other = next((f for f in out if f.score >= DECISIVE and f.rule in specs
+    finding as that rule made it (objective evidence: a red envelope, a 密级
+    marking): kept under the bar, naming the rule the message is left to (a
+    red envelope wished 「冲刺加油」 is a red envelope, not chit-chat). Beside
+    a weighed finding it stands: that one may be the false alarm."""
+    other = next((f for f in findings if f.score >= DECISIVE and f.rule in specs
                   and not specs[f.rule].residual), None)
     if other is None:
         return out
