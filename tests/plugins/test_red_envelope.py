@@ -23,6 +23,8 @@ def test_transfer_without_amount(inspect):
     ("手慢了没抢到，再来一波", "没抢到，再来"),
     ("昨天那个没抢到，老赵再发一个嘛", "没抢到，老赵再发一个"),
     ("上一个我就抢了0.32", "抢了0.32"),
+    # a gift pressed on a leader
+    ("詹主任调研辛苦了，学校准备了点特产和一点小心意，等会让司机放您车上", "一点小心意"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -54,6 +56,7 @@ def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text
     "关于违规收受微信红包问题的通报",
     "严禁在工作群发红包，请大家自觉遵守",
     "节前廉洁提醒：不得收受红包礼金",
+    "大家的心意领了，东西都拿回去，按规定不收任何礼品",
     "请各单位本周五前报送项目进度表",
 ])
 def test_discipline_notices_are_clean(inspect, text):
