@@ -10,10 +10,11 @@ envelope promised for votes (vote_buying's business) are not.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from qungui.core.events import MessageType
-from qungui.core.plugin import Context, Param, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, has_cue
+from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, register
+from qungui.plugins._common import cue_hits, governed_by, has_cue, pattern_hits
 
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
@@ -62,18 +63,23 @@ class RedEnvelope(Plugin):
             # 「投我的每人发个红包」
             return self.clear("涉及选举投票，交由拉票贿选规则")
         norm = ctx.norm
-        quote = None
-        asks = cue_hits(ctx, self.name, "solicit")
-        if asks:
-            quote = asks[0].quote
-        else:
-            m = _ACTS.search(norm.key) or _TRANSFER.search(norm.key)
+        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+        # the lexicon's words first, then the patterns (发个红包 before 「来了，
+        # 李局发个红包」); a ban may overlap the act it bans (不收发红包)
+        acts = (cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _ACTS, self.name, "solicit", view="key")
+                + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
+        banned = [h for h in acts if governed(replace(h, start=h.end - 1))]
+        acts = [h for h in acts if h not in banned]
+        quote = acts[0].quote if acts else None
+        if quote is None:
+            m = _GRABBED.search(norm.plain)
             if m:
-                quote = norm.quote_key(m.start(), m.end())
-            else:
-                m = _GRABBED.search(norm.plain)
-                if m:
-                    quote = norm.quote_plain(m.start(), m.end())
+                quote = norm.quote_plain(m.start(), m.end())
+        if not quote and banned:
+            # 「群里不允许发红包」「工作群里不收发红包」: the rule's reading,
+            # recorded so that the decision stage does not find the act banned
+            return self.hit(RECORDED, banned[0].quote,
+                            f"“{banned[0].quote}”前有禁止之词，是不许发红包的提醒")
         if not quote:
             return self.clear("无发红包或转账用语")
         return self.hit(self.param(ctx, "text_score"),

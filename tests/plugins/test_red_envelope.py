@@ -72,3 +72,18 @@ def test_discipline_notices_are_clean(inspect, text):
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
 
+
+
+@pytest.mark.parametrize("text", [
+    "@陈刚 请撤回，群里不允许发红包，维保单位和监管人员之间更不能有这种往来，下不为例",
+    "工作群里不收发红包，刚才那个请撤回，私人心意也别在群里搞",
+])
+def test_a_ban_in_the_messages_own_words_is_recorded_as_the_rules_reading(inspect, text):
+    from qungui.core.plugin import RECORDED
+    [f] = inspect("red_envelope", text)
+    assert f.score == RECORDED and "不许发红包" in f.reason
+
+
+def test_a_reminder_to_send_one_is_no_ban(inspect):
+    [f] = inspect("red_envelope", "别忘了发红包，今天是老王生日")
+    assert f.score >= THRESHOLD
