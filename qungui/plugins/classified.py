@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from qungui.core.matcher import Spans
-from qungui.core.plugin import Context, Param, Plugin, RuleSpec, redact, register
+from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
 from qungui.plugins._common import Near, cue_hits, has_cue
 
@@ -137,6 +137,17 @@ class Classified(Plugin):
                                       None if reminded else self._internal(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
+            kept_out = (_KEEP_OUT.search(ctx.norm.plain) if reminded and not _shared(ctx)
+                        and not cue_hits(ctx, self.name, "handover", "shared", "obtained")
+                        else None)
+            if kept_out:
+                # 「别往微信群里发」 with nothing handed over or found out: the
+                # message keeps the material out of the group; the rule's
+                # reading, recorded so that the decision stage does not find a
+                # leak in it (「我打听到的……别在科室群里说」 is still weighed)
+                said = ctx.norm.quote_plain(kept_out.start(), kept_out.end())
+                return self.hit(RECORDED, redact(ctx.text, said),
+                                f"“{said}”是不许发到群里的提醒，不是所发的材料")
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
             if published:

@@ -259,6 +259,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # what was downloaded is to be deleted, the material read offline
     "这是内部稿，刚才下载的同志立即删除，后续委里组织线下传阅",
     "拟处罚名单是内部资料，各组长明天到会计科线下传阅签字，已下载的立即删除",
+    "比对名单里有身份证号和家庭住址，只在内网处理，别往微信群里发，有问题打电话沟通",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -293,3 +294,14 @@ def test_a_marking_described_in_words(inspect):
 ])
 def test_a_rule_about_marked_material_is_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
+
+
+def test_keeping_material_out_of_the_group_is_recorded_unless_something_is_told(inspect):
+    """「别往微信群里发」 with nothing handed over: the rule's reading,
+    recorded (the decision stage adds no leak against it); with a matter
+    found out and told (打听到的), the message is weighed as it was."""
+    from qungui.core.plugin import RECORDED
+    [f] = inspect("classified", "比对名单里有身份证号，只在内网处理，别往微信群里发")
+    assert f.score == RECORDED and "不许发到群里" in f.reason
+    told = inspect("classified", "我从医保局打听到的，飞检抽查名单里有咱们骨科，别在科室群里说")
+    assert all(f.score != RECORDED for f in told)

@@ -42,6 +42,9 @@ def test_canvassing(inspect, text):
     "“十佳市政卫士”先科室推荐再民主测评，不接受个人自荐拉票",
     # 请客 inside a request for an objective assessment
     "先进单位评选以整改完成率为主要依据，请客观评议，发现串票的取消资格",
+    # a call to vote honestly
+    "十佳巡访员评选通知已发，乡镇推荐、县里评审，每人每天一票，请据实投票",
+    "先进个人推荐程序：各成员单位民主推荐，差额推荐，请大家按实际表现投票",
     # an open nomination of someone else for an award
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
 ])
@@ -57,4 +60,9 @@ def test_a_ban_on_canvassing_is_recorded_as_the_rules_own_reading(inspect):
     assert f.score == RECORDED and f.evidence == "拉票" and "不许拉票" in f.reason
     # a ban elsewhere in the message does not cover canvassing of one's own
     [f] = inspect("vote_buying", "不要忘了，评优投票帮我拉票，回头请大家吃饭")
+    assert f.score >= THRESHOLD
+
+
+def test_a_reminder_to_canvass_is_no_ban(inspect):
+    [f] = inspect("vote_buying", "评优投票明天截止，别忘了拉票，回头请大家吃饭")
     assert f.score >= THRESHOLD
