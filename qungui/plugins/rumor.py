@@ -52,7 +52,9 @@ _TOLL = re.compile(
 _SWEEPING = re.compile(
     r"(?:全部|一律|全面|统一|直接|全都|全)(?:要|会|被|给)?"
     r"(?:取消|作废|撤掉|撤销|强拆|冻结|停发|停掉|清退|裁掉|砍掉|涨到|上涨|翻倍|减半|降薪|"
-    r"扣|不合格|取缔|关停|收回|没收)")
+    r"扣|不合格|取缔|关停|收回|没收)"
+    # a cut to people or money that needs no 全部: 人员分流, 从3000降到1000
+    r"|人员分流|分流下|降到\d+|砍一半|开除一批|(?<!仲)裁员|下岗")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
 _QUESTION_WORDS = ("吗", "么", "嘛")
@@ -98,6 +100,7 @@ class Rumor(Plugin):
                 return self.hit(0.8, quote(ctx, *scare, pushes[-1]),
                                 f"传播耸人听闻的未经证实说法“{said}”并催促“{pushes[-1].quote}”")
             return self.hit(0.7, said, f"把耸人听闻的未经证实说法“{said}”当作事实发布")
+        claims = claims or cue_hits(ctx, self.name, "assured")
         if not claims:
             return self.clear("无传言用语")
         policy = self._first_stated(ctx, [(h,) for h in pattern_hits(ctx, _SWEEPING, self.name, "scare")])

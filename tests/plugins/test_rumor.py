@@ -96,6 +96,9 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "医保局的朋友亲口说的，明年个人缴费直接涨到600",
     "财政内部的人透露的，明年评价良以下的项目直接取消",
     "听说咱们体检排全省倒数，下半年项目资金全冻结",
+    # said to be settled, with no notice behind it
+    "明年计量科撤了并到标准化科，人员分流，已经开会定了",
+    "明年家庭养老床位补贴从每张3000降到1000，已经定了，过几天就发文",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -111,6 +114,9 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "听说明年全部取消纸质审批，经研究，我局按省厅通知执行",     # answered by a notice
     "有没有准信，评价结果什么时候出",                         # asking for the news
     "听说明年要加强绩效评价，大家提前准备材料",                 # no sweeping change
+    "会议时间已经定了，周三下午三点，请准时参加",               # settled, nothing cut
+    "网传'市属国企全部裁员20%'不属实，国资委已发布澄清",          # refuted
+    "新来的仲裁员小李听说是从法院调过来的",                      # 仲裁员 cuts no one
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
