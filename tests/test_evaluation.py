@@ -97,7 +97,8 @@ def test_eval_reports_a_bad_corpus_line():
 @pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w",
                                    "blind_y", "blind_z", "blind_ab", "blind_ac", "blind_ad",
                                    "blind_ae", "blind_ag", "blind_ah", "blind_ai", "blind_aj",
-                                   "blind_an", "blind_ao", "blind_ar"])
+                                   "blind_an", "blind_ao", "blind_aq", "blind_ar", "blind_as",
+                                   "blind_at", "blind_au"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
     """The bar, on the project's own corpus and on the seventeen outside
     writers' sets that are never trained on and meet it (blind_ab, blind_ag
@@ -107,7 +108,11 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     that forbids passing material on needed the material handed over;
     blind_ao, written after X16–X18; blind_an (0.940, 2.00%) and blind_ar
     (0.948, 2.00%, 0.944 / 2.00% as it arrived) with the model whose first
-    tier sends the encoder only what the full model could flag):
+    tier sends the encoder only what the full model could flag); blind_aq
+    (0.935, 1.33%) with the recorded readings of bans and policy hearsay;
+    blind_as and blind_at (0.944 / 1.33% and 0.937 / 2.00% as they arrived,
+    0.951 / 0.67% and 0.949 / 1.33% now) and blind_au (0.938 / 1.33% as it
+    arrived, 0.943 / 0.67% now), written with X22–X27):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -119,8 +124,8 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_aa", 0.90, 0.029), ("blind_af", 0.87, 0.027), ("blind_ap", 0.95, 0.034),
-    ("blind_aq", 0.91, 0.027)])
+    ("blind_aa", 0.92, 0.022), ("blind_af", 0.88, 0.027), ("blind_ap", 0.96, 0.027),
+    ("blind_av", 0.92, 0.034)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -132,9 +137,11 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     X16–X18, as it arrived with the model before (0.935, 2.67%); AP and AQ,
     written with X19–X21, as they arrived (0.954 / 3.33%, 0.913 / 3.33%).
     With this model (bans read as bans, the narrower gate): AA 0.918 /
-    2.82%, AF 0.885 / 2.67%, AP 0.957 / 3.33%, AQ 0.919 / 2.67%: over the 2%
-    budget of clean messages flagged on all four, under the bar on macro F1
-    on AF."""
+    2.82%, AF 0.885 / 2.67%, AP 0.957 / 3.33%, AQ 0.919 / 2.67%. With the
+    rules' recorded readings of bans and the fixes X22–X27 showed: AA 0.924 /
+    2.11%, AF 0.885 / 2.67%, AP 0.969 / 2.67%, and AV, written with X25–X27,
+    0.920 / 4.00% as it arrived, 0.926 / 3.33% now: over the 2% budget of
+    clean messages flagged on all four, under the bar on macro F1 on AF."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
