@@ -45,7 +45,7 @@ from qungui.pipeline.engine import Moderator
 from qungui.pipeline.evaluation import sample_from_dict, load_groups
 plugins, rulebook = load_parts(load_settings(None))
 m = Moderator(None, rulebook, plugins)
-s = sample_from_dict({"text": "周末一起去看车展吧，新款SUV听说降了五万", "labels": [], "group": "committee"},
+s = sample_from_dict({"text": "周末去看看新开的那家展馆吧，听说人挺多", "labels": [], "group": "committee"},
                      "startup", 1, set(plugins), load_groups(None))
 f, trace = m.inspect(s.message, s.room)
 assert next(x for x in trace if x["plugin"] == "decision")["encoded"]
