@@ -137,9 +137,9 @@ class RuleSpec:
     # whether it is true, support for a policy): the rule's own reading, which
     # the decision stage may not overturn by adding a finding of its own
     stance_cues: tuple[str, ...] = ()
-    # a rule for what no other rule covers (off_topic: a red envelope, an
-    # advert or a canvass is not work either, but it is that rule's business):
-    # beside another rule's finding at the bar, the decision stage leaves the
+    # a rule for what no other rule covers (off_topic: a red envelope is not
+    # work either, but it is that rule's business): beside another rule's
+    # finding decisive as that rule made it, the decision stage leaves the
     # message to that rule
     residual: bool = False
 

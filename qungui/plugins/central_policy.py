@@ -54,9 +54,11 @@ class _Body:
     def end(self) -> int:
         return self.hit.end
 
+
 # between a counter word and a negative term, a copula makes the counter word
 # the thing judged: 「中央搞这个整治就是一阵风」 (not 「防止整治变成一阵风」)
 _ASSERTED = re.compile(r"就是|纯属|简直是|完全是")
+
 
 @register
 class CentralPolicy(Plugin):

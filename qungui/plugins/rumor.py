@@ -48,7 +48,8 @@ _TOLL = re.compile(
       r"|没了|中毒|被埋|被困)")
 # a sweeping change to everyone's rules or money, the shape policy hearsay
 # takes (全部作废, 直接取消, 一律不合格, 资金全冻结, 缴费直接涨到600): stated
-# as fact only beside a hearsay word (听说, 朋友亲口说的, 刚得到准信)
+# as fact only beside a hearsay word (听说, 朋友亲口说的, 刚得到准信) or a
+# change said to be settled with no notice behind it (已经开会定了)
 _SWEEPING = re.compile(
     r"(?:全部|一律|全面|统一|直接|全都|全)(?:要|会|被|给)?"
     r"(?:取消|作废|撤掉|撤销|强拆|冻结|停发|停掉|清退|裁掉|砍掉|涨到|上涨|翻倍|减半|降薪|"
