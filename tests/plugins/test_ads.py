@@ -34,6 +34,7 @@ def test_sale_with_price_only(inspect):
     # a product's launch reported, with its price and no way to buy
     "新款坦克500亮相车展，搭载2.0T插电混动系统，预售价33.5万元起",
     "新一代纯电轿跑正式上市，官方指导价25.99万至32.99万元，首月订单突破5万台",
+    "小米新车型发布，百公里加速2.78秒，预售价21.59万起，发布会后24小时锁单突破5万台",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD

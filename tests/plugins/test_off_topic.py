@@ -66,6 +66,8 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     "某当红女歌手今晚举办巡回演唱会，门票三分钟售罄，主办方提醒观众谨防假票",
     # a market report, its 北向资金 no work word
     "沪指今日收涨1.23%报3412点，两市成交额1.6万亿元，北向资金净买入52亿元",
+    "今天终于把房贷提前还了一部分，月供少了一千多，开心",
+    "今天家长群又吵起来了，你们孩子学校也这样吗",
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD
