@@ -119,19 +119,30 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")
 
 
-def governed_by(ctx: Context, words: Iterable[str],
-                unless: re.Pattern | None = None) -> Callable[[Hit], bool]:
+def _never(hit: Hit) -> bool:
+    return False
+
+
+def governed_by(ctx: Context, words: Iterable[str], unless: re.Pattern | None = None,
+                at_end: bool = False) -> Callable[[Hit], bool]:
     """A test of whether one of ``words`` occurs in the plain text from the
     start of a hit's clause up to the hit: where a 「防止」 or 「杜绝」 governs
-    a whole list (防止形式主义、官僚主义).
+    a whole list (防止形式主义、官僚主义). ``unless``: what, between the
+    word and the hit, makes the word the thing judged instead (就是);
+    ``at_end``: the word may reach into the hit, up to its last character (a
+    ban that overlaps the act it bans, 不收发红包).
 
     The clause ends and every occurrence of the words are found once; each
     hit is then answered by bisection, so many hits in one long clause do
-    not each read the clause again."""
+    not each read the clause again. Without any of the words (most
+    messages) nothing is read."""
+    words = set(words)
+    if not words:
+        return _never
     text, norm = ctx.text, ctx.norm
     ends = [m.start() for m in _CLAUSE_END.finditer(text)]
     occurrences: list[tuple[int, list[int]]] = []
-    for word in set(words):
+    for word in words:
         if not word:
             return lambda hit: True
         found, i = [], norm.plain.find(word)
@@ -144,12 +155,13 @@ def governed_by(ctx: Context, words: Iterable[str],
     def governed(hit: Hit) -> bool:
         if not occurrences:
             return False
-        k = bisect_left(ends, hit.start)
+        at = hit.end - 1 if at_end else hit.start
+        k = bisect_left(ends, at)
         start = ends[k - 1] + 1 if k else 0
         # the clause's plain text is norm.plain[a:b]: a word lies in it if
         # its first occurrence from a ends by b
         a = bisect_left(norm.plain_offsets, start)
-        b = bisect_left(norm.plain_offsets, hit.start)
+        b = bisect_left(norm.plain_offsets, at)
         for size, found in occurrences:
             j = bisect_left(found, a)
             if j < len(found) and found[j] + size <= b:
@@ -163,6 +175,11 @@ def governed_by(ctx: Context, words: Iterable[str],
         return False
 
     return governed
+
+
+def countered(ctx: Context, rule: str, **kw) -> Callable[[Hit], bool]:
+    """``governed_by`` the rule's own ``[counter]`` words (不得, 防止, 不要 …)."""
+    return governed_by(ctx, (h.term for h in cue_hits(ctx, rule, "counter")), **kw)
 
 
 @lru_cache(maxsize=8)

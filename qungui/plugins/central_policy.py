@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
-from qungui.plugins._common import (clause_ends, cue_hits, governed_by, has_cue, pattern_hits,
+from qungui.plugins._common import (clause_ends, countered, cue_hits, has_cue, pattern_hits,
                                     quote, sentence_index, sentence_starts)
 
 # a sneer (呵呵): a pattern, since a lexicon term of one repeated character
@@ -72,8 +72,7 @@ class CentralPolicy(Plugin):
             return self.clear("通报或辟谣中的引用")
         # 「防止一刀切」: a counter word earlier in the clause turns the negative
         # term into the loyal line
-        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")),
-                               unless=_ASSERTED)
+        governed = countered(ctx, self.name, unless=_ASSERTED)
         found_negatives = (cue_hits(ctx, self.name, "negative")
                            + pattern_hits(ctx, _SNEER, self.name, "negative"))
         negatives = sorted((h for h in found_negatives if not governed(h)),

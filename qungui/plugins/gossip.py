@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import (NAMED_PERSON, cue_hits, first_pair, governed_by, has_cue,
+from qungui.plugins._common import (NAMED_PERSON, countered, cue_hits, first_pair, has_cue,
                                    pattern_hits, quote)
 
 
@@ -29,7 +29,7 @@ class Gossip(Plugin):
         derogatory = cue_hits(ctx, self.name, "derogatory")
         if derogatory and has_cue(ctx, self.name, "counter"):
             # 「不得推诿扯皮」: a judgement forbidden, passed on no one
-            governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+            governed = countered(ctx, self.name)
             derogatory = [h for h in derogatory if not governed(h)]
         private = cue_hits(ctx, self.name, "private")
         if not derogatory and not private:

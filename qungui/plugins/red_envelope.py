@@ -10,11 +10,10 @@ envelope promised for votes (vote_buying's business) are not.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from qungui.core.events import MessageType
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, governed_by, has_cue, pattern_hits
+from qungui.plugins._common import countered, cue_hits, has_cue, pattern_hits
 
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
@@ -63,12 +62,12 @@ class RedEnvelope(Plugin):
             # 「投我的每人发个红包」
             return self.clear("涉及选举投票，交由拉票贿选规则")
         norm = ctx.norm
-        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+        governed = countered(ctx, self.name, at_end=True)
         # the lexicon's words first, then the patterns (发个红包 before 「来了，
         # 李局发个红包」); a ban may overlap the act it bans (不收发红包)
         acts = (cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _ACTS, self.name, "solicit", view="key")
                 + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
-        banned = [h for h in acts if governed(replace(h, start=h.end - 1))]
+        banned = [h for h in acts if governed(h)]
         acts = [h for h in acts if h not in banned]
         quote = acts[0].quote if acts else None
         if quote is None:

@@ -23,7 +23,7 @@ import re
 
 from qungui.core.matcher import Hit, Spans
 from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import (close_pairs, cue_hits, governed_by, has_cue,
+from qungui.plugins._common import (close_pairs, countered, cue_hits, has_cue,
                                     pattern_hits, quote)
 
 # (subject, what is said of it, how many characters of the original text
@@ -125,9 +125,8 @@ class Rumor(Plugin):
         hypothetical in its clause, not quoted, not asked about; or ()."""
         if not candidates:
             return ()
-        cues = ctx.cues(self.name)
         candidates.sort(key=lambda c: c[0].start)
-        governed = governed_by(ctx, (h.term for h in cues.get("counter", ())))
+        governed = countered(ctx, self.name)
         quoted = Spans(_Span(m.start(), m.end()) for m in _QUOTED.finditer(ctx.text))
         for claim in candidates:
             first, last = claim[0], claim[-1]

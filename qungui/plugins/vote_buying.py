@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, first_pair, governed_by, has_cue, pattern_hits, quote
+from qungui.plugins._common import countered, cue_hits, first_pair, has_cue, pattern_hits, quote
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科;
 # 推荐我, but not 推荐他为先进个人 (a nomination of someone else, made openly)
@@ -45,7 +45,7 @@ class VoteBuying(Plugin):
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
                                                                        view="key")
-        governed = governed_by(ctx, (h.term for h in cue_hits(ctx, self.name, "counter")))
+        governed = countered(ctx, self.name)
         banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
                   and governed(h)]
         if banned:
