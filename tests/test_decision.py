@@ -434,6 +434,7 @@ def test_a_model_with_static_words_survives_its_file(tmp_path, moderator):
     ("central_policy", "中央这个政策好，真正为老百姓办实事"),
     ("vote_buying", "优秀科室按考核指标排名产生，不搞投票，请各科不要拉票"),
     ("ads", "新一代纯电轿跑正式上市，官方指导价25.99万元起，首月订单突破5万台"),
+    ("classified", "评审专家名单是保密的，你从哪里看到的？请立即撤回"),
 ])
 def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moderator, rule, text):
     ctx = _ctx(moderator, text)
@@ -444,7 +445,8 @@ def test_the_model_adds_no_finding_against_the_rules_reading_of_the_stance(moder
     ctx = _ctx(moderator, {"rumor": "据说下周全市要封城，赶紧囤货",
                            "central_policy": "中央这个政策纯属瞎折腾",
                            "vote_buying": "优秀科室评选开始了，大家帮我们科投一票",
-                           "ads": "我家新到的纯电小车，3999元一台，要的私聊"}[rule])
+                           "ads": "我家新到的纯电小车，3999元一台，要的私聊",
+                           "classified": "评审专家名单我先发群里，大家看看"}[rule])
     assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == [rule]
 
 

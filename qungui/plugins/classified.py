@@ -37,7 +37,7 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # 不要往微信群发): a rule for what members post, said to members. One who lets
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
-_KEEP_OUT = re.compile(r"(?:别|不要|不得|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
+_KEEP_OUT = re.compile(r"(?:别|不要|不得|不能|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
@@ -123,7 +123,8 @@ class Classified(Plugin):
             "header_chars": Param(12, help="an internal-material label starting within this "
                                            "many characters counts as a header", minimum=0),
         },
-        room_allow=False, secret=True, temper=False, harmless_cues=("reminder", "published"))
+        room_allow=False, secret=True, temper=False,
+        harmless_cues=("reminder", "recalled", "published"), stance_cues=("recalled",))
 
     def inspect(self, ctx: Context):
         reminded = self._reminded(ctx)
@@ -207,7 +208,7 @@ class Classified(Plugin):
         """A reminder or notice about secrecy, not inside a label (内部通报 is
         a label) nor inside a word saying it is not out yet (还没通报); or a
         ban on posting such material into this group."""
-        reminders = cue_hits(ctx, self.name, "reminder")
+        reminders = cue_hits(ctx, self.name, "reminder", "recalled")
         if reminders:
             inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
             if any(not inside.covers(r.start, r.end) for r in reminders):

@@ -53,9 +53,11 @@ _TOLL = re.compile(
 _SWEEPING = re.compile(
     r"(?:全部|一律|全面|统一|直接|全都|全)(?:要|会|被|给)?"
     r"(?:取消|作废|撤掉|撤销|强拆|冻结|停发|停掉|清退|裁掉|砍掉|涨到|上涨|翻倍|减半|降薪|"
-    r"扣|不合格|取缔|关停|收回|没收)"
-    # a cut to people or money that needs no 全部: 人员分流, 从3000降到1000
-    r"|人员分流|分流下|降到\d+|砍一半|开除一批|(?<!仲)裁员|下岗")
+    r"压减|扣|不合格|取缔|关停|收回|没收|重新考试|重新竞聘)"
+    # a cut to people or money that needs no 全部: 人员分流, 从3000降到1000,
+    # 一半人下社区, 从工资里扣; or a favour for everyone (前三名直接给事业编)
+    r"|人员分流|分流下|降到\d+|砍一半|开除一批|(?<!仲)裁员|下岗|一半(?:的)?人(?:要|都)?(?:下|分流|转岗)"
+    r"|工资里扣|扣工资|直接(?:给|进|入|转)(?:事业编|编制)")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
 _QUESTION_WORDS = ("吗", "么", "嘛")

@@ -260,6 +260,10 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "这是内部稿，刚才下载的同志立即删除，后续委里组织线下传阅",
     "拟处罚名单是内部资料，各组长明天到会计科线下传阅签字，已下载的立即删除",
     "比对名单里有身份证号和家庭住址，只在内网处理，别往微信群里发，有问题打电话沟通",
+    "提醒各位：群众身份证号、银行卡号一律不能在群里发，核对走政务内网",
+    # another's post asked back or gone: a reaction, never a leak
+    "李主任，扫描报告是内部资料，群里不合适，麻烦撤回一下，需要的我线下给纸质版",
+    "名单未公示前不得外传，已删除，比对请走平台接口",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

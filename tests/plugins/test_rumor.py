@@ -99,6 +99,11 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     # said to be settled, with no notice behind it
     "明年计量科撤了并到标准化科，人员分流，已经开会定了",
     "明年家庭养老床位补贴从每张3000降到1000，已经定了，过几天就发文",
+    "定了的，下季度起各单位公用经费一律压减30%，会上已经拍板了",
+    "年底所有站所合并成两个中心，一半人下社区，就这么定了",
+    "竞赛前三名直接给事业编，这是领导亲口说的",
+    "合并以后全部重新竞聘，考不上的下村，刚开会定的",
+    "财政紧张，下个月要从各单位工资里扣，每人五百，已经定了",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to

@@ -45,6 +45,9 @@ def test_canvassing(inspect, text):
     # a call to vote honestly
     "十佳巡访员评选通知已发，乡镇推荐、县里评审，每人每天一票，请据实投票",
     "先进个人推荐程序：各成员单位民主推荐，差额推荐，请大家按实际表现投票",
+    # the notice's own promise not to canvass
+    "“最美网格员”推选已开始，请各镇按实际推荐，不组织刷票，不互相拉票，纪检会抽查",
+    "民主测评周一进行，无记名，请大家按实际表现评价，不打招呼、不互投",
     # an open nomination of someone else for an award
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
 ])
