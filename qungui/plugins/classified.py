@@ -4,8 +4,9 @@ A marked document is the strongest finding (0.9 and above). Unmarked
 internal matters score about 0.7, enough for the owner to be told: personnel
 decisions before they are announced, exam questions and answers before the
 exam, tender base prices and bidders before the opening, inspection and
-audit scores before release, case files and whistle-blowers' identities, and
-citizens' records looked up in an internal system. Each needs a sign that it
+audit scores before release, case files and whistle-blowers' identities,
+the time and place of an unannounced inspection or operation, what a closed
+meeting said, and citizens' records looked up in an internal system. Each needs a sign that it
 is being let out (still unpublished, got hold of, passed on here, looked
 up); secrecy reminders and published matters (已公示, 已公布) stay clean.
 
@@ -108,6 +109,8 @@ _MATTERS = (
     ("tender", "招投标信息（标底、投标人）", ("unpublished", "obtained", "disclosed")),
     ("scores", "考核、督查或审计结果", ("unpublished", "obtained")),
     ("case", "案件材料", ("unpublished", "obtained", "shared")),
+    ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed")),
+    ("meeting", "内部会议的内容", ("unpublished", "obtained")),
     ("informant", "举报人身份", ("named",)),
     ("records", "公民个人信息", ("lookup",)),
 )
@@ -282,6 +285,11 @@ class Classified(Plugin):
             return None          # no internal matter named (most messages)
         hits = {sign: cue_hits(ctx, self.name, sign)
                 for sign in ("unpublished", "obtained", "shared", "lookup")}
+        if (_SCOPE.search(ctx.text) and _FORBIDDEN.search(ctx.text)
+                and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
+            # 「会议纪要、未公开的人事信息一律不得在公众号发布」: a rule for
+            # kinds of material, none of them told
+            return None
         labels = cue_hits(ctx, self.name, "label")
         if labels:
             # 「公示前任何人不得外传」: a rule for the time before, no matter told;

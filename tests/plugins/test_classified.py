@@ -211,6 +211,13 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("我查了一下系统，这个人户籍在河西村，身份证号320102199001011234", "320102"),
     ("刚在公安内网查了，他名下有三套房两台车", "三套房"),
     ("查了下他的开房记录，上个月跟一个女的住了三次", "三次"),
+    # an unannounced inspection or operation: when and where, before it happens
+    ("演习时间我打听到了，定在10月22号上午，不提前打招呼直接拉警报", "10月22号"),
+    ("透露个事，这次实战拉练是双盲，实际时间定的下周四晚上8点", "周四"),
+    ("明天凌晨四点公安对城南两个会馆收网，这事就咱们几个知道", "城南"),
+    # what a closed meeting said, written down or photographed
+    ("昨天专班闭门会我记了几条：一是城投可能违约，二是准备动用平准基金兜底", "平准基金"),
+    ("我把昨天常委会上讨论安置的那段记录拍下来了，重点是明年资金要压缩", "压缩"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -258,6 +265,11 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "物业服务收费办法征求意见稿已发各街道，请周五前书面反馈修改意见",
     # what was downloaded is to be deleted, the material read offline
     "这是内部稿，刚才下载的同志立即删除，后续委里组织线下传阅",
+    # a rule for kinds of material, none told; inspections announced in the open
+    "提醒各单位，内部文件、会议纪要、未公开的人事信息一律不得在公众号发布",
+    "明天省里暗访组可能下来，驻村队员务必在岗",
+    "医保飞检下周进驻，请各科室自查病历和收费",
+    "会议纪要已印发，请各单位对照落实",
     "拟处罚名单是内部资料，各组长明天到会计科线下传阅签字，已下载的立即删除",
     "比对名单里有身份证号和家庭住址，只在内网处理，别往微信群里发，有问题打电话沟通",
     "提醒各位：群众身份证号、银行卡号一律不能在群里发，核对走政务内网",
