@@ -33,6 +33,9 @@ def test_shopping_link_scores_high(inspect):
     "我私你了",                                          # answered in private
     # thanks for work done in hard weather, clothes and all
     "感谢小陆这周顶着三十八度高温跑了六个基坑，衣服湿透了也没喊一声累👍",
+    # leave or lateness for a family reason, the work covered
+    "王局，明天孩子学校开家长会，我请半天假，日报让小周代报",
+    "下午的分析会我可能晚到十分钟，要先去幼儿园接孩子",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
