@@ -30,6 +30,21 @@ _PRICE = re.compile(
 )
 
 
+# a shop or trade of the sender's family or friend (我小姨子开了家财税代理,
+# 我朋友开的广告公司, 我姐在做, 家里开了个小饭馆): with a pitch, a price or
+# a way to reach it, an advert for them even without a selling word
+_KIN = (r"(?:老公|老婆|爱人|媳妇|对象|姐姐?|妹妹?|哥哥?|弟弟?|表[姐妹哥弟]|堂[姐妹哥弟]|小姨子?|"
+        r"小舅子?|舅舅|姨妈|姑姑|姐夫|妹夫|嫂子|弟媳|闺蜜|同学|战友|老乡|朋友|亲戚|发小|家人)")
+_KIN_SHOP = re.compile(
+    r"(?:我|俺)(?:的|们家|家)?(?:一个|有个|个)?" + _KIN
+    + r"[^，,。！!？?；;\n]{0,6}?(?:(?:新|刚)?开了?(?:一)?(?:家|个|间)|开的|在做|代理的|做的|所在的)"
+    r"|家里(?:新|刚)?开了?(?:一)?(?:家|个|间)")
+
+# a favour asked of an official for that business (能不能从他那进, 您给打个
+# 招呼): cronyism's, not an advert to the group
+_FAVOUR = re.compile(r"能不能|能否|您看|您给|打个?招呼|说一声|关照")
+
+
 def assess(ctx: Context) -> tuple[float, str, str] | None:
     """(score, evidence, reason) when the message is an advert, else None.
 
@@ -55,6 +70,14 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     price = figure or next((h.quote for h in cue_hits(ctx, "ads", "price")), None)
 
     what = sales[0].quote if sales else (pitches[0].quote if pitches else None)
+    kin = _KIN_SHOP.search(norm.plain)
+    if kin and (pitches or price or contact) and not _FAVOUR.search(norm.plain):
+        # the business of one's own people, offered to the group: the
+        # group's own trade words (企业, 专班) do not make it its business
+        shop = norm.quote_plain(kin.start(), kin.end())
+        offer = what or price or contact
+        evidence = " ".join(dict.fromkeys(x for x in (shop, offer, figure, contact) if x))
+        return 0.7, evidence, f"为亲友的生意招揽（“{shop}”，“{offer}”）"
     if sales and contact:
         score = 0.95 if price else 0.85
         reason = f"推销“{what}”并留联系方式“{contact}”"

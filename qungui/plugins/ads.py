@@ -3,8 +3,11 @@
 A sale alone (「这家企业生产面膜」) is not an advert, nor is a phone number
 alone (a contact person for a project). An advert combines them: what is
 sold or a sales pitch, plus a contact (phone, WeChat or QQ id, link, 私聊)
-or a price. Notices about procurement, consumer vouchers or scams, and
-investment talk about a company's products, are not adverts.
+or a price. A relative's or friend's business offered to the group (我小姨子
+开了家财税代理，报我名字有优惠) is an advert with a pitch, a price or a way to
+reach it, whatever the group's own trade words; a favour asked of an official
+for it is cronyism's. Notices about procurement, consumer vouchers or scams,
+and investment talk about a company's products, are not adverts.
 """
 
 from __future__ import annotations

@@ -61,3 +61,36 @@ def test_a_launch_report_with_a_way_to_buy_is_an_advert(inspect):
 ])
 def test_discounts_and_prices_in_numerals_are_read(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text, shop", [
+    ("我小姨子开了家财税代理，做账报税一条龙，身边有企业需要的可以推一下，报我名字有优惠", "小姨子开了家"),
+    ("我朋友开的广告公司户外大牌、电梯屏都能做，价格好商量，有企业问的可以介绍过去", "朋友开的"),
+    ("我老公刚开了家全屋定制门店，专班同事装修可以找他，出厂价", "老公刚开了家"),
+    ("家里开了个小饭馆，同事来吃打八折，欢迎光临", "家里开了个"),
+])
+def test_a_relatives_or_friends_business_offered_to_the_group_is_an_advert(inspect, text, shop):
+    """The group's own trade words (企业, 专班) do not make a relative's shop
+    the group's business."""
+    [f] = inspect("ads", text)
+    assert f.score >= THRESHOLD and shop in f.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # a favour asked of an official for that business: cronyism's
+    "梁所，我表弟开了个农资店，所里明年的肥料能不能从他那进，价格不会比别人高",
+    "孙局，我表弟开了个中介门店，刚被约谈了，您看能不能跟区里说一声",
+    # a relative's shop told of, nothing offered
+    "我朋友开的饭店上周被通报了，后厨确实不规范",
+])
+def test_a_relatives_business_without_an_offer_to_the_group_is_no_advert(inspect, text):
+    assert top(inspect("ads", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "【年终理财】年化4.2%稳健型，起投5万，期限180天，额度有限先到先得",
+    "【家庭燃气安全险】年缴38元保障50万，点击链接即可投保",
+    "【课程】注册安全工程师考试冲刺班，保过班报名立减1000，名额有限",
+])
+def test_financial_products_and_cram_courses_are_adverts(inspect, text):
+    assert top(inspect("ads", text)) >= THRESHOLD
