@@ -169,18 +169,19 @@ class CentralPolicy(Plugin):
                     subject = by_start[j]
             if subject is None:
                 continue
-            local = owner(subject)
-            if local is not None:
-                attributed_locally = attributed_locally or (local, negative)
-                continue
             if subject.end <= negative.start:
                 gap, a, b = negative.start - subject.end, subject.end, negative.start
             else:
                 gap, a, b = max(0, subject.start - negative.end), negative.end, subject.start
             close = gap <= WEAK_GAP and same_clause(a, b)
-            # 「学习中央文件时有几处看不懂」: a weak word about what is studied
+            # 「学习中央文件时有几处看不懂」: a weak word about what is studied;
+            # 「条例管得太死了，要报到省里批」: nor about a body clauses away
             if (negative.start, negative.end) in weak and (
                     implementing or not close or subject.acted_on):
+                continue
+            local = owner(subject)
+            if local is not None:
+                attributed_locally = attributed_locally or (local, negative)
                 continue
             score = 0.9 if sentence(subject.start) == at else 0.7   # 「中央又出新规了。纯属瞎折腾。」
             return (subject.hit, negative, score), attributed_locally

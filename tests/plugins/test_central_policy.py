@@ -69,6 +69,11 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "中央这个政策纯属折腾我们县里",                  # the county suffers, the centre acts
     # the counter word is the thing judged: 整治 is what 就是一阵风
     "中央搞这个整治就是一阵风，风头一过谁还管",
+    # sarcasm: the centre's words set against what people get
+    "一个月几十块钱就打发了，国家还天天说'一个都不能少'，真够讽刺的",
+    "养老金城乡差几十倍，这就是国家讲的公平，说出去都丢人",
+    "国家那个条例跟不上实际，定规矩的人根本没来过农村",
+    "八项规定搞得也太死了，出差吃顿饭都不行",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)
@@ -132,3 +137,13 @@ def test_a_negative_term_the_message_sets_itself_against_is_recorded(inspect):
     for text in ("贯彻中央部署，坚决防止一刀切、层层加码", "要防止整治变成一阵风"):
         [f] = inspect("central_policy", text)
         assert f.score == RECORDED and "所反对" in f.reason
+
+
+def test_a_weak_word_clauses_away_from_a_local_body_is_not_read_as_its(inspect):
+    """「太死了」 right after nothing it could judge, with 省里 two clauses on:
+    no reading is recorded for the county or province (which would keep the
+    decision stage from weighing the message), and nothing is found."""
+    assert inspect("central_policy", "区划条例管得也太死了，一个乡改个镇要报到省里批，折腾大半年") == []
+    # right after the local body, in its clause, it is the local body's
+    [f] = inspect("central_policy", "省里这个条例管得也太死了")
+    assert f.score < THRESHOLD and "省里" in f.reason
