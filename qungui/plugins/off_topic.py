@@ -22,6 +22,7 @@ _DOMAINS = {
     "food": "美食聚餐", "sport": "体育", "entertainment": "影视娱乐", "stock": "股票理财",
     "game": "游戏", "health": "养生偏方", "greeting": "节日问候", "kids": "晒娃家事",
     "shopping": "购物砍价", "travel": "旅游出行", "life": "生活琐事", "car": "汽车",
+    "gadget": "数码家电",
 }
 # Too general to tell one group's topic from another's.
 _GENERIC = {"工作", "工作群", "专项", "专班", "群", "交流", "沟通", "通知", "相关", "事项",

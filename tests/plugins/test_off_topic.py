@@ -12,6 +12,14 @@ from tests.plugins.conftest import THRESHOLD, top
     "今晚開黑打王者榮耀，誰來？",            # traditional characters
     "老人必看！隔夜菜致癌，转发给家人",
     "中秋快乐！祝大家身体健康，万事如意，心想事成",   # a greeting chain
+    # a phone's or an appliance's launch, told in neutral words
+    "某品牌新款折叠屏手机今天开售，重量不到240克，起售价7999元",
+    "某品牌新一代扫地机器人上市，吸力12000Pa，首发价2999元",
+    # a match report, a song, a pet, a dish
+    "全国田径锦标赛男子100米决赛昨晚结束，冠军成绩9秒98",
+    "给大家分享一首好歌，听了心情超好",
+    "昨晚我家那只猫又跑丢了，找了两个小时",
+    "城北新开的那家菜馆真不错，狮子头是一绝",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
