@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from qungui.core import contacts
+from qungui.core.matcher import Spans
 from qungui.core.plugin import Context
 from qungui.plugins._common import cue_hits, has_cue
 
@@ -95,14 +96,18 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
         score = 0.65 if (price or len({h.term for h in sales + pitches}) >= 3) else 0.5
         reason = f"推销商品（“{what}”等）"
     elif len({h.term for h in sales}) >= 3:
-        score = 0.55  # selling words, but no contact, price or pitch
+        # selling words, but no contact, price or pitch; a whole pitch of
+        # them (招募代理！一手货源，零投资零库存，月入过万) sells by itself
+        score = 0.65 if len({h.term for h in sales}) >= 5 else 0.55
         reason = f"推销商品（“{what}”等）"
     elif sales and price:
         score = 0.5
         reason = f"推销“{what}”并谈价格“{price}”"
     else:
         return None
-    if has_cue(ctx, "ads", "business"):
+    inside = Spans(sales)
+    if any(not inside.covers_longer(h.start, h.end) for h in cue_hits(ctx, "ads", "business")):
+        # (投资 inside 零投资 is the sale's own word)
         score -= 0.4    # 「面膜生产线项目」 in a 招商 group is the group's business
     evidence = " ".join(dict.fromkeys(x for x in (what, figure or price, contact) if x))
     return score, evidence, reason

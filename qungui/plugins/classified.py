@@ -39,7 +39,7 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
 _KEEP_OUT = re.compile(r"(?:别|不要|不得|不能|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
-                       r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|"
+                       r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
@@ -109,12 +109,18 @@ _MATTERS = (
     ("tender", "招投标信息（标底、投标人）", ("unpublished", "obtained", "disclosed")),
     ("scores", "考核、督查或审计结果", ("unpublished", "obtained")),
     ("case", "案件材料", ("unpublished", "obtained", "shared")),
-    ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed")),
+    ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed", "timed")),
     ("meeting", "内部会议的内容", ("unpublished", "obtained")),
     ("informant", "举报人身份", ("named",)),
     ("records", "公民个人信息", ("lookup",)),
 )
 _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
+# the hour an unannounced operation starts, near it (周四凌晨两点……收网,
+# 明天上午9点半到): its plan, not its announcement
+_HOUR = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
+                   r"(?:早上|上午|下午|晚上|今晚|明晚|明早)\s{0,2}[一二三四五六七八九十两]{1,3}\s{0,2}点")
+# how far from the operation the hour is looked for
+HOUR_REACH = 30
 
 
 @register
@@ -304,7 +310,10 @@ class Classified(Plugin):
             for hit in hits:
                 for sign in gives_away:
                     pattern = _AFTER.get(sign)
-                    if pattern is not None:
+                    if sign == "timed":
+                        told = _HOUR.search(ctx.text, max(0, hit.start - HOUR_REACH),
+                                            hit.end + HOUR_REACH) is not None
+                    elif pattern is not None:
                         told = pattern.match(ctx.text, hit.end) is not None
                     else:
                         told = signs[sign].partner(hit, max_gap=1) is not None

@@ -25,6 +25,7 @@ def test_sale_with_price_only(inspect):
 @pytest.mark.parametrize("text", [
     "政府采购公告：县商务局办公设备采购项目，预算金额50万元，联系电话13812345678",
     "消费券第二轮发放，每人可领100元，请广泛宣传",
+    "工会会员普惠：凭会员卡在指定商户消费享九折，名单见工会公众号",
     "落实招商优惠政策，企业可享受税收优惠",
     "请各单位报送项目进度，联系人张伟，电话13812345678",
     "这次团购的价格怎么样？",
@@ -91,6 +92,11 @@ def test_a_relatives_business_without_an_offer_to_the_group_is_no_advert(inspect
     "【年终理财】年化4.2%稳健型，起投5万，期限180天，额度有限先到先得",
     "【家庭燃气安全险】年缴38元保障50万，点击链接即可投保",
     "【课程】注册安全工程师考试冲刺班，保过班报名立减1000，名额有限",
+    # a shop's own sale; a member's produce offered for the union's gifts
+    "我们超市下周一周年店庆，全场满200减50，各位领导周末带家人来逛逛",
+    "打个小广告哈，我们村的柑橘熟了，果园直发，10斤装45元，单位工会发福利可以团购，找我就行",
+    # a whole pitch of selling words ("投资" inside 零投资 is the sale's own word)
+    "招募代理！正品面膜一手货源，零投资零库存，宝妈上班族都能做，月入过万不是梦",
 ])
 def test_financial_products_and_cram_courses_are_adverts(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD

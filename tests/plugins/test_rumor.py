@@ -104,6 +104,7 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "竞赛前三名直接给事业编，这是领导亲口说的",
     "合并以后全部重新竞聘，考不上的下村，刚开会定的",
     "财政紧张，下个月要从各单位工资里扣，每人五百，已经定了",
+    "刚收到消息，下周起全省猪肉统一限价，每斤不能超过15块",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
