@@ -44,6 +44,7 @@ def test_shopping_link_scores_high(inspect):
     # leave or lateness for a family reason, the work covered
     "王局，明天孩子学校开家长会，我请半天假，日报让小周代报",
     "下午的分析会我可能晚到十分钟，要先去幼儿园接孩子",
+    "@小李 油价没有官方发布不要乱发，撤回吧",             # keeping the group in order
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
