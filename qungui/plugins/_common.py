@@ -235,7 +235,8 @@ def parse_alias(member: Member) -> tuple[str, str, str]:
     parts = [p.strip() for p in alias.split("-") if p.strip()]
     name = parts[0] if parts else (member.name or "").strip()
     unit = parts[1] if len(parts) >= 3 else ""
-    title = parts[-1] if len(parts) >= 3 else ""
+    # 副书记（专班组长）: the title, without what is added in brackets
+    title = re.sub(r"[（(][^）)]*[）)]", "", parts[-1]).strip() if len(parts) >= 3 else ""
     if not name:
         name = (member.name or "").strip()
     return name, unit, title

@@ -39,6 +39,18 @@ def test_owner_without_alias_title(inspect, room):
     assert top(inspect("owner_praise", "书记英明", room=bare)) >= THRESHOLD
 
 
+def test_a_title_with_a_bracketed_post_still_names_the_owner(inspect, room):
+    """副书记（专班组长）: the group calls its owner 顾书记."""
+    gu = Room(id="r3", topic=room.topic, purpose=room.purpose, owner_id="u8",
+              members={"u8": Member("u8", "顾长林", "顾长林-市委政法委-副书记（专班组长）"),
+                       **room.members})
+    assert top(inspect("owner_praise", "今晚庆功宴我先干为敬，敬顾书记运筹帷幄", room=gu)) >= 0.9
+
+
+def test_all_success_owed_to_the_owner_is_flattery(inspect):
+    assert top(inspect("owner_praise", "大家一起敬李局一杯，没有李局就没有咱们今年这么漂亮的成绩")) >= 0.9
+
+
 def test_borderline_thanks_stays_below_threshold(inspect):
     assert THRESHOLD > top(inspect("owner_praise", "辛苦了领导")) > 0
 
