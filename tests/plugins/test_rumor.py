@@ -84,6 +84,12 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "这回期中考试题已经泄露了，好几个班都拿到了",
     "有个医生给病人打错针，人没了，家属把院门都堵了",
     "工业园污水直排进江里了，死鱼一大片，这几天自来水别直接喝",
+    # a cover-up alleged, a product said to be poison, a creature mutated
+    "放流的鱼苗全死了，供苗的老板跟领导有关系所以压着",
+    "市面上好多饲料都偷偷加了瘦肉精，吃猪肉等于吃毒药",
+    "核电厂温排水把附近海里的鱼都搞变异了，有的长两个头",
+    # a payment said to stop
+    "明年省里病死猪补助就停了，改成养户自己掏钱",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)
