@@ -20,6 +20,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "给大家分享一首好歌，听了心情超好",
     "昨晚我家那只猫又跑丢了，找了两个小时",
     "城北新开的那家菜馆真不错，狮子头是一绝",
+    "国庆去了趟大理，洱海真是绝了，发几张给大家看看",
+    "今天又绿了😭 我那点钱全套在里面了，有懂的带带我",
+    "艺人林某某与经纪公司解约一事持续发酵，目前已诉至法院",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
