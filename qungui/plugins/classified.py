@@ -38,7 +38,7 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # 不要往微信群发): a rule for what members post, said to members. One who lets
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
-_KEEP_OUT = re.compile(r"(?:别|不要|不得|不能|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
+_KEEP_OUT = re.compile(r"(?:别|不要|不得|不能|不许|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
@@ -112,7 +112,7 @@ _MATTERS = (
     ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed", "timed")),
     ("meeting", "内部会议的内容", ("unpublished", "obtained")),
     ("informant", "举报人身份", ("named",)),
-    ("records", "公民个人信息", ("lookup",)),
+    ("records", "公民个人信息", ("lookup", "shared")),
 )
 _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
 # the hour an unannounced operation starts, near it (周四凌晨两点……收网,

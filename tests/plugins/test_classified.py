@@ -221,6 +221,8 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     # what a closed meeting said, written down or photographed
     ("昨天专班闭门会我记了几条：一是城投可能违约，二是准备动用平准基金兜底", "平准基金"),
     ("我把昨天常委会上讨论安置的那段记录拍下来了，重点是明年资金要压缩", "压缩"),
+    # a citizen's papers photographed into the group
+    ("这个孩子情况特殊，我把他病历和家里户口本拍了发群里，大家看看", "孩子"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -275,6 +277,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "会议纪要已印发，请各单位对照落实",
     "内部纪要也不要拍照上群，需要的我线下传达",
     "检测数据在报告签发前不得外传，特别不能跟企业透露，这是纪律",
+    "职工身份证号、银行卡号是从系统导出来的，不许截图发群，要核对的到统计员电脑上查",
     "突击检查的时间地点不在微信里说，明早8点队里会议室当面布置",
     "拟处罚名单是内部资料，各组长明天到会计科线下传阅签字，已下载的立即删除",
     "比对名单里有身份证号和家庭住址，只在内网处理，别往微信群里发，有问题打电话沟通",
