@@ -53,6 +53,8 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     """
     if has_cue(ctx, "ads", "official"):
         return None  # 政府采购公告, 消费券, warnings about 推销保健品
+    if has_cue(ctx, "vote_buying", "election") and has_cue(ctx, "vote_buying", "solicit"):
+        return None  # 「投了截图私我，我给大家寄腊肉」: a canvass and its reward, not a sale
     norm = ctx.norm
     found = contacts.contacts(norm)
     if not found and has_cue(ctx, "ads", "news") and not cue_hits(ctx, "ads", "contact"):

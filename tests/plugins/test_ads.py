@@ -104,3 +104,9 @@ def test_a_relatives_business_without_an_offer_to_the_group_is_no_advert(inspect
 ])
 def test_financial_products_and_cram_courses_are_adverts(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD
+
+
+def test_a_canvass_with_its_reward_is_left_to_vote_buying(inspect):
+    text = "评“最美代办员”网上投票开始了，我是9号，麻烦大家帮我拉拉票，投了截图私我，我给大家寄家乡腊肉"
+    assert top(inspect("ads", text)) < THRESHOLD
+    assert top(inspect("vote_buying", text)) >= THRESHOLD
