@@ -98,9 +98,10 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_y", "blind_z", "blind_ab", "blind_ac", "blind_ad",
                                    "blind_ae", "blind_ag", "blind_ah", "blind_ai", "blind_aj",
                                    "blind_an", "blind_ao", "blind_aq", "blind_ar", "blind_as",
-                                   "blind_at", "blind_au"])
+                                   "blind_at", "blind_au", "blind_av", "blind_aw", "blind_ax",
+                                   "blind_az", "blind_ba"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the seventeen outside
+    """The bar, on the project's own corpus and on the twenty-two outside
     writers' sets that are never trained on and meet it (blind_ab, blind_ag
     and blind_ah as they arrived, blind_ac and blind_ad with the model trained
     on X4–X9, blind_z, blind_ae, blind_ai and blind_aj with the one trained on
@@ -112,7 +113,13 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     (0.935, 1.33%) with the recorded readings of bans and policy hearsay;
     blind_as and blind_at (0.944 / 1.33% and 0.937 / 2.00% as they arrived,
     0.951 / 0.67% and 0.949 / 1.33% now) and blind_au (0.938 / 1.33% as it
-    arrived, 0.943 / 0.67% now), written with X22–X27):
+    arrived, 0.943 / 0.67% then), written with X22–X27; blind_av (0.920 /
+    4.00% as it arrived, 0.930 / 2.00% now) with the readings X28–X33
+    showed (a post asked back, a notice's own promise not to canvass,
+    relatives' shops); blind_aw, blind_ax, blind_az and blind_ba, written
+    with X28–X33 (0.936 / 2.67%, 0.934 / 1.33%, 0.927 / 4.00% and 0.958 /
+    2.00% as they arrived; 0.939 / 2.00%, 0.940 / 1.33%, 0.935 / 2.00% and
+    0.965 / 1.33% now)):
     macro F1 ≥ 0.90 over the ten content rules and at most 2% of clean
     messages flagged (in process: the command line's eval is tested above)."""
     from qungui.pipeline.engine import Moderator
@@ -125,7 +132,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
     ("blind_aa", 0.92, 0.022), ("blind_af", 0.88, 0.027), ("blind_ap", 0.96, 0.027),
-    ("blind_av", 0.92, 0.034)])
+    ("blind_ay", 0.92, 0.034)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -140,8 +147,11 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     2.82%, AF 0.885 / 2.67%, AP 0.957 / 3.33%, AQ 0.919 / 2.67%. With the
     rules' recorded readings of bans and the fixes X22–X27 showed: AA 0.924 /
     2.11%, AF 0.885 / 2.67%, AP 0.969 / 2.67%, and AV, written with X25–X27,
-    0.920 / 4.00% as it arrived, 0.926 / 3.33% now: over the 2% budget of
-    clean messages flagged on all four, under the bar on macro F1 on AF."""
+    0.920 / 4.00% as it arrived, 0.926 / 3.33% then (at the bar since). With
+    the readings X28–X33 showed: AA 0.927 / 2.11%, AF 0.888 / 2.67%, AP
+    0.969 / 2.67%, and AY, written with X28–X30, 0.920 / 3.33% as it arrived,
+    0.923 / 3.33% now: over the 2% budget of clean messages flagged on all
+    four, under the bar on macro F1 on AF."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
