@@ -53,7 +53,7 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     """
     if has_cue(ctx, "ads", "official"):
         return None  # 政府采购公告, 消费券, warnings about 推销保健品
-    if has_cue(ctx, "vote_buying", "election") and has_cue(ctx, "vote_buying", "solicit"):
+    if has_cue(ctx, "vote_buying", "election") and has_cue(ctx, "vote_buying", "solicit", "ask"):
         return None  # 「投了截图私我，我给大家寄腊肉」: a canvass and its reward, not a sale
     norm = ctx.norm
     found = contacts.contacts(norm)

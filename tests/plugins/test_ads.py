@@ -106,7 +106,10 @@ def test_financial_products_and_cram_courses_are_adverts(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD
 
 
-def test_a_canvass_with_its_reward_is_left_to_vote_buying(inspect):
-    text = "评“最美代办员”网上投票开始了，我是9号，麻烦大家帮我拉拉票，投了截图私我，我给大家寄家乡腊肉"
+@pytest.mark.parametrize("text", [
+    "评“最美代办员”网上投票开始了，我是9号，麻烦大家帮我拉拉票，投了截图私我，我给大家寄家乡腊肉",
+    "“最美防汛人”评选开始了，我也在候选名单里，请大家点点我的名字支持一下，点了的私信我，请喝奶茶",
+])
+def test_a_canvass_with_its_reward_is_left_to_vote_buying(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
     assert top(inspect("vote_buying", text)) >= THRESHOLD
