@@ -6,9 +6,11 @@ decisions before they are announced, exam questions and answers before the
 exam, tender base prices and bidders before the opening, inspection and
 audit scores before release, case files and whistle-blowers' identities,
 the time and place of an unannounced inspection or operation, what a closed
-meeting said, and citizens' records looked up in an internal system. Each needs a sign that it
-is being let out (still unpublished, got hold of, passed on here, looked
-up); secrecy reminders and published matters (已公示, 已公布) stay clean.
+meeting said, and citizens' records looked up in an internal system or
+passed on here. Each needs a sign that it is being let out (still
+unpublished, got hold of, passed on here, looked up, an operation's hour);
+secrecy reminders, another's post asked back (请立即撤回) and published
+matters (已公示, 已公布) stay clean.
 
 Evidence never carries the text: only the marking and a hash (core.plugin.redact).
 
