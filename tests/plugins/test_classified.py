@@ -333,10 +333,12 @@ def test_keeping_material_out_of_the_group_is_recorded_unless_something_is_told(
 
 
 def test_a_leak_that_asks_to_be_deleted_after_reading_is_still_a_leak(inspect):
-    """「看完请删除」, 「看完立即删除」 are the leaker's own tag; another's post
-    asked back (请立即撤回), deleted by all (立即删除) or gone (已删除) is a
+    """「看完请删除」, 「看完立即删除」 are the leaker's own tag (a label: the
+    reaction word inside it is no reminder); another's post asked back
+    (请立即撤回), to be deleted (请删除, 立即删除) or gone (已删除) is a
     reaction."""
     assert top(inspect("classified", "【内部资料】拟调整干部名单发大家，看完请删除")) >= THRESHOLD
     assert top(inspect("classified", "【内部资料】拟调整干部名单发大家，看完立即删除")) >= THRESHOLD
     assert top(inspect("classified", "【内部资料】拟调整干部名单怎么发群里了？请立即撤回")) < THRESHOLD
     assert top(inspect("classified", "刚才那份【内部资料】各位立即删除")) < THRESHOLD
+    assert top(inspect("classified", "刚才那份【内部资料】已下载的同志请删除")) < THRESHOLD
