@@ -428,22 +428,25 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
-    return Judgement(_left_to_others(findings, out, specs, lowered, added), probs, encoded,
-                     lowered, added)
+    out, lowered, added = _left_to_others(findings, out, specs, lowered, added)
+    return Judgement(out, probs, encoded, lowered, added)
 
 
 def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[str, RuleSpec],
-                    lowered: list[str], added: list[str]) -> list[Finding]:
+                    lowered: list[str], added: list[str]
+                    ) -> tuple[list[Finding], list[str], list[str]]:
     """A residual rule's finding (off_topic) beside another rule's decisive
     finding as that rule made it (objective evidence: a red envelope, a 密级
     marking): kept under the bar, naming the rule the message is left to (a
     red envelope wished 「冲刺加油」 is a red envelope, not chit-chat). Beside
-    a weighed finding it stands: that one may be the false alarm."""
+    a weighed finding it stands: that one may be the false alarm.
+
+    Returns the findings and the rules lowered and added, as new lists."""
     other = next((f for f in findings if f.score >= DECISIVE and f.rule in specs
                   and not specs[f.rule].residual), None)
     if other is None:
-        return out
-    kept = []
+        return out, lowered, added
+    kept, lowered, added = [], list(lowered), list(added)
     for f in out:
         spec = specs.get(f.rule)
         if spec is not None and spec.residual and f.score > LOWERED_SCORE:
@@ -457,7 +460,7 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
             f = Finding(f.rule, LOWERED_SCORE, f.evidence,
                         f"{f.reason}（属{specs[other.rule].title}，交由该规则）")
         kept.append(f)
-    return kept
+    return kept, lowered, added
 
 
 def _stance_taken(ctx: Context, spec: RuleSpec) -> bool:

@@ -138,7 +138,10 @@ class Classified(Plugin):
         harmless_cues=("reminder", "recalled", "published"), stance_cues=("recalled",))
 
     def inspect(self, ctx: Context):
-        reminded = self._reminded(ctx)
+        # a ban on posting into this group, searched once: a reminder, and
+        # (with nothing handed over) the rule's recorded reading
+        keep_out = _KEEP_OUT.search(ctx.norm.plain)
+        reminded = self._reminded(ctx, keep_out is not None)
         found = self._marking(ctx, reminded) or self._file_name(ctx)
         published = self._published(ctx)
         if not found and not published:
@@ -149,7 +152,7 @@ class Classified(Plugin):
                                       None if reminded else self._internal(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
-            kept_out = (_KEEP_OUT.search(ctx.norm.plain) if reminded and not _shared(ctx)
+            kept_out = (keep_out if reminded and not _shared(ctx)
                         and not cue_hits(ctx, self.name, "handover", "shared", "obtained")
                         else None)
             if kept_out:
@@ -215,7 +218,7 @@ class Classified(Plugin):
             return 0.9, word, f"附件“文件名”标注“{word}”，疑似涉密或内部文件"
         return None
 
-    def _reminded(self, ctx: Context) -> bool:
+    def _reminded(self, ctx: Context, kept_out: bool) -> bool:
         """A reminder or notice about secrecy, not inside a label (内部通报 is
         a label) nor inside a word saying it is not out yet (还没通报); or a
         ban on posting such material into this group."""
@@ -224,7 +227,7 @@ class Classified(Plugin):
             inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
             if any(not inside.covers(r.start, r.end) for r in reminders):
                 return True
-        return _KEEP_OUT.search(ctx.norm.plain) is not None
+        return kept_out
 
     def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")

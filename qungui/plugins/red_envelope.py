@@ -67,8 +67,10 @@ class RedEnvelope(Plugin):
         # 李局发个红包」); a ban may overlap the act it bans (不收发红包)
         acts = (cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _ACTS, self.name, "solicit", view="key")
                 + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
-        banned = [h for h in acts if governed(h)]
-        acts = [h for h in acts if h not in banned]
+        banned, kept = [], []
+        for h in acts:
+            (banned if governed(h) else kept).append(h)
+        acts = kept
         quote = acts[0].quote if acts else None
         if quote is None:
             m = _GRABBED.search(norm.plain)
