@@ -507,3 +507,26 @@ def test_a_red_envelope_is_not_also_chit_chat(moderator):
     # without the red envelope the model adds its off_topic finding
     plain = _ctx(moderator, "冲刺加油 66大顺")
     assert [f.rule for f in decision.decide(model, plain, [], spec).findings] == ["off_topic"]
+
+
+def test_chit_chat_is_left_to_a_standing_rumour_or_gossip_finding(moderator):
+    """A rumour or gossip found by its rule's words and standing after the
+    model names what the message is about: off_topic beside it is kept under
+    the bar, naming it. Beside an advert (a deal on a dinner out may be read
+    as one) it stands."""
+    spec = {r: moderator.plugins[r].spec for r in ("off_topic", "rumor", "ads")}
+    assert spec["rumor"].names_subject and not spec["ads"].names_subject
+    model = replace(_tiny(-0.5, keep=0.0), rules=("off_topic",))
+    ctx = _ctx(moderator, "对面爆发口蹄疫了，过来的牛羊肉全带病毒，吃了要出事的")
+    chat = Finding("off_topic", 0.65, "牛羊肉", "与本群工作无关的闲聊")
+    scare = Finding("rumor", 0.7, "全带病毒", "把耸人听闻的未经证实说法当作事实发布")
+    judged = decision.decide(model, ctx, [scare, chat], spec)
+    [low] = [f for f in judged.findings if f.rule == "off_topic"]
+    assert low.score == decision.LOWERED_SCORE and "传播谣言" in low.reason
+    assert scare in judged.findings
+    # a rumour finding under the bar leaves off_topic alone
+    weak = Finding("rumor", 0.5, "全带病毒", "传言")
+    assert chat in decision.decide(model, ctx, [weak, chat], spec).findings
+    # beside an advert off_topic stands
+    deal = Finding("ads", 0.8, "五折", "推销")
+    assert chat in decision.decide(model, ctx, [deal, chat], spec).findings

@@ -142,6 +142,10 @@ class RuleSpec:
     # finding decisive as that rule made it, the decision stage leaves the
     # message to that rule
     residual: bool = False
+    # a finding of this rule names what the message is about (a rumour,
+    # gossip about a colleague): found by the rule's words and standing after
+    # the model, a residual rule beside it leaves the message to it
+    names_subject: bool = False
 
     def __post_init__(self):
         if not set(self.stance_cues) <= set(self.harmless_cues):
@@ -412,8 +416,33 @@ def make_context(message: Message, room: Room, matcher, params: dict[str, dict[s
     if entries and _caps(entries) != {limit}:
         entries = [recent_entry(m, limit) for m in entries]
     return Context(message=message, room=room, norm=norm,
-                   hits=matcher.scan(norm, frozenset(params)),
+                   hits=_whole_clauses(matcher.scan(norm, frozenset(params))),
                    params=params, recent=entries, truncated=truncated, max_text=limit)
+
+
+# where one clause ends and the next begins
+_CLAUSE_STOPS = frozenset("，。；：！？,;:!?\n")
+
+
+def _whole_clauses(hits: dict[str, list[Hit]]) -> dict[str, list[Hit]]:
+    """The hits, less those of a harmless cue that run across a clause's end.
+
+    The key view drops punctuation so that a disguised term (红.包, 加 微
+    信) still matches; nobody disguises a work word, and one read across a
+    comma is two clauses' ends: 布展 in 「手机发布：展开厚度4.2毫米」 is no
+    exhibition being set up."""
+    for rule, found in hits.items():
+        harmless = _harmless_cues(rule)
+        if harmless and any(h.cue in harmless and not _CLAUSE_STOPS.isdisjoint(h.quote)
+                            for h in found):
+            hits[rule] = [h for h in found
+                          if h.cue not in harmless or _CLAUSE_STOPS.isdisjoint(h.quote)]
+    return hits
+
+
+def _harmless_cues(rule: str) -> tuple[str, ...]:
+    plugin = REGISTRY.get(rule)
+    return plugin.spec.harmless_cues if plugin is not None else ()
 
 
 def _caps(entries: list) -> set[int] | None:

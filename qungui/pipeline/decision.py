@@ -437,13 +437,21 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
                     ) -> tuple[list[Finding], list[str], list[str]]:
     """A residual rule's finding (off_topic) beside another rule's decisive
     finding as that rule made it (objective evidence: a red envelope, a 密级
-    marking): kept under the bar, naming the rule the message is left to (a
-    red envelope wished 「冲刺加油」 is a red envelope, not chit-chat). Beside
-    a weighed finding it stands: that one may be the false alarm.
+    marking), or beside a lexicon finding at the bar, still standing after
+    the model, of a rule whose finding names what the message is about (a
+    rumour, gossip about a colleague): kept under the bar, naming the rule
+    the message is left to (a red envelope wished 「冲刺加油」 is a red
+    envelope, 「过来的牛羊肉全带病毒」 a rumour, not chit-chat). Beside a
+    weighed finding of another rule it stands: that one may be the false
+    alarm (a deal on a dinner out read as an advert).
 
     Returns the findings and the rules lowered and added, as new lists."""
-    other = next((f for f in findings if f.score >= DECISIVE and f.rule in specs
-                  and not specs[f.rule].residual), None)
+    standing = {f.rule for f in out if f.score >= FIRE_SCORE}
+    other = next((f for f in findings if f.rule in specs and not specs[f.rule].residual
+                  and (f.score >= DECISIVE
+                       or (specs[f.rule].names_subject and f.score >= FIRE_SCORE
+                           and f.rule in standing))),
+                 None)
     if other is None:
         return out, lowered, added
     kept, lowered, added = [], list(lowered), list(added)

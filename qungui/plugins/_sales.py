@@ -25,7 +25,7 @@ _PRICE = re.compile(
     r"|(?<!\d)\d+(?:\.\d+)?\s*(?:元|块|rmb)(?:\s*[/一每]\s*" + _UNIT + ")?"
     r"|[一每]\s*" + _UNIT + r"\s*(?:(?:只要|仅需|仅)\s*)?\d+"
     r"|(?:原价|现价|特价|售价|只要|仅需|仅售|低至|团购价|批发价)\s*(?:[:：]\s*)?(?:\d+|[一二两三四五六七八九十]+[百千万])"
-    r"|满\s*\d+\s*减\s*\d+|立减\s*\d+"
+    r"|满\s*\d+\s*(?:元\s*)?(?:减\s*\d+|送|包邮)|立减\s*\d+"
     r"|(?<![\d.])(?:[1-9](?:\.\d)?|[一二三四五六七八九])\s*折"
     r"|买[一二三\d]送[一二三\d]"
 )
@@ -35,15 +35,26 @@ _PRICE = re.compile(
 # 我朋友开的广告公司, 我姐在做, 家里开了个小饭馆): with a pitch, a price or
 # a way to reach it, an advert for them even without a selling word
 _KIN = (r"(?:老公|老婆|爱人|媳妇|对象|姐姐?|妹妹?|哥哥?|弟弟?|表[姐妹哥弟]|堂[姐妹哥弟]|小姨子?|"
-        r"小舅子?|舅舅|姨妈|姑姑|姐夫|妹夫|嫂子|弟媳|闺蜜|同学|战友|老乡|朋友|亲戚|发小|家人)")
+        r"小舅子?|舅舅|舅妈|姨妈|姨父|姑姑|姑妈|姑父|叔叔|婶婶|大伯|侄子|外甥|姐夫|妹夫|嫂子|弟媳|闺蜜|"
+        r"老?同学|老?战友|老乡|朋友|亲戚|发小|家人)")
 _KIN_SHOP = re.compile(
     r"(?:我|俺)(?:的|们家|家)?(?:一个|有个|个)?" + _KIN
-    + r"[^，,。！!？?；;\n]{0,6}?(?:(?:新|刚)?开了?(?:一)?(?:家|个|间)|开的|在做|代理的|做的|所在的)"
+    + r"[^，,。！!？?；;\n]{0,6}?(?:(?:新|刚)?开了?(?:一)?(?:家|个|间)|开的|在做|代理的|做的|所在的"
+    r"|专门做|专做|是做|在[^，,。！!？?；;\n]{1,4}做(?!事|工作|了))"
     r"|家里(?:新|刚)?开了?(?:一)?(?:家|个|间)")
 
 # a favour asked of an official for that business (能不能从他那进, 您给打个
 # 招呼): cronyism's, not an advert to the group
-_FAVOUR = re.compile(r"能不能|能否|您看|您给|打个?招呼|说一声|关照")
+_FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说一声|关照|照顾点|照顾一下")
+
+
+def kin_offer(ctx: Context) -> re.Match | None:
+    """A relative's or friend's business named in the message, where no
+    favour is asked of an official for it: what an advert to the group for
+    them starts with (their match, else None)."""
+    plain = ctx.norm.plain
+    kin = _KIN_SHOP.search(plain)
+    return kin if kin is not None and not _FAVOUR.search(plain) else None
 
 
 def assess(ctx: Context) -> tuple[float, str, str] | None:
@@ -73,8 +84,14 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     price = figure or next((h.quote for h in cue_hits(ctx, "ads", "price")), None)
 
     what = sales[0].quote if sales else (pitches[0].quote if pitches else None)
-    kin = _KIN_SHOP.search(norm.plain)
-    if kin and (pitches or price or contact) and not _FAVOUR.search(norm.plain):
+    kin = kin_offer(ctx)
+    if has_cue(ctx, "ads", "public") and not (kin or (sales and contact)):
+        return None  # 以旧换新补贴, 惠民政策: a notice, no product offered with a way to buy it
+    if kin is not None:
+        # what is offered besides the shop itself (我朋友开的 is a sale word too)
+        ka, kb = norm.plain_span(kin.start(), kin.end())
+        offered = [h for h in sales if h.end <= ka or h.start >= kb]
+    if kin and (offered or pitches or price or contact):
         # the business of one's own people, offered to the group: the
         # group's own trade words (企业, 专班) do not make it its business
         shop = norm.quote_plain(kin.start(), kin.end())
@@ -102,6 +119,10 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
         # them (招募代理！一手货源，零投资零库存，月入过万) sells by itself
         score = 0.65 if len({h.term for h in sales}) >= 5 else 0.55
         reason = f"推销商品（“{what}”等）"
+    elif len({h.term for h in pitches}) >= 3 and figure:
+        # 「押题……报名立减300，名额有限」: a whole pitch with its price
+        score = 0.65
+        reason = f"推销（“{what}”等）并报价“{figure}”"
     elif sales and price:
         score = 0.5
         reason = f"推销“{what}”并谈价格“{price}”"

@@ -20,7 +20,7 @@ from qungui.plugins._sales import assess
 @register
 class Ads(Plugin):
     spec = RuleSpec(id="ads", title="广告推销", gravity=4,
-                    harmless_cues=("official", "business", "news"), stance_cues=("news",))
+                    harmless_cues=("official", "public", "business", "news"), stance_cues=("news",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from qungui.core.matcher import Spans
-from qungui.core.plugin import Context, Plugin, RuleSpec, register
+from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
+from qungui.plugins._sales import assess, kin_offer
 
 # Circles that are improper in themselves, even without a favour named.
 _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
@@ -40,6 +41,14 @@ class Cronyism(Plugin):
         in_circle = Spans(circles)
         favors = [h for h in favors if not in_circle.covers(h.start, h.end)]
         pair = first_pair(ctx, circles, favors, max_gap=1)
+        if pair and kin_offer(ctx):
+            found = assess(ctx)
+            if found is not None and found[0] > 0:
+                # 「我小舅子在做物流，价格好商量，微信推给你」: the tie's
+                # business offered to the group, an advert, no favour asked
+                # of anyone: recorded, so that the model does not make it one
+                return self.hit(RECORDED, quote(ctx, *pair),
+                                "亲友生意向群内推销，未向公职人员请托，交由广告推销规则")
         if pair:
             circle, favor = pair
             return self.hit(0.85, quote(ctx, circle, favor),

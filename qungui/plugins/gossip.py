@@ -16,7 +16,8 @@ from qungui.plugins._common import (NAMED_PERSON, countered, cue_hits, first_pai
 
 @register
 class Gossip(Plugin):
-    spec = RuleSpec(id="gossip", title="背后议论", gravity=6, harmless_cues=("notice", "work"))
+    spec = RuleSpec(id="gossip", title="背后议论", gravity=6, harmless_cues=("notice", "work"),
+                    names_subject=True)
 
     def _people(self, ctx: Context) -> list[Hit]:
         central = Spans(cue_hits(ctx, "central_policy", "target"))

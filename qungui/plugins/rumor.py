@@ -68,7 +68,8 @@ _QUOTED = re.compile(r"“[^”\n]{0,40}”|「[^」\n]{0,40}」|\"[^\"\n]{0,40}
 @register
 class Rumor(Plugin):
     spec = RuleSpec(id="rumor", title="传播谣言", gravity=7,
-                    harmless_cues=("debunk", "ask"), stance_cues=("debunk", "ask"))
+                    harmless_cues=("debunk", "ask"), stance_cues=("debunk", "ask"),
+                    names_subject=True)
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "debunk"):

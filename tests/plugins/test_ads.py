@@ -23,6 +23,8 @@ def test_sale_with_price_only(inspect):
 
 
 @pytest.mark.parametrize("text", [
+    # a phone's launch reported with its price (起售价): news, not a sale,
+    "苹果发布新系列手机，Pro Max起售价9999元，首周预售量同比增长20%",
     "政府采购公告：县商务局办公设备采购项目，预算金额50万元，联系电话13812345678",
     "消费券第二轮发放，每人可领100元，请广泛宣传",
     "工会会员普惠：凭会员卡在指定商户消费享九折，名单见工会公众号",
@@ -69,6 +71,9 @@ def test_discounts_and_prices_in_numerals_are_read(inspect, text):
 
 
 @pytest.mark.parametrize("text, shop", [
+    ("我媳妇做的卤味，鸭脖鸭翅鸭锁骨，群里下单满50送到监控中心🦆", "我媳妇做的"),
+    ("我姑父在南郊开了个农家乐，有鱼塘有包厢，单位团建都行，报我名字送条鱼", "我姑父在南郊开了个"),
+    ("我小舅子在义乌做跨境物流，价格好商量，谁要发货我把他微信推给你", "我小舅子在义乌做"),
     ("我小姨子开了家财税代理，做账报税一条龙，身边有企业需要的可以推一下，报我名字有优惠", "小姨子开了家"),
     ("我朋友开的广告公司户外大牌、电梯屏都能做，价格好商量，有企业问的可以介绍过去", "朋友开的"),
     ("我老公刚开了家全屋定制门店，专班同事装修可以找他，出厂价", "老公刚开了家"),
@@ -82,6 +87,8 @@ def test_a_relatives_or_friends_business_offered_to_the_group_is_an_advert(inspe
 
 
 @pytest.mark.parametrize("text", [
+    # a favour asked of an official for it (打过招呼, 照顾点) is cronyism's,
+    "我朋友开的康复中心想进定点名单，理事长那儿我打过招呼了，评估时照顾点",
     # a favour asked of an official for that business: cronyism's
     "梁所，我表弟开了个农资店，所里明年的肥料能不能从他那进，价格不会比别人高",
     "孙局，我表弟开了个中介门店，刚被约谈了，您看能不能跟区里说一声",
@@ -93,6 +100,10 @@ def test_a_relatives_business_without_an_offer_to_the_group_is_no_advert(inspect
 
 
 @pytest.mark.parametrize("text", [
+    # a whole pitch with its price, no contact,
+    "统计师考前押题班，往年通过率92%，统计系统同事报名立减300，名额有限👇",
+    # a trade-in sale with its link: 以旧换新 and 补贴 make no notice of it,
+    "双十二电器节，县城百汇电器城空调冰箱直降，以旧换新再补贴15%，活动链接发大家👉",
     "【年终理财】年化4.2%稳健型，起投5万，期限180天，额度有限先到先得",
     "【家庭燃气安全险】年缴38元保障50万，点击链接即可投保",
     "【课程】注册安全工程师考试冲刺班，保过班报名立减1000，名额有限",

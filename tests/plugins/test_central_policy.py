@@ -54,6 +54,7 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
 # --- stance: whose policy, and what is said of it -------------------------
 
 @pytest.mark.parametrize("text", [
+    "天天讲稳外贸，上头文件一个接一个，企业根本没人信，就是印着玩的",
     "国家这个决定简直是胡闹",
     "国务院这个文件纯属折腾基层",
     "上面的大政方针就是折腾人，懂不懂基层啊",

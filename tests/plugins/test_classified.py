@@ -178,6 +178,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
 # --- unmarked internal matters let out ------------------------------------
 
 @pytest.mark.parametrize("text, secret", [
+    # its day (下周二起, 明早) and targets, not announced to them,
+    ("跟大家通个气，下周二起税务和科技局联合对恒拓电子、新锐材料三家不打招呼上门核查研发费用", "恒拓"),
+    ("下周突击检查安排：周二澄峰湖音乐节，周三万达店庆，都不打招呼", "澄峰湖"),
     # personnel decisions before they are announced
     ("这次的考察对象是老王和小李，组织部下周来谈话", "老王"),
     ("还没公示的任免：刘某任办公室主任，陈某调任信访局", "刘某"),
@@ -238,6 +241,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
 
 
 @pytest.mark.parametrize("text", [
+    "这个是内部论证材料，还没上会，群里有企业和外单位的同志，麻烦先撤回，走内网发。",
     # secrecy reminders
     "涉密材料不要发群里，请大家注意保密",
     "注意保密",

@@ -17,6 +17,8 @@ def test_networking_for_gain(inspect, text):
 
 
 @pytest.mark.parametrize("text", [
+    # a hometown gathering declined,
+    "老乡会我不参加。三期项目按政府采购程序走。",
     "明天下午招商项目对接会，请相关企业老板准时参加",
     "构建亲清政商关系，优化营商环境",
     "周末同学会，好久不见了",

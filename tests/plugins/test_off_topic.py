@@ -5,6 +5,10 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text", [
+    # a launch told with a colon: 发布：展开 is no 布展 (a work word read across a clause),
+    "某品牌新款折叠屏手机发布：展开厚度4.2毫米，重量215克，售价9999元起",
+    "明天中午有人一起去万达新开的那家日料吗？团购券88一位",
+    "今天下班接孩子，有人知道实验小学门口那个托管班怎么样吗",
     "今晚世界杯决赛，梅西能不能夺冠？",
     "大家帮我在拼多多砍一刀，谢谢！",
     "周末去吃火锅吗，新开的网红店",
@@ -35,6 +39,9 @@ def test_shopping_link_scores_high(inspect):
 
 
 @pytest.mark.parametrize("text", [
+    # a shift swapped, an hour's leave: the work covered,
+    "卓组长，我周三下午要去开孩子家长会，能跟洪涛换个班吗？",
+    "我明天上午请两小时假去孩子学校开家长会，岗位跟小陈换了",
     "收到", "好的👍", "1", "👍👍", "收到，马上落实",
     "祝大家中秋快乐",                                    # a single greeting is manners
     "明天上午九点开会，会后一起吃饭",                    # work cue present

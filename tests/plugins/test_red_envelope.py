@@ -64,6 +64,7 @@ def test_discipline_notices_are_clean(inspect, text):
 
 
 @pytest.mark.parametrize("text", [
+    "论证费用按合同走对公账户，专家劳务费由我们按标准发放，个人红包一律退回。",
     "供应商硬塞的红包已原路退回，并向纪委报备",
     "有个老板加我发红包表示感谢，我没收，已退回",
     "提醒：家长逢年过节发红包、送购物卡的，一律婉拒，已收的交办公室登记退回",

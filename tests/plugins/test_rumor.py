@@ -36,6 +36,9 @@ def test_harmless_claim_with_push_is_borderline(inspect):
 # --- sensational claims stated as fact, with no hearsay word --------------
 
 @pytest.mark.parametrize("text", [
+    # food said to carry disease, a quake foretold from an omen,
+    "对面爆发口蹄疫了，过来的牛羊肉全带病毒，吃了要出事的",
+    "平山昨晚又震了，起码4级，这是大震前兆，这周还有更大的要来",
     # disasters foretold or said to be happening
     "明天有8级地震，大家今晚别睡太死",
     "下礼拜二凌晨三点有六级地震，震中就在咱们县",
