@@ -4,6 +4,8 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text", [
+    # a report named as what happened to him, not a notice: 被通报了还能当,
+    "古渡镇温站长去年执法检查被通报了还能当站长，他老丈人是县人大的，这关系硬得很",
     "那个局长就是个草包，什么都不懂",
     "老王是靠关系上位的，大家心里都有数",
     "听说张局作风有问题，外面有小三",
