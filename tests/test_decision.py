@@ -530,3 +530,23 @@ def test_chit_chat_is_left_to_a_standing_rumour_or_gossip_finding(moderator):
     # beside an advert off_topic stands
     deal = Finding("ads", 0.8, "五折", "推销")
     assert chat in decision.decide(model, ctx, [deal, chat], spec).findings
+
+
+def test_flattery_yields_to_gossip_about_the_same_message(moderator):
+    """owner_praise yields to gossip: a message that disparages (「老郑这总经理
+    咋来的大家心里都有数吧」) says nothing in the owner's praise, whatever the
+    model reads into the owner's name; the flattery stands alone."""
+    spec = {r: moderator.plugins[r].spec for r in ("owner_praise", "gossip")}
+    assert spec["owner_praise"].yields_to == ("gossip",)
+    model = replace(_tiny(4.0), rules=("owner_praise",))
+    ctx = _ctx(moderator, "老郑这总经理咋来的大家都清楚，不然就他那水平")
+    gossip = Finding("gossip", 0.85, "就他那水平", "对同事品头论足")
+    judged = decision.decide(model, ctx, [gossip], spec)
+    assert [f.rule for f in judged.findings] == ["gossip"] and not judged.added
+    praise = Finding("owner_praise", 0.7, "英明", "吹捧群主")
+    unsure = replace(_tiny(-0.5, keep=0.0), rules=("owner_praise",))   # leaves it as it is
+    judged = decision.decide(unsure, ctx, [gossip, praise], spec)
+    [low] = [f for f in judged.findings if f.rule == "owner_praise"]
+    assert low.score == decision.LOWERED_SCORE and "背后议论" in low.reason
+    # without the gossip the model's finding is added
+    assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == ["owner_praise"]

@@ -146,6 +146,10 @@ class RuleSpec:
     # gossip about a colleague): found by the rule's words and standing after
     # the model, a residual rule beside it leaves the message to it
     names_subject: bool = False
+    # rules whose standing finding rules this one out: beside one, this
+    # rule's finding is kept under the bar naming it (owner_praise beside
+    # gossip: a message that disparages is no flattery)
+    yields_to: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not set(self.stance_cues) <= set(self.harmless_cues):

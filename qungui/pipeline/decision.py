@@ -443,21 +443,29 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
     the message is left to (a red envelope wished 「冲刺加油」 is a red
     envelope, 「过来的牛羊肉全带病毒」 a rumour, not chit-chat). Beside a
     weighed finding of another rule it stands: that one may be the false
-    alarm (a deal on a dinner out read as an advert).
+    alarm (a deal on a dinner out read as an advert). Likewise a rule's
+    finding beside a standing finding of a rule it yields to
+    (``RuleSpec.yields_to``: flattery beside gossip, 「老郑这总经理咋来的大家心里
+    都有数吧」 says nothing in the owner's praise).
 
     Returns the findings and the rules lowered and added, as new lists."""
     standing = {f.rule for f in out if f.score >= FIRE_SCORE}
-    other = next((f for f in findings if f.rule in specs and not specs[f.rule].residual
+    other = next((f.rule for f in findings if f.rule in specs and not specs[f.rule].residual
                   and (f.score >= DECISIVE
                        or (specs[f.rule].names_subject and f.score >= FIRE_SCORE
                            and f.rule in standing))),
                  None)
-    if other is None:
-        return out, lowered, added
+
+    def left_to(spec: RuleSpec) -> str | None:
+        if spec.residual and other is not None:
+            return other
+        return next((r for r in spec.yields_to if r in standing and r in specs), None)
+
     kept, lowered, added = [], list(lowered), list(added)
     for f in out:
         spec = specs.get(f.rule)
-        if spec is not None and spec.residual and f.score > LOWERED_SCORE:
+        to = left_to(spec) if spec is not None and f.score > LOWERED_SCORE else None
+        if to is not None:
             if f.rule in added:
                 added.remove(f.rule)
                 continue
@@ -466,7 +474,7 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
                 continue
             lowered.append(f.rule)
             f = Finding(f.rule, LOWERED_SCORE, f.evidence,
-                        f"{f.reason}（属{specs[other.rule].title}，交由该规则）")
+                        f"{f.reason}（属{specs[to].title}，交由该规则）")
         kept.append(f)
     return kept, lowered, added
 

@@ -78,7 +78,8 @@ class _Sentences:
 
 @register
 class OwnerPraise(Plugin):
-    spec = RuleSpec(id="owner_praise", title="吹捧群主", gravity=5, harmless_cues=())
+    spec = RuleSpec(id="owner_praise", title="吹捧群主", gravity=5, harmless_cues=(),
+                    yields_to=("gossip",))
 
     def inspect(self, ctx: Context):
         owner = ctx.room.owner

@@ -4,6 +4,8 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text", [
+    # an official asked to a businessman's table, a matter of his raised there,
+    "杨局，我们董事长想约您和几位领导周末去山庄坐一坐，一起聊聊明年奖补的事",
     "周六老乡会，王老板也来，以后项目上互相关照",
     "都是同学会的自己人，这个工程你打个招呼就行",
     "战友会上说好了，他提拔的事大家帮忙",

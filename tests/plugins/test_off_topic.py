@@ -5,6 +5,8 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text", [
+    "大疆发布新一代航拍无人机 一英寸传感器 售价4788元起",
+    "92号又涨了，八块二一升，加满一箱心疼死😭",
     # a launch told with a colon: 发布：展开 is no 布展 (a work word read across a clause),
     "某品牌新款折叠屏手机发布：展开厚度4.2毫米，重量215克，售价9999元起",
     "明天中午有人一起去万达新开的那家日料吗？团购券88一位",
