@@ -73,7 +73,8 @@ def test_the_shipped_model_covers_the_content_rules_and_never_saw_held_out_text(
     assert not any("heldout" in name or name.startswith("blind") for name in trained_on)
     # a corpus added beside the others without retraining would be silently ignored
     expected = {p.name for p in [CORPUS / "dev.jsonl", *CORPUS.glob("extra*.jsonl"),
-                                 *CORPUS.glob("outside*.jsonl"), *PUBLIC.glob("*_train.jsonl")]}
+                                 *CORPUS.glob("outside*.jsonl"), *CORPUS.glob("candidate*.jsonl"),
+                                 *PUBLIC.glob("*_train.jsonl")]}
     assert trained_on == expected
     assert np.all((model.threshold >= 0.5) & (model.threshold <= 1))
     assert np.all(model.keep <= model.threshold)

@@ -8,13 +8,15 @@ gives it at run time (``pipeline/decision.py``): the lexicon stage's verdict
 on the rule, character 1–3-grams of the key view, the sentence embedding
 with its cosine to the room's topic and, with ``--static``, the static word
 vector (``tools/build_static.py``). Trained on the team's corpus (dev and extra*), the
-outside writers' sets (outside*) and the training part of each public
+outside writers' sets (outside* and candidate*) and the training part of each public
 source (``rules/corpus/public/*_train.jsonl``; ``SOURCES.md`` says where
 each came from). A line
 with ``judged`` counts only for the rules it names. test, holdout and the
 public held-out files are never read here. The outside*.jsonl files were
 written by outside writers as blind sets, each measured once before it was
-trained on; blind_*.jsonl are such sets kept blind, never read here.
+trained on; the candidate*.jsonl files by outside writers as sets whose
+errors were read to mend the lexicons, measured as they arrived; blind_*.jsonl
+are such sets kept blind, never read here.
 
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
@@ -61,12 +63,12 @@ STATIC_SCALE = 4.0
 # to be told in front of one's leader that one has improperly commented on
 # the centre's policy, for a remark that supports it, is the gravest false
 # accusation the bot can make
-RULE_BUDGETS = {"central_policy": 0.0015}
+RULE_BUDGETS = {"central_policy": 0.001}
 
 
 def default_corpora() -> list[Path]:
     own = ([CORPUS / "dev.jsonl"] + sorted(CORPUS.glob("extra*.jsonl"))
-           + sorted(CORPUS.glob("outside*.jsonl")))
+           + sorted(CORPUS.glob("outside*.jsonl")) + sorted(CORPUS.glob("candidate*.jsonl")))
     return own + sorted((CORPUS / "public").glob("*_train.jsonl"))
 
 
@@ -139,7 +141,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--min-threshold", type=float, default=0.5)
     p.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "qungui" / "embeddings.npz",
                    help="embeddings of texts seen before (not shipped; delete to recompute)")
-    p.add_argument("--public-weight", type=float, default=0.3,
+    p.add_argument("--public-weight", type=float, default=0.6,
                    help="weight of a public source's line against one of the team's corpus")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
