@@ -87,11 +87,11 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
     kin = kin_offer(ctx)
     if has_cue(ctx, "ads", "public") and not (kin or (sales and contact)):
         return None  # 以旧换新补贴, 惠民政策: a notice, no product offered with a way to buy it
+    offered = []         # what is offered besides the shop itself (我朋友开的 is a sale word too)
     if kin is not None:
-        # what is offered besides the shop itself (我朋友开的 is a sale word too)
         ka, kb = norm.plain_span(kin.start(), kin.end())
         offered = [h for h in sales if h.end <= ka or h.start >= kb]
-    if kin and (offered or pitches or price or contact):
+    if kin is not None and (offered or pitches or price or contact):
         # the business of one's own people, offered to the group: the
         # group's own trade words (企业, 专班) do not make it its business
         shop = norm.quote_plain(kin.start(), kin.end())
