@@ -128,9 +128,13 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
         reason = f"推销“{what}”并谈价格“{price}”"
     else:
         return None
+    # the group's own business: a business word of its trade (「面膜生产线项目」
+    # in a 招商 group; 投资 inside 零投资 is the sale's own word), or what is
+    # sold being what the room deals in (批发价 in a 批发市场 group)
     inside = Spans(sales)
-    if any(not inside.covers_longer(h.start, h.end) for h in cue_hits(ctx, "ads", "business")):
-        # (投资 inside 零投资 is the sale's own word)
-        score -= 0.4    # 「面膜生产线项目」 in a 招商 group is the group's business
+    room = f"{ctx.room.topic} {ctx.room.purpose}"
+    if (any(not inside.covers_longer(h.start, h.end) for h in cue_hits(ctx, "ads", "business"))
+            or (kin is None and any(h.term in room for h in sales))):
+        score -= 0.4
     evidence = " ".join(dict.fromkeys(x for x in (what, figure or price, contact) if x))
     return score, evidence, reason

@@ -7,7 +7,8 @@ or a price. A relative's or friend's business offered to the group (我小姨子
 开了家财税代理，报我名字有优惠) is an advert with a pitch, a price or a way to
 reach it, whatever the group's own trade words; a favour asked of an official
 for it is cronyism's. Notices about procurement, consumer vouchers or scams,
-and investment talk about a company's products, are not adverts.
+investment talk about a company's products, and the goods the room itself
+deals in (批发价 in a wholesale market's group) are not adverts.
 """
 
 from __future__ import annotations

@@ -124,3 +124,14 @@ def test_financial_products_and_cram_courses_are_adverts(inspect, text):
 def test_a_canvass_with_its_reward_is_left_to_vote_buying(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
     assert top(inspect("vote_buying", text)) >= THRESHOLD
+
+
+def test_the_rooms_own_goods_and_prices_are_its_business(inspect, room):
+    """What the room trades in, priced (批发价 in a wholesale market's
+    group), is its work; the same words in another room sell."""
+    from dataclasses import replace
+    market = replace(room, topic="城北农产品批发市场快检工作群",
+                     purpose="批发市场蔬菜水果快检、价格监测与入场票据查验")
+    text = "今天豇豆批发价5.8一斤 比上周涨了1块多，货主要从海南过来，入场票据都齐的"
+    assert top(inspect("ads", text, room=market)) < THRESHOLD
+    assert top(inspect("ads", "豇豆批发价5.8一斤，要的私聊我", room=room)) >= THRESHOLD
