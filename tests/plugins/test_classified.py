@@ -241,6 +241,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
 
 
 @pytest.mark.parametrize("text", [
+    "@孙浩 预审意见是内部掌握的，这个群里有企业联络员，撤回，走OA。",
     "这个是内部论证材料，还没上会，群里有企业和外单位的同志，麻烦先撤回，走内网发。",
     # secrecy reminders
     "涉密材料不要发群里，请大家注意保密",

@@ -5,6 +5,7 @@ from tests.plugins.conftest import THRESHOLD, top
 
 
 @pytest.mark.parametrize("text", [
+    "下周五我结婚，群里同事有空来喝喜酒啊😊 桤港万豪三楼",
     "大疆发布新一代航拍无人机 一英寸传感器 售价4788元起",
     "92号又涨了，八块二一升，加满一箱心疼死😭",
     # a launch told with a colon: 发布：展开 is no 布展 (a work word read across a clause),
