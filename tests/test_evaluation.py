@@ -138,7 +138,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_af", 0.89, 0.027), ("blind_an", 0.94, 0.034), ("blind_bh", 0.93, 0.04)])
+    ("blind_af", 0.89, 0.02), ("blind_an", 0.94, 0.034), ("blind_bh", 0.93, 0.04)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -163,8 +163,8 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     clearing a shop's sale): AA 0.926 / 2.11%, AF 0.888 / 2.67%, AP 0.971 /
     2.67%, AY 0.926 / 2.67%; and BE, written with X34–X37, 0.900 / 0.67% as
     it arrived. With the model trained on the candidates X16–X40 as well and
-    central_policy's tighter budget (0.1%): AF 0.894 / 2.67%, still under the
-    bar; AN 0.941 / 3.33% (0.945 / 2.00% before it: two more clean messages
+    central_policy's tighter budget (0.1%): AF 0.894 / 2.67% (0.896 / 2.00%
+    with the room's own trade read for ads), still under the bar; AN 0.941 / 3.33% (0.945 / 2.00% before it: two more clean messages
     flagged); BH, written with X38–X40, 0.916 / 4.67% as it arrived, 0.932 /
     4.00% with it."""
     from qungui.pipeline.engine import Moderator
