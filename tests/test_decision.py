@@ -316,8 +316,8 @@ def test_clean_talk_the_model_never_saw_seldom_reaches_the_encoder(rulebook, plu
                                                                     held_out):
     """The gate is set on what the full model flags, not on every true
     violation as well: of the held-out clean messages, few are worth the
-    encoder (2 of 196 with the model that ships; 16 with a gate that also
-    counted the violations the full model misses)."""
+    encoder (5 of 196 with the model that ships, 2 with the one before it;
+    16 with a gate that also counted the violations the full model misses)."""
     moderator = Moderator(None, rulebook, plugins, matcher)
     clean = [s for s in held_out if not s.labels]
     encoded = 0
