@@ -222,6 +222,7 @@ class Context:
     # classified rule's marking scan reads past it
     max_text: int = MAX_TEXT
     _cues: dict[str, dict[str, list[Hit]]] = field(default_factory=dict, init=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def text(self) -> str:
@@ -292,6 +293,16 @@ class Context:
             for hit in hits:
                 grouped.setdefault(hit.cue, []).append(hit)
         return grouped
+
+    def once(self, name: str, compute: Callable[["Context"], Any]) -> Any:
+        """``compute(self)``, computed on the first call under ``name`` and
+        kept for the message (a reading several rules ask for, such as
+        whether it is an advert)."""
+        try:
+            return self._derived[name]
+        except KeyError:
+            value = self._derived[name] = compute(self)
+            return value
 
     def has_cue(self, rule: str, *cues: str) -> bool:
         """Whether the rule has a hit of one of these cues (lexicon sections)."""

@@ -60,8 +60,13 @@ def kin_offer(ctx: Context) -> re.Match | None:
 def assess(ctx: Context) -> tuple[float, str, str] | None:
     """(score, evidence, reason) when the message is an advert, else None.
 
-    Shared so that other rules can tell an advert from chit-chat.
+    Shared so that other rules can tell an advert from chit-chat (ads,
+    off_topic and cronyism ask): worked out once per message.
     """
+    return ctx.once("ads.assess", _assess)
+
+
+def _assess(ctx: Context) -> tuple[float, str, str] | None:
     if has_cue(ctx, "ads", "official"):
         return None  # 政府采购公告, 消费券, warnings about 推销保健品
     if has_cue(ctx, "vote_buying", "election") and has_cue(ctx, "vote_buying", "solicit", "ask"):

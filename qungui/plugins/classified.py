@@ -117,14 +117,14 @@ _MATTERS = (
     ("records", "公民个人信息", ("lookup", "shared")),
 )
 _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
-# the hour an unannounced operation starts, near it (周四凌晨两点……收网,
-# 明天上午9点半到): its plan, not its announcement
-_HOUR = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
+# the hour or day an unannounced operation starts, near it (周四凌晨两点……收网,
+# 明天上午9点半到, 下周二起): its plan, not its announcement
+_WHEN = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
                    r"(?:早上|上午|下午|晚上|今晚|明晚|明早)\s{0,2}[一二三四五六七八九十两]{1,3}\s{0,2}点"
                    # or its day (下周二起, 明早, 周四城南……): a plan's date
                    r"|(?:下|本|这)?(?:周|星期|礼拜)[一二三四五六日天]|明早|明天一早")
-# how far from the operation the hour is looked for
-HOUR_REACH = 30
+# how far from the operation its hour or day is looked for
+WHEN_REACH = 30
 
 
 @register
@@ -318,8 +318,8 @@ class Classified(Plugin):
                 for sign in gives_away:
                     pattern = _AFTER.get(sign)
                     if sign == "timed":
-                        told = _HOUR.search(ctx.text, max(0, hit.start - HOUR_REACH),
-                                            hit.end + HOUR_REACH) is not None
+                        told = _WHEN.search(ctx.text, max(0, hit.start - WHEN_REACH),
+                                            hit.end + WHEN_REACH) is not None
                     elif pattern is not None:
                         told = pattern.match(ctx.text, hit.end) is not None
                     else:
