@@ -53,11 +53,18 @@ _TOLL = re.compile(
 _SWEEPING = re.compile(
     r"(?:全部|一律|全面|统一|直接|全都|全)(?:要|会|被|给)?"
     r"(?:取消|作废|撤掉|撤销|强拆|冻结|停发|停掉|清退|裁掉|砍掉|涨到|上涨|翻倍|减半|降薪|"
-    r"压减|扣|不合格|取缔|关停|收回|没收|重新考试|重新竞聘|限价)"
+    r"压减|扣|不合格|取缔|关停|收回|没收|重新考试|重新竞聘|限价|免职|撤职|封禁|封号|暂停|清理|"
+    r"停业|吊销|移交)"
     # a cut to people or money that needs no 全部: 人员分流, 从3000降到1000,
     # 一半人下社区, 从工资里扣; or a favour for everyone (前三名直接给事业编)
     r"|人员分流|分流下|降到\d+|砍一半|开除一批|(?<!仲)裁员|下岗|一半(?:的)?人(?:要|都)?(?:下|分流|转岗)"
-    r"|工资里扣|扣工资|直接(?:给|进|入|转)(?:事业编|编制)")
+    r"|工资里扣|扣工资|直接(?:给|进|入|转)(?:事业编|编制)"
+    # or a service said to stop for everyone (法院不再直接受理, 地方不再管了)
+    r"|不再(?:直接)?(?:受理|管了|发放|报销|审批|办理)")
+# a rise by a share (涨20%, 涨三成): the price hype's figure beside the
+# lexicon's words (暴涨, 翻倍, 冲到)
+_SURGE = re.compile(r"涨\s{0,2}(?:\d{1,3}(?:\.\d{1,2})?\s{0,2}[%％]|[一二三四五六七八九两]成)")
+_QUALIFIES = re.compile("的")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")
 _QUESTION_WORDS = ("吗", "么", "嘛")
@@ -104,6 +111,11 @@ class Rumor(Plugin):
                 return self.hit(0.8, quote(ctx, *scare, pushes[-1]),
                                 f"传播耸人听闻的未经证实说法“{said}”并催促“{pushes[-1].quote}”")
             return self.hit(0.7, said, f"把耸人听闻的未经证实说法“{said}”当作事实发布")
+        hype = self._hype(ctx)
+        if hype:
+            surge, hoard = hype
+            return self.hit(0.7, quote(ctx, surge, hoard),
+                            f"把“{surge.quote}”的未经证实行情当作事实并催促“{hoard.quote}”")
         claims = claims or cue_hits(ctx, self.name, "assured")
         if not claims:
             return self.clear("无传言用语")
@@ -113,6 +125,19 @@ class Rumor(Plugin):
             return self.hit(0.7, quote(ctx, claims[0], *policy),
                             f"以“{claims[0].quote}”传播未经证实的政策消息“{said}”")
         return self.clear("传言未催促转发")
+
+    def _hype(self, ctx: Context) -> tuple[Hit, Hit] | None:
+        """Price hype: a price or value said, as fact, to be about to soar
+        (下个月铁定冲到800, 下周涨20%, 要翻三倍) and an urge to buy, hoard or
+        lock it in now (赶紧囤, 锁价最划算, 稳赚, 错过再等三年); not in a notice
+        or a question."""
+        hoards = cue_hits(ctx, self.name, "hoard")
+        if not hoards or has_cue(ctx, self.name, "official", "ask"):
+            return None
+        surges = [(h,) for h in cue_hits(ctx, self.name, "surge")]
+        surges += [(h,) for h in pattern_hits(ctx, _SURGE, self.name, "surge")]
+        stated = self._first_stated(ctx, surges)
+        return (stated[0], hoards[-1]) if stated else None
 
     def _scare(self, ctx: Context) -> tuple[Hit, ...]:
         """The first sensational claim stated as fact: its hit(s), or ()."""
@@ -129,7 +154,9 @@ class Rumor(Plugin):
         if not candidates:
             return ()
         candidates.sort(key=lambda c: c[0].start)
-        governed = countered(ctx, self.name)
+        # 没证的账号一律封禁, 不交的全部清退: a denial before a 的 qualifies who
+        # the claim is about, it does not deny it
+        governed = countered(ctx, self.name, unless=_QUALIFIES)
         quoted = Spans(_Span(m.start(), m.end()) for m in _QUOTED.finditer(ctx.text))
         for claim in candidates:
             first, last = claim[0], claim[-1]

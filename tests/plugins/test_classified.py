@@ -221,6 +221,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     # its plan, hour and all
     ("这周四凌晨两点对站前那几家黑旅馆收网，参战警力60人，点位：建设路18号", "建设路"),
     ("明天上午省里飞检组要来，先去永泰再去金丰，9点半左右到", "永泰"),
+    # a surprise visit planned (打算突击, 别让企业知道) or the points of a joint operation
+    ("下周三去查恒远化工偷排的事，打算突击，早上7点出发，别让企业知道", "恒远"),
+    ("下周二凌晨联合执法的点位：东关桥头黑加油点、西街两家无证作坊，4点半集合，别外传", "东关"),
     # what a closed meeting said, written down or photographed
     ("昨天专班闭门会我记了几条：一是城投可能违约，二是准备动用平准基金兜底", "平准基金"),
     ("我把昨天常委会上讨论安置的那段记录拍下来了，重点是明年资金要压缩", "压缩"),
@@ -290,6 +293,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # another's post asked back or gone: a reaction, never a leak
     "李主任，扫描报告是内部资料，群里不合适，麻烦撤回一下，需要的我线下给纸质版",
     "名单未公示前不得外传，已删除，比对请走平台接口",
+    "@小陈 考察人选还没公示，谁让你在群里说的？马上撤掉",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

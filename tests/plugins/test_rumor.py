@@ -114,6 +114,11 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "合并以后全部重新竞聘，考不上的下村，刚开会定的",
     "财政紧张，下个月要从各单位工资里扣，每人五百，已经定了",
     "刚收到消息，下周起全省猪肉统一限价，每斤不能超过15块",
+    # an official body said to have decided it (刚发文, 亲口讲的), the change
+    # on whoever lacks something (没证的 qualifies, it denies nothing)
+    "区里刚发文，以后所有网格员必须持证上岗，没证的一律清退",
+    "县里定了，年底前考核不达标的站长一律免职，主任在会上亲口讲的",
+    "从下月起社保转移全部改到市里办，区里不再受理了，已经开会定了",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -134,6 +139,31 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "新来的仲裁员小李听说是从法院调过来的",                      # 仲裁员 cuts no one
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
+    assert top(inspect("rumor", text)) < THRESHOLD
+
+
+# --- price hype: a price said to soar, with an urge to buy or hoard now ------
+
+@pytest.mark.parametrize("text", [
+    "水泥下个月还得翻一倍，工地都在囤，现在手里有货的稳赚",
+    "黄金下周铁定冲到900一克，大家抓紧囤，晚了就没这个价",
+    "饲料玉米年后要涨30%，赶紧多囤点，错过就亏大了",
+    "学区房这波肯定暴涨，现在进场最划算",
+])
+def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
+    [f] = inspect("rumor", text)
+    assert f.score >= THRESHOLD and "行情" in f.reason
+    assert f.evidence in text
+
+
+@pytest.mark.parametrize("text", [
+    "水泥下个月要涨价，预算科抓紧把追加预算报上来",             # a rise, no hoarding
+    "网传黄金下周要翻倍，大家赶紧囤，经核实系谣言，请勿转发",   # refuted
+    "听说饲料要涨30%，是不是真的？要不要先囤点",                 # asked
+    "储备粮轮换要锁价，合同价格按招标结果执行",                  # a hoarding word, no rise
+    "猪肉价格上涨，市里投放储备冻猪肉平抑物价，请各超市做好销售",  # a notice
+])
+def test_price_talk_without_hype_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
 
 
