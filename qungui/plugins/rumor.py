@@ -45,7 +45,8 @@ _TOLL = re.compile(
     r"|(?:埋|困)了?\s{0,2}" + _COUNT + r"\s{0,2}(?:个|名|位)" + _PEOPLE + r"?(?=[，,。！!？?；;\s]|$)"
     r"|" + _COUNT + r"\s{0,2}多?\s{0,2}(?:个|名|位)?" + _PEOPLE
     + r"(?:都|已经|已|全)?(?:被)?(?:送[^，,。！!？?；;\s]{0,3}医院|进了?医院|住院了|死亡|遇难|身亡|丧生"
-      r"|没了|中毒|被埋|被困)")
+      r"|没了|中毒|被埋|被困"
+      r"|脑梗|得癌|得了癌|白血病)")
 # a sweeping change to everyone's rules or money, the shape policy hearsay
 # takes (全部作废, 直接取消, 一律不合格, 资金全冻结, 缴费直接涨到600): stated
 # as fact only beside a hearsay word (听说, 朋友亲口说的, 刚得到准信) or a

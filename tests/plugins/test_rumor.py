@@ -38,6 +38,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
 @pytest.mark.parametrize("text", [
     # food said to carry disease, a quake foretold from an omen,
     "对面爆发口蹄疫了，过来的牛羊肉全带病毒，吃了要出事的",
+    # a disease counted among people, with no source
+    "变电站旁边那几个村这两年好多人得癌，就是辐射闹的",
     "平山昨晚又震了，起码4级，这是大震前兆，这周还有更大的要来",
     # disasters foretold or said to be happening
     "明天有8级地震，大家今晚别睡太死",
