@@ -1,6 +1,6 @@
 """传播谣言: an unverified claim pushed to spread, or a sensational one stated as fact.
 
-Two ways in:
+Four ways in:
 
 * hearsay pushed on: a hearsay word (听说, 网传) and an urge to forward
   (赶紧转发), the stronger when the content is alarming;
@@ -9,12 +9,18 @@ Two ways in:
   自来水被污染了), a crime scare (学校门口抢孩子), policy hearsay (工资停发,
   要封城), an official said to be taken away by the discipline bodies
   (那个副县长已经被双开了), a toll of dead or hurt counted with no source
-  (冒顶埋了五个, 十几个孩子都送医院了), a cover-up alleged (医院在压消息).
-  It stands down where the message is a
-  refutation, an official notice or work report (经核查……已处置), or asks
-  whether it is true; and a claim denied or made hypothetical in its own
-  clause (不会封城, 如果水库溃坝), asked about (要封城吗？) or quoted
-  (“要封城”的说法) is not stated as fact.
+  (冒顶埋了五个, 十几个孩子都送医院了), a cover-up alleged (医院在压消息);
+* price hype: a price said, as fact, to be about to soar, with an urge to
+  buy, hoard or lock it in now (钢材下周涨20%……赶紧囤);
+* policy hearsay: a sweeping change (一律免职, 全部作废, 不再受理) beside a
+  hearsay word or a change said to be settled or decided by some official
+  body (已经开会定了, 刚发文, 亲口讲的).
+
+Each stands down where the message is a refutation, an official notice or
+work report (经核查……已处置), or asks whether it is true; and a claim denied
+or made hypothetical in its own clause (不会封城, 如果水库溃坝), asked about
+(要封城吗？) or quoted (“要封城”的说法) is not stated as fact. A denial before
+a 的 (没证的账号一律封禁) qualifies whom the claim is about and denies nothing.
 """
 
 from __future__ import annotations
