@@ -243,6 +243,8 @@ def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     "明天早上8点有8级地震，大家提前做好准备",
     "城南水库大坝已经裂了，下游的赶紧撤",
     "下个月起全县机关事业单位工资停发三个月",
+    "钢材下周涨20%，水泥跟着涨，项目部赶紧囤，晚了就没货",      # price hype
+    "县委已经开会定了，完不成进度的站所长一律免职",           # a change said to be decided
 ])
 def test_the_decision_stage_does_not_lower_a_stated_scare(rulebook, plugins, matcher, text):
     """The model weighs the rule's findings (trained on rumours stated as
