@@ -127,7 +127,9 @@ class Rumor(Plugin):
         if not claims:
             return self.clear("无传言用语")
         policy = self._first_stated(ctx, [(h,) for h in pattern_hits(ctx, _SWEEPING, self.name, "scare")])
-        if policy and not has_cue(ctx, self.name, "official", "ask"):
+        # 「省厅刚发文，要求各县一律暂停……请各单位报送」: a document relayed with
+        # the work it asks for, not hearsay
+        if policy and not has_cue(ctx, self.name, "official", "ask", "relay"):
             said = policy[0].quote
             return self.hit(0.7, quote(ctx, claims[0], *policy),
                             f"以“{claims[0].quote}”传播未经证实的政策消息“{said}”")

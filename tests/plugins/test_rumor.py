@@ -139,6 +139,8 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "会议时间已经定了，周三下午三点，请准时参加",               # settled, nothing cut
     "网传'市属国企全部裁员20%'不属实，国资委已发布澄清",          # refuted
     "新来的仲裁员小李听说是从法院调过来的",                      # 仲裁员 cuts no one
+    # a document relayed with the work it asks for
+    "省厅刚发文，要求各县一律暂停新项目审批，请各单位本周内报送自查情况",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
