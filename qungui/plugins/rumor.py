@@ -67,10 +67,17 @@ _SWEEPING = re.compile(
     r"|人员分流|分流下|降到\d+|砍一半|开除一批|(?<!仲)裁员|下岗|一半(?:的)?人(?:要|都)?(?:下|分流|转岗)"
     r"|工资里扣|扣工资|直接(?:给|进|入|转)(?:事业编|编制)"
     # or a service said to stop for everyone (法院不再直接受理, 地方不再管了)
-    r"|不再(?:直接)?(?:受理|管了|发放|报销|审批|办理)")
-# a rise by a share (涨20%, 涨三成): the price hype's figure beside the
+    r"|不再(?:直接)?(?:受理|管了|发放|报销|审批|办理)"
+    # or a penalty or a reprieve for everyone of a kind (一律当非法…处理,
+    # 三年免查, 倒查十年, 一分都不给, 公园改收费); not 一律不得 or 一票否决,
+    # which relay standing rules as often as they invent new ones
+    r"|一律(?:当|按)[^，,。！!？?；;\n]{0,10}(?:处理|对待|论处)"
+    r"|免查|倒查[\d一二三四五六七八九十]{1,3}年|一分(?:钱)?都不给|改收费")
+# a rise by a share or a sum (涨20%, 涨三成, 涨三百): the price hype's figure beside the
 # lexicon's words (暴涨, 翻倍, 冲到)
-_SURGE = re.compile(r"涨\s{0,2}(?:\d{1,3}(?:\.\d{1,2})?\s{0,2}[%％]|[一二三四五六七八九两]成)")
+_SURGE = re.compile(r"涨\s{0,2}(?:\d{1,3}(?:\.\d{1,2})?\s{0,2}[%％]|[一二三四五六七八九两]成"
+                    # or by a sum (每箱涨三百, 涨200块)
+                    r"|[\d一二三四五六七八九两十百千]{1,5}\s{0,2}(?:块|元|百|千|万))")
 _QUALIFIES = re.compile("的")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")

@@ -121,6 +121,11 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "区里刚发文，以后所有网格员必须持证上岗，没证的一律清退",
     "县里定了，年底前考核不达标的站长一律免职，主任在会上亲口讲的",
     "从下月起社保转移全部改到市里办，区里不再受理了，已经开会定了",
+    # words put in a distant body's mouth (已经表态了, 说了, 发话了)
+    "省交通厅已经表态了，年底前没装北斗的货车一律当非法营运处理",
+    "市纪委已经发话了，这次所有工程款都要倒查五年",
+    "国家农业农村部说了，评上示范社的合作社三年免查",
+    "市城管局都说了，广场下个月改收费，停车一小时十块",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -141,6 +146,12 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "新来的仲裁员小李听说是从法院调过来的",                      # 仲裁员 cuts no one
     # a document relayed with the work it asks for
     "省厅刚发文，要求各县一律暂停新项目审批，请各单位本周内报送自查情况",
+    # a leader's instruction or a standing rule relayed: nothing sweeping made up
+    "刘局说了，明天上午九点前各科一律把表报上来",
+    "市纪委已经说了，公车一律不得私用，节假日封存",
+    "县里已经明确了，安全生产实行一票否决，请各乡镇压实责任",
+    # a leak put right, not spread (开标前不能在群里说，赶紧撤回)
+    "@小王 报名情况开标前一律不能在群里说，赶紧撤回",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
@@ -153,6 +164,8 @@ def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     "黄金下周铁定冲到900一克，大家抓紧囤，晚了就没这个价",
     "饲料玉米年后要涨30%，赶紧多囤点，错过就亏大了",
     "学区房这波肯定暴涨，现在进场最划算",
+    "钢筋下周每吨涨三百，工地赶紧订，晚了没货",         # a rise by a sum
+    "苗木今年要翻倍，圃里的先压着等涨价，别往外调",
 ])
 def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
     [f] = inspect("rumor", text)
