@@ -76,6 +76,31 @@ def test_a_label_on_shared_material_stays_a_label_beside_a_standing_rule(inspect
     assert top(inspect("classified", msg)) >= THRESHOLD
 
 
+@pytest.mark.parametrize("file_name", [
+    "盗采案嫌疑人询问笔录（第3页）.jpg",
+    "2024年非煤矿山执法检查问题清单（未公开）.xlsx",
+    "局党组会议纪要（关于科室负责人人选的意见）.jpg",
+    "2025年中层干部拟任人选名单（讨论稿）.docx",
+    "城南片区1:2000地形图及控制点成果.zip",
+])
+def test_a_file_named_for_an_internal_matter_is_for_review(inspect, file_name):
+    msg = message("", type=MessageType.FILE, file_name=file_name)
+    [f] = inspect("classified", msg)
+    assert 0.6 <= f.score < 0.9                 # no marking: the owner reviews it
+
+
+@pytest.mark.parametrize("file_name", [
+    "2025年优秀党员推荐人选申报表.docx",        # a blank form to fill in
+    "拟任人选任前公示（已公示）.pdf",
+    "标准地图公开版地形图.pdf",
+    "笔录制作规范培训课件.pptx",                # training material
+    "6月道路养护巡查问题清单（已派单）.xlsx",
+])
+def test_a_file_named_for_ordinary_work_is_clean(inspect, file_name):
+    msg = message("", type=MessageType.FILE, file_name=file_name)
+    assert top(inspect("classified", msg)) < THRESHOLD
+
+
 def test_secrecy_training_attachment_is_clean(inspect):
     msg = message("培训课件", type=MessageType.FILE, file_name="涉密人员保密教育培训课件.pptx")
     assert top(inspect("classified", msg)) < THRESHOLD
@@ -194,6 +219,10 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("那个道路项目的标底是3260万，大家报价往这靠", "3260"),
     ("污水厂项目拦标价定的是1.2亿，还没开标，别外传", "1.2亿"),
     ("投标单位一共四家，鑫源、宏达、永安、华泰", "鑫源"),
+    ("投标单位有三家：鑫源、宏达和外省一家", "鑫源"),
+    # a case file or an exam paper in hand, passed round
+    ("我们院在办的那个案子，我把起诉意见书拍了几页上来", "案子"),
+    ("上期学员那儿有套结业考题，说题库没换", "结业"),
     # inspection and audit scores before release
     ("年度考核分数还没公布，咱们单位排第三，先别外传", "第三"),
     ("省里暗访的打分结果我提前看到了，我们县倒数第二", "倒数"),
@@ -294,6 +323,9 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "李主任，扫描报告是内部资料，群里不合适，麻烦撤回一下，需要的我线下给纸质版",
     "名单未公示前不得外传，已删除，比对请走平台接口",
     "@小陈 考察人选还没公示，谁让你在群里说的？马上撤掉",
+    "小方，纪要是内部的，撤回吧，正式答复走书面文件",
+    # a requirement on bidders is not a list of them
+    "外包按政府采购程序公开招标，涉密项目要求投标单位有保密资质",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
