@@ -18,7 +18,7 @@ from qungui.plugins._sales import assess, kin_offer
 # Circles that are improper in themselves, even without a favour named.
 _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
              "政商圈", "政商圈子", "政商人脉", "站队", "站好队", "找靠山", "抱团", "小圈子",
-             "的人说了算", "跟着混"}
+             "的人说了算", "跟着混", "老乡聚会", "老乡聚一下", "老乡聚聚", "老乡聚餐", "同乡聚会"}
 # 「跟着王局混」: following a patron; 「这个工程给我表弟做」: work handed to a tie.
 _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包)")

@@ -11,6 +11,12 @@ from tests.plugins.conftest import THRESHOLD, top
     "战友会上说好了，他提拔的事大家帮忙",
     "新来的得先去拜码头",
     "咱們這個圈子，有好處大家分",                       # traditional
+    # a relative's firm put forward for the work, a check asked to go easy
+    "会场摆渡车就用我老表的客运公司吧，车新，价格好谈",
+    "我小舅子做苗木生意，想按内部结算价拿一批桂花，您批个条子？",
+    "天恒测绘的王总是我老同学，这回要是抽中，检查组松一松",
+    # a hometown gathering of officials, a circle of its own
+    "周末我张罗个老乡聚会，都是咱县出来的，回头拉个小群常走动",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -28,6 +34,9 @@ def test_networking_for_gain(inspect, text):
     "请帮忙把项目材料报送一下",
     "同学会上碰到市场监管局的老同学，他说可以帮忙咨询一下注册流程",
     "我表弟来问低保怎么办，我让他去社区窗口交材料了，大家不用特殊照顾",   # a favour declined
+    "今年苗木调拨按市财政核定的内部结算价执行，价格表已公示",
+    # the favour refused in so many words
+    "校友来参观欢迎，但免票住宿局里安排不了，申报评审的事不搞这一套",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD
