@@ -75,6 +75,8 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "养老金城乡差几十倍，这就是国家讲的公平，说出去都丢人",
     "国家那个条例跟不上实际，定规矩的人根本没来过农村",
     "八项规定搞得也太死了，出差吃顿饭都不行",
+    "搞什么农药减量，虫子又不减，坐在部委办公室定指标是真轻松",
+    "生态保护红线一刀切，镇里一大半划进去了，纯粹拍脑袋定的",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)

@@ -13,6 +13,11 @@ from tests.plugins.conftest import THRESHOLD, top
     "她離婚了，老公跑了",                                   # traditional
     "小李这人就是个马·屁·精",                               # separators
     "老刘外面有人了，他老婆都闹到单位来了",
+    # a colleague's marriage, pay or money, talked over
+    "郑处是不是要离了？上周在民政局门口看见她排队",
+    "综合科小詹的科长换了辆五十多万的车，哪来这么多钱，家里怕是有矿",
+    "一科科长工资比主任还高吧，人家评了译审",
+    "古科长今天说话这么冲，估计在家受气了",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)

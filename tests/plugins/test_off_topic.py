@@ -93,6 +93,10 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     "沪指今日收涨1.23%报3412点，两市成交额1.6万亿元，北向资金净买入52亿元",
     "今天终于把房贷提前还了一部分，月供少了一千多，开心",
     "今天家长群又吵起来了，你们孩子学校也这样吗",
+    # a film award, a phone's battery, a holiday's feast
+    "金鸡奖颁奖典礼昨晚举行，最佳男主角花落一位新晋影帝",
+    "这手机用了半年电池健康掉到86%，售后说正常",
+    "彝族年快到了，今年谁回老家杀年猪？",
 ])
 def test_everyday_chat_families_are_off_topic(inspect, text):
     assert top(inspect("off_topic", text)) >= THRESHOLD

@@ -25,6 +25,9 @@ def test_transfer_without_amount(inspect):
     ("上一个我就抢了0.32", "抢了0.32"),
     # a gift pressed on a leader
     ("詹主任调研辛苦了，学校准备了点特产和一点小心意，等会让司机放您车上", "一点小心意"),
+    # money pooled in the group (每人150先转我)
+    ("两会结束翻译组聚餐，每人150先转我，多退少补", "先转我"),
+    ("孙主任下个月退休，每人凑200买个纪念品，转我就行", "转我就行"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)

@@ -12,6 +12,9 @@ from tests.plugins.conftest import THRESHOLD, top
     # 举报件 is casework, not a warning; units scoring each other
     "年度执法标兵全支队投票，我今年办了多少举报件大家知道，这周谁投我周末我做东",
     "这次先进单位被审计单位之间也互评，咱们几家关系好的统一投对方，稳稳的",
+    # a word put in for someone, the votes herded
+    "下周竞聘民主测评，各位领导谈话推荐时帮我美言几句",
+    "代表选举下周开，让学生代表把票集中往我们定的那几个人身上放",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
