@@ -69,6 +69,9 @@ _LEVEL = "(?:" + "|".join(_spaced(w) for w in ("绝密", "机密", "秘密")) + 
 _PERIOD = r"(?:[\d一二三四五六七八九十两]+\s*(?:年|个月|月)|长期|启用前|公布前|会议结束前|解密前)"
 # 机密★1年 / 绝密★启用前 / 秘密*长期
 MARKING_STAR = re.compile(_LEVEL + r"\s*[★☆*✱✲✳⭐]\s*" + _PERIOD + "?")
+# jm★1年, mm★6个月: the level in pinyin initials (机密/绝密 jm, 秘密 mm), a
+# filter dodged; with its star and its period, never anything else
+MARKING_PINYIN = re.compile(r"(?<![A-Za-z])(?:[jJ][mM]|[mM][mM])\s*[★☆*✱✲✳⭐]\s*" + _PERIOD)
 # 秘密 保密期限：1年
 MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*(?:[:：]\s*)?" + _PERIOD)
 # 【秘密】 / [机密] as a label in a title or file name
@@ -193,7 +196,7 @@ class Classified(Plugin):
 
     def _marking(self, ctx: Context, reminded: bool):
         views = list(self._views(ctx))
-        for pattern in (MARKING_STAR, MARKING_TERM):
+        for pattern in (MARKING_STAR, MARKING_TERM, MARKING_PINYIN):
             for plain, quote in views:
                 m = pattern.search(plain)
                 if m:

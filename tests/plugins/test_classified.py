@@ -12,6 +12,8 @@ BODY = "关于某项目的谈判底价为三点二亿元"
     (f"秘密 保密期限：1年\n{BODY}", "秘密 保密期限：1年"),
     (f"機密☆長期 {BODY}", "機密☆長期"),                 # traditional characters
     (f"机 密＊10年 {BODY}", "机 密＊10年"),               # spaced, full-width star
+    (f"jm★1年 {BODY}", "jm★1年"),                         # the level in pinyin initials
+    (f"MM*6个月 {BODY}", "MM*6个月"),
 ])
 def test_marking_is_found_and_body_is_redacted(inspect, text, marking):
     [f] = inspect("classified", text)
@@ -113,6 +115,11 @@ def test_bracketed_level_in_file_name_is_a_marking(inspect):
     found = inspect("classified", msg)
     assert found and found[0].score >= 0.9
     assert "干部调整" not in found[0].evidence and "【秘密】" in found[0].evidence
+
+
+@pytest.mark.parametrize("text", ["收到jm★", "hmm★好的", "这个jm文件夹★标一下"])
+def test_pinyin_initials_without_a_period_are_no_marking(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
 
 
 def test_secret_in_everyday_use_is_not_a_marking(inspect):
