@@ -72,12 +72,16 @@ _SWEEPING = re.compile(
     # 三年免查, 倒查十年, 一分都不给, 公园改收费); not 一律不得 or 一票否决,
     # which relay standing rules as often as they invent new ones
     r"|一律(?:当|按)[^，,。！!？?；;\n]{0,10}(?:处理|对待|论处)"
-    r"|免查|倒查[\d一二三四五六七八九十]{1,3}年|一分(?:钱)?都不给|改收费")
+    r"|免查|倒查[\d一二三四五六七八九十]{1,3}年|一分(?:钱)?都不给|改收费"
+    # or a career made or broken by it (直接定不称职, 暂停提拔, 前十名直接提拔)
+    r"|直接(?:定为?不称职|列为重点|调整岗位|提拔)|暂停提拔")
 # a rise by a share or a sum (涨20%, 涨三成, 涨三百): the price hype's figure beside the
 # lexicon's words (暴涨, 翻倍, 冲到)
 _SURGE = re.compile(r"涨\s{0,2}(?:\d{1,3}(?:\.\d{1,2})?\s{0,2}[%％]|[一二三四五六七八九两]成"
                     # or by a sum (每箱涨三百, 涨200块)
-                    r"|[\d一二三四五六七八九两十百千]{1,5}\s{0,2}(?:块|元|百|千|万))")
+                    r"|[\d一二三四五六七八九两十百千]{1,5}\s{0,2}(?:块|元|百|千|万))"
+                    # or to a sum (一箱要到三百)
+                    r"|要到\s{0,2}[\d一二三四五六七八九两十百千]{1,5}\s{0,2}(?:块|元|百|千|万)")
 _QUALIFIES = re.compile("的")
 # what follows a claim up to the end of its clause, read to see if it is a question
 _CLAUSE_REST = re.compile(r"[^，,。！？!?；;\n]{0,12}([，,。！？!?；;\n]?)")

@@ -77,6 +77,8 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "八项规定搞得也太死了，出差吃顿饭都不行",
     "搞什么农药减量，虫子又不减，坐在部委办公室定指标是真轻松",
     "生态保护红线一刀切，镇里一大半划进去了，纯粹拍脑袋定的",
+    "一号文件年年写年年一个样，写了也是白写",
+    "条条都要属地负责，写条例的人怕是没在乡镇蹲过一天",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)
@@ -121,6 +123,8 @@ def test_criticism_of_local_policy_is_recorded_below_the_bar(inspect):
     # weak words that are about something else
     "按国家规定，这种报销不行，得补材料",
     "学习中央文件时有几处看不懂，请组织部的同志给解读一下",
+    "认真学习今年中央一号文件精神，抓好春耕备耕",
+    "双碳目标怎么落实到公共机构节能，请节能科拿个方案",
 ])
 def test_studying_relaying_supporting_and_asking_are_clean(inspect, text):
     assert top(inspect("central_policy", text)) < THRESHOLD

@@ -18,6 +18,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "综合科小詹的科长换了辆五十多万的车，哪来这么多钱，家里怕是有矿",
     "一科科长工资比主任还高吧，人家评了译审",
     "古科长今天说话这么冲，估计在家受气了",
+    "秦校长今年绩效拿的是咱们三倍，难怪开会老讲奉献",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)

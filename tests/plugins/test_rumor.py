@@ -126,6 +126,8 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "市纪委已经发话了，这次所有工程款都要倒查五年",
     "国家农业农村部说了，评上示范社的合作社三年免查",
     "市城管局都说了，广场下个月改收费，停车一小时十块",
+    "组织部领导说了，这期结业考试排后五名的直接调整岗位",
+    "县里刚定了，学时不够的一律暂停提拔两年",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -152,6 +154,7 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "县里已经明确了，安全生产实行一票否决，请各乡镇压实责任",
     # a leak put right, not spread (开标前不能在群里说，赶紧撤回)
     "@小王 报名情况开标前一律不能在群里说，赶紧撤回",
+    "领导说了，周五前各科把材料报上来，逾期的直接通报",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
@@ -166,6 +169,8 @@ def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     "学区房这波肯定暴涨，现在进场最划算",
     "钢筋下周每吨涨三百，工地赶紧订，晚了没货",         # a rise by a sum
     "苗木今年要翻倍，圃里的先压着等涨价，别往外调",
+    "进口纸浆断供了，A4纸下月一箱要到三百，各单位赶紧囤",
+    "灭火器下周起价格直接翻倍，要添的抓紧这几天买",
 ])
 def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
     [f] = inspect("rumor", text)
