@@ -155,6 +155,7 @@ def test_a_refutation_or_a_request_to_verify_is_not_a_rumour(moderator, text):
     "提醒各科室：考生信息表属于工作秘密，不得截图外发，只在内网系统里查看",
     "《城市绿化条例（修订草案）》征求意见稿已在市人大网站公开挂网，请把链接转给各小区物业",
     "拟提拔干部任前公示已在县委组织部网站发布，公示期五个工作日，请大家监督",
+    "@小钱 刚才那几张图先撤了。各站下周把走访情况汇总上报，周五前",
 ])
 def test_a_secrecy_reminder_or_a_published_matter_is_not_a_leak(moderator, text):
     assert "classified" not in _rules(moderator, text)
@@ -165,6 +166,9 @@ def test_a_secrecy_reminder_or_a_published_matter_is_not_a_leak(moderator, text)
     "坚决拥护中央八项规定精神，这是对干部最好的爱护",
     "国务院出台的稳就业政策很及时，我们街道要尽快把补贴发到位",
     "转发：中央经济工作会议精神解读，请各位认真学习",
+    # a rebuke of another's remark, in defence of the policy
+    "@小黄 促进两岸融合发展是中央对台工作的大政方针，我们基层的任务就是把政策落到每一个家庭。"
+    "工作群说话请注意分寸",
 ])
 def test_supporting_a_central_policy_is_not_improper_comment(moderator, text):
     assert "central_policy" not in _rules(moderator, text)
