@@ -93,7 +93,7 @@ _FILE_WORDS = re.compile(r"涉密|密件|内部(?!控制|审计|管理|装修|�
 # control points and large-scale topographic maps
 _FILE_MATTERS = re.compile(r"未公开|未公布|未公示|暂不公开|笔录|控制点成果|(?:党组|常委)会议?纪要|"
                            r"拟任人选|拟提拔|初步人选|人选(?:名单|考察|的意见)|考察材料|考题|试题|"
-                           r"题库|标底|底价|招标控制价|(?<!公开版)地形图")
+                           r"题库|标底|底价|招标控制价|地形图")
 _FILE_OUT = re.compile(r"公开版|已公开|已公示|已公布|空白|模板|样表|申报表|推荐表")
 # secrecy training and education material is not itself secret
 _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|警示")
@@ -103,7 +103,8 @@ OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
 # 投标单位有保密资质 is a requirement, nothing given away)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+                        r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
 # kind of information; 举报人姓王, 举报人姓名是… a person)

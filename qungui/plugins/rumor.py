@@ -12,9 +12,10 @@ Four ways in:
   (冒顶埋了五个, 十几个孩子都送医院了), a cover-up alleged (医院在压消息);
 * price hype: a price said, as fact, to be about to soar, with an urge to
   buy, hoard or lock it in now (钢材下周涨20%……赶紧囤);
-* policy hearsay: a sweeping change (一律免职, 全部作废, 不再受理) beside a
-  hearsay word or a change said to be settled or decided by some official
-  body (已经开会定了, 刚发文, 亲口讲的).
+* policy hearsay: a sweeping change (一律免职, 全部作废, 不再受理, 三年免查,
+  暂停提拔) beside a hearsay word or a change said to be settled or decided
+  by some official body (已经开会定了, 刚发文, 亲口讲的, 国家宗教局说了,
+  已经表态了).
 
 Each stands down where the message is a refutation, an official notice or
 work report (经核查……已处置), or asks whether it is true; and a claim denied
@@ -69,9 +70,9 @@ _SWEEPING = re.compile(
     # or a service said to stop for everyone (法院不再直接受理, 地方不再管了)
     r"|不再(?:直接)?(?:受理|管了|发放|报销|审批|办理)"
     # or a penalty or a reprieve for everyone of a kind (一律当非法…处理,
-    # 三年免查, 倒查十年, 一分都不给, 公园改收费); not 一律不得 or 一票否决,
-    # which relay standing rules as often as they invent new ones
-    r"|一律(?:当|按)[^，,。！!？?；;\n]{0,10}(?:处理|对待|论处)"
+    # 三年免查, 倒查十年, 一分都不给, 公园改收费); not 一律不得, 一律按规定处理
+    # or 一票否决, which relay standing rules as often as they invent new ones
+    r"|一律当[^，,。！!？?；;\n]{0,10}(?:处理|对待|论处)"
     r"|免查|倒查[\d一二三四五六七八九十]{1,3}年|一分(?:钱)?都不给|改收费"
     # or a career made or broken by it (直接定不称职, 暂停提拔, 前十名直接提拔)
     r"|直接(?:定为?不称职|列为重点|调整岗位|提拔)|暂停提拔")
