@@ -52,6 +52,8 @@ _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|�
 
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
+# a message that opens by addressing a member (@方涛 …)
+_ADDRESSED = re.compile(r"\s*[@＠]")
 # a document's title: 「关于全市干部调整的请示」 is the document itself
 _TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
@@ -270,8 +272,10 @@ class Classified(Plugin):
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
             # a header opens the message; 「举报人信息要严格保密，严禁泄露」 is an
-            # instruction about a kind of information, not a label on one
-            opening = hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
+            # instruction about a kind of information, not a label on one, and
+            # 「@方涛 暗访的事不要外传」 is said to a member about what they said
+            opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
+                       and not _ADDRESSED.match(ctx.text))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
             elif not shared and _SCOPE.search(ctx.text):
@@ -294,10 +298,14 @@ class Classified(Plugin):
     def _handed(self, ctx: Context, labels) -> bool:
         """Material handed over, or a matter told, beside the ``labels``."""
         label_spans = Spans(labels)
+        unpublished = cue_hits(ctx, self.name, "unpublished")
+        # 未公开 inside 未公开前不得外传 is the time before, like the rest of it
+        before = Spans(h for h in unpublished if "前" in h.term)
         return (bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
                 or any("前" not in h.term and h.term != "内部"
                        and not label_spans.covers(h.start, h.end)
-                       for h in cue_hits(ctx, self.name, "unpublished"))
+                       and not before.covers(h.start, h.end)
+                       for h in unpublished)
                 or _TITLE.search(ctx.text) is not None
                 or any(_OPENS.match(ctx.text, h.end) for h in labels))
 

@@ -40,6 +40,7 @@ def test_internal_file_name(inspect):
     "【内部资料】2027年重点项目储备清单：一、……二、……",
     "内部资料 注意保密\n全县财政收支情况如下：……",
     "明天会上的讲话稿发给大家先看看，请勿外传",
+    "@张科 内部资料，不要外传：这批考察对象是老王和小李",
 ])
 def test_internal_label_on_shared_material(inspect, text):
     [f] = inspect("classified", text)
@@ -331,6 +332,9 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "名单未公示前不得外传，已删除，比对请走平台接口",
     "@小陈 考察人选还没公示，谁让你在群里说的？马上撤掉",
     "小方，纪要是内部的，撤回吧，正式答复走书面文件",
+    # said to a member about what they said: a rebuke, not a header
+    "@方涛 暗访的事不要外传。各单位平时就按标准办，不需要提前准备什么",
+    "@邵航 撤回！复核安排未公开前不得外传，各基地按标准正常准备即可",
     # a requirement on bidders is not a list of them
     "外包按政府采购程序公开招标，涉密项目要求投标单位有保密资质",
 ])
