@@ -28,6 +28,7 @@ def test_transfer_without_amount(inspect):
     # money pooled in the group (每人150先转我)
     ("两会结束翻译组聚餐，每人150先转我，多退少补", "先转我"),
     ("孙主任下个月退休，每人凑200买个纪念品，转我就行", "转我就行"),
+    ("明天中午那顿饭我先垫着，每人40，回来大家群里转我哈", "群里转我"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)

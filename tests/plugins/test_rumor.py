@@ -172,6 +172,7 @@ def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     "苗木今年要翻倍，圃里的先压着等涨价，别往外调",
     "进口纸浆断供了，A4纸下月一箱要到三百，各单位赶紧囤",
     "灭火器下周起价格直接翻倍，要添的抓紧这几天买",
+    "沙袋全市断货，一个从3块涨到30，下周还得涨，物业赶紧去囤",
 ])
 def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
     [f] = inspect("rumor", text)
