@@ -18,9 +18,13 @@ from qungui.plugins._sales import assess, kin_offer
 # Circles that are improper in themselves, even without a favour named.
 _INHERENT = {"拜码头", "拜拜码头", "认干亲", "认干爹", "认干妈", "认个干爹", "拜把子", "攀高枝",
              "政商圈", "政商圈子", "政商人脉", "站队", "站好队", "找靠山", "抱团", "小圈子",
-             "的人说了算", "跟着混", "老乡聚会", "老乡聚一下", "老乡聚聚", "老乡聚餐", "同乡聚会"}
+             "的人说了算", "跟着混", "老乡聚会"}
 # 「跟着王局混」: following a patron; 「这个工程给我表弟做」: work handed to a tie.
 _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
+# 「周末搞个老乡聚会」「老乡聚一聚」「同乡聚餐」: officials' hometown gathering, a
+# circle in itself; read on the plain view, where 聚聚 stays two characters
+# (the key view folds it to 聚, and 老乡聚在村部门口 is people gathered)
+_GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|聚聚)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包)")
 
 
@@ -32,8 +36,9 @@ class Cronyism(Plugin):
         if has_cue(ctx, self.name, "official"):
             # 招商对接, 亲清政商关系, warnings against 圈子文化
             return self.clear("含招商或廉政提醒用语")
-        circles = cue_hits(ctx, self.name, "circle") + pattern_hits(ctx, _FOLLOW, self.name, "circle",
-                                                                     term="跟着混")
+        circles = (cue_hits(ctx, self.name, "circle")
+                   + pattern_hits(ctx, _FOLLOW, self.name, "circle", term="跟着混")
+                   + pattern_hits(ctx, _GATHERING, self.name, "circle", term="老乡聚会"))
         if not circles:
             return self.clear("无圈子关系用语")
         favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",

@@ -35,6 +35,8 @@ def test_networking_for_gain(inspect, text):
     "同学会上碰到市场监管局的老同学，他说可以帮忙咨询一下注册流程",
     "我表弟来问低保怎么办，我让他去社区窗口交材料了，大家不用特殊照顾",   # a favour declined
     "今年苗木调拨按市财政核定的内部结算价执行，价格表已公示",
+    # people gathered, no gathering of officials (the key view folds 聚聚 to 聚)
+    "村里老乡聚在村部门口等着办证，请窗口加派人手",
     # the favour refused in so many words
     "校友来参观欢迎，但免票住宿局里安排不了，申报评审的事不搞这一套",
 ])
