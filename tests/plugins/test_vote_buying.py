@@ -48,6 +48,10 @@ def test_canvassing(inspect, text):
     # a call to vote honestly
     "十佳巡访员评选通知已发，乡镇推荐、县里评审，每人每天一票，请据实投票",
     "先进个人推荐程序：各成员单位民主推荐，差额推荐，请大家按实际表现投票",
+    # 说话 and 找人 in an election season, no one's vote asked for (the key
+    # view folds 说说话 and 找找人 to them)
+    "明天民主测评，会上大家说话简明一点，按时结束",
+    "换届选举期间，有事找人商量前先报告党组",
     # the notice's own promise not to canvass
     "“最美网格员”推选已开始，请各镇按实际推荐，不组织刷票，不互相拉票，纪检会抽查",
     "民主测评周一进行，无记名，请大家按实际表现评价，不打招呼、不互投",
