@@ -502,7 +502,15 @@ class WechatyChannel:
             left = give_up - loop.time()
             if stopping is not None and stopping.is_set():
                 left = min(left, self.timing.shutdown_call)
-            return await asyncio.wait_for(call, max(left, 0.0))
+            result = await asyncio.wait_for(call, max(left, 0.0))
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                # Python 3.11's wait_for returns the result of a call that
+                # finished in the step its caller was cancelled, and drops the
+                # cancellation: the ding watch would then go on dinging and
+                # shutdown would wait for it for ever
+                raise asyncio.CancelledError
+            return result
         except asyncio.TimeoutError:
             raise GatewayTimeout(f"{what}: no answer from the puppet service in time "
                                  f"({seconds:g}s)") from None

@@ -204,3 +204,17 @@ def test_connection_line_counts_minutes_offline():
     assert connection_line(ConnectionReport(True, 5, 2)) == "连接状态：已连接（待发2条）"
     assert connection_line(ConnectionReport(False, 12 * 60 + 5, 3, attempts=6)) == \
         "连接状态：未连接（离线12分钟，待发3条）"
+
+
+async def test_a_call_cancelled_as_it_is_answered_is_still_cancelled():
+    # asyncio.wait_for (Python 3.11) returns the answer that arrives in the step
+    # its caller is cancelled; the ding watch would then never stop
+    loop = asyncio.get_running_loop()
+    answer = loop.create_future()
+    link = type("Link", (), {"_stopping": None, "timing": QUICK})()
+    task = asyncio.create_task(WechatyChannel.call(link, answer, 5, "Ding"))
+    await asyncio.sleep(0.01)
+    answer.set_result("pong")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
