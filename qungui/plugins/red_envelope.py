@@ -29,6 +29,11 @@ _TRANSFER = re.compile(
 )
 
 
+# A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
+# not a transfer asked for
+_SPLIT = re.compile(r"转\W+我")
+
+
 # On the plain view: what one grabbed, in money (抢了0.32, 才抢到一毛钱), or
 # missing it and asking for another (没抢到，老赵再发一个): grabbing a ticket or
 # asking for a form again is not this
@@ -69,6 +74,8 @@ class RedEnvelope(Plugin):
                 + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
         banned, kept = [], []
         for h in acts:
+            if _SPLIT.search(h.quote):
+                continue
             (banned if governed(h) else kept).append(h)
         acts = kept
         quote = acts[0].quote if acts else None

@@ -47,6 +47,9 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "刚才的表格格式乱了，再发一个",
     "下周检查再来一波，大家准备好材料",
     "这次手慢了，报名已经满了",
+    # 转 and 我 in two sentences: a rumour held back, not money asked for
+    "是不是抖音上外省那个视频？先别在群里转，我去问下指挥中心",
+    "这条消息先别转，我核实一下再说",
     # forwarding, not transferring
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",
