@@ -15,6 +15,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "会场摆渡车就用我老表的客运公司吧，车新，价格好谈",
     "我小舅子做苗木生意，想按内部结算价拿一批桂花，您批个条子？",
     "天恒测绘的王总是我老同学，这回要是抽中，检查组松一松",
+    "欧阳主任，我一老乡今晚要过海，车上拉着年货，麻烦给插个前面的班次",
+    "我是您老同学小孙的表哥，这次检查的时候能不能手下留情",
     # a hometown gathering of officials, a circle of its own
     "周末我张罗个老乡聚会，都是咱县出来的，回头拉个小群常走动",
 ])
@@ -37,6 +39,9 @@ def test_networking_for_gain(inspect, text):
     "今年苗木调拨按市财政核定的内部结算价执行，价格表已公示",
     # people gathered, no gathering of officials (the key view folds 聚聚 to 聚)
     "村里老乡聚在村部门口等着办证，请窗口加派人手",
+    # a queue kept for everyone, leniency asked of no one through a tie
+    "老乡们别插个前面的队，按号办理",
+    "对初次轻微违法的企业，执法检查手下留情也要依法依规，不能一罚了之",
     # the favour refused in so many words
     "校友来参观欢迎，但免票住宿局里安排不了，申报评审的事不搞这一套",
 ])

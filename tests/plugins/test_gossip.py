@@ -19,6 +19,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "一科科长工资比主任还高吧，人家评了译审",
     "古科长今天说话这么冲，估计在家受气了",
     "秦校长今年绩效拿的是咱们三倍，难怪开会老讲奉献",
+    # a colleague's career talked over
+    "包主任这回提拔没戏了，听说上面有人告他状，悬了",
+    "鲁老师天天往主任办公室跑，马屁拍得啪啪响",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)
@@ -39,6 +42,8 @@ def test_disparaging_or_private_gossip(inspect, text):
     # a judgement forbidden, passed on no one
     "转达王局要求：窗口负责人每天带班，群众排队超过半小时要加开窗口，不得推诿扯皮。",
     "各位领导要带头杜绝官僚主义和懒政怠政",
+    # a complaint against him handled as casework
+    "有群众实名举报，告他状的材料已转纪委",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD

@@ -128,6 +128,10 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "市城管局都说了，广场下个月改收费，停车一小时十块",
     "组织部领导说了，这期结业考试排后五名的直接调整岗位",
     "县里刚定了，学时不够的一律暂停提拔两年",
+    # pay docked by a sum or a share (扣3000绩效, 绩效扣20%, 年终奖也取消)
+    "上面定了，普查没完成任务的乡镇站每人扣3000绩效，年终奖也取消",
+    "市里刚定的，下周起周末必须到岗，缺一次扣200绩效",
+    "排最后三名的单位全员年终绩效扣20%，已经上会定了",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -156,6 +160,10 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     # a leak put right, not spread (开标前不能在群里说，赶紧撤回)
     "@小王 报名情况开标前一律不能在群里说，赶紧撤回",
     "领导说了，周五前各科把材料报上来，逾期的直接通报",
+    # a standing assessment rule relayed, or pay docked without anyone said to have settled it
+    "按市里定的考核办法，未按期完成的扣200绩效，请各单位抓紧",
+    "绩效扣20%的那几家单位，整改报告周五前交",
+    "刚定的值班表发群里了，大家看看",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
@@ -173,6 +181,8 @@ def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     "进口纸浆断供了，A4纸下月一箱要到三百，各单位赶紧囤",
     "灭火器下周起价格直接翻倍，要添的抓紧这几天买",
     "沙袋全市断货，一个从3块涨到30，下周还得涨，物业赶紧去囤",
+    "杂交稻种缺口大，过了7月每斤要涨到80，手里有货的都别往外放",
+    "省里马上统一定价，每页从8毛涨到3块，现在签合同还能按老价",
 ])
 def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
     [f] = inspect("rumor", text)
@@ -185,6 +195,8 @@ def test_price_hype_stated_as_fact_is_a_rumour(inspect, text):
     "网传黄金下周要翻倍，大家赶紧囤，经核实系谣言，请勿转发",   # refuted
     "听说饲料要涨30%，是不是真的？要不要先囤点",                 # asked
     "储备粮轮换要锁价，合同价格按招标结果执行",                  # a hoarding word, no rise
+    "涉密载体一律不得往外放，借阅按规定登记",                     # nothing said to rise
+    "新价格下月执行，本月签的合同还能按老价结算",                   # a notice of a change, no rise
     "猪肉价格上涨，市里投放储备冻猪肉平抑物价，请各超市做好销售",  # a notice
 ])
 def test_price_talk_without_hype_stays_clean(inspect, text):
