@@ -106,7 +106,19 @@ def test_a_saved_model_reads_back_the_same(tmp_path):
     again = decision.DecisionModel.load(path)
     assert again.rules == model.rules and again.ngram_index == model.ngram_index
     assert np.allclose(again.threshold, model.threshold)
+    assert np.array_equal(again.add_hi, model.add_hi) and np.array_equal(again.gate_hi, model.gate_hi)
     assert again.meta["trained_on"] == model.meta["trained_on"]
+
+
+def test_a_model_file_from_before_add_hi_never_finds_without_the_encoder(tmp_path):
+    model = decision.load()
+    path = tmp_path / "older.npz"
+    model.save(path, trained_on=model.meta["trained_on"])
+    with np.load(path) as z:
+        data = {k: z[k] for k in z.files if k != "add_hi"}
+    np.savez(path, **data)
+    older = decision.DecisionModel.load(path)
+    assert np.isinf(older.add_hi).all() and older.add_hi.shape == (len(older.rules),)
 
 
 def test_decisions_are_deterministic(moderator):
@@ -241,6 +253,43 @@ def test_an_acknowledgement_is_never_asked(moderator):
     assert decision.decide(_tiny(9.0), ctx, [], spec).findings == []
 
 
+class _Counting:
+    def __init__(self):
+        self.calls = 0
+
+    def warm(self):
+        pass
+
+    def encode(self, texts):
+        self.calls += 1
+        return np.zeros((len(texts), embedding.DIM), dtype=np.float32)
+
+
+def test_a_rule_the_first_tier_is_sure_of_is_found_without_the_encoder(moderator):
+    ctx = _ctx(moderator, "这个人做事真是拖拖拉拉的")
+    spec = {"gossip": moderator.plugins["gossip"].spec}
+    # the full model alone would not fire (its bias is under the operating
+    # point), but the embedding could lift it: the encoder is asked
+    enc = _Counting()
+    model = replace(_tiny(0.5), gate_bias=np.array([3.0]), emb_hi=np.array([5.0]), encoder=enc)
+    got = decision.decide(model, ctx, [], spec)
+    assert enc.calls == 1 and got.encoded and got.findings == []
+    # the first tier at or over the model's add_hi: found without the encoder,
+    # at the operating point at least
+    sure = replace(model, add_hi=np.array([3.0]))
+    got = decision.decide(sure, ctx, [], spec)
+    assert enc.calls == 1 and not got.encoded
+    (f,) = got.findings
+    assert f.rule == "gossip" and f.score >= decision.FIRE_SCORE and got.added == ["gossip"]
+    # just under it, the encoder decides as before
+    got = decision.decide(replace(model, add_hi=np.array([3.01])), ctx, [], spec)
+    assert enc.calls == 2 and got.findings == []
+    # a lexicon finding is not added to: whether it stands is the full model's call
+    mine = Finding("gossip", 0.5, "拖拖拉拉", "对同事品头论足")
+    got = decision.decide(sure, ctx, [mine], spec)
+    assert enc.calls == 3 and got.encoded
+
+
 class _Down:
     def warm(self):
         pass
@@ -293,13 +342,15 @@ def test_the_encoder_runs_on_one_thread_unless_told_otherwise(setting, extra):
 def test_the_gate_spares_the_encoder_and_almost_never_changes_a_decision(
         rulebook, plugins, matcher, held_out):
     """Where the encoder is skipped, the first tier placed the message below
-    every rule's gate (or the embedding could not have changed the outcome):
+    every rule's gate, or so high that the full model would all but surely
+    fire the rule (or the embedding could not have changed the outcome):
     asking the encoder every time changes few decisions, and never a
     lexicon finding's."""
     gated = Moderator(None, rulebook, plugins, matcher)
     base = decision.load()
     model = replace(base, emb_hi=np.full(len(base.rules), np.inf),
-                    gate=np.full(len(base.rules), -np.inf))
+                    gate=np.full(len(base.rules), -np.inf),
+                    add_hi=np.full(len(base.rules), np.inf))
     always = Moderator(None, rulebook, plugins, matcher, model=model)
     skipped = differ = 0
     for s in held_out:

@@ -20,14 +20,19 @@ are such sets kept blind, never read here.
 
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
-the operating point is the probability with the best F1 among those at
-which the rule flags at most ``--clean-budget`` of the messages judged not
-to break it (``RULE_BUDGETS``, ``--rule-budget``: a rule's own), never
-below ``--min-threshold``. Below a second, lower point
+the operating point is the highest probability whose F1 is within
+``--f1-slack`` of the best among those at which the rule flags at most
+``--clean-budget`` of the messages judged not to break it (``RULE_BUDGETS``,
+``--rule-budget``: a rule's own), never below ``--min-threshold``: where the
+F1 is flat, the point with the fewest false alarms. Below a second, lower point
 (``keep``) a lexicon finding is lowered: the point where, out of fold,
 lowering removes the most false findings for the true ones it costs
 (``--lower-cost``). Lines of a public source weigh ``--public-weight``
-against the team's own.
+against the team's own. The first tier (the same without the embedding)
+gets three points of its own, out of fold: the gate below which the encoder
+is not asked (``--gate-pass``), the point from which it confirms a lexicon
+finding alone (``--settle-miss``), and the one from which it finds a rule
+alone (``--add-miss``).
 """
 
 from __future__ import annotations
@@ -153,6 +158,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--settle-miss", type=float, default=0.005,
                    help="share of the lexicon findings settled by the first tier that the full "
                         "model would have lowered")
+    p.add_argument("--add-miss", type=float, default=0.001,
+                   help="share of the messages the first tier finds a rule in alone (no "
+                        "lexicon finding, no encoder) that the full model would have left "
+                        "unflagged")
+    p.add_argument("--f1-slack", type=float, default=0.003,
+                   help="an operating point is the highest whose out-of-fold F1 is within "
+                        "this of the best within the clean budget")
     p.add_argument("--static-in", choices=("gate", "both"), default="both",
                    help="where the static word vectors count (with --static): the first tier "
                         "alone, which decides whether the encoder is asked (the full model "
@@ -229,6 +241,7 @@ def main() -> int:
     keep = np.zeros(R)
     gate = np.zeros(R)
     gate_hi = np.full(R, np.inf)
+    add_hi = np.full(R, np.inf)
     gate_bias = np.zeros(R)
     gate_lex = np.zeros((R, 3))
     gate_ngram = np.zeros((len(grams), R))
@@ -252,7 +265,7 @@ def main() -> int:
         p = 1 / (1 + np.exp(-(a * oof + b)))
         neg = y == 0
         budget = budgets.get(rule, args.clean_budget)
-        best = None
+        points = []
         for th in np.arange(args.min_threshold, 0.995, 0.01):
             hit = p >= th
             if neg.sum() and (hit & neg).sum() / neg.sum() > budget:
@@ -261,10 +274,12 @@ def main() -> int:
             prec = tp / hit.sum() if hit.sum() else 0.0
             rec = tp / y.sum() if y.sum() else 0.0
             f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-            if best is None or f1 > best[1]:
-                best = (float(th), f1, prec, rec, int((hit & neg).sum()))
-        if best is None:
-            best = (1.0, 0.0, 0.0, 0.0, 0)
+            points.append((float(th), f1, prec, rec, int((hit & neg).sum())))
+        # where the F1 is flat, the highest such point: a false alarm costs a
+        # member more than a miss costs the group
+        top = max((pt[1] for pt in points), default=0.0)
+        best = max((pt for pt in points if pt[1] >= top - args.f1_slack),
+                   key=lambda pt: pt[0], default=(1.0, 0.0, 0.0, 0.0, 0))
         # the lexicon's own findings: kept unless the model is surer than this
         # that they are wrong, so that it lowers at most --keep-loss of the true ones
         # a true finding lost costs --lower-cost false ones removed
@@ -298,7 +313,19 @@ def main() -> int:
             if len(ok):
                 gate_hi[k] = float(s1[order][ok[-1]])
         settled = strong & (oof1 >= gate_hi[k])
-        passed = ((oof1 >= gate[k]) | fired) & ~settled
+        # the same for a message without a lexicon finding: from ``add_hi`` up,
+        # out of fold, the full model would have left at most --add-miss of
+        # them unflagged, so the first tier finds the rule there alone
+        s1, unflagged = oof1[~fired], (p < best[0])[~fired]
+        add_hi[k] = np.inf
+        if len(s1) and best[0] < 1.0:
+            order = np.argsort(-s1)
+            misses = np.cumsum(unflagged[order])
+            ok = np.flatnonzero(misses <= args.add_miss * np.arange(1, len(order) + 1))
+            if len(ok):
+                add_hi[k] = float(s1[order][ok[-1]])
+        sure = ~fired & (oof1 >= add_hi[k])
+        passed = ((oof1 >= gate[k]) | fired) & ~settled & ~sure
         m1 = LogisticRegression(C=args.C, max_iter=3000).fit(X1, y, sample_weight=w)
         gate_ngram[:, k] = m1.coef_[0][:len(grams)]
         gate_lex[k] = m1.coef_[0][len(grams):len(grams) + 3] * LEX_SCALE
@@ -321,7 +348,8 @@ def main() -> int:
         kept_fp = int((fired & (y == 0) & (p >= keep[k])).sum())
         print(f"{rule:15s} n={len(idx):5d} pos={int(y.sum()):4d} th={best[0]:.2f} keep={keep[k]:.3f} "
               f"oofF1={best[1]:.3f} P={best[2]:.3f} R={best[3]:.3f} neg_fp={best[4]} "
-              f"lexicon false findings kept {kept_fp}/{lex_fp}; gate passes {passed.mean():.0%}, settles {int(settled.sum())}/{int(strong.sum())}")
+              f"lexicon false findings kept {kept_fp}/{lex_fp}; gate passes {passed.mean():.0%}, settles {int(settled.sum())}/{int(strong.sum())}, "
+              f"finds alone {int(sure.sum())} ({int((sure & (y == 0)).sum())} clean)")
 
     # n-grams that weigh nothing for any rule are dropped from the file
     used = np.flatnonzero(np.maximum(np.abs(w_ngram).max(axis=1),
@@ -331,7 +359,7 @@ def main() -> int:
         ngram_index={grams[i]: n for n, i in enumerate(used)}, w_ngram=w_ngram[used],
         calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean,
         gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate,
-        gate_hi=gate_hi,
+        gate_hi=gate_hi, add_hi=add_hi,
         **({} if table is None else {"static": table, "w_static": w_static,
                                      "gate_static": gate_static}))
     trained_on = [p.name for p in paths]

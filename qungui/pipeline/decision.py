@@ -38,7 +38,11 @@ the full model would miss anyway is no reason to ask the encoder). A
 lexicon finding passes too, unless it is at the bar and the first tier is
 sure enough of it (``gate_hi``: from there up, out of fold, the full model
 would have lowered at most 0.5% of such findings): then it stands without
-the encoder.
+the encoder. The same holds for a rule with no lexicon finding: where the
+first tier places the message at or above ``add_hi`` (from there up, out of
+fold, the full model would have left at most 0.1% of such messages
+unflagged), the rule is found without the encoder, at its operating point
+or above.
 """
 
 from __future__ import annotations
@@ -168,6 +172,9 @@ class DecisionModel:
     # a lexicon finding at the bar whose first-tier sum reaches this is
     # confirmed without the encoder
     gate_hi: np.ndarray         # (R,)
+    # a rule without a lexicon finding whose first-tier sum reaches this is
+    # found without the encoder (infinite in a model trained before it)
+    add_hi: np.ndarray | None = None        # (R,)
     # the static word vectors (core/static_embedding.py) of the message, in
     # both tiers; None in a model trained without them
     static: StaticTable | None = None
@@ -183,6 +190,8 @@ class DecisionModel:
     def __post_init__(self):
         self.row = {r: i for i, r in enumerate(self.rules)}
         self.w_emb = np.asarray(self.w_emb, dtype=np.float64)
+        if self.add_hi is None:
+            self.add_hi = np.full(len(self.rules), np.inf)
         # both tiers' n-gram weights side by side, so that a message's rows are
         # summed once for both; the two fields are views of it
         r = len(self.rules)
@@ -195,7 +204,7 @@ class DecisionModel:
         # the same per-rule figures as Python lists, for ``decide``'s per-rule
         # arithmetic (a handful of rules: cheaper than a numpy call per element)
         self.per_rule = SimpleNamespace(**{name: getattr(self, name).tolist() for name in (
-            "w_lex", "gate_lex", "z_threshold", "z_keep", "gate", "gate_hi", "emb_hi",
+            "w_lex", "gate_lex", "z_threshold", "z_keep", "gate", "gate_hi", "add_hi", "emb_hi",
             "emb_mean", "threshold", "keep", "calib")})
 
     # -- file format -------------------------------------------------------
@@ -235,6 +244,8 @@ class DecisionModel:
                 gate_ngram=data["gate_ngram"].astype(np.float64).reshape(len(grams), r),
                 gate=data["gate"].astype(np.float64).reshape(r),
                 gate_hi=data["gate_hi"].astype(np.float64).reshape(r),
+                add_hi=(data["add_hi"].astype(np.float64).reshape(r) if "add_hi" in data
+                        else None),
                 source=str(path),
                 **_static_part(data, r),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
@@ -257,7 +268,7 @@ class DecisionModel:
             calib=self.calib, threshold=self.threshold, keep=self.keep, emb_hi=self.emb_hi,
             emb_mean=self.emb_mean, gate_bias=self.gate_bias, gate_lex=self.gate_lex,
             gate_ngram=self.gate_ngram.astype(np.float16), gate=self.gate,
-            gate_hi=self.gate_hi,
+            gate_hi=self.gate_hi, add_hi=self.add_hi,
             trained_on=np.array(list(trained_on), dtype=str),
             **({} if self.static is None else {
                 "static_words": np.array(sorted(self.static.index, key=self.static.index.get)),
@@ -364,14 +375,17 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
     by_rule = {f.rule: f for f in findings}
     # the rules still open: those the model could still fire or confirm
     zt, zk = per.z_threshold, per.z_keep
-    gate, gate_hi, emb_hi = per.gate, per.gate_hi, per.emb_hi
+    gate, gate_hi, add_hi, emb_hi = per.gate, per.gate_hi, per.add_hi, per.emb_hi
     # the first tier: n-grams and the lexicon's verdict alone; a rule it
     # places below its gate is not worth the encoder (a lexicon finding
     # always is: whether it stands is the full model's call)
     settled = {r for r, i in zip(rules, rows)
                if r in by_rule and by_rule[r].score >= FIRE_SCORE and first[i] >= gate_hi[i]}
+    # and a rule without a finding that the first tier places so high that the
+    # full model would all but always fire it (``add_hi``) is found without it
+    sure = {r for r, i in zip(rules, rows) if r not in by_rule and first[i] >= add_hi[i]}
     need = [r for r, i in zip(rules, rows)
-            if not _decisive(by_rule.get(r), specs[r]) and r not in settled
+            if not _decisive(by_rule.get(r), specs[r]) and r not in settled and r not in sure
             and z[i] + emb_hi[i] >= (zk[i] if r in by_rule else zt[i])
             and (r in by_rule or first[i] >= gate[i])]
     encoded = False
@@ -417,10 +431,13 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         else:
             out.append(f)
     for r, i in zip(rules, rows):
-        probs.setdefault(r, round(p[i], 4))
-        if r in by_rule or p[i] < threshold[i] or _stance_taken(ctx, specs[r]):
-            continue
         pi, th = p[i], threshold[i]
+        if r in sure and not encoded:
+            # found by the first tier alone: at least at the operating point
+            pi = max(pi, th)
+        probs.setdefault(r, round(pi, 4))
+        if r in by_rule or pi < th or _stance_taken(ctx, specs[r]):
+            continue
         # a secret rule's reason quotes none of the words either
         seen = "" if specs[r].secret else "".join(f"“{t}”" for t in model.top_terms(r, feats))
         basis = f"词句{seen}与整体语义" if seen else "整体语义"
