@@ -290,6 +290,17 @@ def test_a_rule_the_first_tier_is_sure_of_is_found_without_the_encoder(moderator
     assert enc.calls == 3 and got.encoded
 
 
+def test_the_shipped_first_tier_finds_no_off_topic_alone(moderator):
+    """Off-topic is relevance to the room, which the first tier cannot see: it
+    read 「/frobnicate」 as chit-chat by its letters. The other rules it may
+    find alone where it is sure."""
+    model = decision.load()
+    assert np.isinf(model.add_hi[model.row["off_topic"]])
+    assert np.isfinite(model.add_hi).sum() >= len(model.rules) - 2
+    for text in ("/frobnicate", "test message"):
+        assert "off_topic" not in _rules(moderator, text)
+
+
 class _Down:
     def warm(self):
         pass

@@ -318,7 +318,10 @@ def main() -> int:
         # them unflagged, so the first tier finds the rule there alone
         s1, unflagged = oof1[~fired], (p < best[0])[~fired]
         add_hi[k] = np.inf
-        if len(s1) and best[0] < 1.0:
+        # not for a residual rule (off_topic): whether a message is about the
+        # room's work is the embedding's cosine to its topic, which the first
+        # tier lacks (it reads 「/frobnicate」 as chit-chat by its letters)
+        if len(s1) and best[0] < 1.0 and not specs[rule].residual:
             order = np.argsort(-s1)
             misses = np.cumsum(unflagged[order])
             ok = np.flatnonzero(misses <= args.add_miss * np.arange(1, len(order) + 1))

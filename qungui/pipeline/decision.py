@@ -42,7 +42,8 @@ the encoder. The same holds for a rule with no lexicon finding: where the
 first tier places the message at or above ``add_hi`` (from there up, out of
 fold, the full model would have left at most 0.1% of such messages
 unflagged), the rule is found without the encoder, at its operating point
-or above.
+or above (never off_topic, a matter of relevance to the room: its ``add_hi``
+is infinite).
 """
 
 from __future__ import annotations
