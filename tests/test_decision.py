@@ -281,6 +281,8 @@ def test_a_rule_the_first_tier_is_sure_of_is_found_without_the_encoder(moderator
     assert enc.calls == 1 and not got.encoded
     (f,) = got.findings
     assert f.rule == "gossip" and f.score >= decision.FIRE_SCORE and got.added == ["gossip"]
+    # and says it rests on the words alone
+    assert "未经语义判断" in f.reason and "整体语义" not in f.reason and "置信度" not in f.reason
     # just under it, the encoder decides as before
     got = decision.decide(replace(model, add_hi=np.array([3.01])), ctx, [], spec)
     assert enc.calls == 2 and got.findings == []

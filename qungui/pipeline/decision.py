@@ -441,8 +441,12 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             continue
         # a secret rule's reason quotes none of the words either
         seen = "" if specs[r].secret else "".join(f"“{t}”" for t in model.top_terms(r, feats))
-        basis = f"词句{seen}与整体语义" if seen else "整体语义"
-        reason = f"综合判断疑似{specs[r].title}（依据{basis}，置信度{pi:.0%}）"
+        if r in sure and not encoded:
+            # the words alone decided it: the reason claims no more
+            reason = f"综合判断疑似{specs[r].title}（依据词句{seen or '特征'}，未经语义判断）"
+        else:
+            basis = f"词句{seen}与整体语义" if seen else "整体语义"
+            reason = f"综合判断疑似{specs[r].title}（依据{basis}，置信度{pi:.0%}）"
         evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
