@@ -29,6 +29,8 @@ def test_transfer_without_amount(inspect):
     ("两会结束翻译组聚餐，每人150先转我，多退少补", "先转我"),
     ("孙主任下个月退休，每人凑200买个纪念品，转我就行", "转我就行"),
     ("明天中午那顿饭我先垫着，每人40，回来大家群里转我哈", "群里转我"),
+    ("张老师退休，每人出300，我来收，微信转账就行", "微信转账就"),
+    ("我直接微信转账给你吧，省得跑一趟", "微信转账给"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -47,6 +49,9 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "刚才的表格格式乱了，再发一个",
     "下周检查再来一波，大家准备好材料",
     "这次手慢了，报名已经满了",
+    # transfers talked about, not made (a rule asked about, a claim about tax)
+    "刚好有朋友问我这个“微信转账超5000要交个税”的说法，我们对外怎么回应比较准确？",
+    "收到的微信转账超过5000都要补个税，是真的吗",
     # 转 and 我 in two sentences: a rumour held back, not money asked for
     "是不是抖音上外省那个视频？先别在群里转，我去问下指挥中心",
     "这条消息先别转，我核实一下再说",
