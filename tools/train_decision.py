@@ -133,6 +133,18 @@ def out_of_fold(X, y, w, folds, C: float) -> np.ndarray:
     return out
 
 
+def sure_point(scores: np.ndarray, wrong: np.ndarray, share: float) -> float:
+    """The lowest first-tier sum from which up at most ``share`` of the
+    messages are ``wrong`` (the full model, out of fold, would decide them
+    otherwise); infinite where there is none."""
+    if not len(scores):
+        return np.inf
+    order = np.argsort(-scores)
+    misses = np.cumsum(wrong[order])
+    ok = np.flatnonzero(misses <= share * np.arange(1, len(order) + 1))
+    return float(scores[order][ok[-1]]) if len(ok) else np.inf
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("corpora", nargs="*", type=Path, help="training files (default: see above)")
@@ -304,29 +316,16 @@ def main() -> int:
         # such point at which, out of fold, the full model would have lowered
         # at most --settle-miss of those findings
         strong = np.array([rows[i]["lex"][rule][0] >= decision.FIRE_SCORE for i in idx])
-        s1, lowered_by_full = oof1[strong], (p < keep[k])[strong]
-        gate_hi[k] = np.inf
-        if len(s1):
-            order = np.argsort(-s1)
-            misses = np.cumsum(lowered_by_full[order])
-            ok = np.flatnonzero(misses <= args.settle_miss * np.arange(1, len(order) + 1))
-            if len(ok):
-                gate_hi[k] = float(s1[order][ok[-1]])
+        gate_hi[k] = sure_point(oof1[strong], (p < keep[k])[strong], args.settle_miss)
         settled = strong & (oof1 >= gate_hi[k])
         # the same for a message without a lexicon finding: from ``add_hi`` up,
         # out of fold, the full model would have left at most --add-miss of
-        # them unflagged, so the first tier finds the rule there alone
-        s1, unflagged = oof1[~fired], (p < best[0])[~fired]
-        add_hi[k] = np.inf
-        # not for a residual rule (off_topic): whether a message is about the
+        # them unflagged, so the first tier finds the rule there alone; not
+        # for a residual rule (off_topic): whether a message is about the
         # room's work is the embedding's cosine to its topic, which the first
         # tier lacks (it reads 「/frobnicate」 as chit-chat by its letters)
-        if len(s1) and best[0] < 1.0 and not specs[rule].residual:
-            order = np.argsort(-s1)
-            misses = np.cumsum(unflagged[order])
-            ok = np.flatnonzero(misses <= args.add_miss * np.arange(1, len(order) + 1))
-            if len(ok):
-                add_hi[k] = float(s1[order][ok[-1]])
+        if best[0] < 1.0 and not specs[rule].residual:
+            add_hi[k] = sure_point(oof1[~fired], (p < best[0])[~fired], args.add_miss)
         sure = ~fired & (oof1 >= add_hi[k])
         passed = ((oof1 >= gate[k]) | fired) & ~settled & ~sure
         m1 = LogisticRegression(C=args.C, max_iter=3000).fit(X1, y, sample_weight=w)

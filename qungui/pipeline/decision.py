@@ -433,7 +433,8 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             out.append(f)
     for r, i in zip(rules, rows):
         pi, th = p[i], threshold[i]
-        if r in sure and not encoded:
+        alone = r in sure and not encoded
+        if alone:
             # found by the first tier alone: at least at the operating point
             pi = max(pi, th)
         probs.setdefault(r, round(pi, 4))
@@ -441,7 +442,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             continue
         # a secret rule's reason quotes none of the words either
         seen = "" if specs[r].secret else "".join(f"“{t}”" for t in model.top_terms(r, feats))
-        if r in sure and not encoded:
+        if alone:
             # the words alone decided it: the reason claims no more
             reason = f"综合判断疑似{specs[r].title}（依据词句{seen or '特征'}，未经语义判断）"
         else:
