@@ -10,6 +10,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "国务院又出新规了。纯属乱来。",
     "黨中央這個決策就是瞎折騰",                    # traditional
     "中—央—的政策，拍·脑·袋",                    # separators inserted
+    # a national body or a State Council campaign called all for show
+    "国家邮政局天天让报这个数那个数，报了也没人看，形式主义重灾区就在这",
+    "治本攻坚三年行动说到底就是层层留痕好甩锅，跟设备安不安全有啥关系",
 ])
 def test_negative_judgement_of_centre(inspect, text):
     [f] = inspect("central_policy", text)

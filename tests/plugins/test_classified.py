@@ -266,6 +266,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("我把昨天常委会上讨论安置的那段记录拍下来了，重点是明年资金要压缩", "压缩"),
     # a citizen's papers photographed into the group
     ("这个孩子情况特殊，我把他病历和家里户口本拍了发群里，大家看看", "孩子"),
+    # asked to be let out before it happens (透个风, 透一下)
+    ("夏老师，下一轮暗访抽哪几个县能不能透个风？我们好提前安排", "几个县"),
+    ("白老师，这回理论题是不是又换了？要不你透一下今年重点考哪几章", "几章"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -337,6 +340,8 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "@邵航 撤回！复核安排未公开前不得外传，各基地按标准正常准备即可",
     # a requirement on bidders is not a list of them
     "外包按政府采购程序公开招标，涉密项目要求投标单位有保密资质",
+    "提醒：专项抽查名单在审计机构进场前不对外公布，请各位不要打听，局里也不会提前透露。",
+    "网上有人卖所谓的“押题卷”，说是内部流出，纯属诈骗，提醒考生不要上当",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -22,6 +22,9 @@ from tests.plugins.conftest import THRESHOLD, top
     # a colleague's career talked over
     "包主任这回提拔没戏了，听说上面有人告他状，悬了",
     "鲁老师天天往主任办公室跑，马屁拍得啪啪响",
+    # a colleague's marriage and home talked over
+    "麦局今年肯定要退二线了，听说身体不行，家里也不太平",
+    "财务科小冯都三十五了还没结婚，听说眼光高得很",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)

@@ -14,6 +14,8 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局長高瞻遠矚",                   # traditional characters
     "李局太有思路了",                   # the same word raised
     "李局太拼了，嗓子都哑了，头功就是李局的，向李局致敬！",   # the credit and a salute
+    "李局那段脱稿发言气场全开，感觉李局当市长都绰绰有余",   # a talent said to outgrow the post
+    "李局那幅字挂在大厅，这水平完全可以开个人书法展了",
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

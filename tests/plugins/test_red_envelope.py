@@ -59,6 +59,9 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",
     "这个消息转给你们村的网格员看看",
+    # 利是 ending another word
+    "数字孪生水利是落实数字中国部署的具体抓手，资料按技术导则归档",
+    "工会今年的中秋福利是每人一盒月饼，已经放到各科室了",
 ])
 def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

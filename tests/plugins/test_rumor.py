@@ -96,6 +96,7 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "核电厂温排水把附近海里的鱼都搞变异了，有的长两个头",
     # a payment said to stop
     "明年省里病死猪补助就停了，改成养户自己掏钱",
+    "箬山这周要发生5级以上地震，家里有老人的早点安排",   # 这周
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)
@@ -133,6 +134,8 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "上面定了，普查没完成任务的乡镇站每人扣3000绩效，年终奖也取消",
     "市里刚定的，下周起周末必须到岗，缺一次扣200绩效",
     "排最后三名的单位全员年终绩效扣20%，已经上会定了",
+    "我听说省里下半年要把三类坝水库的管理员一刀切清退，全换第三方",   # 一刀切
+    "听说这次改革以后站里的临时工一个不留",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -271,6 +274,11 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "不要压着不报，有情况第一时间报到值班室",
     "散会了会议室人没了吗？我去拿个本子",
     "管网冲洗期间自来水别直接喝的说法不实，水质检测全部合格",
+    # the hearsay called mistaken or already refuted, the body named never said it
+    "双河有村民说杨家冲水库要垮，我和管护员刚上坝看过，坝体没渗漏没裂缝，是误传",
+    "这周要做地震应急疏散演练，各科室提前熟悉路线",         # 这周, a drill
+    "这个“快递迷药”的说法网上传了好多年，公安早就辟过谣，咱们群里就别扩散了",
+    "网上传“港区今晚风暴潮倒灌要全部撤离”，区防指没发过这个通知，以气象台和防指正式发布为准，请转告一线别慌。",
 ])
 def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

@@ -15,6 +15,10 @@ from tests.plugins.conftest import THRESHOLD, top
     # a word put in for someone, the votes herded
     "下周竞聘民主测评，各位领导谈话推荐时帮我美言几句",
     "代表选举下周开，让学生代表把票集中往我们定的那几个人身上放",
+    # scores asked up, a side leaned to, in a rating or a council's election
+    "县里在评和谐企业，开发区报上来那几家是我帮扶的，大家打分时尽量给高点",
+    "这次星级评定麻烦您在专家那边帮我们说说话，评上五星请大家出去考察",
+    "协会会员代表大会选理事，我们推了个候选人，到时候大家往我们这边靠一靠",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
