@@ -39,8 +39,8 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a ban on posting into this group (别在群里发, 不要截图发群里, 也不要发在群里,
 # 不要往微信群发): a rule for what members post, said to members. One who lets
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
-# into another group, 的/其他/村民群).
-_KEEP_OUT = re.compile(r"(?:别|不要|不得|不能|不许|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
+# into another group, 的/其他/村民群). 能不能……发群里 asks for it.
+_KEEP_OUT = re.compile(r"(?:别|不要|不得|(?<!能)不能|不许|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
@@ -169,9 +169,8 @@ class Classified(Plugin):
                                       None if reminded else self._internal(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
-            kept_out = (keep_out if reminded and not _shared(ctx)
-                        and not cue_hits(ctx, self.name, "handover", "shared", "obtained")
-                        else None)
+            kept_out = (keep_out if keep_out and reminded and not _shared(ctx)
+                        and not self._told(ctx, keep_out) else None)
             if kept_out:
                 # 「别往微信群里发」 with nothing handed over or found out: the
                 # message keeps the material out of the group; the rule's
@@ -187,6 +186,13 @@ class Classified(Plugin):
             return self.clear("无密级标志、内部材料标注或未公开的内部事项")
         score, marking, reason = found
         return self.hit(score, redact(ctx.text, marking), reason)
+
+    def _told(self, ctx: Context, keep_out: re.Match) -> bool:
+        """Something handed over, passed on or found out, outside the ban
+        itself: in 「别截屏发群里」 the 发群里 is what is banned, not done."""
+        a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end())
+        return any(not (a <= h.start and h.end <= b)
+                   for h in cue_hits(ctx, self.name, "handover", "shared", "obtained"))
 
     @staticmethod
     def _views(ctx: Context):

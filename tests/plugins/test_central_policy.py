@@ -13,6 +13,7 @@ from tests.plugins.conftest import THRESHOLD, top
     # a national body or a State Council campaign called all for show
     "国家邮政局天天让报这个数那个数，报了也没人看，形式主义重灾区就在这",
     "治本攻坚三年行动说到底就是层层留痕好甩锅，跟设备安不安全有啥关系",
+    "中央那些文件写得是好听，落到实处的有几条？口号而已。",
 ])
 def test_negative_judgement_of_centre(inspect, text):
     [f] = inspect("central_policy", text)

@@ -342,6 +342,7 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "外包按政府采购程序公开招标，涉密项目要求投标单位有保密资质",
     "提醒：专项抽查名单在审计机构进场前不对外公布，请各位不要打听，局里也不会提前透露。",
     "网上有人卖所谓的“押题卷”，说是内部流出，纯属诈骗，提醒考生不要上当",
+    "暗访点位按规定不提前透露，具体安排以正式通知为准。",          # what will not be let out
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -387,6 +388,12 @@ def test_keeping_material_out_of_the_group_is_recorded_unless_something_is_told(
     assert f.score == RECORDED and "不许发到群里" in f.reason
     told = inspect("classified", "我从医保局打听到的，飞检抽查名单里有咱们骨科，别在科室群里说")
     assert all(f.score != RECORDED for f in told)
+    # the ban's own 截图发群里 is what is banned, not something handed over
+    [f] = inspect("classified", "职工身份证号、银行卡号不要截图发群里，要核对的到统计员电脑上查")
+    assert f.score == RECORDED
+    # 能不能……发群里 asks for it: no ban
+    asked = inspect("classified", "那份检查意见还没正式反馈，能不能先把初稿发群里我们看看？")
+    assert all(f.score != RECORDED for f in asked)
 
 
 def test_a_leak_that_asks_to_be_deleted_after_reading_is_still_a_leak(inspect):

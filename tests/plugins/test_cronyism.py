@@ -7,6 +7,7 @@ from tests.plugins.conftest import THRESHOLD, top
     # an official asked to a businessman's table, a matter of his raised there,
     "杨局，我们董事长想约您和几位领导周末去山庄坐一坐，一起聊聊明年奖补的事",
     "周六老乡会，王老板也来，以后项目上互相关照",
+    "扣的那条船船主是我们镇一个人大代表的亲戚，能不能从轻，罚款意思意思就行",   # a penalty asked down
     "都是同学会的自己人，这个工程你打个招呼就行",
     "战友会上说好了，他提拔的事大家帮忙",
     "新来的得先去拜码头",

@@ -16,6 +16,7 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局太拼了，嗓子都哑了，头功就是李局的，向李局致敬！",   # the credit and a salute
     "李局那段脱稿发言气场全开，感觉李局当市长都绰绰有余",   # a talent said to outgrow the post
     "李局那幅字挂在大厅，这水平完全可以开个人书法展了",
+    "李局今天主持得太漂亮了，比电视台主持人还好看，那气质绝了",   # looks past a star's
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

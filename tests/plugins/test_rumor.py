@@ -97,6 +97,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     # a payment said to stop
     "明年省里病死猪补助就停了，改成养户自己掏钱",
     "箬山这周要发生5级以上地震，家里有老人的早点安排",   # 这周
+    "上个月外省一个马拉松跑完有十几个人猝死，都是打过那个疫苗的",   # a toll of sudden deaths
+    "今年小麦最低收购价要取消了，以后粮站只按市场价收",             # a support price said to go
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)
@@ -277,6 +279,7 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     # the hearsay called mistaken or already refuted, the body named never said it
     "双河有村民说杨家冲水库要垮，我和管护员刚上坝看过，坝体没渗漏没裂缝，是误传",
     "这周要做地震应急疏散演练，各科室提前熟悉路线",         # 这周, a drill
+    "网上传的“后天有冰雹”那张截图是去年的旧图，以县气象台今天发布的为准",   # an old picture
     "这个“快递迷药”的说法网上传了好多年，公安早就辟过谣，咱们群里就别扩散了",
     "网上传“港区今晚风暴潮倒灌要全部撤离”，区防指没发过这个通知，以气象台和防指正式发布为准，请转告一线别慌。",
 ])

@@ -19,6 +19,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "县里在评和谐企业，开发区报上来那几家是我帮扶的，大家打分时尽量给高点",
     "这次星级评定麻烦您在专家那边帮我们说说话，评上五星请大家出去考察",
     "协会会员代表大会选理事，我们推了个候选人，到时候大家往我们这边靠一靠",
+    # a satisfaction survey answered as told
+    "社区在参评示范性老年友好型社区，有个网上满意度调查，大家动员家里老人都选“非常满意”",
+    "复核有一项居民满意度电话抽访，我跟楼栋长都交代好了，接到电话统一说满意",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
