@@ -269,6 +269,7 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     # asked to be let out before it happens (透个风, 透一下)
     ("夏老师，下一轮暗访抽哪几个县能不能透个风？我们好提前安排", "几个县"),
     ("白老师，这回理论题是不是又换了？要不你透一下今年重点考哪几章", "几章"),
+    ("结业考的卷子我在教务室瞄到了，选择题第3题是土地承包经营权流转期限", "流转期限"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -343,6 +344,8 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "提醒：专项抽查名单在审计机构进场前不对外公布，请各位不要打听，局里也不会提前透露。",
     "网上有人卖所谓的“押题卷”，说是内部流出，纯属诈骗，提醒考生不要上当",
     "暗访点位按规定不提前透露，具体安排以正式通知为准。",          # what will not be let out
+    "提醒各位：突击检查计划属于工作秘密，任何人不得提前透露，请自觉遵守纪律。",
+    "具体人员信息表走政务内网，群里不要出现身份证号和前科情况。",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -17,6 +17,7 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局那段脱稿发言气场全开，感觉李局当市长都绰绰有余",   # a talent said to outgrow the post
     "李局那幅字挂在大厅，这水平完全可以开个人书法展了",
     "李局今天主持得太漂亮了，比电视台主持人还好看，那气质绝了",   # looks past a star's
+    "李局亲自下田拔草，以身作则，这格局一般人真比不了",
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

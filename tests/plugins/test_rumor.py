@@ -138,6 +138,7 @@ def test_sensational_claims_stated_as_fact(inspect, text):
     "排最后三名的单位全员年终绩效扣20%，已经上会定了",
     "我听说省里下半年要把三类坝水库的管理员一刀切清退，全换第三方",   # 一刀切
     "听说这次改革以后站里的临时工一个不留",
+    "听人说明年检查站全撤，协检员统统解聘，改成全省联网的电子卡口",
 ])
 def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     """A source claimed (准信, 朋友亲口说的, 听说) for a sweeping change to
@@ -280,6 +281,7 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "双河有村民说杨家冲水库要垮，我和管护员刚上坝看过，坝体没渗漏没裂缝，是误传",
     "这周要做地震应急疏散演练，各科室提前熟悉路线",         # 这周, a drill
     "网上传的“后天有冰雹”那张截图是去年的旧图，以县气象台今天发布的为准",   # an old picture
+    "调价要走成本监审和听证，现在都没启动，这种话别在群里说，容易被截图传出去",
     "这个“快递迷药”的说法网上传了好多年，公安早就辟过谣，咱们群里就别扩散了",
     "网上传“港区今晚风暴潮倒灌要全部撤离”，区防指没发过这个通知，以气象台和防指正式发布为准，请转告一线别慌。",
 ])

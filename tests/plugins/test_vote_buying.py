@@ -22,6 +22,7 @@ from tests.plugins.conftest import THRESHOLD, top
     # a satisfaction survey answered as told
     "社区在参评示范性老年友好型社区，有个网上满意度调查，大家动员家里老人都选“非常满意”",
     "复核有一项居民满意度电话抽访，我跟楼栋长都交代好了，接到电话统一说满意",
+    "站里年度考核优秀就一个名额，哥几个这回帮我一把，下回轮到你们我一定还",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
