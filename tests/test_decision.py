@@ -300,7 +300,11 @@ def test_the_shipped_first_tier_finds_no_off_topic_alone(moderator):
     assert np.isinf(model.add_hi[model.row["off_topic"]])
     assert np.isfinite(model.add_hi).sum() >= len(model.rules) - 2
     for text in ("/frobnicate", "test message"):
-        assert "off_topic" not in _rules(moderator, text)
+        findings, trace = moderator.inspect(_message(text), _room())
+        step = next(t for t in trace if t["plugin"] == "decision")
+        # whatever the full model makes of it, the first tier found nothing alone
+        assert "off_topic" not in step["rules"] or step["encoded"]
+    # (a mistyped command is no chit-chat to the engine: tests/test_engine.py)
 
 
 class _Down:
