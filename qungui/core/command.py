@@ -10,6 +10,7 @@ runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Mapping, Union
@@ -86,6 +87,18 @@ def command(name: str, *, level: str = MEMBER, help: str = "", aliases: tuple[st
 
 def is_command(text: str) -> bool:
     return text.lstrip().startswith(("/", "／"))
+
+
+# a slash and a plain word, perhaps with a few plain words after it
+# (/frobnicate, /stauts on): shaped like a command, whether or not it is one
+_COMMAND_SHAPED = re.compile(r"\s*[/／][A-Za-z][\w-]{0,31}(?:\s+[\w-]{1,32}){0,3}\s*", re.ASCII)
+
+
+def command_shaped(text: str) -> bool:
+    """A command's shape and nothing else: one the router does not know is
+    a command mistyped, not talk (Chinese words or a contact after a slash
+    are talk)."""
+    return _COMMAND_SHAPED.fullmatch(text) is not None
 
 
 def parse(text: str) -> tuple[str, list[str]]:

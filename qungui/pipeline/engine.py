@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 from collections import OrderedDict, deque
 from dataclasses import replace
@@ -23,7 +22,7 @@ from qungui.rules import data_path
 
 from qungui.core import embedding, nlp
 from qungui.core.actions import Action, Remove, Send, SendPrivate
-from qungui.core.command import is_command
+from qungui.core.command import command_shaped, is_command
 from qungui.core.events import (MAX_ID, MAX_NAME, BotAdded, Event, EventError, Member,
                                 MemberJoined, MemberLeft, Message, MessageType, PrivateMessage,
                                 Room, RoomSnapshot, clean_event)
@@ -59,11 +58,6 @@ GREET_AGAIN = timedelta(days=30)   # a room greeted this recently is not greeted
 
 
 _EVENT_TYPES = get_args(Event)
-# a slash and a word the bot does not know, perhaps with a few plain words
-# after it (/frobnicate, /stauts on): a command mistyped, answered with a
-# pointer to /help, not chit-chat; anything else after a slash is moderated
-# like any message
-_MISTYPED_COMMAND = re.compile(r"\s*[/／][A-Za-z][\w-]{0,31}(?:\s+[\w-]{1,32}){0,3}\s*", re.ASCII)
 # Outcome.kind of an event the engine ignores before looking at it
 _KINDS = {Message: "message", RoomSnapshot: "room", MemberJoined: "join", MemberLeft: "leave",
           BotAdded: "bot_added", PrivateMessage: "private"}
@@ -344,8 +338,11 @@ class Moderator:
         if findings is None:
             # not a known command (a leading / is no way around the rules either)
             findings, trace, ctx = self._inspect(msg, room, view, budget=self.inspect_budget)
-            if looks_like_command and _MISTYPED_COMMAND.fullmatch(msg.text):
-                kept = [f for f in findings if f.rule != "off_topic"]
+            if looks_like_command and command_shaped(msg.text):
+                # a command mistyped (/frobnicate): answered with a pointer to
+                # /help, never warned about as chit-chat (the residual rule)
+                kept = [f for f in findings if f.rule not in self.plugins
+                        or not self.plugins[f.rule].spec.residual]
                 if len(kept) < len(findings):
                     trace.append({"plugin": "engine",
                                   "note": "a mistyped command: no off-topic warning"})
