@@ -368,9 +368,33 @@ def test_a_label_on_material_not_yet_published_is_still_a_leak(inspect):
     assert f.score >= THRESHOLD
 
 
-def test_a_marking_described_in_words(inspect):
-    [f] = inspect("classified", "那份标着机密的文件我放共享盘了，大家自己下")
+@pytest.mark.parametrize("text", [
+    "那份标着机密的文件我放共享盘了，大家自己下",
+    # asked for: 能不能……发一份 is an ask, not a ban
+    "钟主任，省里下来的那份标着“秘密”的人防工程分布图，能不能也给我们发一份？",
+    # 标 and the level in quotes
+    "厅里转来那份标'机密'的处置方案，谁手上有，麻烦发我一份",
+])
+def test_a_marking_described_in_words(inspect, text):
+    [f] = inspect("classified", text)
     assert THRESHOLD <= f.score < 0.95
+
+
+@pytest.mark.parametrize("text", [
+    "那份机密文件谁手上有发我一份",
+    "县卫健局发的那个秘密级的评审材料，我这有电子版，谁要学习的我发",
+])
+def test_a_level_named_on_material_asked_for_or_offered_is_a_leak(inspect, text):
+    assert top(inspect("classified", text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "机密文件请到机要室查阅，不要拍照，不要带出",
+    "@饶晓芳 饶科，机密级文件按规定走机要渠道，群里请撤回。",
+    "通报一起失泄密典型案例：某干部将机密文件拍照发至微信群，被给予党内警告处分",
+])
+def test_a_level_named_in_a_reminder_is_clean(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
 
 
 @pytest.mark.parametrize("text", [

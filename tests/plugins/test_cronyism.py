@@ -20,6 +20,10 @@ from tests.plugins.conftest import THRESHOLD, top
     "我是您老同学小孙的表哥，这次检查的时候能不能手下留情",
     # a hometown gathering of officials, a circle of its own
     "周末我张罗个老乡聚会，都是咱县出来的，回头拉个小群常走动",
+    # a relative's vehicle stopped, a word asked for; work handed over without a tender
+    "郑局，我表哥的两台车在芦溪站被查了，能不能跟站里说一声这次先教育放行？",
+    "我一个老乡的车在K32点位被拍了超限，能不能在系统里帮他撤了？",
+    "我有个老同学开传媒公司的，宣传片要不直接给他，省得招标麻烦",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
