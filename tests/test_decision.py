@@ -623,3 +623,66 @@ def test_flattery_yields_to_gossip_about_the_same_message(moderator):
     assert low.score == decision.LOWERED_SCORE and "背后议论" in low.reason
     # without the gossip the model's finding is added
     assert [f.rule for f in decision.decide(model, ctx, [], spec).findings] == ["owner_praise"]
+
+
+# -- relevance to the room, against other rooms --------------------------------
+
+def _axis(*weights) -> np.ndarray:
+    v = np.zeros(embedding.DIM, dtype=np.float32)
+    v[:len(weights)] = weights
+    return v / np.linalg.norm(v)
+
+
+def test_relevance_is_closeness_to_the_room_against_the_bank():
+    # three rooms of other work, and a message about sport
+    bank = np.stack([_axis(1, 0, 0, 1), _axis(0, 1, 0, 1), _axis(0, 0, 1, 1)])
+    sport = _axis(0, 0, 0, 0.3, 1)
+    sport_room, other_room = _axis(0, 0, 0, 0.5, 1), _axis(1, 0, 0, 0.5)
+    near = decision.relevance(sport, float(sport @ sport_room), bank)
+    far = decision.relevance(sport, float(sport @ other_room), bank)
+    assert near[0] > 0 and near[1] == 1.0 and far[1] < 1.0
+    # a message further from its room than from the rest is not thereby off
+    # the room's work (figures of another kind of work, a plain reply): the
+    # gap counts only where the room stands out
+    assert far[0] == 0.0
+
+
+def _relevant(moderator, room_vec, message_vec):
+    """The tiny model with relevance weights only, its encoder giving
+    ``message_vec`` for the message and ``room_vec`` for the room."""
+    class Fixed:
+        def warm(self):
+            pass
+
+        def encode(self, texts):
+            return np.stack([message_vec, room_vec])
+
+    bank = np.stack([_axis(1, 0, 0, 1), _axis(0, 1, 0, 1), _axis(0, 0, 1, 1)])
+    # off-topic where the message is no closer to its room than to the bank's
+    model = replace(_tiny(2.0, threshold=0.5), rules=("off_topic",), rel_bank=bank,
+                    w_rel=np.array([[-40.0, -4.0]]), emb_hi=np.array([10.0]), encoder=Fixed())
+    spec = {"off_topic": moderator.plugins["off_topic"].spec}
+    return decision.decide(model, _ctx(moderator, "周六下午羽毛球比赛，球馆订好了"), [], spec)
+
+
+def test_a_message_about_its_rooms_work_is_relevant_whatever_the_work(moderator):
+    sport = _axis(0, 0, 0, 0.3, 1)
+    there = _relevant(moderator, _axis(0, 0, 0, 0.5, 1), sport)
+    elsewhere = _relevant(moderator, _axis(1, 0, 0, 0.5), sport)
+    assert there.encoded and elsewhere.encoded
+    assert there.findings == [] and [f.rule for f in elsewhere.findings] == ["off_topic"]
+
+
+def test_a_model_with_a_relevance_bank_survives_its_file(tmp_path):
+    bank = np.stack([_axis(1, 0), _axis(0, 1)])
+    model = replace(_tiny(-3.0), rel_bank=bank, w_rel=np.array([[-2.0, -1.0]]))
+    path = tmp_path / "m.npz"
+    model.save(path)
+    again = decision.DecisionModel.load(path)
+    assert np.allclose(again.rel_bank, bank, atol=1e-3) and np.allclose(again.w_rel, [[-2.0, -1.0]])
+    # a file without the block (trained before it) weighs no relevance
+    with np.load(path) as z:
+        data = {k: z[k] for k in z.files if k not in ("rel_bank", "rel_features", "w_rel")}
+    np.savez(path, **data)
+    assert decision.DecisionModel.load(path).rel_bank is None
+

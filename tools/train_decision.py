@@ -64,6 +64,9 @@ CORPUS = ROOT / "qungui" / "rules" / "corpus"
 EMB_SCALE = 4.0
 LEX_SCALE = 2.0
 STATIC_SCALE = 4.0
+# the relevance features' scales (``decision.REL_FEATURES``: a gap of cosines
+# of a few hundredths, a share of rooms)
+REL_SCALE = np.array([20.0, 2.0])
 # A rule whose false alarm weighs heavier than the rest gets a tighter budget:
 # to be told in front of one's leader that one has improperly commented on
 # the centre's policy, for a remark that supports it, is the gravest false
@@ -75,6 +78,22 @@ def default_corpora() -> list[Path]:
     own = ([CORPUS / "dev.jsonl"] + sorted(CORPUS.glob("extra*.jsonl"))
            + sorted(CORPUS.glob("outside*.jsonl")) + sorted(CORPUS.glob("candidate*.jsonl")))
     return own + sorted((CORPUS / "public").glob("*_train.jsonl"))
+
+
+def relevance_bank(rows, vec, E, cos, args):
+    """The bank of rooms relevance is measured against (``--bank-size``
+    training rooms, drawn with a fixed seed, their vectors rounded as the
+    model file stores them) and every row's ``decision.REL_FEATURES``; (None,
+    an empty block) with ``--relevance none``."""
+    if args.relevance == "none":
+        return None, np.zeros((len(rows), 0))
+    rooms = sorted({r["room"][:embedding.MAX_CHARS] for r in rows})
+    rng = np.random.default_rng(11)
+    chosen = sorted(rng.choice(len(rooms), size=min(args.bank_size, len(rooms)), replace=False))
+    bank = np.stack([vec[rooms[i]] for i in chosen]).astype(np.float16).astype(np.float32)
+    REL = np.array([decision.relevance(e, c, bank) for e, c in zip(E.astype(np.float32), cos)])
+    print(f"relevance bank: {len(bank)} of {len(rooms)} rooms")
+    return bank, REL
 
 
 def gather(paths, plugins, book):
@@ -184,6 +203,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--static", default="none",
                    help="a static word-vector table to train on (tools/build_static.py writes "
                         f"{static_embedding.BUILT_TABLE}); the shipped model has none (see README)")
+    p.add_argument("--relevance", choices=("residual", "none"), default="residual",
+                   help="weigh the message's relevance to its room against a bank of other "
+                        "rooms (decision.relevance) for the residual rule (off_topic), or not")
+    p.add_argument("--bank-size", type=int, default=256,
+                   help="rooms in the relevance bank (drawn from the training rooms)")
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
@@ -216,6 +240,7 @@ def main() -> int:
     T = np.stack([vec[r["room"][:embedding.MAX_CHARS]] for r in rows]).astype(np.float64)
     cos = (E * T).sum(axis=1)
     print(f"embedded {len(vec)} texts ({time.time() - t0:.0f} s)")
+    bank, REL = relevance_bank(rows, vec, E, cos, args)
     table = None if args.static == "none" else static_embedding.StaticTable.load(args.static)
     dS = table.dim if table is not None else 0
     S = (np.stack([table.vector(r["subject"]) for r in rows]).astype(np.float64)
@@ -244,6 +269,7 @@ def main() -> int:
     w_static = np.zeros((R, dS))
     gate_static = np.zeros((R, dS))
     w_ngram = np.zeros((len(grams), R))
+    w_rel = np.zeros((R, len(decision.REL_FEATURES)))
     calib = np.tile([1.0, 0.0], (R, 1))
     threshold = np.ones(R)
     emb_hi = np.zeros(R)
@@ -267,7 +293,9 @@ def main() -> int:
         L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
         Sk = csr_matrix(S[idx] * STATIC_SCALE)
         Sfull = Sk if args.static_in == "both" else csr_matrix((len(idx), dS))
-        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L), Sfull]).tocsr()
+        dR = REL.shape[1] if bank is not None and specs[rule].residual else 0
+        Rk = csr_matrix(REL[idx] * REL_SCALE if dR else np.zeros((len(idx), 0)))
+        X = hstack([G[idx], csr_matrix(E[idx] * EMB_SCALE), csr_matrix(L), Sfull, Rk]).tocsr()
         oof = out_of_fold(X, y, w, fold_of[idx], args.C)
         # the first tier: the same without the embedding and the topic cosine
         X1 = hstack([G[idx], csr_matrix(L[:, :3]), Sk]).tocsr()
@@ -339,11 +367,14 @@ def main() -> int:
         w_ngram[:, k] = coef[:nG]
         w_emb[k] = coef[nG:nG + D] * EMB_SCALE
         w_lex[k] = coef[nG + D:nG + D + len(decision.LEX_FEATURES)] * LEX_SCALE
-        w_static[k] = coef[nG + D + len(decision.LEX_FEATURES):] * STATIC_SCALE
+        nL = len(decision.LEX_FEATURES)
+        w_static[k] = coef[nG + D + nL:nG + D + nL + Sfull.shape[1]] * STATIC_SCALE
+        if dR:
+            w_rel[k] = coef[len(coef) - dR:] * REL_SCALE
         bias[k] = float(m.intercept_[0])
         calib[k] = (a, b)
         threshold[k] = best[0]
-        part = E @ w_emb[k] + w_lex[k, 3] * cos
+        part = E @ w_emb[k] + w_lex[k, 3] * cos + (REL @ w_rel[k] if bank is not None else 0.0)
         emb_hi[k] = float(part.max() + 0.5)
         emb_mean[k] = float(part.mean())
         lex_fp = int((fired & (y == 0)).sum())
@@ -362,6 +393,7 @@ def main() -> int:
         calib=calib, threshold=threshold, keep=keep, emb_hi=emb_hi, emb_mean=emb_mean,
         gate_bias=gate_bias, gate_lex=gate_lex, gate_ngram=gate_ngram[used], gate=gate,
         gate_hi=gate_hi, add_hi=add_hi,
+        **({} if bank is None else {"rel_bank": bank, "w_rel": w_rel}),
         **({} if table is None else {"static": table, "w_static": w_static,
                                      "gate_static": gate_static}))
     trained_on = [p.name for p in paths]

@@ -13,7 +13,11 @@ together and gives a calibrated probability:
 - the message's sentence embedding (``core/embedding.py``), which carries
   meaning across wordings, and its relevance to the room: the cosine to the
   room's topic and purpose, so that a message about a car is off-topic in a
-  市委常委群 whatever words it uses.
+  市委常委群 whatever words it uses; and, for the residual rule (off_topic),
+  how much closer the message stands to its own room than to a bank of other
+  rooms' topics (``relevance``), so that talk of a room's own work counts as
+  work whatever that work is (a badminton match in a room that organises
+  one), and the same talk stays off-topic in every other room.
 
 The rule fires where the probability reaches its operating point, chosen
 on held-out predictions for a budget of clean messages (``tools/
@@ -85,6 +89,11 @@ FIRE_SCORE = 0.6
 LOWERED_SCORE = 0.3
 # the evidence the lexicon stage gives each rule, in the model's column order
 LEX_FEATURES = ("lex_score", "lex_fired", "harmless", "topic_cos")
+# relevance to this room against a bank of other rooms (``relevance``): how
+# far the message's cosine to its room's topic stands above its mean cosine
+# to the bank's rooms (nothing where it does not), and the share of the
+# bank's rooms it is less close to
+REL_FEATURES = ("room_gap", "room_rank")
 
 
 class ModelError(ValueError):
@@ -136,17 +145,34 @@ def worth_asking(ctx: Context) -> bool:
     return len(ctx.norm.key) >= MIN_CHARS and not ctx.text_acknowledgement
 
 
+# numerals written out and the units and periods they count: 一季度 1.2亿
+# 二季度 3.4亿 is figures, like 12.5% 36.8%
+_COUNTING = frozenset("〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟"
+                      "年月日号时分秒周季度期集第元角")
+
+
 def has_words(ctx: Context) -> bool:
-    """At least ``MIN_LETTERS`` different letters among the digits and signs:
-    第12集 第13集, 2026-11-20 or 哈哈哈哈 give the model no words to judge, so
-    it adds nothing to them (training still reads them)."""
+    """At least ``MIN_LETTERS`` different letters among the digits and signs
+    (numerals and the units they count are not letters here): 第12集 第13集,
+    2026-11-20, 一季度 1.2亿 二季度 3.4亿 or 哈哈哈哈 give the model no words to
+    judge, so it adds nothing to them (training still reads them)."""
     letters: set[str] = set()
     for ch in ctx.norm.key:
-        if ch.isalpha():
+        if ch.isalpha() and ch not in _COUNTING:
             letters.add(ch)
             if len(letters) >= MIN_LETTERS:
                 return True
     return False
+
+
+def relevance(e: np.ndarray, cos: float, bank: np.ndarray) -> list[float]:
+    """``REL_FEATURES`` of a message's vector ``e`` whose cosine to its room
+    is ``cos``: a cosine alone says little (a 收到 is close to every room, a
+    match arranged is far from most), but a message closer to its own room
+    than to rooms of other work is about that room's work, whatever the work
+    is (a badminton match in a room that organises one, not in a 招商 room)."""
+    sims = bank @ np.asarray(e, dtype=np.float32)
+    return [max(0.0, cos - float(sims.mean())), float((sims < cos).mean())]
 
 
 @dataclass
@@ -181,6 +207,11 @@ class DecisionModel:
     static: StaticTable | None = None
     w_static: np.ndarray | None = None      # (R, d)
     gate_static: np.ndarray | None = None   # (R, d)
+    # relevance to the room measured against other rooms (``relevance``):
+    # the vectors of a bank of rooms' topics and purposes from training, and
+    # each rule's weights on REL_FEATURES; None in a model trained without them
+    rel_bank: np.ndarray | None = None      # (K, DIM)
+    w_rel: np.ndarray | None = None         # (R, len(REL_FEATURES))
     source: str = ""
     meta: dict = field(default_factory=dict)
     encoder: embedding.SentenceEncoder | None = None
@@ -191,6 +222,10 @@ class DecisionModel:
     def __post_init__(self):
         self.row = {r: i for i, r in enumerate(self.rules)}
         self.w_emb = np.asarray(self.w_emb, dtype=np.float64)
+        if self.rel_bank is not None:
+            self.rel_bank = np.asarray(self.rel_bank, dtype=np.float32).reshape(-1, embedding.DIM)
+            self.w_rel = np.asarray(self.w_rel, dtype=np.float64).reshape(
+                len(self.rules), len(REL_FEATURES))
         if self.add_hi is None:
             self.add_hi = np.full(len(self.rules), np.inf)
         # both tiers' n-gram weights side by side, so that a message's rows are
@@ -249,6 +284,7 @@ class DecisionModel:
                         else None),
                 source=str(path),
                 **_static_part(data, r),
+                **_relevance_part(data, r),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
             )
         except KeyError as exc:
@@ -271,6 +307,9 @@ class DecisionModel:
             gate_ngram=self.gate_ngram.astype(np.float16), gate=self.gate,
             gate_hi=self.gate_hi, add_hi=self.add_hi,
             trained_on=np.array(list(trained_on), dtype=str),
+            **({} if self.rel_bank is None else {
+                "rel_bank": self.rel_bank.astype(np.float16),
+                "rel_features": np.array(REL_FEATURES), "w_rel": self.w_rel}),
             **({} if self.static is None else {
                 "static_words": np.array(sorted(self.static.index, key=self.static.index.get)),
                 "static_vectors": self.static.vectors.astype(np.float16),
@@ -400,7 +439,10 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
             encoded = True
             model.encoded += 1
             cos = float(np.dot(e, t))
-            z = (np.asarray(z) + model.w_emb @ e + model.w_lex[:, 3] * cos).tolist()
+            zv = np.asarray(z) + model.w_emb @ e + model.w_lex[:, 3] * cos
+            if model.rel_bank is not None:
+                zv = zv + model.w_rel @ np.asarray(relevance(e, cos, model.rel_bank))
+            z = zv.tolist()
     if not encoded:
         # decided on the rest of the evidence, the embedding's part taken at its
         # training mean: below the top of its range, so a gated rule stays short
@@ -518,6 +560,17 @@ def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:
     return {"static": table,
             "w_static": data["w_static"].astype(np.float64).reshape(r, table.dim),
             "gate_static": data["gate_static"].astype(np.float64).reshape(r, table.dim)}
+
+
+def _relevance_part(data: Mapping[str, np.ndarray], r: int) -> dict:
+    """The relevance block of a model file, if it has one."""
+    if "rel_bank" not in data:
+        return {}
+    names = tuple(str(x) for x in data["rel_features"])
+    if names != REL_FEATURES:
+        raise ModelError(f"relevance features {names} are not {REL_FEATURES}")
+    return {"rel_bank": data["rel_bank"].astype(np.float32).reshape(-1, embedding.DIM),
+            "w_rel": data["w_rel"].astype(np.float64).reshape(r, len(REL_FEATURES))}
 
 
 def _decisive(f: Finding | None, spec: RuleSpec) -> bool:
