@@ -686,3 +686,15 @@ def test_a_model_with_a_relevance_bank_survives_its_file(tmp_path):
     np.savez(path, **data)
     assert decision.DecisionModel.load(path).rel_bank is None
 
+
+def test_the_shipped_model_weighs_relevance_for_the_residual_rule_alone():
+    model = decision.load()
+    assert model.rel_bank is not None and model.rel_bank.shape[1] == embedding.DIM
+    assert np.allclose(np.linalg.norm(model.rel_bank, axis=1), 1.0, atol=1e-2)
+    residual = {r for r, p in load_plugins().items() if r in model.row and p.spec.residual}
+    assert residual == {"off_topic"}
+    for rule, i in model.row.items():
+        weighed = np.abs(model.w_rel[i]).max() > 0
+        assert weighed == (rule in residual), rule
+    # standing out from the bank makes a message the room's work
+    assert model.w_rel[model.row["off_topic"], 0] < 0

@@ -102,10 +102,15 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_bc", "blind_bd", "blind_be", "blind_bf", "blind_bg",
                                    "blind_bi", "blind_bj", "blind_bk", "blind_bl", "blind_bm",
                                    "blind_bn", "blind_bo", "blind_bp", "blind_bq", "blind_an",
-                                   "blind_br", "blind_bs", "blind_bt"])
+                                   "blind_br", "blind_bs", "blind_bt", "blind_ar",
+                                   "blind_bu", "blind_bv", "blind_bw"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the forty-three outside
-    writers' sets that are never trained on and meet it. BR, BS and BT,
+    """The bar, on the project's own corpus and on the fifty-one outside
+    writers' sets that are never trained on and meet it. BU, BV and BW,
+    written with X81–X84, as they arrived 0.950 / 0%, 0.921 / 1.33% and
+    0.937 / 2.00%; with the model that weighs relevance against other rooms
+    and is trained on X65–X84 0.954 / 0%, 0.936 / 1.33% and 0.947 / 0.67%,
+    and AR with it 0.960 / 2.00%. BR, BS and BT,
     written with X69–X72, as they arrived 0.934 / 0.67%, 0.936 / 1.33% and
     0.939 / 0%, with the model trained on X69–X72 0.938 / 0.67%, 0.936 /
     1.33% and 0.939 / 0%. BO, BP and BQ,
@@ -155,7 +160,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_ar", 0.95, 0.027), ("blind_bh", 0.94, 0.027)])
+    ("blind_bh", 0.94, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -195,7 +200,9 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     0.948 / 2.67%, BH 0.936 / 4.00%; with the one trained on X61–X64 as
     well (operating points at the top of the F1 plateau): AR 0.952 / 2.67%,
     BH 0.943 / 3.33%; AN at the bar. With the one trained on X69–X72 as
-    well: AR 0.958 / 2.67%, BH 0.944 / 2.67% (4 of 150 each, one over)."""
+    well: AR 0.958 / 2.67%, BH 0.944 / 2.67% (4 of 150 each, one over). With
+    the one that weighs relevance against other rooms, trained on X65–X84:
+    BH 0.950 / 2.67%; AR at the bar."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
