@@ -383,6 +383,7 @@ def test_a_marking_described_in_words(inspect, text):
 @pytest.mark.parametrize("text", [
     "那份机密文件谁手上有发我一份",
     "县卫健局发的那个秘密级的评审材料，我这有电子版，谁要学习的我发",
+    "省里那份加了密级的勘界坐标成果表我导出来了，需要的我直接发群里",
 ])
 def test_a_level_named_on_material_asked_for_or_offered_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD

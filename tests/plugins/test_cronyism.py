@@ -24,6 +24,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "郑局，我表哥的两台车在芦溪站被查了，能不能跟站里说一声这次先教育放行？",
     "我一个老乡的车在K32点位被拍了超限，能不能在系统里帮他撤了？",
     "我有个老同学开传媒公司的，宣传片要不直接给他，省得招标麻烦",
+    "集体婚礼的鲜花布置能不能给我表姐那家花店做，价格咱们内部商量",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)

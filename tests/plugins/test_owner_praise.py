@@ -51,6 +51,18 @@ def test_a_title_with_a_bracketed_post_still_names_the_owner(inspect, room):
     assert top(inspect("owner_praise", "今晚庆功宴我先干为敬，敬顾书记运筹帷幄", room=gu)) >= 0.9
 
 
+@pytest.mark.parametrize("alias, text", [
+    ("崔振华-省公安厅治安总队-总队长", "专项战果排全国前列全靠崔总队英明决策"),
+    ("邱建-市交警支队-副支队长", "邱支队这思路太有高度了，句句说到点子上"),
+    ("林海-市农商银行-行长", "林行长高瞻远瞩，大家都服"),
+])
+def test_a_corps_or_bank_head_is_named_as_the_group_says_it(inspect, room, alias, text):
+    """总队长 / 支队长 are 崔总队 / 邱支队 to their men; 行长 is 林行长."""
+    head = Room(id="r4", topic=room.topic, purpose=room.purpose, owner_id="u9",
+                members={"u9": Member("u9", alias.split("-")[0], alias), **room.members})
+    assert top(inspect("owner_praise", text, room=head)) >= 0.9
+
+
 def test_all_success_owed_to_the_owner_is_flattery(inspect):
     assert top(inspect("owner_praise", "大家一起敬李局一杯，没有李局就没有咱们今年这么漂亮的成绩")) >= 0.9
 
