@@ -30,6 +30,13 @@ from tests.plugins.conftest import THRESHOLD, top
     "国庆去了趟大理，洱海真是绝了，发几张给大家看看",
     "今天又绿了😭 我那点钱全套在里面了，有懂的带带我",
     "艺人林某某与经纪公司解约一事持续发酵，目前已诉至法院",
+    # a plain statement of private life: a family feast, a fee at home, an
+    # operation, a driving test, a child's class
+    "我家老二下个月办满月酒，定在镇上福满楼",
+    "我们小区物业费下个月起每平米涨五毛",
+    "我爸下周做白内障手术，省眼科医院的号排到了周三",
+    "下个月去杭州学车，科目二已经约上了",
+    "儿子暑假报了个机器人编程班，一个月三千八",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
@@ -51,6 +58,10 @@ def test_shopping_link_scores_high(inspect):
     "项目方代表今晚想请我们吃火锅，按规定婉拒了，材料照常报送",
     "产业基金投资协议明天签约",
     "请各单位周五前报送招商项目进度表",
+    # a fee, a medical kit or a check-up report as work
+    "办公楼物业费支付进度请财务科本周报一下",
+    "医卫组血压计、血糖仪我明天带齐",
+    "征兵体检报告明天上午统一发放到各乡镇",
     "我私你了",                                          # answered in private
     # thanks for work done in hard weather, clothes and all
     "感谢小陆这周顶着三十八度高温跑了六个基坑，衣服湿透了也没喊一声累👍",
