@@ -42,6 +42,8 @@ def test_sale_with_price_only(inspect):
     "新款坦克500亮相车展，搭载2.0T插电混动系统，预售价33.5万元起",
     "新一代纯电轿跑正式上市，官方指导价25.99万至32.99万元，首月订单突破5万台",
     "小米新车型发布，百公里加速2.78秒，预售价21.59万起，发布会后24小时锁单突破5万台",
+    # a warning against the pitch, with the number to report it to
+    "请各街道张贴海报：凡是以“高额返利”“以房养老”为名要老人投钱的，都要提高警惕，及时报警或打区处非办电话",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
