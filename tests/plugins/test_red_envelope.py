@@ -40,6 +40,7 @@ def test_transfer_without_amount(inspect):
     ("名册终于核完了，每人转二十块奶茶钱，大家点一下收款哈", "奶茶钱"),
     ("马院长今天高升了，大家起哄让他在群里发一波", "群里发一波"),
     ("案子破了，兄弟们辛苦，我先发一个，手快有手慢无", "手快有"),
+    ("等顺利起爆后给各位协调的同志每人封一个，图个吉利，到时候我在群里发", "图个吉利"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
