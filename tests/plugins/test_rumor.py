@@ -9,6 +9,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "網傳本地發生地震，趕緊轉發擴散",                  # traditional
     "据说机构马上要撤并，大家转·发一下",
     "听说要涨工资了，转给你们看看",                  # 转给你们 is no transfer, still a push
+    # said to be everywhere online: 传疯了
+    "有个男的离婚冷静期里把老婆杀了，网上都传疯了，就是在我们这边登记的",
 ])
 def test_unverified_claims_pushed_to_spread(inspect, text):
     [f] = inspect("rumor", text)
