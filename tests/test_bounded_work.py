@@ -133,6 +133,9 @@ def test_letters_in_contacts():
     ("praise", '"李局您高瞻远瞩、英明果断，真是太伟大了，字字珠玑，" * 800', ["owner_praise"]),
     # every cue after directive words, none of them an instruction (no 要 before it)
     ("directive words", '"强调高瞻远瞩" * 20_000', []),
+    # a described marking's verb, then spaces, again and again: the spaces
+    # before a level once split three ways at every start
+    ("spaces after a marking verb", '("标注" + " " * 2000 + "x") * 50', []),
 ])
 def test_every_rule_on_a_long_hostile_text(name, expr, expected):
     found = run_child(ALL_RULES, expr)

@@ -6,7 +6,9 @@
 One logistic regression per content rule over the evidence the engine
 gives it at run time (``pipeline/decision.py``): the lexicon stage's verdict
 on the rule, character 1–3-grams of the key view, the sentence embedding
-with its cosine to the room's topic and, with ``--static``, the static word
+with its cosine to the room's topic, for the residual rule (off_topic) its
+relevance against a bank of other training rooms (``decision.relevance``;
+``--relevance none`` leaves it out) and, with ``--static``, the static word
 vector (``tools/build_static.py``). Trained on the team's corpus (dev and extra*), the
 outside writers' sets (outside* and candidate*) and the training part of each public
 source (``rules/corpus/public/*_train.jsonl``; ``SOURCES.md`` says where
@@ -15,8 +17,9 @@ with ``judged`` counts only for the rules it names. test, holdout and the
 public held-out files are never read here. The outside*.jsonl files were
 written by outside writers as blind sets, each measured once before it was
 trained on; the candidate*.jsonl files by outside writers as sets whose
-errors were read to mend the lexicons, measured as they arrived; blind_*.jsonl
-are such sets kept blind, never read here.
+errors were read to mend the lexicons, measured as they arrived (those in
+``reserve/`` wait outside the default globs); blind_*.jsonl are such sets kept
+blind, never read here.
 
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and

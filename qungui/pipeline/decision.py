@@ -32,11 +32,12 @@ them; so does a rule's own verdict recorded under the bar (``RECORDED``).
 Cost: the n-grams and the lexicon evidence are a few dictionary look-ups;
 the encoder is about 15 ms of one core. It is consulted only where it can
 change a decision (the gate), on two counts: the model knows, for each
-rule, how far the embedding's part of the sum ranged over its training
-data, and where even the top of that range leaves a rule short of its
-operating point, the encoder cannot change that rule's outcome; and a first
-tier (the same model without the embedding, trained alongside it) places
-the message below a gate chosen out of fold so that 99.9% of the messages
+rule, how far the embedding's part of the sum (with the relevance
+features, for off_topic) ranged over its training data, and where even the
+top of that range leaves a rule short of its operating point, the encoder
+cannot change that rule's outcome; and a first tier (the same model
+without the embedding, trained alongside it) places the message below a
+gate chosen out of fold so that 99.9% of the messages
 the full model flags without a lexicon finding pass it (a true violation
 the full model would miss anyway is no reason to ask the encoder). A
 lexicon finding passes too, unless it is at the bar and the first tier is
@@ -145,10 +146,11 @@ def worth_asking(ctx: Context) -> bool:
     return len(ctx.norm.key) >= MIN_CHARS and not ctx.text_acknowledgement
 
 
-# numerals written out and the units and periods they count: 一季度 1.2亿
-# 二季度 3.4亿 is figures, like 12.5% 36.8%
+# numerals written out and the periods and units they count: 一季度 1.2亿
+# 二季度 3.4亿 is figures, like 12.5% 36.8% (not 周, 期, 时 or 分, which
+# begin words: 周一开会 is still three letters)
 _COUNTING = frozenset("〇零一二三四五六七八九十百千万亿两壹贰叁肆伍陆柒捌玖拾佰仟"
-                      "年月日号时分秒周季度期集第元角")
+                      "年月日季度集第元角")
 
 
 def has_words(ctx: Context) -> bool:
@@ -188,7 +190,8 @@ class DecisionModel:
     calib: np.ndarray           # (R, 2): p = sigmoid(a * z + b)
     threshold: np.ndarray       # (R,) probability at which a rule fires
     keep: np.ndarray            # (R,) below this a lexicon finding is lowered
-    emb_hi: np.ndarray          # (R,) the top of the embedding's part of z in training
+    emb_hi: np.ndarray          # (R,) the top of the embedding's part of z in training (its
+                                #   cosine to the room and, for off_topic, the relevance features)
     emb_mean: np.ndarray        # (R,) its mean, taken where the encoder is unavailable
     # the first tier (n-grams and the lexicon's verdict, no embedding): the
     # encoder is asked about a rule only where its sum reaches ``gate``

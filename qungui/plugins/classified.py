@@ -80,8 +80,11 @@ MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*(?
 MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]")
 # a picture or file described as bearing a marking: 页眉标注“秘密”, 盖有机密章,
 # 印着“绝密”字样的首页 (what a caption says the shared material shows)
-MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|印着|盖有|盖着|写着|打着|标(?=\s*[“\"「『'‘]))了?"
-                               r"\s*(?:密级)?\s*[“\"「『'‘]?\s*(" + _LEVEL + ")")
+# (标 alone before a quote: 标“机密”的方案, not 目标 or 投标; the spaces
+# between are bounded, so that a run of them is read once, not split three ways)
+MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|印着|盖有|盖着|写着|打着"
+                               r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘]))了?"
+                               r"\s{0,3}(?:密级)?\s{0,3}[“\"「『'‘]?\s{0,3}(" + _LEVEL + ")")
 # what forbids rather than tells: 标有“秘密”字样的文件不得上传
 _FORBIDDEN = re.compile(r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿")
 # a described marking on shared material, and in words only (「那份标着机密的
