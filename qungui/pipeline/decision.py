@@ -287,7 +287,7 @@ class DecisionModel:
                         else None),
                 source=str(path),
                 **_static_part(data, r),
-                **_relevance_part(data, r),
+                **_relevance_part(data),
                 meta={"trained_on": tuple(str(x) for x in np.atleast_1d(data["trained_on"]))},
             )
         except KeyError as exc:
@@ -565,15 +565,15 @@ def _static_part(data: Mapping[str, np.ndarray], r: int) -> dict:
             "gate_static": data["gate_static"].astype(np.float64).reshape(r, table.dim)}
 
 
-def _relevance_part(data: Mapping[str, np.ndarray], r: int) -> dict:
+def _relevance_part(data: Mapping[str, np.ndarray]) -> dict:
     """The relevance block of a model file, if it has one."""
     if "rel_bank" not in data:
         return {}
     names = tuple(str(x) for x in data["rel_features"])
     if names != REL_FEATURES:
         raise ModelError(f"relevance features {names} are not {REL_FEATURES}")
-    return {"rel_bank": data["rel_bank"].astype(np.float32).reshape(-1, embedding.DIM),
-            "w_rel": data["w_rel"].astype(np.float64).reshape(r, len(REL_FEATURES))}
+    # shaped and typed by ``DecisionModel.__post_init__``, as for a model built in memory
+    return {"rel_bank": data["rel_bank"], "w_rel": data["w_rel"]}
 
 
 def _decisive(f: Finding | None, spec: RuleSpec) -> bool:

@@ -39,8 +39,11 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a ban on posting into this group (别在群里发, 不要截图发群里, 也不要发在群里,
 # 不要往微信群发): a rule for what members post, said to members. One who lets
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
-# into another group, 的/其他/村民群). 能不能……发群里 asks for it.
-_KEEP_OUT = re.compile(r"(?:别|不要|不得|(?<!能)不能|不许|严禁|禁止|不准|切勿|请勿|勿)[^，,。！!？?；;\n]{0,8}?"
+# into another group, 的/其他/村民群).
+# The words that forbid, here and in ``_FORBIDDEN``: 能不能……发一份 asks for
+# the material, its 不能 no ban.
+_BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
+_KEEP_OUT = re.compile(r"(?:别|不许|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
@@ -86,7 +89,7 @@ MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|�
                                r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘]))了?"
                                r"\s{0,3}(?:密级)?\s{0,3}[“\"「『'‘]?\s{0,3}(" + _LEVEL + ")")
 # what forbids rather than tells: 标有“秘密”字样的文件不得上传
-_FORBIDDEN = re.compile(r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿")
+_FORBIDDEN = re.compile(_BAN_WORDS)
 # a described marking on shared material, and in words only (「那份标着机密的
 # 文件我放共享盘了」): the second is said of a document, not shown
 DESCRIBED_SHARED, DESCRIBED_TOLD = 0.95, 0.75
