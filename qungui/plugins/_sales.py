@@ -44,8 +44,10 @@ _KIN_SHOP = re.compile(
     r"|家里(?:新|刚)?开了?(?:一)?(?:家|个|间)")
 
 # a favour asked of an official for that business (能不能从他那进, 您给打个
-# 招呼): cronyism's, not an advert to the group
-_FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说一声|关照|照顾点|照顾一下")
+# 招呼), or the work itself asked for them (让他来做吧, 分包给他吧): cronyism's,
+# not an advert to the group
+_FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说一声|关照|照顾点|照顾一下|"
+                     r"让(?:他|她)(?:们)?来?(?:做|干|接)|(?:分包|包|交)给(?:他|她)")
 
 
 def kin_offer(ctx: Context) -> re.Match | None:

@@ -61,9 +61,20 @@ _ADDRESSED = re.compile(r"\s*[@＠]")
 _TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
 
+# personal records that identify someone, as named on an attachment
+_IDENTIFIER = re.compile(r"身份证号|住址")
+# an attachment whose personal records are blank, hidden or not asked for
+_BLANKED = re.compile(r"隐去|脱敏|打码|(?:不要|不用|无需|不必|别|不)填|报名表|登记表|申报表|推荐表|"
+                      r"模板|样表|空白")
+# how WeChat writes an attachment inside a text ([图片], [文件] in a quoted or
+# forwarded message), and how members mark one sent with it ([表格] 花名册…)
+_ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
+
+
 def _shared(ctx: Context) -> bool:
-    """The message is a file or a picture: material handed over by itself."""
-    return ctx.message.type.value in ("file", "image")
+    """The message is a file or a picture, or says it carries one: material
+    handed over by itself."""
+    return ctx.message.type.value in ("file", "image") or _ATTACHED.search(ctx.text) is not None
 
 
 def _spaced(word: str) -> str:
@@ -361,6 +372,12 @@ class Classified(Plugin):
                         told = pattern.match(ctx.text, hit.end) is not None
                     else:
                         told = signs[sign].partner(hit, max_gap=1) is not None
+                        # a person's identifiers named on an attachment (身份证号,
+                        # 家庭住址): the records themselves handed over (not a
+                        # form's columns to fill in, nor records said hidden)
+                        told = told or (sign == "shared" and _IDENTIFIER.search(hit.term)
+                                        and _shared(ctx) and not _BLANKED.search(ctx.text)
+                                        and not _BLANKED.search(ctx.file_name_plain or ""))
                     if told:
                         # the lexicon's word, not the sender's: nothing of the text
                         return (INTERNAL_SCORE, hit.term, f"疑似泄露未公开的{what}（“{hit.term}”）")

@@ -2,8 +2,8 @@
 
 A red-envelope or transfer message is always this. In text, red envelopes
 being sent, grabbed, asked for or thanked for (发个红包, 抢红包, 求红包,
-谢谢李局的红包, hb发一波) and money transferred between members (微信转你,
-每人转我50) are. Discipline notices, a 红包雨 marketing plan, and a red
+谢谢李局的红包, hb发一波, the 🧧 emoji with the text) and money transferred
+between members (微信转你, 每人转我50) are. Discipline notices, a 红包雨 marketing plan, and a red
 envelope promised for votes (vote_buying's business) are not.
 """
 
@@ -43,6 +43,11 @@ _GRABBED = re.compile(
     r"|没抢到[^，。！？!?\n]{0,1}[，,]?\s{0,2}[\u4e00-\u9fff]{0,3}再(?:发|来)(?:一个|一波|个)"
 )
 
+# On the plain view: the red-envelope emoji typed with the text (辛苦了🧧,
+# 开学大吉🧧🧧 手慢无): in a work group it goes with one being sent or asked for
+# (a ban on them is a notice, cleared before)
+_EMOJI = re.compile("\U0001F9E7")
+
 
 @register
 class RedEnvelope(Plugin):
@@ -80,7 +85,7 @@ class RedEnvelope(Plugin):
         acts = kept
         quote = acts[0].quote if acts else None
         if quote is None:
-            m = _GRABBED.search(norm.plain)
+            m = _GRABBED.search(norm.plain) or (None if banned else _EMOJI.search(norm.plain))
             if m:
                 quote = norm.quote_plain(m.start(), m.end())
         if not quote and banned:

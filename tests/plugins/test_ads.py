@@ -44,6 +44,8 @@ def test_sale_with_price_only(inspect):
     "小米新车型发布，百公里加速2.78秒，预售价21.59万起，发布会后24小时锁单突破5万台",
     # a warning against the pitch, with the number to report it to
     "请各街道张贴海报：凡是以“高额返利”“以房养老”为名要老人投钱的，都要提高警惕，及时报警或打区处非办电话",
+    # the shops and links an inspection took down
+    "本周在种子电商平台排查店铺120家，下架涉嫌侵权商品链接37个。",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
@@ -94,6 +96,9 @@ def test_a_relatives_or_friends_business_offered_to_the_group_is_an_advert(inspe
     # a favour asked of an official for that business: cronyism's
     "梁所，我表弟开了个农资店，所里明年的肥料能不能从他那进，价格不会比别人高",
     "孙局，我表弟开了个中介门店，刚被约谈了，您看能不能跟区里说一声",
+    # or the work itself asked for them
+    "顾主任，我小舅子开了个搭建公司，终点区临时机房的棚子让他来做吧，价格好说",
+    "郭经理，我表弟在澜海做钢结构的，县中学风雨操场那块分包给他吧，价格好说，自己人放心",
     # a relative's shop told of, nothing offered
     "我朋友开的饭店上周被通报了，后厨确实不规范",
 ])

@@ -429,3 +429,30 @@ def test_a_leak_that_asks_to_be_deleted_after_reading_is_still_a_leak(inspect):
     assert top(inspect("classified", "【内部资料】拟调整干部名单怎么发群里了？请立即撤回")) < THRESHOLD
     assert top(inspect("classified", "刚才那份【内部资料】各位立即删除")) < THRESHOLD
     assert top(inspect("classified", "刚才那份【内部资料】已下载的同志请删除")) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    # an attachment written into the text, as WeChat quotes one or a member marks it
+    "[文件] 江川省种质资源保护利用规划（征求意见稿 内部资料 注意保存）.pdf 大家参考",
+    "东浦古厝修缮二期的控制价和几家意向单位的报价我整理了，内部参考一下[图片]",
+    # a person's identifiers named on what is attached
+    "[表格] 全县制种农户花名册，身份证号银行卡号都在上面，各镇自己下载核对",
+    "这批务工人员花名册导出来了，带身份证号和银行卡号的，企业要的话我直接群里发[文件]",
+])
+def test_material_attached_in_the_text_is_handed_over(inspect, text):
+    [f] = inspect("classified", text)
+    assert f.score >= THRESHOLD
+    assert "花名册" not in f.evidence and "报价" not in f.evidence
+
+
+@pytest.mark.parametrize("text, file_name", [
+    # the columns of a form to fill in, identifiers said hidden, a topic named
+    ("报名表填姓名、岗位、单位、手机号就行，身份证号不要填", "集训报名表.docx"),
+    ("三季度补助核发表已出（身份证号已隐去），请各分队长核对出勤天数", "补助核发表.xlsx"),
+    ("下周二省卫健委飞行检查，重点看病历书写，各科自查表周五前交医务科", "自查表.docx"),
+])
+def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, text, file_name):
+    msg = message(text, type=MessageType.FILE, file_name=file_name)
+    assert top(inspect("classified", msg)) < THRESHOLD
+    # and written into the text with an attachment's tag
+    assert top(inspect("classified", "[文件] " + text)) < THRESHOLD

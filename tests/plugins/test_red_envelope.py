@@ -41,6 +41,13 @@ def test_transfer_without_amount(inspect):
     ("马院长今天高升了，大家起哄让他在群里发一波", "群里发一波"),
     ("案子破了，兄弟们辛苦，我先发一个，手快有手慢无", "手快有"),
     ("等顺利起爆后给各位协调的同志每人封一个，图个吉利，到时候我在群里发", "图个吉利"),
+    ("这次抢修兄弟们都辛苦，我在群里意思一下，手慢无😄", "群里意思一下"),
+    ("熬了三个通宵终于收工，给大家发点辛苦费，谁手气最好谁请夜宵", "发点辛苦费"),
+    ("今天我们公司周年庆，给群里各位老师发点喜糖钱，请笑纳", "喜糖钱"),
+    ("签约成功，老板说请各位领导喝茶，我在群里撒一波", "撒一波"),
+    # the red-envelope emoji typed with the text
+    ("开学大吉🧧🧧 各位老师手慢无", "🧧"),
+    ("刚到远岭，初来乍到，给大家发个见面礼🧧以后多多关照！", "🧧"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -83,6 +90,7 @@ def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text
     "节前廉洁提醒：不得收受红包礼金",
     "大家的心意领了，东西都拿回去，按规定不收任何礼品",
     "请各单位本周五前报送项目进度表",
+    "春节将至，严禁在工作群发🧧，请大家自觉遵守",
 ])
 def test_discipline_notices_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -106,6 +114,7 @@ def test_a_refused_and_reported_gift_is_clean(inspect, text):
 @pytest.mark.parametrize("text", [
     "@陈刚 请撤回，群里不允许发红包，维保单位和监管人员之间更不能有这种往来，下不为例",
     "工作群里不收发红包，刚才那个请撤回，私人心意也别在群里搞",
+    "群里不允许发红包🧧，刚才那个请撤回",
 ])
 def test_a_ban_in_the_messages_own_words_is_recorded_as_the_rules_reading(inspect, text):
     from qungui.core.plugin import RECORDED
