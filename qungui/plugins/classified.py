@@ -74,7 +74,8 @@ _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
 def _shared(ctx: Context) -> bool:
     """The message is a file or a picture, or says it carries one: material
     handed over by itself."""
-    return ctx.message.type.value in ("file", "image") or _ATTACHED.search(ctx.text) is not None
+    return ctx.message.type.value in ("file", "image") or ctx.once(
+        "classified.attached", lambda c: _ATTACHED.search(c.text) is not None)
 
 
 def _spaced(word: str) -> str:

@@ -3,8 +3,9 @@
 A red-envelope or transfer message is always this. In text, red envelopes
 being sent, grabbed, asked for or thanked for (发个红包, 抢红包, 求红包,
 谢谢李局的红包, hb发一波, the 🧧 emoji with the text) and money transferred
-between members (微信转你, 每人转我50) are. Discipline notices, a 红包雨 marketing plan, and a red
-envelope promised for votes (vote_buying's business) are not.
+between members (微信转你, 每人转我50) are. Discipline notices, a 红包雨
+marketing plan, and a red envelope promised for votes (vote_buying's
+business) are not.
 """
 
 from __future__ import annotations
