@@ -41,11 +41,17 @@ def test_internal_file_name(inspect):
     "内部资料 注意保密\n全县财政收支情况如下：……",
     "明天会上的讲话稿发给大家先看看，请勿外传",
     "@张科 内部资料，不要外传：这批考察对象是老王和小李",
+    # an attachment written into the text, as WeChat quotes one or a member marks it
+    "[文件] 江川省种质资源保护利用规划（征求意见稿 内部资料 注意保存）.pdf 大家参考",
+    "东浦古厝修缮二期的控制价和几家意向单位的报价我整理了，内部参考一下[图片]",
+    # a person's identifiers named on what is attached
+    "[表格] 全县制种农户花名册，身份证号银行卡号都在上面，各镇自己下载核对",
+    "这批务工人员花名册导出来了，带身份证号和银行卡号的，企业要的话我直接群里发[文件]",
 ])
 def test_internal_label_on_shared_material(inspect, text):
     [f] = inspect("classified", text)
     assert f.score >= THRESHOLD
-    assert "重点项目" not in f.evidence and "财政收支" not in f.evidence
+    assert not any(w in f.evidence for w in ("重点项目", "财政收支", "花名册", "报价"))
 
 
 def test_unpublished_personnel_list(inspect):
@@ -429,20 +435,6 @@ def test_a_leak_that_asks_to_be_deleted_after_reading_is_still_a_leak(inspect):
     assert top(inspect("classified", "【内部资料】拟调整干部名单怎么发群里了？请立即撤回")) < THRESHOLD
     assert top(inspect("classified", "刚才那份【内部资料】各位立即删除")) < THRESHOLD
     assert top(inspect("classified", "刚才那份【内部资料】已下载的同志请删除")) < THRESHOLD
-
-
-@pytest.mark.parametrize("text", [
-    # an attachment written into the text, as WeChat quotes one or a member marks it
-    "[文件] 江川省种质资源保护利用规划（征求意见稿 内部资料 注意保存）.pdf 大家参考",
-    "东浦古厝修缮二期的控制价和几家意向单位的报价我整理了，内部参考一下[图片]",
-    # a person's identifiers named on what is attached
-    "[表格] 全县制种农户花名册，身份证号银行卡号都在上面，各镇自己下载核对",
-    "这批务工人员花名册导出来了，带身份证号和银行卡号的，企业要的话我直接群里发[文件]",
-])
-def test_material_attached_in_the_text_is_handed_over(inspect, text):
-    [f] = inspect("classified", text)
-    assert f.score >= THRESHOLD
-    assert "花名册" not in f.evidence and "报价" not in f.evidence
 
 
 @pytest.mark.parametrize("text, file_name", [
