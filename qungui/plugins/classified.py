@@ -61,21 +61,38 @@ _ADDRESSED = re.compile(r"\s*[@＠]")
 _TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
 
-# personal records that identify someone, as named on an attachment
-_IDENTIFIER = re.compile(r"身份证号|住址")
-# an attachment whose personal records are blank, hidden or not asked for
-_BLANKED = re.compile(r"隐去|脱敏|打码|(?:不要|不用|无需|不必|别|不)填|报名表|登记表|申报表|推荐表|"
-                      r"模板|样表|空白")
-# how WeChat writes an attachment inside a text ([图片], [文件] in a quoted or
-# forwarded message), and how members mark one sent with it ([表格] 花名册…)
+# a person's identifiers said to be in what is attached (身份证号银行卡号都在上面,
+# 带身份证号和银行卡号的): the records themselves handed over
+_IDENTIFIERS_IN = re.compile(
+    r"(?:身份证号|住址)[^，,。！!？?；;\n]{0,10}?(?:都在|全在|在上面|在里面|都有|齐全|完整)"
+    r"|(?:带|含|附)(?:有|着)?(?:身份证号|家庭住址|住址)")
+# ... unless they are a form's columns to fill in, hidden, or kept out
+_BLANKED = re.compile(r"隐去|脱敏|打码|填|模板|样表|空白|栏|不要出现|不能出现|别出现")
+# how members mark an attachment sent with their words ([表格] 花名册…, [文件]
+# ….pdf 大家参考); not one inside a quoted message (「王芳：[图片]」), which is
+# someone else's
 _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
+_QUOTED = re.compile(r"「[^」\n]{0,200}」")
+
+
+def _sent(ctx: Context) -> bool:
+    """The message is a file or a picture: material handed over by itself."""
+    return ctx.message.type.value in ("file", "image")
 
 
 def _shared(ctx: Context) -> bool:
-    """The message is a file or a picture, or says it carries one: material
-    handed over by itself."""
-    return ctx.message.type.value in ("file", "image") or ctx.once(
-        "classified.attached", lambda c: _ATTACHED.search(c.text) is not None)
+    """A file or a picture, or words that say one is sent with them."""
+    return _sent(ctx) or ctx.once("classified.attached", _attached)
+
+
+def _attached(ctx: Context) -> bool:
+    return _ATTACHED.search(_QUOTED.sub("", ctx.text)) is not None
+
+
+def _identifiers_handed(ctx: Context) -> bool:
+    """A person's identifiers said to be in the file or picture shared."""
+    return (_shared(ctx) and _IDENTIFIERS_IN.search(ctx.text) is not None
+            and not _BLANKED.search(ctx.text))
 
 
 def _spaced(word: str) -> str:
@@ -187,7 +204,7 @@ class Classified(Plugin):
                                       None if reminded else self._internal(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
-            kept_out = (keep_out if keep_out and reminded and not _shared(ctx)
+            kept_out = (keep_out if keep_out and reminded and not _sent(ctx)
                         and not self._told(ctx, keep_out) else None)
             if kept_out:
                 # 「别往微信群里发」 with nothing handed over or found out: the
@@ -282,9 +299,10 @@ class Classified(Plugin):
         header = self.param(ctx, "header_chars")
         materials = Near(ctx, cue_hits(ctx, self.name, "material"))
         shared = _shared(ctx)
-        # 「注意保密」 alone is a reminder; on material being shared, a label
+        # 「注意保密」 alone is a reminder; on material being shared (a file or a
+        # picture itself, not words with an attachment's tag), a label
         labels = labels + [h for h in cautions
-                           if shared or materials.partner(h, max_gap=1) is not None]
+                           if _sent(ctx) or materials.partner(h, max_gap=1) is not None]
         if not labels:
             return None
         # material handed over here (附件, 如下, 发给大家, 透露一下, a document's
@@ -373,12 +391,9 @@ class Classified(Plugin):
                         told = pattern.match(ctx.text, hit.end) is not None
                     else:
                         told = signs[sign].partner(hit, max_gap=1) is not None
-                        # a person's identifiers named on an attachment (身份证号,
-                        # 家庭住址): the records themselves handed over (not a
-                        # form's columns to fill in, nor records said hidden)
-                        told = told or (sign == "shared" and _IDENTIFIER.search(hit.term)
-                                        and _shared(ctx) and not _BLANKED.search(ctx.text)
-                                        and not _BLANKED.search(ctx.file_name_plain or ""))
+                        # a person's identifiers said to be in what is attached
+                        told = told or (sign == "shared" and ctx.once(
+                            "classified.identifiers", _identifiers_handed))
                     if told:
                         # the lexicon's word, not the sender's: nothing of the text
                         return (INTERNAL_SCORE, hit.term, f"疑似泄露未公开的{what}（“{hit.term}”）")

@@ -44,10 +44,24 @@ _GRABBED = re.compile(
     r"|没抢到[^，。！？!?\n]{0,1}[，,]?\s{0,2}[\u4e00-\u9fff]{0,3}再(?:发|来)(?:一个|一波|个)"
 )
 
-# On the plain view: the red-envelope emoji typed with the text (辛苦了🧧,
-# 开学大吉🧧🧧 手慢无): in a work group it goes with one being sent or asked for
-# (a ban on them is a notice, cleared before)
+# On the plain view: the red-envelope emoji with words of giving or grabbing
+# (开学大吉🧧🧧 各位老师手慢无, 给大家发个见面礼🧧); a greeting decorated with it
+# (新春快乐🧧, 收到🧧) is not one sent, nor is one banned (请勿在工作群发🧧)
 _EMOJI = re.compile("\U0001F9E7")
+_EMOJI_GIVEN = re.compile(r"(?:私|挨个)?发(?:个|点|一|了|几|波|群|给大家)|抢|领(?:一下|了|取)|拼|手慢|"
+                          r"手快|手气|见面礼|辛苦费|心意|意思|犒劳|走起|来个|来一个|起个头|甩个|"
+                          r"甩一|撒一|撒点|包包|请大家|请各位")
+_EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许|不允许|不能)"
+                           "(?:在[^，,。！!？?；;\n]{0,6})?(?:收|发|抢|领)[^，,。！!？?；;\n]{0,3}"
+                           "\U0001F9E7")
+
+
+def _emoji_given(plain: str) -> re.Match | None:
+    """The red-envelope emoji, where the words give or grab one."""
+    m = _EMOJI.search(plain)
+    if m is None or not _EMOJI_GIVEN.search(plain) or _EMOJI_BANNED.search(plain):
+        return None
+    return m
 
 
 @register
@@ -86,7 +100,7 @@ class RedEnvelope(Plugin):
         acts = kept
         quote = acts[0].quote if acts else None
         if quote is None:
-            m = _GRABBED.search(norm.plain) or (None if banned else _EMOJI.search(norm.plain))
+            m = _GRABBED.search(norm.plain) or (None if banned else _emoji_given(norm.plain))
             if m:
                 quote = norm.quote_plain(m.start(), m.end())
         if not quote and banned:

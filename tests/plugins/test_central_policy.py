@@ -83,10 +83,10 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "生态保护红线一刀切，镇里一大半划进去了，纯粹拍脑袋定的",
     "一号文件年年写年年一个样，写了也是白写",
     "条条都要属地负责，写条例的人怕是没在乡镇蹲过一天",
-    # the ministry's way of doing things (部里那套, 部里年年搞), and a line the
-    # state drew, judged after what it did to the county
-    "部里年年搞专项，打一阵停一阵，典型的运动式执法，风头一过该卖的照样卖，有啥用",
+    # a line the state drew, judged after what it did to the county
     "国家划红线的时候根本没来实地看，一条线画下去把我们县港口规划全压进去了，这种红线就是闭门造车",
+    # a national campaign as a passing gust
+    "国家那套专项整治打一阵停一阵，典型的运动式执法，风头一过照样卖",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)
@@ -108,8 +108,9 @@ def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     # the centre's policy carried out badly by the county
     "中央的政策是好的，就是县里执行的时候搞一刀切，纯属折腾",
     "国家的政策是好政策，就是到了咱们县执行的时候走样了，搞成了一刀切",
-    # a department's own reorganisation (宣传部里), not a ministry
+    # a department's own (宣传部里, 部里 alone), not a ministry
     "部里下周要调整，理论科并到宣教科，这么搞纯属折腾",
+    "宣传部里搞的这个评比纯属折腾",
 ])
 def test_local_policy_is_not_central(inspect, text):
     assert top(inspect("central_policy", text)) < THRESHOLD

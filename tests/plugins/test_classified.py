@@ -437,10 +437,21 @@ def test_a_leak_that_asks_to_be_deleted_after_reading_is_still_a_leak(inspect):
     assert top(inspect("classified", "刚才那份【内部资料】已下载的同志请删除")) < THRESHOLD
 
 
+def test_identifiers_said_to_be_in_a_file_are_records_let_out(inspect):
+    msg = message("身份证号银行卡号都在上面，各镇自己下载核对", type=MessageType.FILE,
+                  file_name="制种农户花名册.xlsx")
+    [f] = inspect("classified", msg)
+    assert f.score >= THRESHOLD and "花名册" not in f.evidence
+
+
 @pytest.mark.parametrize("text, file_name", [
-    # the columns of a form to fill in, identifiers said hidden, a topic named
+    # the columns of a form to fill in, identifiers said hidden or kept out, a
+    # list to check one's own entry in
     ("报名表填姓名、岗位、单位、手机号就行，身份证号不要填", "集训报名表.docx"),
+    ("请各村按附件格式填报低保户姓名、身份证号、家庭住址，带身份证号的一栏必填", "低保户信息统计表.xlsx"),
     ("三季度补助核发表已出（身份证号已隐去），请各分队长核对出勤天数", "补助核发表.xlsx"),
+    ("注意：材料里不要出现身份证号和家庭住址，含住址的一律删掉", "材料要求.docx"),
+    ("附件是防汛值班表，请核对各自的住址和手机号", "防汛值班表.xlsx"),
     ("下周二省卫健委飞行检查，重点看病历书写，各科自查表周五前交医务科", "自查表.docx"),
 ])
 def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, text, file_name):
@@ -448,3 +459,14 @@ def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, te
     assert top(inspect("classified", msg)) < THRESHOLD
     # and written into the text with an attachment's tag
     assert top(inspect("classified", "[文件] " + text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    # a reply quoting someone else's picture: nothing handed over by the sender
+    "「王芳：[图片]」\n- - - - - - - - - - - - - - -\n收到，注意保密",
+    # a reminder beside a picture's tag
+    "[图片] 会议期间注意保密，手机统一存放",
+    "[图片] 住址栏请写到门牌号",
+])
+def test_a_quoted_picture_or_a_reminder_beside_one_is_clean(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD

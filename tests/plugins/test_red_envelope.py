@@ -43,11 +43,12 @@ def test_transfer_without_amount(inspect):
     ("等顺利起爆后给各位协调的同志每人封一个，图个吉利，到时候我在群里发", "图个吉利"),
     ("这次抢修兄弟们都辛苦，我在群里意思一下，手慢无😄", "群里意思一下"),
     ("熬了三个通宵终于收工，给大家发点辛苦费，谁手气最好谁请夜宵", "发点辛苦费"),
-    ("今天我们公司周年庆，给群里各位老师发点喜糖钱，请笑纳", "喜糖钱"),
-    ("签约成功，老板说请各位领导喝茶，我在群里撒一波", "撒一波"),
+    ("今天我们公司周年庆，给群里各位老师发点喜糖钱，请笑纳", "发点喜糖钱"),
+    ("签约成功，老板说请各位领导喝茶，我在群里撒一波", "群里撒一波"),
     # the red-envelope emoji typed with the text
     ("开学大吉🧧🧧 各位老师手慢无", "🧧"),
     ("刚到远岭，初来乍到，给大家发个见面礼🧧以后多多关照！", "🧧"),
+    ("金桥街道这次排查干得漂亮，我代表科里给几位同事每人发个88的，别嫌少🧧", "🧧"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -91,6 +92,7 @@ def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text
     "大家的心意领了，东西都拿回去，按规定不收任何礼品",
     "请各单位本周五前报送项目进度表",
     "春节将至，严禁在工作群发🧧，请大家自觉遵守",
+    "请勿在工作群发🧧，心意大家领了",
 ])
 def test_discipline_notices_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -120,6 +122,19 @@ def test_a_ban_in_the_messages_own_words_is_recorded_as_the_rules_reading(inspec
     from qungui.core.plugin import RECORDED
     [f] = inspect("red_envelope", text)
     assert f.score == RECORDED and "不许发红包" in f.reason
+
+
+@pytest.mark.parametrize("text", [
+    # the emoji as a greeting's decoration, nothing given or grabbed
+    "新春快乐🧧🧧，祝各位领导同事马年大吉！",
+    "收到🧧",
+    # words of money or luck that are work
+    "桥面结冰，再撒一波融雪剂",
+    "摇号抽签，手气好的先选",
+    "组里喜糖钱我已经收齐交给工会了",
+])
+def test_a_greeting_with_the_emoji_or_luck_at_work_is_no_red_envelope(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD
 
 
 def test_a_reminder_to_send_one_is_no_ban(inspect):
