@@ -136,6 +136,9 @@ def test_letters_in_contacts():
     # a described marking's verb, then spaces, again and again: the spaces
     # before a level once split three ways at every start
     ("spaces after a marking verb", '("标注" + " " * 2000 + "x") * 50', []),
+    # quotes opened and never closed, around an attachment's tag and a red
+    # envelope's emoji: each quote is cut at the next one
+    ("open quotes", '"「[图片]身份证号都在上面🧧" * 10_000 + "「" + "x" * 100_000', ["classified"]),
 ])
 def test_every_rule_on_a_long_hostile_text(name, expr, expected):
     found = run_child(ALL_RULES, expr)

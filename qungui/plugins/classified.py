@@ -61,18 +61,18 @@ _ADDRESSED = re.compile(r"\s*[@＠]")
 _TITLE = re.compile(r"关于[^，,。！!？?；;\n]{2,40}的(?:请示|通知|报告|方案|意见|纪要|批复|函)")
 
 
-# a person's identifiers said to be in what is attached (身份证号银行卡号都在上面,
-# 带身份证号和银行卡号的): the records themselves handed over
+# a person's identity numbers said to be in what is attached (身份证号银行卡号都在
+# 上面, 带身份证号和银行卡号的): the records themselves handed over
 _IDENTIFIERS_IN = re.compile(
-    r"(?:身份证号|住址)[^，,。！!？?；;\n]{0,10}?(?:都在|全在|在上面|在里面|都有|齐全|完整)"
-    r"|(?:带|含|附)(?:有|着)?(?:身份证号|家庭住址|住址)")
+    r"身份证号[^，,。！!？?；;\n]{0,10}?(?:都在|全在|在上面|在里面|都有)"
+    r"|(?:带|含|附)(?:有|着)?身份证号")
 # ... unless they are a form's columns to fill in, hidden, or kept out
 _BLANKED = re.compile(r"隐去|脱敏|打码|填|模板|样表|空白|栏|不要出现|不能出现|别出现")
 # how members mark an attachment sent with their words ([表格] 花名册…, [文件]
 # ….pdf 大家参考); not one inside a quoted message (「王芳：[图片]」), which is
-# someone else's
+# someone else's (a quote is cut at the next 「, so the search stays linear)
 _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
-_QUOTED = re.compile(r"「[^」\n]{0,200}」")
+_QUOTED = re.compile(r"「[^「」]{0,1000}」")
 
 
 def _sent(ctx: Context) -> bool:
@@ -85,14 +85,19 @@ def _shared(ctx: Context) -> bool:
     return _sent(ctx) or ctx.once("classified.attached", _attached)
 
 
+def _own_words(ctx: Context) -> str:
+    """The text without what it quotes of others' messages."""
+    return ctx.once("classified.own_words", lambda c: _QUOTED.sub("", c.text))
+
+
 def _attached(ctx: Context) -> bool:
-    return _ATTACHED.search(_QUOTED.sub("", ctx.text)) is not None
+    return _ATTACHED.search(_own_words(ctx)) is not None
 
 
 def _identifiers_handed(ctx: Context) -> bool:
-    """A person's identifiers said to be in the file or picture shared."""
-    return (_shared(ctx) and _IDENTIFIERS_IN.search(ctx.text) is not None
-            and not _BLANKED.search(ctx.text))
+    """A person's identity numbers said to be in the file or picture shared."""
+    own = _own_words(ctx)
+    return _shared(ctx) and _IDENTIFIERS_IN.search(own) is not None and not _BLANKED.search(own)
 
 
 def _spaced(word: str) -> str:

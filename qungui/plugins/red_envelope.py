@@ -44,24 +44,30 @@ _GRABBED = re.compile(
     r"|没抢到[^，。！？!?\n]{0,1}[，,]?\s{0,2}[\u4e00-\u9fff]{0,3}再(?:发|来)(?:一个|一波|个)"
 )
 
-# On the plain view: the red-envelope emoji with words of giving or grabbing
-# (开学大吉🧧🧧 各位老师手慢无, 给大家发个见面礼🧧); a greeting decorated with it
-# (新春快乐🧧, 收到🧧) is not one sent, nor is one banned (请勿在工作群发🧧)
+# On the plain view: the red-envelope emoji where it is given or grabbed —
+# sent with a verb right before it (给大家发🧧, 来个🧧热闹一下), followed by
+# what the group is to do with it (🧧 手慢无, 🧧 大家领一下), or beside words
+# of a red envelope's own (拼手气, 见面礼, 起个头, 私发, 每人发个88的); a
+# greeting it decorates (新春快乐🧧, 发个通知🧧) is not one sent, nor is one
+# banned (请勿在工作群发🧧)
 _EMOJI = re.compile("\U0001F9E7")
-_EMOJI_GIVEN = re.compile(r"(?:私|挨个)?发(?:个|点|一|了|几|波|群|给大家)|抢|领(?:一下|了|取)|拼|手慢|"
-                          r"手快|手气|见面礼|辛苦费|心意|意思|犒劳|走起|来个|来一个|起个头|甩个|"
-                          r"甩一|撒一|撒点|包包|请大家|请各位")
+_EMOJI_SENT = re.compile(
+    "(?:发|甩|撒|补|包|来)(?:了|个|点|一个|一波|几个)?(?:小|大)?的?\U0001F9E7"
+    "|\U0001F9E7+\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)")
+_EMOJI_WORDS = re.compile(r"手慢无|手快有|拼手气|拼个手气|手气|见面礼|辛苦费|见者有份|私发|挨个发|起个头|"
+                          r"甩个|撒点|撒一|小意思|意思一下|一点心意|小心意|表示点心意|犒劳|"
+                          r"每人发个?\d|发个小的|发个大的|抢一抢|抢个包")
 _EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许|不允许|不能)"
                            "(?:在[^，,。！!？?；;\n]{0,6})?(?:收|发|抢|领)[^，,。！!？?；;\n]{0,3}"
                            "\U0001F9E7")
 
 
 def _emoji_given(plain: str) -> re.Match | None:
-    """The red-envelope emoji, where the words give or grab one."""
+    """The red-envelope emoji, where it is given or grabbed."""
     m = _EMOJI.search(plain)
-    if m is None or not _EMOJI_GIVEN.search(plain) or _EMOJI_BANNED.search(plain):
+    if m is None or _EMOJI_BANNED.search(plain):
         return None
-    return m
+    return m if _EMOJI_SENT.search(plain) or _EMOJI_WORDS.search(plain) else None
 
 
 @register

@@ -452,6 +452,9 @@ def test_identifiers_said_to_be_in_a_file_are_records_let_out(inspect):
     ("三季度补助核发表已出（身份证号已隐去），请各分队长核对出勤天数", "补助核发表.xlsx"),
     ("注意：材料里不要出现身份证号和家庭住址，含住址的一律删掉", "材料要求.docx"),
     ("附件是防汛值班表，请核对各自的住址和手机号", "防汛值班表.xlsx"),
+    ("请核对，身份证号是否完整", "人员名单.xlsx"),
+    ("身份证号齐全的请打勾", "人员名单.xlsx"),
+    ("春节慰问名单，住址都在上面，按地址送到家", "慰问名单.xlsx"),
     ("下周二省卫健委飞行检查，重点看病历书写，各科自查表周五前交医务科", "自查表.docx"),
 ])
 def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, text, file_name):
@@ -464,6 +467,7 @@ def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, te
 @pytest.mark.parametrize("text", [
     # a reply quoting someone else's picture: nothing handed over by the sender
     "「王芳：[图片]」\n- - - - - - - - - - - - - - -\n收到，注意保密",
+    "「王芳：[图片]\n这是花名册」\n- - - - - - - - - - - - - - -\n收到，身份证号都在上面，我核对过了",
     # a reminder beside a picture's tag
     "[图片] 会议期间注意保密，手机统一存放",
     "[图片] 住址栏请写到门牌号",

@@ -49,6 +49,8 @@ def test_transfer_without_amount(inspect):
     ("开学大吉🧧🧧 各位老师手慢无", "🧧"),
     ("刚到远岭，初来乍到，给大家发个见面礼🧧以后多多关照！", "🧧"),
     ("金桥街道这次排查干得漂亮，我代表科里给几位同事每人发个88的，别嫌少🧧", "🧧"),
+    ("今天我生日，给大家发🧧", "🧧"),
+    ("🧧 见者有份", "🧧"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -128,6 +130,11 @@ def test_a_ban_in_the_messages_own_words_is_recorded_as_the_rules_reading(inspec
     # the emoji as a greeting's decoration, nothing given or grabbed
     "新春快乐🧧🧧，祝各位领导同事马年大吉！",
     "收到🧧",
+    "新年快乐🧧发个祝福",
+    "发个通知：春节值班安排如下🧧",
+    "马年大吉🧧 抢抓机遇 加快发展",
+    "🧧意思是大家辛苦了",
+    "🧧新年好！请大家初八准时到岗",
     # words of money or luck that are work
     "桥面结冰，再撒一波融雪剂",
     "摇号抽签，手气好的先选",
