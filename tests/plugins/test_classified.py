@@ -352,6 +352,12 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "暗访点位按规定不提前透露，具体安排以正式通知为准。",          # what will not be let out
     "提醒各位：突击检查计划属于工作秘密，任何人不得提前透露，请自觉遵守纪律。",
     "具体人员信息表走政务内网，群里不要出现身份证号和前科情况。",
+    # a reply quoting someone else's picture: nothing handed over by the sender
+    "「王芳：[图片]」\n- - - - - - - - - - - - - - -\n收到，注意保密",
+    "「王芳：[图片]\n这是花名册」\n- - - - - - - - - - - - - - -\n收到，身份证号都在上面，我核对过了",
+    # a reminder beside a picture's tag
+    "[图片] 会议期间注意保密，手机统一存放",
+    "[图片] 住址栏请写到门牌号",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -462,15 +468,3 @@ def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, te
     assert top(inspect("classified", msg)) < THRESHOLD
     # and written into the text with an attachment's tag
     assert top(inspect("classified", "[文件] " + text)) < THRESHOLD
-
-
-@pytest.mark.parametrize("text", [
-    # a reply quoting someone else's picture: nothing handed over by the sender
-    "「王芳：[图片]」\n- - - - - - - - - - - - - - -\n收到，注意保密",
-    "「王芳：[图片]\n这是花名册」\n- - - - - - - - - - - - - - -\n收到，身份证号都在上面，我核对过了",
-    # a reminder beside a picture's tag
-    "[图片] 会议期间注意保密，手机统一存放",
-    "[图片] 住址栏请写到门牌号",
-])
-def test_a_quoted_picture_or_a_reminder_beside_one_is_clean(inspect, text):
-    assert top(inspect("classified", text)) < THRESHOLD
