@@ -46,28 +46,27 @@ _GRABBED = re.compile(
 
 # On the plain view: the red-envelope emoji where it is given or grabbed —
 # sent with a verb right before it (给大家发🧧, 来个🧧热闹一下), followed by
-# what the group is to do with it (🧧 手慢无, 🧧 大家领一下), or beside words
-# of a red envelope's own (拼手气, 见面礼, 起个头, 私发, 每人发个88的); a
-# greeting it decorates (新春快乐🧧, 发个通知🧧) is not one sent, nor is one
-# banned (请勿在工作群发🧧)
+# what the group is to do with it (🧧 手慢无, 🧧 大家领一下), so much each
+# (每人发个88的), or beside a red envelope's own words (the lexicon's [emoji]
+# section: 见面礼, 起个头, 私发); a greeting it decorates (新春快乐🧧, 发个通知🧧)
+# is not one sent, nor is one banned (请勿在工作群发🧧)
 _EMOJI = re.compile("\U0001F9E7")
 _EMOJI_SENT = re.compile(
     "(?:发|甩|撒|补|包|来)(?:了|个|点|一个|一波|几个)?(?:小|大)?的?\U0001F9E7"
-    "|\U0001F9E7+\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)")
-_EMOJI_WORDS = re.compile(r"手慢无|手快有|拼手气|拼个手气|手气|见面礼|辛苦费|见者有份|私发|挨个发|起个头|"
-                          r"甩个|撒点|撒一|小意思|意思一下|一点心意|小心意|表示点心意|犒劳|"
-                          r"每人发个?\d|发个小的|发个大的|抢一抢|抢个包")
+    "|\U0001F9E7+\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)"
+    "|每人发个?\\d")
 _EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许|不允许|不能)"
                            "(?:在[^，,。！!？?；;\n]{0,6})?(?:收|发|抢|领)[^，,。！!？?；;\n]{0,3}"
                            "\U0001F9E7")
 
 
-def _emoji_given(plain: str) -> re.Match | None:
+def _emoji_given(ctx: Context) -> re.Match | None:
     """The red-envelope emoji, where it is given or grabbed."""
+    plain = ctx.norm.plain
     m = _EMOJI.search(plain)
     if m is None or _EMOJI_BANNED.search(plain):
         return None
-    return m if _EMOJI_SENT.search(plain) or _EMOJI_WORDS.search(plain) else None
+    return m if _EMOJI_SENT.search(plain) or has_cue(ctx, "red_envelope", "emoji") else None
 
 
 @register
@@ -106,7 +105,7 @@ class RedEnvelope(Plugin):
         acts = kept
         quote = acts[0].quote if acts else None
         if quote is None:
-            m = _GRABBED.search(norm.plain) or (None if banned else _emoji_given(norm.plain))
+            m = _GRABBED.search(norm.plain) or (None if banned else _emoji_given(ctx))
             if m:
                 quote = norm.quote_plain(m.start(), m.end())
         if not quote and banned:
