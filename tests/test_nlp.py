@@ -90,3 +90,13 @@ def test_jieba_is_imported_without_pkg_resources():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     imported, words = out.stdout.split()
     assert imported == "False" and int(words) > 1
+
+
+@pytest.mark.parametrize("text, where", [
+    ("澜州跨境电商综试区建设推进工作群", {"澜州"}),         # a name no dictionary holds
+    ("临江市青年志愿服务项目对接群", {"临江市"}),
+    ("统筹杭州、宁波两地口岸通关协作", {"杭州", "宁波"}),   # names the dictionary holds
+    ("招商引资专项工作群", set()),
+])
+def test_places_are_the_place_names_jieba_tags(text, where):
+    assert nlp.places(text) == where

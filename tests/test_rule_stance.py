@@ -59,3 +59,15 @@ def test_an_unmarked_internal_matter_is_reviewed_below_a_marked_one(judge):
     unmarked = judge("那个道路项目的标底是3260万，大家报价往这靠", "investment")
     marked = judge("机密★1年 那个道路项目的标底是3260万", "investment")
     assert 0.6 <= unmarked["classified"] < 0.9 <= marked["classified"]
+
+
+@pytest.mark.parametrize("text, rule", [
+    # figures said to be de-identified, a case-by-case record kept in the system
+    ("本周12355接线312个：心理类168、学业类74、家庭关系类41。这是脱敏汇总，个案记录请在系统里查看",
+     "classified"),
+    # a scam warned of, with a plea not to pass the link on
+    ("提醒大家：最近有“志愿者招募”链接要先交200元服装押金，是骗子，已经有学生被骗了，千万别转",
+     "rumor"),
+])
+def test_what_a_message_guards_against_is_not_taken_for_it(judge, text, rule):
+    assert rule not in judge(text)

@@ -50,6 +50,20 @@ _FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说�
                      r"让(?:他|她)(?:们)?来?(?:做|干|接)|(?:分包|包|交)给(?:他|她)")
 
 
+# 打电话问, 接电话, 回电话: a call made or taken, not a number offered (打电话
+# 139…, 打电话给我, 打电话咨询 still offer one)
+_CALLED = frozenset("打接回来通")
+_NUMBER_NEXT = re.compile(r"\s*[:：]?\s*(?:[\d０-９xX*＊]|给我|找我|联系|咨询|订|预约)")
+
+
+def _contact_words(ctx: Context) -> list:
+    hits = cue_hits(ctx, "ads", "contact")
+    text = ctx.text
+    return [h for h in hits
+            if not (h.term == "电话" and text[h.start - 1:h.start] in _CALLED
+                    and not _NUMBER_NEXT.match(text, h.end))]
+
+
 def kin_offer(ctx: Context) -> re.Match | None:
     """A relative's or friend's business named in the message, where no
     favour is asked of an official for it: what an advert to the group for
@@ -75,13 +89,14 @@ def _assess(ctx: Context) -> tuple[float, str, str] | None:
         return None  # 「投了截图私我，我给大家寄腊肉」: a canvass and its reward, not a sale
     norm = ctx.norm
     found = contacts.contacts(norm)
-    if not found and has_cue(ctx, "ads", "news") and not cue_hits(ctx, "ads", "contact"):
+    words = _contact_words(ctx)
+    if not found and has_cue(ctx, "ads", "news") and not words:
         return None  # 「新款……正式上市，预售价33.5万元起」: a launch reported, no way to buy
     sales = cue_hits(ctx, "ads", "sale")
     pitches = cue_hits(ctx, "ads", "pitch")
     contact = found[0].quote if found else None
-    if contact is None and cue_hits(ctx, "ads", "contact"):
-        contact = cue_hits(ctx, "ads", "contact")[0].quote
+    if contact is None and words:
+        contact = words[0].quote
     m = _PRICE.search(norm.plain)
     figure = norm.quote_plain(m.start(), m.end()) if m else None
     if m and m.group().startswith("买"):

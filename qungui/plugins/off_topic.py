@@ -43,8 +43,13 @@ RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-top
 
 @lru_cache(maxsize=1024)
 def topic_words(topic: str, purpose: str) -> frozenset[str]:
-    words = nlp.keywords(f"{topic} {purpose}", top=30) + nlp.cut(f"{topic} {purpose}")
-    return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC)
+    text = f"{topic} {purpose}"
+    words = nlp.keywords(text, top=30) + nlp.cut(text)
+    # the city or county a room is named after is where its members live
+    # too: 「澜州马拉松有人跑吗」 is not the 澜州综试区 group's business
+    where = nlp.places(text)
+    return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC
+                     and not any(w in p or p in w for p in where))
 
 
 def _keywords(entry: Recent) -> tuple[str, ...]:

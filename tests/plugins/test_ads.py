@@ -46,6 +46,9 @@ def test_sale_with_price_only(inspect):
     "请各街道张贴海报：凡是以“高额返利”“以房养老”为名要老人投钱的，都要提高警惕，及时报警或打区处非办电话",
     # the shops and links an inspection took down
     "本周在种子电商平台排查店铺120家，下架涉嫌侵权商品链接37个。",
+    # a call taken, not a number offered; guidance on keeping a story from being an advert
+    "有个志愿者家长打电话问孩子服务时候的安全问题，我把保险覆盖范围跟她解释了一遍，家长放心了",
+    "@石峰 可以，稿子只讲创业故事，不出现店铺链接、价格和二维码，别写成广告",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD
@@ -69,6 +72,9 @@ def test_a_launch_report_with_a_way_to_buy_is_an_advert(inspect):
     "二建考前冲刺班开班啦！名师押题，团报三人以上立减800，扫码咨询",
     "出两套正版CAD授权，公司注销了用不上，原价两万五，八千出",          # a price in numerals
     "劳保鞋满300减50，要的私我",
+    # a call asked for is a way to buy, with or without the number
+    "新到一批意外保险，有需要的打电话咨询",
+    "自家果园的冰糖橙熟了，有需要的打电话139xxxx5678",
 ])
 def test_discounts_and_prices_in_numerals_are_read(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD

@@ -70,6 +70,10 @@ def test_shopping_link_scores_high(inspect):
     "王局，明天孩子学校开家长会，我请半天假，日报让小周代报",
     "下午的分析会我可能晚到十分钟，要先去幼儿园接孩子",
     "@小李 油价没有官方发布不要乱发，撤回吧",             # keeping the group in order
+    # the work itself, told lightly: a fire season, a roadshow, a field class
+    "连值了一周夜班，我家娃视频都喊我叔叔了😂 还好明天开始下雨，火险降到三级",
+    "哈哈连着三天路演，我现在做梦都是“请评委提问”😂",
+    "明天降温到5度，去现场教学的同学多带件外套",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
@@ -80,6 +84,21 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
                  owner_id=room.owner_id, members=room.members)
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆", room=union)) < THRESHOLD
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆")) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "下周末澜州马拉松有人跑吗？我中签了半马，找人组队拉练🏃‍♀️",
+    "问下大家，东湾哪家幼儿园口碑好点？孩子明年要上小班了",
+])
+def test_the_place_a_room_is_named_after_is_not_its_topic(inspect, room, text):
+    """The city in a room's name is where its members live too: chat about
+    that city is still chat; the room's own work words still clear it."""
+    zone = Room(id="r5", topic="澜州跨境电商综试区建设推进工作群",
+                purpose="统筹东湾综合保税区和澜州跨境电商综试区建设", owner_id=room.owner_id,
+                members=room.members)
+    assert top(inspect("off_topic", text, room=zone)) >= THRESHOLD
+    assert top(inspect("off_topic", "综试区周末有马拉松赛事保障任务，值班表见附件",
+                       room=zone)) < THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
