@@ -109,6 +109,12 @@ def test_the_place_a_room_is_named_after_is_not_its_topic(inspect, room, text):
     "通关了没？最后那个boss太难打",                       # games
     "家里孩子的数学作业第五题谁会做，在线等",              # children's homework
     "谁家孩子暑假报了游泳班，哪个教练靠谱",
+    # teeth, a birth, a race, a tip that beats medicine, a chain message
+    "问下各位，县城哪家牙科实惠点？我家老爷子牙疼一个礼拜了",
+    "问下谁知道哪家月子中心靠谱？我嫂子下个月生",
+    "周末湖边半马有没有人去的？顺便求拼车，早上五点半出发",
+    "[链接] 清晨一杯温水加这三样，比吃药还管用！转给家里老人看看",
+    "【转发】明天是菩萨圣诞，转发此消息到10个群的人全家平安🙏🙏🙏",
     # news of cars, matches and stars, with no chat word of the usual kind
     "新一代纯电轿跑正式上市，充电10分钟续航400公里，零百加速3.2秒",
     "中超联赛第28轮昨晚进行，主场2比0击败对手，外援前锋梅开二度",
