@@ -35,6 +35,17 @@ def sentence_index(starts: Sequence[int], pos: int) -> int:
     return bisect_right(starts, pos) - 1
 
 
+# what a message quotes of others' messages (「王芳：[图片]」): cut at the next
+# 「, so the search stays linear
+_QUOTED = re.compile(r"「[^「」]{0,1000}」")
+
+
+def own_words(ctx: Context) -> str:
+    """The text without what it quotes of others' messages (computed once per
+    message): a tag written there ([图片], [红包]) is someone else's."""
+    return ctx.once("own_words", lambda c: _QUOTED.sub("", c.text))
+
+
 def cue_hits(ctx: Context, rule: str, *cues: str) -> list[Hit]:
     """The rule's hits of these cues, cue by cue (a new list)."""
     groups = ctx.cues(rule)

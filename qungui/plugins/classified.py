@@ -27,7 +27,7 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import Near, cue_hits, has_cue
+from qungui.plugins._common import Near, cue_hits, has_cue, own_words
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
@@ -70,9 +70,8 @@ _IDENTIFIERS_IN = re.compile(
 _BLANKED = re.compile(r"隐去|脱敏|打码|填|模板|样表|空白|栏|不要出现|不能出现|别出现")
 # how members mark an attachment sent with their words ([表格] 花名册…, [文件]
 # ….pdf 大家参考); not one inside a quoted message (「王芳：[图片]」), which is
-# someone else's (a quote is cut at the next 「, so the search stays linear)
+# someone else's
 _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
-_QUOTED = re.compile(r"「[^「」]{0,1000}」")
 
 
 def _sent(ctx: Context) -> bool:
@@ -85,18 +84,13 @@ def _shared(ctx: Context) -> bool:
     return _sent(ctx) or ctx.once("classified.attached", _attached)
 
 
-def _own_words(ctx: Context) -> str:
-    """The text without what it quotes of others' messages."""
-    return ctx.once("classified.own_words", lambda c: _QUOTED.sub("", c.text))
-
-
 def _attached(ctx: Context) -> bool:
-    return _ATTACHED.search(_own_words(ctx)) is not None
+    return _ATTACHED.search(own_words(ctx)) is not None
 
 
 def _identifiers_handed(ctx: Context) -> bool:
     """A person's identity numbers said to be in the file or picture shared."""
-    own = _own_words(ctx)
+    own = own_words(ctx)
     return _shared(ctx) and _IDENTIFIERS_IN.search(own) is not None and not _BLANKED.search(own)
 
 

@@ -14,7 +14,7 @@ import re
 
 from qungui.core.events import MessageType
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, register
-from qungui.plugins._common import countered, cue_hits, has_cue, pattern_hits
+from qungui.plugins._common import countered, cue_hits, has_cue, own_words, pattern_hits
 
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
@@ -27,7 +27,13 @@ _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
     r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
     r"|(?:给|每人)[\u4e00-\u9fff]{0,3}转了?\d+(?:块|元)"
+    # money sent without a sum (转了笔钱, 私下给二位转了点茶水, 每人转了点, 按人头转)
+    r"|转了一?(?:笔|点|些)(?:钱|茶水|心意|辛苦费|小钱)"
+    r"|(?:每人|多|私下给[\u4e00-\u9fff]{0,3})转了一?(?:点|笔)|按人头转"
 )
+# a red envelope or a transfer as members' own words mark one sent ([红包],
+# [转账]); not one inside a quoted message, which is someone else's
+_TAGGED = re.compile(r"\[(?:红包|转账)\]")
 
 
 # A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
@@ -108,6 +114,9 @@ class RedEnvelope(Plugin):
             m = _GRABBED.search(norm.plain) or (None if banned else _emoji_given(ctx))
             if m:
                 quote = norm.quote_plain(m.start(), m.end())
+        if quote is None and not banned:
+            tag = _TAGGED.search(own_words(ctx))
+            quote = tag.group() if tag else None
         if not quote and banned:
             # 「群里不允许发红包」「工作群里不收发红包」: the rule's reading,
             # recorded so that the decision stage does not find the act banned

@@ -51,6 +51,13 @@ def test_transfer_without_amount(inspect):
     ("金桥街道这次排查干得漂亮，我代表科里给几位同事每人发个88的，别嫌少🧧", "🧧"),
     ("今天我生日，给大家发🧧", "🧧"),
     ("🧧 见者有份", "🧧"),
+    # money sent without a sum, or shared out by head
+    ("两位主任，今年招生还得多仰仗，刚私下给二位转了点茶水，千万别推", "转了点茶水"),
+    ("七一快到了，各位支部书记辛苦，我给大家每人转了点，买点水果", "每人转了点"),
+    ("进口商非要表示一下，钱到我微信了，我按人头转给大家了，查收下哈", "按人头转"),
+    # a red envelope or a transfer as members' own words mark one sent
+    ("订单班娃们表现不错，我表示一下，让班长领了给大家买点吃的[红包]", "[红包]"),
+    ("这一期学员结业，大家都辛苦了，一定收下[转账]", "[转账]"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -75,6 +82,9 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # 转 and 我 in two sentences: a rumour held back, not money asked for
     "是不是抖音上外省那个视频？先别在群里转，我去问下指挥中心",
     "这条消息先别转，我核实一下再说",
+    # a tag inside a quoted message is someone else's; money and work turned another way
+    "「王芳：[红包]」这个是谁发的？工作群不要发这个",
+    "工作转了点方向，下周再议",
     # forwarding, not transferring
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",
