@@ -50,9 +50,11 @@ _KEEP_OUT = re.compile(r"(?:别|不许|" + _BAN_WORDS + r")[^，,。！!？?；;
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于内部|"
-                    r"属于(?:公民)?个人信息|属于个人隐私")
+                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不|不(?:得|许|准)带出")
 
 
+# a label right after the time it holds until (开标前不得外传, 公示前，请勿外传)
+_TIME_BEFORE = re.compile(r"前[，,]?\s?$")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 # a message that opens by addressing a member (@方涛 …)
@@ -86,6 +88,20 @@ def _shared(ctx: Context) -> bool:
 
 def _attached(ctx: Context) -> bool:
     return _ATTACHED.search(own_words(ctx)) is not None
+
+
+# 内部 naming an institution's own function (《内部审计管理办法》, 内部控制), not
+# a matter kept inside; a telling forbidden right before it (谁来问都别私下说)
+_OWN_FUNCTION = re.compile(r"审计|控制|管理|培训|招聘|装修|结构")
+_FORBIDDEN_BEFORE = re.compile(r"(?:别|勿|不要|不得|不能|不许|不准)$")
+
+
+def _unpublished(ctx: Context) -> list:
+    """The words saying a matter is not yet public, less those that do not."""
+    text = ctx.text
+    return [h for h in cue_hits(ctx, "classified", "unpublished")
+            if not (h.term == "内部" and _OWN_FUNCTION.match(text, h.end))
+            and not _FORBIDDEN_BEFORE.search(text, max(0, h.start - 2), h.start)]
 
 
 def _identifiers_handed(ctx: Context) -> bool:
@@ -309,6 +325,9 @@ class Classified(Plugin):
         # a rule for the time before), or the label opening what follows it
         # (「不要外传：…」)
         handed = shared or self._handed(ctx, labels)
+        # a label opening what follows it (「内部资料，任何人不得外传：…」) heads
+        # the material, whatever rule it states
+        opens = any(_OPENS.match(ctx.text, h.end) for h in labels)
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -316,10 +335,12 @@ class Classified(Plugin):
             # instruction about a kind of information, not a label on one, and
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
-                       and not _ADDRESSED.match(ctx.text))
+                       and not _ADDRESSED.match(ctx.text)
+                       # 「开标前不得外传」: a rule for the time before, not a header
+                       and not _TIME_BEFORE.search(ctx.text, max(0, hit.start - 3), hit.start))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
-            elif not shared and _SCOPE.search(ctx.text):
+            elif not (shared or opens) and _SCOPE.search(ctx.text):
                 score = 0.45         # a standing rule on handling such material
             elif opening:
                 score = 0.9
@@ -339,7 +360,7 @@ class Classified(Plugin):
     def _handed(self, ctx: Context, labels) -> bool:
         """Material handed over, or a matter told, beside the ``labels``."""
         label_spans = Spans(labels)
-        unpublished = cue_hits(ctx, self.name, "unpublished")
+        unpublished = _unpublished(ctx)
         # 未公开 inside 未公开前不得外传 is the time before, like the rest of it
         before = Spans(h for h in unpublished if "前" in h.term)
         return (bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
@@ -362,8 +383,8 @@ class Classified(Plugin):
                    for cue, what, gives_away in _MATTERS]
         if not any(hits for _, _, hits in matters):
             return None          # no internal matter named (most messages)
-        hits = {sign: cue_hits(ctx, self.name, sign)
-                for sign in ("unpublished", "obtained", "shared", "lookup")}
+        hits = {sign: cue_hits(ctx, self.name, sign) for sign in ("obtained", "shared", "lookup")}
+        hits["unpublished"] = _unpublished(ctx)
         if (_SCOPE.search(ctx.text) and _FORBIDDEN.search(ctx.text)
                 and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
             # 「会议纪要、未公开的人事信息一律不得在公众号发布」: a rule for

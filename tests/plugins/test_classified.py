@@ -172,6 +172,14 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "复议决定已在政府网站公开，申请人可以自己去查，卷宗里的内部信息不要对外说。",
     # a refutation asking that a rumour not be passed on
     "安和基金会的情况局里已核实，其年度审计报告无异常，网传“亏空两千万”无事实依据，请勿转发。",
+    # a telling forbidden (别私下说), an institution's own function (内部审计), paper
+    # material no one may take out
+    "三标段招标控制价在开标前不得外传，我们审计组也只在内网系统看，谁来问都别私下说。",
+    "对照《公立医院内部审计管理办法》自查了一下，审计结果运用机制还没建起来，正在完善。",
+    "秘书处文件袋里有内部材料，会后由机要员统一回收，谁都不许带出会场",
+    # a rule for the time before (X前请勿外传), at the head of the message
+    "督查安排未正式发文前请勿外传，各单位按通知要求派员即可。",
+    "公示前请勿外传，各单位按通知要求做好准备。",
 ])
 def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -189,6 +197,10 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "刚看到初步的考核打分，我们街道排倒数第三，正式的还没出，先别外传",
     "市里对咱们的暗访打分出来了，只有81分，垃圾分类扣得最多，大家先别外传",
     "恒远运输的整改复查分我先透一下哈：动态监控62，安全管理55，别外传",
+    # a label opening what follows it, whatever rule it states
+    "内部资料，任何人不得外传：拟提拔人选名单如下，张三任局长，李四任副局长",
+    "内部资料，谁都不要外传：拟提拔人选名单如下，张三任局长，李四任副局长",
+    "开标前不得外传：控制价3260万，拟邀请单位华远、恒泰",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD

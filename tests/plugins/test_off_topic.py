@@ -74,6 +74,7 @@ def test_shopping_link_scores_high(inspect):
     "连值了一周夜班，我家娃视频都喊我叔叔了😂 还好明天开始下雨，火险降到三级",
     "哈哈连着三天路演，我现在做梦都是“请评委提问”😂",
     "明天降温到5度，去现场教学的同学多带件外套",
+    "今天中午留守的同志我统一点外卖，吃啥报一下",            # lunch for those on duty
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

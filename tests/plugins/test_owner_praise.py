@@ -84,6 +84,8 @@ def test_borderline_thanks_stays_below_threshold(inspect):
     "县委书记在调研时强调，要高瞻远瞩谋划产业布局",
     "谢谢李局帮我们联系了设计院，排水改造的问题有思路了",    # 有X了: a change of state
     "向奋战在防汛一线的同志们致敬",                            # a salute to a body of people
+    # 到位 said of things put in place, not of the owner
+    "谢谢李局协调，我们单位的会议桌椅今天调剂到位了，省了一大笔采购经费",
 ])
 def test_clean_near_misses(inspect, text):
     assert top(inspect("owner_praise", text)) < THRESHOLD

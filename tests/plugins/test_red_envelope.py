@@ -58,6 +58,10 @@ def test_transfer_without_amount(inspect):
     # a red envelope or a transfer as members' own words mark one sent
     ("订单班娃们表现不错，我表示一下，让班长领了给大家买点吃的[红包]", "[红包]"),
     ("这一期学员结业，大家都辛苦了，一定收下[转账]", "[转账]"),
+    ("[转账] 88.00 @张国强 前天半夜送我们去高铁站，买包烟，千万别点退回啊🙏", "[转账]"),
+    ("这批桌椅搬得利索，每人发了个88的，记得点一下啊🧧", "🧧"),
+    ("清明接待顺利结束🎉 大家辛苦了，抢个包乐呵乐呵", "抢个包"),
+    ("感谢各位一直关照，群里意思意思🧧", "群里意思意思"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -85,6 +89,9 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # a tag inside a quoted message is someone else's; money and work turned another way
     "「王芳：[红包]」这个是谁发的？工作群不要发这个",
     "工作转了点方向，下周再议",
+    # no need to send money (不用转账给我)
+    "工作餐由局财务月底统一结算，个人不用转账给我，也不用给区里交钱",
+    "今年工会会费统一从工资代扣，不用个人转账给我，有疑问私聊",
     # forwarding, not transferring
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",

@@ -65,6 +65,8 @@ def test_canvassing(inspect, text):
     "民主测评周一进行，无记名，请大家按实际表现评价，不打招呼、不互投",
     # an open nomination of someone else for an award
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
+    # a poll the city itself runs, pointed to for information
+    "市里官方组织的优秀营商环境案例网络评选，咱们“一网通办”入围了，大家可以上市政府官网了解参与",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
