@@ -71,3 +71,12 @@ def test_an_unmarked_internal_matter_is_reviewed_below_a_marked_one(judge):
 ])
 def test_what_a_message_guards_against_is_not_taken_for_it(judge, text, rule):
     assert rule not in judge(text)
+
+
+@pytest.mark.parametrize("text", [
+    "县总工会“最美后勤人”网络评选开始了，是总工会官方活动，我县两名食堂师傅入选，大家可以自愿在官方平台投票",
+    "区里评“优秀平安志愿者”，巡防队推荐2人，明晚点名时无记名投票，得票前两名上报",
+    "年度“优秀人事干部”评选在市局OA里匿名测评，各区县人事部门负责同志参加，投票时间周三9:00—17:00",
+])
+def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
+    assert "vote_buying" not in judge(text)

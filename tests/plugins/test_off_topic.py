@@ -75,6 +75,12 @@ def test_shopping_link_scores_high(inspect):
     "哈哈连着三天路演，我现在做梦都是“请评委提问”😂",
     "明天降温到5度，去现场教学的同学多带件外套",
     "今天中午留守的同志我统一点外卖，吃啥报一下",            # lunch for those on duty
+    # one's own field work counted, a night inspection, case files, time off in lieu
+    "今天跑了四所学校，走了两万三千步，微信运动第一😂 这周健身房可以不去了",
+    "今天一天讲了四场，嗓子哑了，回家我儿子问我“爸你是不是被诈骗了”😂",
+    "夜查第三晚，我家娃已经问我是不是改上夜班了😂",
+    "这周连看三本卷宗，每本都比砖头厚，感觉眼镜度数又涨了😂",
+    "第九天了，我家娃都快不认识我了😂 等会开完我申请补休一天带他去动物园",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
@@ -116,6 +122,7 @@ def test_the_place_a_room_is_named_after_is_not_its_topic(inspect, room, text):
     "周末湖边半马有没有人去的？顺便求拼车，早上五点半出发",
     "[链接] 清晨一杯温水加这三样，比吃药还管用！转给家里老人看看",
     "【转发】明天是菩萨圣诞，转发此消息到10个群的人全家平安🙏🙏🙏",
+    "周末跑了三个景点，腿都断了😂",                         # a trip counted, not field work
     # news of cars, matches and stars, with no chat word of the usual kind
     "新一代纯电轿跑正式上市，充电10分钟续航400公里，零百加速3.2秒",
     "中超联赛第28轮昨晚进行，主场2比0击败对手，外援前锋梅开二度",

@@ -92,6 +92,7 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # no need to send money (不用转账给我)
     "工作餐由局财务月底统一结算，个人不用转账给我，也不用给区里交钱",
     "今年工会会费统一从工资代扣，不用个人转账给我，有疑问私聊",
+    "@曹勇 曹科，群规不让发红包哈，麻烦撤回一下，生日快乐我们当面说😄",
     # forwarding, not transferring
     "我给你转发一下通知，请查收",
     "文件我转给你们科室了",
