@@ -100,3 +100,11 @@ def test_jieba_is_imported_without_pkg_resources():
 ])
 def test_places_are_the_place_names_jieba_tags(text, where):
     assert nlp.places(text) == where
+
+
+def test_reading_places_leaves_jieba_posseg_whole():
+    """places() builds its tagger without jieba.posseg's own tag table; a
+    later import of jieba.posseg still tags as jieba does."""
+    nlp.places("澜州跨境电商综试区建设推进工作群")
+    import jieba.posseg
+    assert [p.flag for p in jieba.posseg.cut("北京市委研究干部调整")][:2] == ["nt", "vn"]

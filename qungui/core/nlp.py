@@ -239,9 +239,10 @@ def _read_places(path: str) -> tuple[dict[str, int], float]:
 
 
 def _import_posseg():
-    """jieba.posseg, whose import builds a tagger over the whole dictionary
-    (about 0.3 s): here it is handed an empty one, and ``places`` gives its
-    own tagger the binary copy of the part it reads."""
+    """jieba.posseg's classes, whose module import builds a tagger over the
+    whole dictionary (about 0.3 s): here it is handed an empty one, then the
+    module is forgotten (a later import builds its own), and ``places`` gives
+    its own tagger the binary copy of the part it reads."""
     import sys
     if "jieba.posseg" in sys.modules:
         return sys.modules["jieba.posseg"]
@@ -250,6 +251,11 @@ def _import_posseg():
         from jieba import posseg
     finally:
         del jieba.dt.get_dict_file
+        # the module keeps its own tagger with the empty table: not left for
+        # another import (jieba.posseg, jieba.analyse.textrank) to find
+        sys.modules.pop("jieba.posseg", None)
+        if getattr(jieba, "posseg", None) is not None:
+            del jieba.posseg
     return posseg
 
 
@@ -270,6 +276,12 @@ def places(text: str) -> frozenset[str]:
                 tagger.word_tag_tab = _PlaceTags(table)
                 _pos = tagger
     return frozenset(p.word for p in _pos.cut(text) if p.flag == "ns" and len(p.word) >= 2)
+
+
+def known(word: str) -> bool:
+    """The word is in jieba's dictionary."""
+    init()
+    return bool(jieba.dt.FREQ.get(word))
 
 
 def keywords(text: str, top: int = 20) -> list[str]:

@@ -50,18 +50,17 @@ _FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说�
                      r"让(?:他|她)(?:们)?来?(?:做|干|接)|(?:分包|包|交)给(?:他|她)")
 
 
-# 打电话问, 接电话, 回电话: a call made or taken, not a number offered (打电话
-# 139…, 打电话给我, 打电话咨询 still offer one)
-_CALLED = frozenset("打接回来通")
-_NUMBER_NEXT = re.compile(r"\s*[:：]?\s*(?:[\d０-９xX*＊]|给我|找我|联系|咨询|订|预约)")
+# a call made or taken (家长打电话问, 接到电话), not a number offered (有需要的打
+# 电话, 回电话 and 打电话139… still offer one)
+_CALL_MADE = re.compile(r"(?:打了|刚打|接到|接了|来了)电话|打电话(?:问|了解|核实|说|过来)")
 
 
 def _contact_words(ctx: Context) -> list:
     hits = cue_hits(ctx, "ads", "contact")
     text = ctx.text
     return [h for h in hits
-            if not (h.term == "电话" and text[h.start - 1:h.start] in _CALLED
-                    and not _NUMBER_NEXT.match(text, h.end))]
+            if not (h.term == "电话"
+                    and _CALL_MADE.search(text, max(0, h.start - 2), h.end + 2))]
 
 
 def kin_offer(ctx: Context) -> re.Match | None:

@@ -43,19 +43,22 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # The words that forbid, here and in ``_FORBIDDEN``: 能不能……发一份 asks for
 # the material, its 不能 no ban.
 _BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
-_KEEP_OUT = re.compile(r"(?:别|不许|不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
+_KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
 # 「考察材料属于组织工作内部材料，不发群里」
-_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?内部|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不|不(?:得|许|准)带出")
+_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|数据|文件)|"
+                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
 
 
-# a label right after the time it holds until (开标前不得外传, 公示前，请勿外传)
-_TIME_BEFORE = re.compile(r"前[，,]?\s?$")
+# a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
+# not 目前, 之前, 提前, 此前), followed by the end or by what members are to do
+_TIME_BEFORE = re.compile(r"(?<![目之提此])前[，,]?\s?$")
+_THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式))")
+_LIST_RULE = re.compile(r"以下|下列|一律")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 # a message that opens by addressing a member (@方涛 …)
@@ -328,7 +331,10 @@ class Classified(Plugin):
         handed = shared or self._handed(ctx, labels)
         # a label opening what follows it (「内部资料，任何人不得外传：…」) heads
         # the material, whatever rule it states
-        opens = any(_OPENS.match(ctx.text, h.end) for h in labels)
+        # (not a rule for a list of kinds: 「以下材料一律不得外传：会议纪要、…」)
+        opens = (any(_OPENS.match(ctx.text, h.end) for h in labels)
+                 and not _LIST_RULE.search(ctx.text, 0, labels[0].start))
+        scope = _SCOPE.search(ctx.text) is not None
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -337,11 +343,13 @@ class Classified(Plugin):
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
                        and not _ADDRESSED.match(ctx.text)
-                       # 「开标前不得外传」: a rule for the time before, not a header
-                       and not _TIME_BEFORE.search(ctx.text, max(0, hit.start - 3), hit.start))
+                       # 「开标前不得外传，各单位按通知……」: a rule for the time
+                       # before, not a header (with something told after it, a header)
+                       and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)
+                                and _THEN_WORK.match(ctx.text, hit.end)))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
-            elif not (shared or opens) and _SCOPE.search(ctx.text):
+            elif not (shared or opens) and scope:
                 score = 0.45         # a standing rule on handling such material
             elif opening:
                 score = 0.9

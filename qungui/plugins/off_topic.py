@@ -42,9 +42,14 @@ _LEAD_INS = {"祝大家"}     # 「祝大家中秋快乐」 is one greeting, not
 # one's own field work counted (今天跑了四所学校, 跑了6个村, 一天讲了四场): the
 # work itself, however lightly told; trips and shops (跑了三个景点) are not
 _FIELD_WORK = re.compile(
-    r"(?:跑|走访|检查|查|巡查|讲)了[\d一二两三四五六七八九十百]{1,4}"
-    r"(?:个(?:村|乡镇|社区|小区|工地|点位|站|基坑|井位|码头|网点|场所|标段|项目)"
-    r"|所(?:学校|医院)?|家(?:企业|单位|场所|码头|医院)|场|户)")
+    r"(?:跑|走访|检查|查|巡查)了[\d一二两三四五六七八九十百]{1,4}"
+    r"(?:个(?:村|乡镇|社区|小区|工地|点|站|基坑|井位|码头|网点|场所|标段|项目)"
+    r"|所(?:学校|医院)?|家(?:企业|单位|场所|码头|医院)|户)"
+    r"|讲了[\d一二两三四五六七八九十]{1,3}场")
+# a child, a trip or a purchase in the same clause makes it the sender's own
+# errand (周末带娃跑了三所学校看学区房)
+_ERRANDS = ("kids", "travel", "shopping", "sport")
+_CLAUSE = re.compile(r"[，,。！!？?；;\n]")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
 
 
@@ -54,9 +59,25 @@ def topic_words(topic: str, purpose: str) -> frozenset[str]:
     words = nlp.keywords(text, top=30) + nlp.cut(text)
     # the city or county a room is named after is where its members live
     # too: 「澜州马拉松有人跑吗」 is not the 澜州综试区 group's business
-    where = nlp.places(text)
-    return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC
-                     and not any(w in p or p in w for p in where))
+    where = _named_places(topic, text)
+    return frozenset(w for w in words if len(w) >= 2 and w not in _GENERIC and w not in where)
+
+
+_ADMIN = "市县区镇乡州省"
+
+
+def _named_places(topic: str, text: str) -> frozenset[str]:
+    """The places a room is named after: a name with an administrative
+    ending (临江市, 澜州; and 临江 without it), or one no dictionary holds
+    that opens the topic (东湾综合保税区). Rivers, customs and new districts
+    (长江, 海关, 经开区), which jieba tags as places too, are work."""
+    names = set()
+    for p in nlp.places(text):
+        if p[-1] in _ADMIN and (len(p) >= 3 or p[-1] == "州"):
+            names.update((p, p[:-1]) if len(p) >= 3 else (p,))
+        elif topic.startswith(p) and not nlp.known(p):
+            names.add(p)
+    return frozenset(names)
 
 
 def _keywords(entry: Recent) -> tuple[str, ...]:
@@ -87,6 +108,19 @@ class OffTopic(Plugin):
     spec = RuleSpec(id="off_topic", title="闲聊灌水", gravity=1, harmless_cues=("work",),
                     residual=True)
 
+    @staticmethod
+    def _field_work(ctx: Context, chat) -> bool:
+        """One's own field work counted, no errand of one's own beside it."""
+        norm = ctx.norm
+        m = _FIELD_WORK.search(norm.plain)
+        if m is None:
+            return False
+        a, b = norm.plain_span(m.start(), m.end())
+        text = ctx.text
+        start = max((x.end() for x in _CLAUSE.finditer(text, max(0, a - 40), a)), default=0)
+        end = next((x.start() for x in _CLAUSE.finditer(text, b)), len(text))
+        return not any(h.cue in _ERRANDS and start <= h.start < end for h in chat)
+
     def inspect(self, ctx: Context):
         if ctx.message.type not in _READ:
             return self.clear("非文字消息")
@@ -95,7 +129,7 @@ class OffTopic(Plugin):
         chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
         if not chat:
             return self.clear("无闲聊用语")
-        if has_cue(ctx, self.name, "work") or _FIELD_WORK.search(ctx.norm.plain):
+        if has_cue(ctx, self.name, "work") or self._field_work(ctx, chat):
             return self.clear("含工作用语")
         # a match report or a star's story (two words of sport or show
         # business or more) keeps its vote word and its private life: 「当选

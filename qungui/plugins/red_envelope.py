@@ -27,13 +27,35 @@ _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
     r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
     r"|(?:给|每人)[\u4e00-\u9fff]{0,3}转了?\d+(?:块|元)"
-    # money sent without a sum (转了笔钱, 私下给二位转了点茶水, 每人转了点, 按人头转)
-    r"|转了一?(?:笔|点|些)(?:钱|茶水|心意|辛苦费|小钱)"
-    r"|(?:每人|多|私下给[\u4e00-\u9fff]{0,3})转了一?(?:点|笔)|按人头转"
+    # money sent without a sum (转了笔钱, 私下给二位转了点茶水, 每人转了点, 按人头转给
+    #大家); on the key view 一 and 二 are digits
+    r"|转了(?:笔|点|些)(?:钱|茶水|心意|辛苦费|小钱)|转了(?:一|1)(?:笔|点)(?:茶水|心意|辛苦费)"
+    r"|(?:每人|私下给[\u4e00-\u9fff\d]{0,3})转了(?:一|1)?(?:点|笔)|按人头转给(?:大家|各位|你们)"
 )
 # a red envelope or a transfer as members' own words mark one sent ([红包],
-# [转账]); not one inside a quoted message, which is someone else's
+# [转账]); in a greeting only with words of giving (表示一下, 手慢无) or by
+# itself with a few words ([红包] 节日快乐), not as WeChat's [红包] emoji (祝大
+# 家新春快乐[红包][福]); never inside a quote (「王芳：[红包]」, 王芳：[红包] 这是谁发的)
 _TAGGED = re.compile(r"\[(?:红包|转账)\]")
+_TAG_QUOTED = re.compile(r"[\u4e00-\u9fff]{1,4}[:：]\s{0,2}\[(?:红包|转账)\]")
+_GIVING = re.compile(r"表示|心意|意思|买点|买包|请大家|喝茶|喝奶茶|手慢|拿去|领了|收下|笑纳|辛苦|别推|别点退回|下午茶")
+# no need to send it, or sending it not allowed, said of the act itself (个人不用
+# 转账给我, 不用个人转账给我, 群规不让发红包): a rule, not money arranged
+_NO_NEED = re.compile(r"(?:不用|无需|不必|不需要)(?:再|个人)?(?=转账|转钱|转给|发红包)"
+                      r"|不让(?:在群里)?(?=发|收|抢)")
+_TAG_ALONE = 6           # other characters a tag may stand with and count by itself
+_GREETING = re.compile(r"快乐|祝|新年好|拜年|吉祥|如意|安康|大吉")
+
+
+def _tag_sent(ctx: Context) -> re.Match | None:
+    own = own_words(ctx)
+    tag = _TAGGED.search(own)
+    if tag is None or _TAG_QUOTED.search(own):
+        return None
+    if not _GREETING.search(own):
+        return tag
+    rest = len(_TAGGED.sub("", own).strip())
+    return tag if rest <= _TAG_ALONE or _GIVING.search(own) else None
 
 
 # A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
@@ -108,6 +130,12 @@ class RedEnvelope(Plugin):
             if _SPLIT.search(h.quote):
                 continue
             (banned if governed(h) else kept).append(h)
+        if kept and _NO_NEED.search(norm.plain):
+            spans = [norm.plain_span(m.start(), m.end()) for m in _NO_NEED.finditer(norm.plain)]
+            # the act right after 不用/不让 is the one ruled out
+            ruled = [h for h in kept if any(0 <= h.start - b <= 2 for _, b in spans)]
+            banned += ruled
+            kept = [h for h in kept if h not in ruled]
         acts = kept
         quote = acts[0].quote if acts else None
         if quote is None:
@@ -115,7 +143,7 @@ class RedEnvelope(Plugin):
             if m:
                 quote = norm.quote_plain(m.start(), m.end())
         if quote is None and not banned:
-            tag = _TAGGED.search(own_words(ctx))
+            tag = _tag_sent(ctx)
             quote = tag.group() if tag else None
         if not quote and banned:
             # 「群里不允许发红包」「工作群里不收发红包」: the rule's reading,

@@ -21,6 +21,7 @@ _CANVASS = re.compile(
     r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
     r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"
 )
+_BREAK = re.compile(r"[，,。！!？?；;\n]")
 # canvassing named as such: a ban in front of it (不要互相拉票, 请勿在群内
 # 拉票, 不接受个人自荐拉票) rules it out rather than asking for it
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼")
@@ -36,15 +37,21 @@ class VoteBuying(Plugin):
     # a notice that rules canvassing out (请勿拉票, 不作为评选依据) is never
     # read as canvassing, by the lexicon or by the decision stage
     spec = RuleSpec(id="vote_buying", title="拉票贿选", gravity=10,
-                    harmless_cues=("warning", "refuse"), stance_cues=("refuse",))
+                    harmless_cues=("warning", "refuse", "procedure"), stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "warning", "refuse"):
             # 「严禁拉票贿选」, 换届纪律 notices
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
-        solicits = cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _CANVASS, self.name, "solicit",
-                                                                       view="key")
+        # (a pattern read across a clause's end, 「评选，咱们……」, is no 选咱)
+        solicits = cue_hits(ctx, self.name, "solicit") + [
+            h for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key")
+            if not _BREAK.search(h.quote)]
+        if (has_cue(ctx, self.name, "procedure") and not solicits
+                and not cue_hits(ctx, self.name, "reward")):
+            # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
+            return self.clear("单位组织的投票或测评程序")
         governed = countered(ctx, self.name)
         banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
                   and governed(h)]

@@ -75,6 +75,7 @@ def test_a_launch_report_with_a_way_to_buy_is_an_advert(inspect):
     # a call asked for is a way to buy, with or without the number
     "新到一批意外保险，有需要的打电话咨询",
     "自家果园的冰糖橙熟了，有需要的打电话139xxxx5678",
+    "承接各类装修，质量保证，有需要的打电话",
 ])
 def test_discounts_and_prices_in_numerals_are_read(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD

@@ -174,10 +174,11 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "安和基金会的情况局里已核实，其年度审计报告无异常，网传“亏空两千万”无事实依据，请勿转发。",
     # a telling forbidden (别私下说), an institution's own function (内部审计), paper
     # material no one may take out
-    "三标段招标控制价在开标前不得外传，我们审计组也只在内网系统看，谁来问都别私下说。",
+    "说一下：三标段招标控制价在开标前不得外传，我们审计组也只在内网系统看，谁来问都别私下说。",
     "对照《公立医院内部审计管理办法》自查了一下，审计结果运用机制还没建起来，正在完善。",
     "秘书处文件袋里有内部材料，会后由机要员统一回收，谁都不许带出会场",
     "候选人预备人选考察材料属于组织工作内部材料，不发群里，各支部书记到机关党委办公室查阅",
+    "各位注意，以下材料一律不得外传：会议纪要、考察材料、人事方案",     # kinds listed, none told
     # a rule for the time before (X前请勿外传), at the head of the message
     "督查安排未正式发文前请勿外传，各单位按通知要求派员即可。",
     "公示前请勿外传，各单位按通知要求做好准备。",
@@ -202,6 +203,11 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "内部资料，任何人不得外传：拟提拔人选名单如下，张三任局长，李四任副局长",
     "内部资料，谁都不要外传：拟提拔人选名单如下，张三任局长，李四任副局长",
     "开标前不得外传：控制价3260万，拟邀请单位华远、恒泰",
+    # a time before, a rule or a kind named, with the matter told after it
+    "发文前不要外发，这次调整的是王建国和李四",
+    "内部资料，要不发群里大家都看看：拟提拔名单是王建国、李四",
+    "这属于我们局内部消息，不要外传，标底是3260万",
+    "内部掌握，谁都不要说，标底是3260万",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD

@@ -72,7 +72,7 @@ def test_shopping_link_scores_high(inspect):
     "@小李 油价没有官方发布不要乱发，撤回吧",             # keeping the group in order
     # the work itself, told lightly: a fire season, a roadshow, a field class
     "连值了一周夜班，我家娃视频都喊我叔叔了😂 还好明天开始下雨，火险降到三级",
-    "哈哈连着三天路演，我现在做梦都是“请评委提问”😂",
+    "哈哈连着三天项目路演，我现在做梦都是“请评委提问”😂",
     "明天降温到5度，去现场教学的同学多带件外套",
     "今天中午留守的同志我统一点外卖，吃啥报一下",            # lunch for those on duty
     # one's own field work counted, a night inspection, case files, time off in lieu
@@ -95,17 +95,27 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
 
 @pytest.mark.parametrize("text", [
     "下周末澜州马拉松有人跑吗？我中签了半马，找人组队拉练🏃‍♀️",
-    "问下大家，东湾哪家幼儿园口碑好点？孩子明年要上小班了",
+    "问下大家，桐溪哪家幼儿园口碑好点？孩子明年要上小班了",
 ])
 def test_the_place_a_room_is_named_after_is_not_its_topic(inspect, room, text):
     """The city in a room's name is where its members live too: chat about
     that city is still chat; the room's own work words still clear it."""
-    zone = Room(id="r5", topic="澜州跨境电商综试区建设推进工作群",
-                purpose="统筹东湾综合保税区和澜州跨境电商综试区建设", owner_id=room.owner_id,
+    zone = Room(id="r5", topic="桐溪跨境电商综试区建设推进工作群",
+                purpose="统筹澜州市跨境电商综试区和综合保税区建设", owner_id=room.owner_id,
                 members=room.members)
     assert top(inspect("off_topic", text, room=zone)) >= THRESHOLD
     assert top(inspect("off_topic", "综试区周末有马拉松赛事保障任务，值班表见附件",
                        room=zone)) < THRESHOLD
+
+
+@pytest.mark.parametrize("topic, text", [
+    ("长江大保护工作群", "长江边夜钓的又多了，鱼竿都架满了"),
+    ("城中村改造工作群", "城中村里好多烧烤摊占道经营"),
+])
+def test_a_river_or_a_district_a_room_is_about_is_its_topic(inspect, room, topic, text):
+    """jieba tags 长江 and 城中村 as places too: the room's work, not its address."""
+    there = Room(id="r6", topic=topic, purpose="", owner_id=room.owner_id, members=room.members)
+    assert top(inspect("off_topic", text, room=there)) < THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
@@ -123,6 +133,9 @@ def test_the_place_a_room_is_named_after_is_not_its_topic(inspect, room, text):
     "[链接] 清晨一杯温水加这三样，比吃药还管用！转给家里老人看看",
     "【转发】明天是菩萨圣诞，转发此消息到10个群的人全家平安🙏🙏🙏",
     "周末跑了三个景点，腿都断了😂",                         # a trip counted, not field work
+    "周末带娃跑了三所学校看学区房",                         # one's own errand
+    "上个月跑了四场马拉松",
+    "这周补休，带娃去三亚玩几天",
     # news of cars, matches and stars, with no chat word of the usual kind
     "新一代纯电轿跑正式上市，充电10分钟续航400公里，零百加速3.2秒",
     "中超联赛第28轮昨晚进行，主场2比0击败对手，外援前锋梅开二度",

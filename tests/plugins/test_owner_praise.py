@@ -18,6 +18,7 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局那幅字挂在大厅，这水平完全可以开个人书法展了",
     "李局今天主持得太漂亮了，比电视台主持人还好看，那气质绝了",   # looks past a star's
     "李局亲自下田拔草，以身作则，这格局一般人真比不了",
+    "李局讲得太到位了，我们都要好好学习",             # 到位 said of the owner's words
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

@@ -52,9 +52,10 @@ def test_transfer_without_amount(inspect):
     ("今天我生日，给大家发🧧", "🧧"),
     ("🧧 见者有份", "🧧"),
     # money sent without a sum, or shared out by head
-    ("两位主任，今年招生还得多仰仗，刚私下给二位转了点茶水，千万别推", "转了点茶水"),
+    ("两位主任，今年招生还得多仰仗，刚私下给二位转了点茶水，千万别推", "私下给二位转了点"),
     ("七一快到了，各位支部书记辛苦，我给大家每人转了点，买点水果", "每人转了点"),
-    ("进口商非要表示一下，钱到我微信了，我按人头转给大家了，查收下哈", "按人头转"),
+    ("进口商非要表示一下，钱到我微信了，我按人头转给大家了，查收下哈", "按人头转给大家"),
+    ("我转了一笔辛苦费给你，收一下", "转了一笔辛苦费"),
     # a red envelope or a transfer as members' own words mark one sent
     ("订单班娃们表现不错，我表示一下，让班长领了给大家买点吃的[红包]", "[红包]"),
     ("这一期学员结业，大家都辛苦了，一定收下[转账]", "[转账]"),
@@ -89,6 +90,12 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # a tag inside a quoted message is someone else's; money and work turned another way
     "「王芳：[红包]」这个是谁发的？工作群不要发这个",
     "工作转了点方向，下周再议",
+    "社保多转了点，已经联系退回",
+    "慰问金按人头转到各户账户",
+    "食堂今天去晚了，抢个包子都难",
+    # WeChat's [红包] emoji in a greeting, a tag quoted with its sender's name
+    "祝大家新春快乐[红包][福]",
+    "王芳：[红包] 这条是谁发的？请撤回",
     # no need to send money (不用转账给我)
     "工作餐由局财务月底统一结算，个人不用转账给我，也不用给区里交钱",
     "今年工会会费统一从工资代扣，不用个人转账给我，有疑问私聊",

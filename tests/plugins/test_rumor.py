@@ -11,8 +11,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "听说要涨工资了，转给你们看看",                  # 转给你们 is no transfer, still a push
     # said to be everywhere online: 传疯了
     "有个男的离婚冷静期里把老婆杀了，网上都传疯了，就是在我们这边登记的",
-    # hearsay owned to be hearsay and vouched for (八九不离十, 八成是真的)
-    "今年五年一贯制名额被市里砍了一半，八九不离十，大家赶紧跟家长透个底",
+    # hearsay owned to be hearsay and vouched for (八成是真的)
     "结业考核排名靠后的回去要调整岗位，我也是听来的，但八成是真的，大家互相转告",
 ])
 def test_unverified_claims_pushed_to_spread(inspect, text):

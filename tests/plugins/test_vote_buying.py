@@ -23,6 +23,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "社区在参评示范性老年友好型社区，有个网上满意度调查，大家动员家里老人都选“非常满意”",
     "复核有一项居民满意度电话抽访，我跟楼栋长都交代好了，接到电话统一说满意",
     "站里年度考核优秀就一个名额，哥几个这回帮我一把，下回轮到你们我一定还",
+    # a secret ballot is no licence to canvass
+    "虽然是无记名投票，大家还是投我一票，会后请吃饭",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -67,6 +69,7 @@ def test_canvassing(inspect, text):
     "窗口的小刘连续半年零差错，建议年度评优推荐她为先进个人",
     # a poll the city itself runs, pointed to for information
     "市里官方组织的优秀营商环境案例网络评选，咱们“一网通办”入围了，大家可以上市政府官网了解参与",
+    "这次评选，咱们科室要按程序推荐，材料周五前报",         # 选 and 咱 across a comma
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
