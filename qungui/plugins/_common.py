@@ -193,6 +193,20 @@ def countered(ctx: Context, rule: str, **kw) -> Callable[[Hit], bool]:
     return governed_by(ctx, (h.term for h in cue_hits(ctx, rule, "counter")), **kw)
 
 
+def one_clause(hit: Hit) -> bool:
+    """The hit lies within one clause (a pattern on the key view, which has no
+    punctuation, may read across a clause's end: 「评选，咱们」 as 选咱)."""
+    return _CLAUSE_END.search(hit.quote) is None
+
+
+def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the clause holding ``text[start:end]`` (by bisection over
+    the clause ends, found once per text)."""
+    ends = clause_ends(text)
+    k, j = bisect_left(ends, start), bisect_left(ends, end)
+    return (ends[k - 1] + 1 if k else 0), (ends[j] if j < len(ends) else len(text))
+
+
 @lru_cache(maxsize=8)
 def clause_ends(text: str) -> tuple[int, ...]:
     """Offsets of the clause terminators (comma included) of ``text``."""

@@ -80,6 +80,11 @@ _BLANKED = re.compile(r"隐去|脱敏|打码|填|模板|样表|空白|栏|不要
 _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
 
 
+def _scoped(ctx: Context) -> bool:
+    """The message states a rule for a kind of material (searched once)."""
+    return ctx.once("classified.scope", lambda c: _SCOPE.search(c.text) is not None)
+
+
 def _sent(ctx: Context) -> bool:
     """The message is a file or a picture: material handed over by itself."""
     return ctx.message.type.value in ("file", "image")
@@ -334,7 +339,7 @@ class Classified(Plugin):
         # (not a rule for a list of kinds: 「以下材料一律不得外传：会议纪要、…」)
         opens = (any(_OPENS.match(ctx.text, h.end) for h in labels)
                  and not _LIST_RULE.search(ctx.text, 0, labels[0].start))
-        scope = _SCOPE.search(ctx.text) is not None
+        scope = _scoped(ctx)
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -362,7 +367,7 @@ class Classified(Plugin):
                 best = (score, hit.quote)
         score, marking = best
         if score < 0.5 and not shared:
-            kind = "一类" if _SCOPE.search(ctx.text) else ""
+            kind = "一类" if scope else ""
             return score, marking, f"“{marking}”是对{kind}材料的处理要求，未见所发的内部材料"
         return score, marking, f"转发标注“{marking}”的内部材料"
 
@@ -394,7 +399,7 @@ class Classified(Plugin):
             return None          # no internal matter named (most messages)
         hits = {sign: cue_hits(ctx, self.name, sign) for sign in ("obtained", "shared", "lookup")}
         hits["unpublished"] = _unpublished(ctx)
-        if (_SCOPE.search(ctx.text) and _FORBIDDEN.search(ctx.text)
+        if (_scoped(ctx) and _FORBIDDEN.search(ctx.text)
                 and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
             # 「会议纪要、未公开的人事信息一律不得在公众号发布」: a rule for
             # kinds of material, none of them told

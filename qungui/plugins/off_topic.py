@@ -16,7 +16,7 @@ from functools import lru_cache
 from qungui.core import nlp
 from qungui.core.events import MessageType
 from qungui.core.plugin import REGISTRY, Context, Plugin, Recent, RuleSpec, register
-from qungui.plugins._common import cue_hits, has_cue
+from qungui.plugins._common import clause_of, cue_hits, has_cue
 from qungui.plugins._sales import assess
 
 _DOMAINS = {
@@ -49,7 +49,6 @@ _FIELD_WORK = re.compile(
 # a child, a trip or a purchase in the same clause makes it the sender's own
 # errand (周末带娃跑了三所学校看学区房)
 _ERRANDS = ("kids", "travel", "shopping", "sport")
-_CLAUSE = re.compile(r"[，,。！!？?；;\n]")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
 
 
@@ -115,10 +114,7 @@ class OffTopic(Plugin):
         m = _FIELD_WORK.search(norm.plain)
         if m is None:
             return False
-        a, b = norm.plain_span(m.start(), m.end())
-        text = ctx.text
-        start = max((x.end() for x in _CLAUSE.finditer(text, max(0, a - 40), a)), default=0)
-        end = next((x.start() for x in _CLAUSE.finditer(text, b)), len(text))
+        start, end = clause_of(ctx.text, *norm.plain_span(m.start(), m.end()))
         return not any(h.cue in _ERRANDS and start <= h.start < end for h in chat)
 
     def inspect(self, ctx: Context):

@@ -130,10 +130,11 @@ class RedEnvelope(Plugin):
             if _SPLIT.search(h.quote):
                 continue
             (banned if governed(h) else kept).append(h)
-        if kept and _NO_NEED.search(norm.plain):
-            spans = [norm.plain_span(m.start(), m.end()) for m in _NO_NEED.finditer(norm.plain)]
-            # the act right after 不用/不让 is the one ruled out
-            ruled = [h for h in kept if any(0 <= h.start - b <= 2 for _, b in spans)]
+        # the act right after 不用/不让 is the one ruled out
+        ruled_ends = ([norm.plain_span(m.start(), m.end())[1] for m in _NO_NEED.finditer(norm.plain)]
+                      if kept else [])
+        if ruled_ends:
+            ruled = [h for h in kept if any(0 <= h.start - b <= 2 for b in ruled_ends)]
             banned += ruled
             kept = [h for h in kept if h not in ruled]
         acts = kept

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
-from qungui.plugins._common import countered, cue_hits, first_pair, has_cue, pattern_hits, quote
+from qungui.plugins._common import (countered, cue_hits, first_pair, has_cue, one_clause,
+                                    pattern_hits, quote)
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科;
 # 推荐我, but not 推荐他为先进个人 (a nomination of someone else, made openly)
@@ -21,7 +22,6 @@ _CANVASS = re.compile(
     r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
     r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"
 )
-_BREAK = re.compile(r"[，,。！!？?；;\n]")
 # canvassing named as such: a ban in front of it (不要互相拉票, 请勿在群内
 # 拉票, 不接受个人自荐拉票) rules it out rather than asking for it
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼")
@@ -47,7 +47,7 @@ class VoteBuying(Plugin):
         # (a pattern read across a clause's end, 「评选，咱们……」, is no 选咱)
         solicits = cue_hits(ctx, self.name, "solicit") + [
             h for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key")
-            if not _BREAK.search(h.quote)]
+            if one_clause(h)]
         if (has_cue(ctx, self.name, "procedure") and not solicits
                 and not cue_hits(ctx, self.name, "reward")):
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
