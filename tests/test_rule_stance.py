@@ -80,3 +80,27 @@ def test_what_a_message_guards_against_is_not_taken_for_it(judge, text, rule):
 ])
 def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
     assert "vote_buying" not in judge(text)
+
+
+@pytest.mark.parametrize("text, rule", [
+    # a favour asked of the sender through a business, turned down and sent to tender
+    ("有家保洁公司想通过我“认识”几个小区的物业经理，我没答应，让他们自己去投标", "cronyism"),
+    ("有居民说他儿子想进施工队干活，我没答应，让他走招聘流程", "cronyism"),
+    # a supplier the unit pays for the work
+    ("晒图的打印店电话133 5821 0967，图纸加急可以找他们，局里签了协议价，开票走单位", "ads"),
+    # where the material is kept, nothing of it told
+    ("科长，下周考察的谈话名单我核了两遍，放保密柜第二层，钥匙在刘科那", "classified"),
+    ("报名截止到今天87家，名单在报名系统里，会务组有权限的在系统里看，不导出", "classified"),
+])
+def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_model(judge, text,
+                                                                                   rule):
+    assert rule not in judge(text)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("有家保洁公司想通过你认识几个小区的物业经理，你帮忙牵个线，回头少不了你的好处", "cronyism"),
+    ("晒图的打印店是我表弟开的，电话133 5821 0967，报我名字打八折", "ads"),
+    ("下周考察的谈话名单我拍了发群里，原件放保密柜了[图片]", "classified"),
+])
+def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
+    assert rule in judge(text)

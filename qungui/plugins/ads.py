@@ -21,11 +21,15 @@ from qungui.plugins._sales import assess
 @register
 class Ads(Plugin):
     spec = RuleSpec(id="ads", title="广告推销", gravity=4,
-                    harmless_cues=("official", "public", "business", "news"), stance_cues=("news",))
+                    harmless_cues=("official", "public", "business", "news", "paid"),
+                    stance_cues=("news", "paid"))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             return self.clear("为采购公告、消费券或防骗提醒")
+        if has_cue(ctx, self.name, "paid"):
+            # 「局里签了协议价，开票走单位」: the unit buys for its work
+            return self.clear("单位为工作采购、由单位结算")
         found = assess(ctx)
         if found is None and has_cue(ctx, self.name, "news"):
             return self.clear("产品上市的新闻报道，无购买方式")

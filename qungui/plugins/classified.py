@@ -49,9 +49,9 @@ _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
-# 「考察材料属于组织工作内部材料，不发群里」
+# 「考察材料属于组织工作内部材料，不发群里」, 「整改报告按企业内部资料管理」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|数据|文件)|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
+                    r"属于(?:公民)?个人信息|属于个人隐私|按[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|文件)(?:管理|处理|掌握)|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
@@ -61,6 +61,11 @@ _THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:$|[，,。！!？?；;
 _LIST_RULE = re.compile(r"以下|下列|一律")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
+# a label counted as a kind of document (到了两份机要件, 有几份是内部资料): documents
+# named, not a header on this text
+_COUNTED = re.compile(r"[\d一二两三四五六七八九十几]\s{0,2}(?:份|个|件|本|页|张)(?:是|为|属于)?$")
+# nothing after a label but the message's close (征求意见稿不要外传。)
+_ENDS = re.compile(r"[\s。.！!~～哈啊呀哦]*$")
 # a message that opens by addressing a member (@方涛 …)
 _ADDRESSED = re.compile(r"\s*[@＠]")
 # a document's title: 「关于全市干部调整的请示」 is the document itself
@@ -164,9 +169,10 @@ OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
 # 投标单位有保密资质 is a requirement, nothing given away)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:[是为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!谁|哪|什么|否|不是|随机|从|由|怎么|按)|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
+# (评标专家是谁 asks; 评标专家是随机抽取的 tells how they are chosen)
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
 # kind of information; 举报人姓王, 举报人姓名是… a person)
 _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为|[:：])|姓(?!名)|就是|"
@@ -211,7 +217,7 @@ class Classified(Plugin):
                                            "many characters counts as a header", minimum=0),
         },
         room_allow=False, secret=True, temper=False,
-        harmless_cues=("reminder", "recalled", "published"), stance_cues=("recalled",))
+        harmless_cues=("reminder", "recalled", "published", "kept"), stance_cues=("recalled",))
 
     def inspect(self, ctx: Context):
         # a ban on posting into this group, searched once: a reminder, and
@@ -238,6 +244,13 @@ class Classified(Plugin):
                 said = ctx.norm.quote_plain(kept_out.start(), kept_out.end())
                 return self.hit(RECORDED, redact(ctx.text, said),
                                 f"“{said}”是不许发到群里的提醒，不是所发的材料")
+            kept = cue_hits(ctx, self.name, "kept")
+            if kept and not _sent(ctx) and not self._told(ctx, None):
+                # 「谈话名单……放保密柜第二层」「原表只走政务内网」: where the
+                # material is kept or how it travels, nothing of it told here;
+                # recorded, so that the decision stage does not find a leak in it
+                return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
+                                f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
             if published:
@@ -246,10 +259,10 @@ class Classified(Plugin):
         score, marking, reason = found
         return self.hit(score, redact(ctx.text, marking), reason)
 
-    def _told(self, ctx: Context, keep_out: re.Match) -> bool:
+    def _told(self, ctx: Context, keep_out: re.Match | None) -> bool:
         """Something handed over, passed on or found out, outside the ban
-        itself: in 「别截屏发群里」 the 发群里 is what is banned, not done."""
-        a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end())
+        itself (if any): in 「别截屏发群里」 the 发群里 is what is banned, not done."""
+        a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end()) if keep_out else (0, 0)
         return any(not (a <= h.start and h.end <= b)
                    for h in cue_hits(ctx, self.name, "handover", "shared", "obtained"))
 
@@ -348,6 +361,10 @@ class Classified(Plugin):
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
                        and not _ADDRESSED.match(ctx.text)
+                       and not _COUNTED.search(ctx.text, max(0, hit.start - 6), hit.start)
+                       # 「材料袋里的内部材料……」 names a kind; 「征求意见稿不要外传」
+                       # at the message's end heads nothing
+                       and before != "的" and not _ENDS.match(ctx.text, hit.end)
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
                        and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)

@@ -30,12 +30,17 @@ _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0
 
 @register
 class Cronyism(Plugin):
-    spec = RuleSpec(id="cronyism", title="圈子文化", gravity=8, harmless_cues=("official",))
+    # a favour turned down by the sender (我没答应, 让他走招聘流程) is never read
+    # as one asked, by the lexicon or by the decision stage
+    spec = RuleSpec(id="cronyism", title="圈子文化", gravity=8, harmless_cues=("official", "refuse"),
+                    stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             # 招商对接, 亲清政商关系, warnings against 圈子文化
             return self.clear("含招商或廉政提醒用语")
+        if has_cue(ctx, self.name, "refuse"):
+            return self.clear("请托被发言人拒绝或引导走正常程序")
         circles = (cue_hits(ctx, self.name, "circle")
                    + pattern_hits(ctx, _FOLLOW, self.name, "circle", term="跟着混")
                    + pattern_hits(ctx, _GATHERING, self.name, "circle", term="老乡聚会"))

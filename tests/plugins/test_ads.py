@@ -49,6 +49,10 @@ def test_sale_with_price_only(inspect):
     # a call taken, not a number offered; guidance on keeping a story from being an advert
     "有个志愿者家长打电话问孩子服务时候的安全问题，我把保险覆盖范围跟她解释了一遍，家长放心了",
     "@石峰 可以，稿子只讲创业故事，不出现店铺链接、价格和二维码，别写成广告",
+    # a supplier the unit itself pays for the work
+    "晒图的打印店电话133 5821 0967，图纸加急可以找他们，局里签了协议价，开票走单位",
+    "村口打印店电话135 2207 6614，下周要印500份意愿表，已经联系好了，村委直接结算",
+    "搬家的住户问有没有正规搬家公司，指挥部公示栏有区里的服务名录，可以照上面电话自己选",
 ])
 def test_procurement_and_policy_are_clean(inspect, text):
     assert top(inspect("ads", text)) < THRESHOLD

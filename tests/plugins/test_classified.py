@@ -47,6 +47,8 @@ def test_internal_file_name(inspect):
     # a person's identifiers named on what is attached
     "[表格] 全县制种农户花名册，身份证号银行卡号都在上面，各镇自己下载核对",
     "这批务工人员花名册导出来了，带身份证号和银行卡号的，企业要的话我直接群里发[文件]",
+    # an inspection's bulletin (督查通报) is a document, not a notice about secrecy
+    "刚出来的专班督查通报，排名靠后的三个街道是……算了我直接发吧[文件]《督查情况通报（内部资料 请勿外传）》.pdf",
 ])
 def test_internal_label_on_shared_material(inspect, text):
     [f] = inspect("classified", text)
@@ -377,6 +379,20 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # a reminder beside a picture's tag
     "[图片] 会议期间注意保密，手机统一存放",
     "[图片] 住址栏请写到门牌号",
+    # de-identified before it is sent on, the original kept on the internal network
+    "各乡镇报上来的监测对象明细带身份证号，我脱敏以后再发统计表，原表只走政务内网",
+    # documents counted, not a header on this text; a handling rule for a report
+    "人才办今天到了两份机要件，各单位来取要带介绍信",
+    "复审申报材料里有几份是内部资料，我放涉密柜了，要查阅的来办公室，不外传不拍照",
+    "整改报告按企业内部资料管理，不需要定密，但不公开。报送纸质版加盖公章",
+    # who the experts are, asked about; how they are chosen
+    "大厅有个投标单位的人一直在打听今天评标专家是谁，我让他离开了，要不要登记一下？",
+    "评标专家是随机抽取的，开标前不公开",
+    # a test report obtained for one's own station; a ban on the medium; a label ending the message
+    "谢谢吴站长上周帮忙联系供电所，油站的防雷检测报告拿到了",
+    "别截图，审计报告是内部材料不上微信。明天上午在503会议室拿纸质版对",
+    "对，书面报，征求意见稿不要外传",
+    "材料袋里的内部材料标了“会后收回”，会务组在出口统一收",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

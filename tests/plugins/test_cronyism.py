@@ -25,6 +25,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "我一个老乡的车在K32点位被拍了超限，能不能在系统里帮他撤了？",
     "我有个老同学开传媒公司的，宣传片要不直接给他，省得招标麻烦",
     "集体婚礼的鲜花布置能不能给我表姐那家花店做，价格咱们内部商量",
+    # the open procedure named only to be got round
+    "走个正常程序就行，我已经跟王局打过招呼了，你小舅子的标稳了",
+    "正规渠道太慢，你找你老乡王局打个招呼",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -50,6 +53,14 @@ def test_networking_for_gain(inspect, text):
     "对初次轻微违法的企业，执法检查手下留情也要依法依规，不能一罚了之",
     # the favour refused in so many words
     "校友来参观欢迎，但免票住宿局里安排不了，申报评审的事不搞这一套",
+    # a favour asked of the sender through a tie, turned down or sent to the open procedure
+    "有居民说他亲戚做门窗的想承接窗户更换，我跟他讲了项目部不指定，统一用招标确定的供应商",
+    "有业主托关系想把他亲戚安排进我们保安队，我按公司规定让他走招聘流程了",
+    "有户说他外甥在区里某局上班，让我们“关照”一下多算点面积，我跟他讲了面积只认测绘报告，谁家亲戚都一样",
+    "同乡会我不去，跟企业老板私下吃饭更不行，大家都注意",
+    "刚有个企业托人找我'打个招呼'问环评能不能快点，我直接让他走窗口正常程序了，也跟纪检组报备了",
+    "有人托关系说那家电镀厂老板是他亲戚，我明确拒绝了，照常立案",
+    "有家企业老板托我想跟代表团吃个饭“认识一下”，我说一律走招商局正式渠道报外办，没答应",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -25,6 +25,7 @@ from tests.plugins.conftest import THRESHOLD, top
     # a colleague's marriage and home talked over
     "麦局今年肯定要退二线了，听说身体不行，家里也不太平",
     "财务科小冯都三十五了还没结婚，听说眼光高得很",
+    "办公室那个小张，写个材料错字连篇，真不知道怎么考进来的",    # how he got in, doubted
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)
@@ -48,6 +49,8 @@ def test_disparaging_or_private_gossip(inspect, text):
     # a complaint against him handled as casework
     "有群众实名举报，告他状的材料已转纪委",
     "这周第三次加班了，家里那位说我比当兵的时候还忙😂",          # one's own spouse, of oneself
+    # thanks for handling a citizen: no judgement of a colleague
+    "谢谢马姐今天帮我接了那位情绪激动的大爷，不然我真不知道怎么收场😓",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD

@@ -81,6 +81,8 @@ def test_shopping_link_scores_high(inspect):
     "夜查第三晚，我家娃已经问我是不是改上夜班了😂",
     "这周连看三本卷宗，每本都比砖头厚，感觉眼镜度数又涨了😂",
     "第九天了，我家娃都快不认识我了😂 等会开完我申请补休一天带他去动物园",
+    # the task force itself, however lightly told
+    "在路上了，20分钟到。刚来专班两周已经晒黑两个色号，我妈视频都没认出我🤣",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

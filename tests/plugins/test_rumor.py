@@ -175,6 +175,9 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "按市里定的考核办法，未按期完成的扣200绩效，请各单位抓紧",
     "绩效扣20%的那几家单位，整改报告周五前交",
     "刚定的值班表发群里了，大家看看",
+    # hearsay brought to the group to be checked, the public told to wait
+    "有居民打电话问我，说听说明年老旧小区改造补助要取消了，这个有依据吗？我没见过正式文件，先让他等通知",
+    "网上有帖子说考题泄露了，我们核查过，帖子里的题跟真题对不上，考试院稍后会发情况说明",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

@@ -25,6 +25,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "站里年度考核优秀就一个名额，哥几个这回帮我一把，下回轮到你们我一定还",
     # a secret ballot is no licence to canvass
     "虽然是无记名投票，大家还是投我一票，会后请吃饭",
+    # a disqualification told as news, not a ban
+    "评优快开始了，上次老李被取消资格，这次大家一定帮我们科拉拉票",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -70,6 +72,12 @@ def test_canvassing(inspect, text):
     # a poll the city itself runs, pointed to for information
     "市里官方组织的优秀营商环境案例网络评选，咱们“一网通办”入围了，大家可以上市政府官网了解参与",
     "这次评选，咱们科室要按程序推荐，材料周五前报",         # 选 and 咱 across a comma
+    # canvassing banned with 别搞 / 不允许, or its consequence stated
+    "“最美窗口人”是群众扫码评价加民主测评，按中心通知来，大家凭实际表现投，别搞拉票",
+    "先进个人由区爱卫会按程序推荐评审，投票时大家独立判断，不允许私下拉票，一经发现取消资格",
+    "青年文明号负责人推荐按院里方案来，大家独立填推荐票，拉票的一经发现取消资格",
+    "'人民满意信访干部'评选由市信访局组织，按程序推荐，大家别私下拉票",
+    "金牌调解员评选以评审为主，网络投票只占10%，请大家按规则参与，别刷票拉票",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
