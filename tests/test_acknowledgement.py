@@ -27,6 +27,9 @@ HOSTILE = ['"？" * 40 + "吗"', '"👍" * 40 + "好吗"', '"嗯" * 40 + "吗"',
     # the answer has gone by private message
     ("我私你了", True), ("我有 私你了", True), ("已私聊您", True), ("我私下问问", False),
     ("私聊吧", False),
+    # a thanks answered
+    ("不客气哈，应该的", True), ("应该的应该的", True), ("不用谢😊", True), ("好嘞", True),
+    ("不客气，明天九点来拿材料", False),
 ])
 def test_acknowledgements(text, ack):
     assert is_acknowledgement(text) is ack

@@ -64,6 +64,8 @@ _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 # a label counted as a kind of document (到了两份机要件, 有几份是内部资料): documents
 # named, not a header on this text
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十几]\s{0,2}(?:份|个|件|本|页|张)(?:是|为|属于)?$")
+# a label quoted as what material bears (会议材料里印有“内部文件 注意保存”的)
+_BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有)\s{0,2}[“\"「『'‘]$")
 # nothing after a label but the message's close (征求意见稿不要外传。)
 _ENDS = re.compile(r"[\s。.！!~～哈啊呀哦]*$")
 # a message that opens by addressing a member (@方涛 …)
@@ -362,9 +364,12 @@ class Classified(Plugin):
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
                        and not _ADDRESSED.match(ctx.text)
                        and not _COUNTED.search(ctx.text, max(0, hit.start - 6), hit.start)
-                       # 「材料袋里的内部材料……」 names a kind; 「征求意见稿不要外传」
-                       # at the message's end heads nothing
-                       and before != "的" and not _ENDS.match(ctx.text, hit.end)
+                       # 「材料袋里的内部材料……」 names a kind, 「检查通报是内部文件」 what
+                       # kind a document is, 「印有“内部文件”的」 the label it bears;
+                       # 「征求意见稿不要外传」 at the message's end heads nothing
+                       and before not in ("的", "是")
+                       and not _BORNE.search(ctx.text, max(0, hit.start - 6), hit.start)
+                       and not _ENDS.match(ctx.text, hit.end)
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
                        and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)

@@ -393,6 +393,9 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "别截图，审计报告是内部材料不上微信。明天上午在503会议室拿纸质版对",
     "对，书面报，征求意见稿不要外传",
     "材料袋里的内部材料标了“会后收回”，会务组在出口统一收",
+    # what kind a document is, and the label material bears, told with its handling
+    "下月网络安全检查通报是内部文件，收到后由信息科科长组织学习，不扫描、不拍照",
+    "会议材料里印有“内部文件 注意保存”的，会后统一回收，各组联络员核对回收数量。",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

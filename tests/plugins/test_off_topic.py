@@ -83,6 +83,9 @@ def test_shopping_link_scores_high(inspect):
     "第九天了，我家娃都快不认识我了😂 等会开完我申请补休一天带他去动物园",
     # the task force itself, however lightly told
     "在路上了，20分钟到。刚来专班两周已经晒黑两个色号，我妈视频都没认出我🤣",
+    # care for those sent out to the work
+    "明天最低零下5度，去冷链仓库的同志多穿点，库里零下18度，羽绒服带上🥶",
+    "周末要去实地看公益广告点位，降温了记得带件外套，别冻感冒耽误事",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
