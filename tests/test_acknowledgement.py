@@ -29,7 +29,7 @@ HOSTILE = ['"？" * 40 + "吗"', '"👍" * 40 + "好吗"', '"嗯" * 40 + "吗"',
     ("私聊吧", False),
     # a thanks answered
     ("不客气哈，应该的", True), ("应该的应该的", True), ("不用谢😊", True), ("好嘞", True),
-    ("不客气，明天九点来拿材料", False),
+    ("不客气，明天九点来拿材料", False), ("哈哈哈哈", False),
 ])
 def test_acknowledgements(text, ack):
     assert is_acknowledgement(text) is ack

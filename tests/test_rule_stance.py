@@ -101,6 +101,8 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("有家保洁公司想通过你认识几个小区的物业经理，你帮忙牵个线，回头少不了你的好处", "cronyism"),
     ("晒图的打印店是我表弟开的，电话133 5821 0967，报我名字打八折", "ads"),
     ("下周考察的谈话名单我拍了发群里，原件放保密柜了[图片]", "classified"),
+    # where it is kept, beside the matter itself
+    ("那个举报信我看了，是老刘写的，原件存保密柜了", "classified"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

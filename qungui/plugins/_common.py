@@ -207,6 +207,18 @@ def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     return (ends[k - 1] + 1 if k else 0), (ends[j] if j < len(ends) else len(text))
 
 
+def said_last(text: str, words: Sequence[Hit], acts: Iterable[Hit]) -> Hit | None:
+    """The last of ``words`` (a refusal, a gift handed back) where none of
+    ``acts`` begins after the clause it lies in: what the message ends on
+    (「有人托我……，我没答应」), not a word followed by the act itself
+    (「先婉拒一下做做样子，回头私下给他办」). None if there is none."""
+    if not words:
+        return None
+    last = max(words, key=lambda h: h.start)
+    end = clause_of(text, last.start, last.end)[1]
+    return None if any(h.start >= end for h in acts) else last
+
+
 @lru_cache(maxsize=8)
 def clause_ends(text: str) -> tuple[int, ...]:
     """Offsets of the clause terminators (comma included) of ``text``."""

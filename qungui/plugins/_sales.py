@@ -82,8 +82,8 @@ def assess(ctx: Context) -> tuple[float, str, str] | None:
 
 
 def _assess(ctx: Context) -> tuple[float, str, str] | None:
-    if has_cue(ctx, "ads", "official", "paid"):
-        return None  # 政府采购公告, 消费券, warnings about 推销保健品, the unit's own purchase
+    if has_cue(ctx, "ads", "official"):
+        return None  # 政府采购公告, 消费券, warnings about 推销保健品
     if has_cue(ctx, "vote_buying", "election") and has_cue(ctx, "vote_buying", "solicit", "ask"):
         return None  # 「投了截图私我，我给大家寄腊肉」: a canvass and its reward, not a sale
     norm = ctx.norm

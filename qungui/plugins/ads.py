@@ -13,23 +13,30 @@ deals in (批发价 in a wholesale market's group) are not adverts.
 
 from __future__ import annotations
 
-from qungui.core.plugin import Context, Plugin, RuleSpec, register
-from qungui.plugins._common import has_cue
-from qungui.plugins._sales import assess
+import re
+
+from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
+from qungui.plugins._common import cue_hits, has_cue
+from qungui.plugins._sales import assess, kin_offer
+
+# a seller speaking for the shop: the way to order from them (加我微信, 私聊下单)
+_SELLER = re.compile(r"加我|找我|联系我|私聊|私信|私我|下单|我们店|我店|本店|我家店|我的店")
 
 
 @register
 class Ads(Plugin):
     spec = RuleSpec(id="ads", title="广告推销", gravity=4,
-                    harmless_cues=("official", "public", "business", "news", "paid"),
-                    stance_cues=("news", "paid"))
+                    harmless_cues=("official", "public", "business", "news"), stance_cues=("news",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             return self.clear("为采购公告、消费券或防骗提醒")
-        if has_cue(ctx, self.name, "paid"):
-            # 「局里签了协议价，开票走单位」: the unit buys for its work
-            return self.clear("单位为工作采购、由单位结算")
+        paid = cue_hits(ctx, self.name, "paid")
+        if paid and not (kin_offer(ctx) or _SELLER.search(ctx.norm.plain)):
+            # 「局里签了协议价，开票走单位」: the unit buys for its work, no
+            # seller offers it; recorded, so that the decision stage does not
+            # make it an advert
+            return self.hit(RECORDED, paid[0].quote, f"“{paid[0].quote}”：单位为工作采购、由单位结算")
         found = assess(ctx)
         if found is None and has_cue(ctx, self.name, "news"):
             return self.clear("产品上市的新闻报道，无购买方式")

@@ -27,7 +27,7 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import Near, cue_hits, has_cue, own_words
+from qungui.plugins._common import Near, cue_hits, has_cue, named_people, own_words
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 
@@ -45,13 +45,13 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 _BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
 _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
-                       r"(?<=发)群(?=$|[，,。！!？?；;\s]))")
+                       r"(?<=发)群(?=[啊哈呀哦吧了]?(?:$|[，,。！!？?；;\s])))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
 # 「考察材料属于组织工作内部材料，不发群里」, 「整改报告按企业内部资料管理」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|数据|文件)|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|按[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|文件)(?:管理|处理|掌握)|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
+                    r"属于(?:公民)?个人信息|属于个人隐私|按[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|文件)管理|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
@@ -87,6 +87,24 @@ _BLANKED = re.compile(r"隐去|脱敏|打码|填|模板|样表|空白|栏|不要
 _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
 
 
+def _no_header(ctx: Context, hit, before: str) -> bool:
+    """A label that heads nothing: counted as documents (到了两份机要件),
+    naming a kind (材料袋里的内部材料), saying what kind a document is
+    (检查通报是内部文件), quoted as what material bears (印有“内部文件”的),
+    or closing the message (征求意见稿不要外传)."""
+    text = ctx.text
+    return (before in ("的", "是")
+            or _COUNTED.search(text, max(0, hit.start - 6), hit.start) is not None
+            or _BORNE.search(text, max(0, hit.start - 6), hit.start) is not None
+            or _ENDS.match(text, hit.end) is not None)
+
+
+def _matter_named(ctx: Context) -> bool:
+    """An unpublished internal matter's word in the message (考察对象, 标底, 笔录 …)."""
+    return ctx.once("classified.matter", lambda c: any(
+        has_cue(c, "classified", cue) for cue, _, _ in _MATTERS))
+
+
 def _scoped(ctx: Context) -> bool:
     """The message states a rule for a kind of material (searched once)."""
     return ctx.once("classified.scope", lambda c: _SCOPE.search(c.text) is not None)
@@ -106,9 +124,10 @@ def _attached(ctx: Context) -> bool:
     return _ATTACHED.search(own_words(ctx)) is not None
 
 
-# 内部 naming an institution's own function (《内部审计管理办法》, 内部控制), not
+# 内部 naming an institution's own function or procedure (《内部审计管理办法》, 内部控制,
+# 按内部发文程序印发), not
 # a matter kept inside; a telling forbidden right before it (谁来问都别私下说)
-_OWN_FUNCTION = re.compile(r"审计|控制|管理|培训|招聘|装修|结构")
+_OWN_FUNCTION = re.compile(r"审计|控制|管理|培训|招聘|装修|结构|(?:发文)?(?:程序|流程)")
 _FORBIDDEN_BEFORE = re.compile(r"(?:别|勿|不要|不得|不能|不许|不准)$")
 
 
@@ -170,11 +189,11 @@ _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|
 OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
-# 投标单位有保密资质 is a requirement, nothing given away)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!谁|哪|什么|否|不是|随机|从|由|怎么|按)|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+# 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks, 评标专家是
+# 随机抽取的 tells how they are chosen)
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|随机抽|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
-# (评标专家是谁 asks; 评标专家是随机抽取的 tells how they are chosen)
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
 # kind of information; 举报人姓王, 举报人姓名是… a person)
 _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为|[:：])|姓(?!名)|就是|"
@@ -247,7 +266,7 @@ class Classified(Plugin):
                 return self.hit(RECORDED, redact(ctx.text, said),
                                 f"“{said}”是不许发到群里的提醒，不是所发的材料")
             kept = cue_hits(ctx, self.name, "kept")
-            if kept and not _sent(ctx) and not self._told(ctx, None):
+            if kept and not _sent(ctx) and not self._told(ctx, None) and not _matter_named(ctx):
                 # 「谈话名单……放保密柜第二层」「原表只走政务内网」: where the
                 # material is kept or how it travels, nothing of it told here;
                 # recorded, so that the decision stage does not find a leak in it
@@ -355,6 +374,8 @@ class Classified(Plugin):
         opens = (any(_OPENS.match(ctx.text, h.end) for h in labels)
                  and not _LIST_RULE.search(ctx.text, 0, labels[0].start))
         scope = _scoped(ctx)
+        # nothing told beside the label: no internal matter, nobody named
+        quiet = not (_matter_named(ctx) or named_people(ctx.norm.plain))
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -363,13 +384,7 @@ class Classified(Plugin):
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
                        and not _ADDRESSED.match(ctx.text)
-                       and not _COUNTED.search(ctx.text, max(0, hit.start - 6), hit.start)
-                       # 「材料袋里的内部材料……」 names a kind, 「检查通报是内部文件」 what
-                       # kind a document is, 「印有“内部文件”的」 the label it bears;
-                       # 「征求意见稿不要外传」 at the message's end heads nothing
-                       and before not in ("的", "是")
-                       and not _BORNE.search(ctx.text, max(0, hit.start - 6), hit.start)
-                       and not _ENDS.match(ctx.text, hit.end)
+                       and not (quiet and _no_header(ctx, hit, before))
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
                        and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)

@@ -12,7 +12,7 @@ import re
 
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
-from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote
+from qungui.plugins._common import cue_hits, first_pair, has_cue, pattern_hits, quote, said_last
 from qungui.plugins._sales import assess, kin_offer
 
 # Circles that are improper in themselves, even without a favour named.
@@ -30,17 +30,19 @@ _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0
 
 @register
 class Cronyism(Plugin):
-    # a favour turned down by the sender (我没答应, 让他走招聘流程) is never read
-    # as one asked, by the lexicon or by the decision stage
-    spec = RuleSpec(id="cronyism", title="圈子文化", gravity=8, harmless_cues=("official", "refuse"),
-                    stance_cues=("refuse",))
+    spec = RuleSpec(id="cronyism", title="圈子文化", gravity=8, harmless_cues=("official",))
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "official"):
             # 招商对接, 亲清政商关系, warnings against 圈子文化
             return self.clear("含招商或廉政提醒用语")
-        if has_cue(ctx, self.name, "refuse"):
-            return self.clear("请托被发言人拒绝或引导走正常程序")
+        refused = self._refused(ctx)
+        if refused is not None:
+            # 「有家公司想通过我认识物业经理，我没答应，让他们自己去投标」: a
+            # favour asked of the sender and turned down, nothing asked after
+            # it; the rule's reading, recorded so that the decision stage does
+            # not make it one asked
+            return self.hit(RECORDED, refused.quote, f"“{refused.quote}”：请托已被发言人拒绝或引导走正常程序")
         circles = (cue_hits(ctx, self.name, "circle")
                    + pattern_hits(ctx, _FOLLOW, self.name, "circle", term="跟着混")
                    + pattern_hits(ctx, _GATHERING, self.name, "circle", term="老乡聚会"))
@@ -75,3 +77,13 @@ class Cronyism(Plugin):
             hit = inherent[0]
             return self.hit(0.65, hit.quote, f"宣扬“{hit.quote}”一类圈子文化")
         return self.clear("圈子关系未与谋利或请托同现")
+
+    def _refused(self, ctx: Context):
+        """The sender's refusal the message ends on: no tie, favour or help
+        named after its clause (「先婉拒一下做做样子，回头私下给他办」 asks)."""
+        refusals = cue_hits(ctx, self.name, "refuse")
+        if not refusals:
+            return None
+        later = (cue_hits(ctx, self.name, "circle", "favor", "help")
+                 + pattern_hits(ctx, _HAND_OVER, self.name, "favor", term="给…做"))
+        return said_last(ctx.text, refusals, later)

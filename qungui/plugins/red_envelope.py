@@ -14,7 +14,7 @@ import re
 
 from qungui.core.events import MessageType
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, register
-from qungui.plugins._common import countered, cue_hits, has_cue, own_words, pattern_hits
+from qungui.plugins._common import countered, cue_hits, has_cue, own_words, pattern_hits, said_last
 
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
@@ -106,7 +106,7 @@ class RedEnvelope(Plugin):
                                           "transfers (a red-envelope message itself scores 1)",
                                 minimum=0),
         },
-        harmless_cues=("notice",))
+        harmless_cues=("notice", "declined"))
 
     def inspect(self, ctx: Context):
         kind = _KIND.get(ctx.message.type)
@@ -138,6 +138,11 @@ class RedEnvelope(Plugin):
             banned += ruled
             kept = [h for h in kept if h not in ruled]
         acts = kept
+        declined = said_last(ctx.text, cue_hits(ctx, self.name, "declined"), acts)
+        if declined is not None:
+            # 「硬塞给小周一个红包，小周当场退了」: the gift handed back or
+            # refused, nothing sent after it
+            return self.clear(f"红包或礼金已退回或谢绝（“{declined.quote}”）")
         quote = acts[0].quote if acts else None
         if quote is None:
             m = _GRABBED.search(norm.plain) or (None if banned else _emoji_given(ctx))

@@ -27,6 +27,9 @@ _CANVASS = re.compile(
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼")
 # a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
 _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
+# one's own votes asked for, on the key view (投我一票, 私下投我, 投给我, 选我们科):
+# no notice read beside it rules it out
+_OWN_ASK = re.compile(r"(?:投|选)(?:给)?(?:我|俺|咱)(?!们的意见)")
 # 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote
 # everyone is asked to cast it is a reminder.
 _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
@@ -40,8 +43,9 @@ class VoteBuying(Plugin):
                     harmless_cues=("warning", "refuse", "procedure"), stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
-        if has_cue(ctx, self.name, "warning", "refuse"):
-            # 「严禁拉票贿选」, 换届纪律 notices
+        if has_cue(ctx, self.name, "warning", "refuse") and not self._own_ask(ctx):
+            # 「严禁拉票贿选」, 换届纪律 notices; not beside one's own canvass
+            # (「评优大家凭实际表现投哈，不过这次我也参评，麻烦各位投我一票」)
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
         # (a pattern read across a clause's end, 「评选，咱们……」, is no 选咱)
@@ -87,3 +91,7 @@ class VoteBuying(Plugin):
             return self.hit(score, quote(ctx, election, ask),
                             f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")
         return self.clear("选举投票未与拉票或许诺同现")
+
+    def _own_ask(self, ctx: Context) -> bool:
+        """One's own votes asked for within a clause (「评选，我科……」 is none)."""
+        return any(one_clause(h) for h in pattern_hits(ctx, _OWN_ASK, self.name, "solicit", view="key"))

@@ -61,6 +61,9 @@ def test_procurement_and_policy_are_clean(inspect, text):
 @pytest.mark.parametrize("text", [
     "用单位经费买办公用品的找我，批发价，微信abc12345",
     "办理食品经营许可证找我，包过，加微信zz8888",
+    # the unit's own purchase words in a seller's offer
+    "我们店跟好几个局都签了协议价，茶叶礼盒198一盒，需要的加我微信，开票走单位报销没问题",
+    "新到的有机大米，入选服务名录的供应商，5斤装68元，私聊下单",
 ])
 def test_a_sale_beside_a_word_of_public_money_or_licences_is_an_advert(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD

@@ -49,6 +49,11 @@ def test_internal_file_name(inspect):
     "这批务工人员花名册导出来了，带身份证号和银行卡号的，企业要的话我直接群里发[文件]",
     # an inspection's bulletin (督查通报) is a document, not a notice about secrecy
     "刚出来的专班督查通报，排名靠后的三个街道是……算了我直接发吧[文件]《督查情况通报（内部资料 请勿外传）》.pdf",
+    # a label counted, naming a kind or closing the message, with the matter told beside it
+    "组织部的内部资料，拟提拔人员：张伟、刘洋、陈静",
+    "这两份是内部资料，老王去财政局，小李去发改委",
+    "老王提局长了，不要外传哈",
+    "内部资料：标底3260万，原件不上微信",
 ])
 def test_internal_label_on_shared_material(inspect, text):
     [f] = inspect("classified", text)
@@ -297,6 +302,10 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("夏老师，下一轮暗访抽哪几个县能不能透个风？我们好提前安排", "几个县"),
     ("白老师，这回理论题是不是又换了？要不你透一下今年重点考哪几章", "几章"),
     ("结业考的卷子我在教务室瞄到了，选择题第3题是土地承包经营权流转期限", "流转期限"),
+    # the matter told beside a plea not to ask, a sentence that says how, a handling word
+    ("考察对象定了，是王芳和赵强，大家别到处打听了", "王芳"),
+    ("考察对象是从发改委调过来的王芳", "王芳"),
+    ("拟提拔名单张伟、刘洋、陈静，按内部材料掌握，不要外传", "张伟"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -396,6 +405,11 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # what kind a document is, and the label material bears, told with its handling
     "下月网络安全检查通报是内部文件，收到后由信息科科长组织学习，不扫描、不拍照",
     "会议材料里印有“内部文件 注意保存”的，会后统一回收，各组联络员核对回收数量。",
+    # kept in the case system, posting it banned with a particle after 发群
+    "解放路那起无照经营的案子，当事人信息和询问笔录我都录进办案系统了，要看的走系统调，别拍照发群啊",
+    # the internal procedure a document goes by; a leak asked back with the rule restated
+    "联席会纪要正在审签，按内部发文程序印发各成员单位，涉及案件的部分只发到承办处室。",
+    "@孔祥 @韦强 干部调整以组织公布为准，没公示前不要议论，更不要传。两条都撤回。",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -28,6 +28,10 @@ from tests.plugins.conftest import THRESHOLD, top
     # the open procedure named only to be got round
     "走个正常程序就行，我已经跟王局打过招呼了，你小舅子的标稳了",
     "正规渠道太慢，你找你老乡王局打个招呼",
+    # a refusal that is no end of it: the favour asked after it
+    "先婉拒一下做做样子，回头私下给他办，他是我老乡，你多关照",
+    "他们要求公开比选我没同意，那个工程给我老乡做，你帮忙打个招呼",
+    "直接让他走绿色通道，他是张局的小舅子，我打过招呼了",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -61,6 +65,9 @@ def test_networking_for_gain(inspect, text):
     "刚有个企业托人找我'打个招呼'问环评能不能快点，我直接让他走窗口正常程序了，也跟纪检组报备了",
     "有人托关系说那家电镀厂老板是他亲戚，我明确拒绝了，照常立案",
     "有家企业老板托我想跟代表团吃个饭“认识一下”，我说一律走招商局正式渠道报外办，没答应",
+    "有运营商同行想请中心吃个饭“联络感情”，我跟他们说了，有事协调会上说，别搞这一套",
+    "有个码头老板说他跟市里谁谁很熟，让我们“高抬贵手”，我直接按程序立案了",
+    "有亲戚来找我说他朋友的船想“走个后门”快点签，我让他们按窗口流程排队，谁都一样",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -51,6 +51,7 @@ def test_disparaging_or_private_gossip(inspect, text):
     "这周第三次加班了，家里那位说我比当兵的时候还忙😂",          # one's own spouse, of oneself
     # thanks for handling a citizen: no judgement of a colleague
     "谢谢马姐今天帮我接了那位情绪激动的大爷，不然我真不知道怎么收场😓",
+    "廖科太拼了，南港也是，昨晚整材料到两点，早上我媳妇问我是不是外面有人了，我说有，一堆台账😂",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD

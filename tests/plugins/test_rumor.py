@@ -13,6 +13,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "有个男的离婚冷静期里把老婆杀了，网上都传疯了，就是在我们这边登记的",
     # hearsay owned to be hearsay and vouched for (八成是真的)
     "结业考核排名靠后的回去要调整岗位，我也是听来的，但八成是真的，大家互相转告",
+    # a check claimed, then the scare pushed on
+    "我核查过了，内部消息说下个月起全市停发退休工资，赶紧转给家里老人",
 ])
 def test_unverified_claims_pushed_to_spread(inspect, text):
     [f] = inspect("rumor", text)
@@ -175,9 +177,8 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     "按市里定的考核办法，未按期完成的扣200绩效，请各单位抓紧",
     "绩效扣20%的那几家单位，整改报告周五前交",
     "刚定的值班表发群里了，大家看看",
-    # hearsay brought to the group to be checked, the public told to wait
+    # hearsay brought to the group to be checked, the public told to wait for the document
     "有居民打电话问我，说听说明年老旧小区改造补助要取消了，这个有依据吗？我没见过正式文件，先让他等通知",
-    "网上有帖子说考题泄露了，我们核查过，帖子里的题跟真题对不上，考试院稍后会发情况说明",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

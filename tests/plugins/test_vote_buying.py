@@ -27,6 +27,12 @@ from tests.plugins.conftest import THRESHOLD, top
     "虽然是无记名投票，大家还是投我一票，会后请吃饭",
     # a disqualification told as news, not a ban
     "评优快开始了，上次老李被取消资格，这次大家一定帮我们科拉拉票",
+    "下周测评，大家帮我们科说好话，投个优秀",                 # lobbying asked for, not banned
+    "这次评先进，投不投自愿，但投我们科小王的我请吃饭",        # voting left free, a reward offered
+    # a call for honest voting or a ban beside one's own ask
+    "评优投票大家凭实际表现投哈，不过这次我也参评，麻烦各位投我一票，回头请大家吃饭",
+    "评优投票别刷票，一人一票投给我就行，投完发红包",
+    "评优的事别私下说了大家一起帮张科长拉票",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -78,6 +84,12 @@ def test_canvassing(inspect, text):
     "青年文明号负责人推荐按院里方案来，大家独立填推荐票，拉票的一经发现取消资格",
     "'人民满意信访干部'评选由市信访局组织，按程序推荐，大家别私下拉票",
     "金牌调解员评选以评审为主，网络投票只占10%，请大家按规则参与，别刷票拉票",
+    "社区“文明楼栋”评选开始了，按卫生、无飞线、无杂物打分，大家自觉整改就行，不用拉票",
+    "民主测评凭良心打，谁拉票谁扣分，话我先说在前头。",
+    "局里“窗口服务之星”评选，群众评价数据和民主测评各占50%，测评时请客观打分，别互相拉票",
+    "“最美船员”评选网络投票是部里统一组织的宣传活动，大家帮忙转发链接扩大知晓率，投不投自愿",
+    # 评选，我科…: no ask of one's own read across a clause beside the notice
+    "关于全省渔业系统优秀青年评选，我科推荐了两名同志，评选程序以省厅通知为准，网络投票仅作参考，请大家自愿参与，不组织刷票。",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
