@@ -111,10 +111,13 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_dg", "blind_dh", "blind_di", "blind_dj",
                                    "blind_dk", "blind_dl", "blind_dm", "blind_dn",
                                    "blind_do", "blind_dp", "blind_dq", "blind_dr",
-                                   "blind_ds", "blind_dt", "blind_du"])
+                                   "blind_ds", "blind_dt", "blind_du", "blind_dw",
+                                   "blind_dx", "blind_ea"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the eighty-three outside
-    writers' sets that are never trained on and meet it. DP, DQ, DR, DS, DT
+    """The bar, on the project's own corpus and on the eighty-six outside
+    writers' sets that are never trained on and meet it. DW, DX and EA,
+    written after everything X123–X128 showed had landed, as they arrived
+    0.963 / 1.33%, 0.925 / 1.33% and 0.969 / 0.67%. DP, DQ, DR, DS, DT
     and DU, written after everything X108–X122 showed had landed, as they
     arrived 0.970 / 0.67%, 0.963 / 0%, 0.958 / 0.67%, 0.966 / 0.67%, 0.973 /
     0.67% and 0.949 / 0.67%. DM, DN and DO,
@@ -190,7 +193,8 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_bh", 0.94, 0.027), ("blind_ch", 0.93, 0.027)])
+    ("blind_bh", 0.94, 0.027), ("blind_ch", 0.93, 0.027), ("blind_dv", 0.93, 0.034),
+    ("blind_dy", 0.93, 0.027), ("blind_dz", 0.92, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -234,7 +238,10 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     the one that weighs relevance against other rooms, trained on X65–X84:
     BH 0.950 / 2.67%; AR at the bar. CH, written after CD–CF, 0.935 / 2.67%
     as it arrived (4 of 150 clean messages flagged, one over), 0.931 / 2.67%
-    with the narrower reading of the red-envelope emoji."""
+    with the narrower reading of the red-envelope emoji. DV, DY and DZ,
+    written after everything X123–X128 showed had landed, as they arrived
+    0.939 / 3.33%, 0.935 / 2.67% and 0.929 / 2.67% (5, 4 and 4 of 150; with
+    the code before X108–X128, 6, 4 and 4)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
