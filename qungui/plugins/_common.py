@@ -207,16 +207,23 @@ def clause_of(text: str, start: int, end: int) -> tuple[int, int]:
     return (ends[k - 1] + 1 if k else 0), (ends[j] if j < len(ends) else len(text))
 
 
+# what turns a refusal into its opposite right before it (不用走招聘流程, 不想按程序
+# 立案, 对外就说招标确定)
+_UNSAID = re.compile(r"(?:不用|不必|不想|别|就说|说是|对外说)$")
+
+
 def said_last(text: str, words: Sequence[Hit], acts: Iterable[Hit]) -> Hit | None:
-    """The last of ``words`` (a refusal, a gift handed back) where none of
-    ``acts`` begins after the clause it lies in: what the message ends on
-    (「有人托我……，我没答应」), not a word followed by the act itself
-    (「先婉拒一下做做样子，回头私下给他办」). None if there is none."""
+    """The last of ``words`` (a refusal, a gift handed back), read within one
+    clause and not negated or feigned right before it, where none of
+    ``acts`` begins after it: what the message ends on (「有人托我……，我没
+    答应」), not a word followed by the act itself (「先婉拒一下做做样子回头再
+    关照他」). None if there is none."""
+    words = [h for h in words if one_clause(h)
+             and not _UNSAID.search(text, max(0, h.start - 3), h.start)]
     if not words:
         return None
     last = max(words, key=lambda h: h.start)
-    end = clause_of(text, last.start, last.end)[1]
-    return None if any(h.start >= end for h in acts) else last
+    return None if any(h.start >= last.end for h in acts) else last
 
 
 @lru_cache(maxsize=8)

@@ -45,13 +45,13 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 _BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
 _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
-                       r"(?<=发)群(?=[啊哈呀哦吧了]?(?:$|[，,。！!？?；;\s])))")
+                       r"(?<=发)群(?=[啊哈呀哦]?(?:$|[，,。！!？?；;\s])))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
-# 「考察材料属于组织工作内部材料，不发群里」, 「整改报告按企业内部资料管理」
-_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|数据|文件)|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|按[^，,。！!？?；;\n]{0,6}?内部(?:资料|材料|文件)管理|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
+# 「考察材料属于组织工作内部材料，不发群里」
+_SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
+                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
@@ -66,8 +66,8 @@ _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十几]\s{0,2}(?:份|个|件|本|页|张)(?:是|为|属于)?$")
 # a label quoted as what material bears (会议材料里印有“内部文件 注意保存”的)
 _BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有)\s{0,2}[“\"「『'‘]$")
-# nothing after a label but the message's close (征求意见稿不要外传。)
-_ENDS = re.compile(r"[\s。.！!~～哈啊呀哦]*$")
+# a label's clause going on to tell what the material says (内部文件的意思是……)
+_GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是)")
 # a message that opens by addressing a member (@方涛 …)
 _ADDRESSED = re.compile(r"\s*[@＠]")
 # a document's title: 「关于全市干部调整的请示」 is the document itself
@@ -90,13 +90,16 @@ _ATTACHED = re.compile(r"\[(?:文件|表格|图片|截图|附件|照片)\]")
 def _no_header(ctx: Context, hit, before: str) -> bool:
     """A label that heads nothing: counted as documents (到了两份机要件),
     naming a kind (材料袋里的内部材料), saying what kind a document is
-    (检查通报是内部文件), quoted as what material bears (印有“内部文件”的),
-    or closing the message (征求意见稿不要外传)."""
+    (检查通报是内部文件; not 「……，是内部材料，明年要合并两个科室」, with no
+    subject), or quoted as what material bears (印有“内部文件”的); none of
+    them where the label's clause goes on to tell (两份内部文件的意思是……)."""
     text = ctx.text
-    return (before in ("的", "是")
+    if _GOES_ON.match(text, hit.end):
+        return False
+    subject = hit.start >= 2 and text[hit.start - 2] not in "，,。！!？?；;\n "
+    return (before == "的" or (before == "是" and subject)
             or _COUNTED.search(text, max(0, hit.start - 6), hit.start) is not None
-            or _BORNE.search(text, max(0, hit.start - 6), hit.start) is not None
-            or _ENDS.match(text, hit.end) is not None)
+            or _BORNE.search(text, max(0, hit.start - 6), hit.start) is not None)
 
 
 def _matter_named(ctx: Context) -> bool:
@@ -189,9 +192,8 @@ _FILE_BENIGN = re.compile(r"培训|教育|宣传|知识|自查|承诺书|课件|
 OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
-# 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks, 评标专家是
-# 随机抽取的 tells how they are chosen)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|随机抽|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+# 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks)
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
@@ -266,7 +268,8 @@ class Classified(Plugin):
                 return self.hit(RECORDED, redact(ctx.text, said),
                                 f"“{said}”是不许发到群里的提醒，不是所发的材料")
             kept = cue_hits(ctx, self.name, "kept")
-            if kept and not _sent(ctx) and not self._told(ctx, None) and not _matter_named(ctx):
+            if (kept and not _sent(ctx) and not self._told(ctx, None) and not _matter_named(ctx)
+                    and not _unpublished(ctx)):
                 # 「谈话名单……放保密柜第二层」「原表只走政务内网」: where the
                 # material is kept or how it travels, nothing of it told here;
                 # recorded, so that the decision stage does not find a leak in it

@@ -25,7 +25,12 @@ _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 # circle in itself; read on the plain view, where 聚聚 stays two characters
 # (the key view folds it to 聚, and 老乡聚在村部门口 is people gathered)
 _GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|聚聚)")
-_HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包)")
+_HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包|办)")
+_OWN = ("我", "咱", "俺")
+# an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
+# what a refusal answers
+_APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
+                         r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我")
 
 
 @register
@@ -79,11 +84,19 @@ class Cronyism(Plugin):
         return self.clear("圈子关系未与谋利或请托同现")
 
     def _refused(self, ctx: Context):
-        """The sender's refusal the message ends on: no tie, favour or help
-        named after its clause (「先婉拒一下做做样子，回头私下给他办」 asks)."""
+        """The sender's refusal of an approach made to them, which the
+        message ends on: no tie, favour or help named after it (「先婉拒一下
+        做做样子，回头私下给他办」 asks)."""
         refusals = cue_hits(ctx, self.name, "refuse")
         if not refusals:
             return None
+        first = min(h.start for h in refusals)
+        if not _APPROACHED.search(ctx.text, 0, first):
+            return None
+        text = ctx.text
+        if any(h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)
+               for h in cue_hits(ctx, self.name, "circle")):
+            return None      # the sender's own tie (我老乡, 我表弟): no refusal of another's
         later = (cue_hits(ctx, self.name, "circle", "favor", "help")
                  + pattern_hits(ctx, _HAND_OVER, self.name, "favor", term="给…做"))
         return said_last(ctx.text, refusals, later)

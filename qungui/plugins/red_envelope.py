@@ -139,7 +139,8 @@ class RedEnvelope(Plugin):
             kept = [h for h in kept if h not in ruled]
         acts = kept
         declined = said_last(ctx.text, cue_hits(ctx, self.name, "declined"), acts)
-        if declined is not None:
+        if declined is not None and not (_GRABBED.search(norm.plain) or _emoji_given(ctx)
+                                         or _tag_sent(ctx)):
             # 「硬塞给小周一个红包，小周当场退了」: the gift handed back or
             # refused, nothing sent after it
             return self.clear(f"红包或礼金已退回或谢绝（“{declined.quote}”）")

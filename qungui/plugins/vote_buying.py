@@ -14,10 +14,11 @@ from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
 from qungui.plugins._common import (countered, cue_hits, first_pair, has_cue, one_clause,
                                     pattern_hits, quote)
 
-# On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科;
+# On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
+# (not the 选 of 评选/推选/入选: 「评选我们平台也报了」);
 # 推荐我, but not 推荐他为先进个人 (a nomination of someone else, made openly)
 _CANVASS = re.compile(
-    r"(?:投|选|勾|支持)(?:给)?(?:我|他|她|咱|俺)(?!们的意见)|推荐(?:给)?(?:我|咱|俺)"
+    r"(?<![评推当入筛挑甄竞候])(?:投|选|勾|支持)(?:给)?(?:我|他|她|咱|俺)(?!们的意见)|推荐(?:给)?(?:我|咱|俺)"
     r"|(?:投|选|支持)(?:老|小)[\u4e00-\u9fff](?!师|板|百姓|乡)"
     r"|给(?:我|我们|咱们)[\u4e00-\u9fff]{0,4}?(?:打|投|评|写)(?:个|几个|点)?(?:优秀|高分|满分|好评|优|好)"
     r"|(?:投|选)我们(?:科|处|股|单位|局|村|部门|科室)"
@@ -27,9 +28,6 @@ _CANVASS = re.compile(
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼")
 # a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
 _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
-# one's own votes asked for, on the key view (投我一票, 私下投我, 投给我, 选我们科):
-# no notice read beside it rules it out
-_OWN_ASK = re.compile(r"(?:投|选)(?:给)?(?:我|俺|咱)(?!们的意见)")
 # 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote
 # everyone is asked to cast it is a reminder.
 _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
@@ -44,7 +42,7 @@ class VoteBuying(Plugin):
 
     def inspect(self, ctx: Context):
         if has_cue(ctx, self.name, "warning", "refuse") and not self._own_ask(ctx):
-            # 「严禁拉票贿选」, 换届纪律 notices; not beside one's own canvass
+            # 「严禁拉票贿选」, 换届纪律 notices; not beside a canvass
             # (「评优大家凭实际表现投哈，不过这次我也参评，麻烦各位投我一票」)
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
@@ -93,5 +91,8 @@ class VoteBuying(Plugin):
         return self.clear("选举投票未与拉票或许诺同现")
 
     def _own_ask(self, ctx: Context) -> bool:
-        """One's own votes asked for within a clause (「评选，我科……」 is none)."""
-        return any(one_clause(h) for h in pattern_hits(ctx, _OWN_ASK, self.name, "solicit", view="key"))
+        """Votes asked for someone within a clause, not under a ban: 投我一票,
+        给我打个优秀, 推荐我, 都投老刘 (「评选，我科……」 is none)."""
+        governed = countered(ctx, self.name)
+        return any(one_clause(h) and not governed(h)
+                   for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key"))

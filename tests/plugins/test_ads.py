@@ -64,6 +64,8 @@ def test_procurement_and_policy_are_clean(inspect, text):
     # the unit's own purchase words in a seller's offer
     "我们店跟好几个局都签了协议价，茶叶礼盒198一盒，需要的加我微信，开票走单位报销没问题",
     "新到的有机大米，入选服务名录的供应商，5斤装68元，私聊下单",
+    "本公司承接各类办公家具维修，签了协议价的单位更便宜，联系电话13912345678",
+    "家政保洁团队已入选区里服务名录，一次只要99元，电话15812345678",
 ])
 def test_a_sale_beside_a_word_of_public_money_or_licences_is_an_advert(inspect, text):
     assert top(inspect("ads", text)) >= THRESHOLD

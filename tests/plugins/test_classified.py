@@ -54,6 +54,9 @@ def test_internal_file_name(inspect):
     "这两份是内部资料，老王去财政局，小李去发改委",
     "老王提局长了，不要外传哈",
     "内部资料：标底3260万，原件不上微信",
+    "区里准备撤并三个街道，先别外传",
+    "刚开完会，是内部材料，明年要合并两个科室",
+    "两份内部文件的意思是明年撤并三个街道",
 ])
 def test_internal_label_on_shared_material(inspect, text):
     [f] = inspect("classified", text)
@@ -306,6 +309,12 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("考察对象定了，是王芳和赵强，大家别到处打听了", "王芳"),
     ("考察对象是从发改委调过来的王芳", "王芳"),
     ("拟提拔名单张伟、刘洋、陈静，按内部材料掌握，不要外传", "张伟"),
+    # a plea to keep it out, a promise to recall it, a later de-identified copy: still told
+    ("考察对象定了是老王，别发群了，自己知道就行", "老王"),
+    ("考察对象是老王，大家看完我都撤回", "老王"),
+    ("考察对象定了是老王，名单脱敏后再发正式的", "老王"),
+    ("评标专家是随机抽取的，这回抽中了老周和老吴", "老周"),
+    ("评标专家是谁？我打听了，是老周和老吴", "老周"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -388,28 +397,24 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # a reminder beside a picture's tag
     "[图片] 会议期间注意保密，手机统一存放",
     "[图片] 住址栏请写到门牌号",
-    # de-identified before it is sent on, the original kept on the internal network
-    "各乡镇报上来的监测对象明细带身份证号，我脱敏以后再发统计表，原表只走政务内网",
-    # documents counted, not a header on this text; a handling rule for a report
+    # documents counted, not a header on this text
     "人才办今天到了两份机要件，各单位来取要带介绍信",
     "复审申报材料里有几份是内部资料，我放涉密柜了，要查阅的来办公室，不外传不拍照",
-    "整改报告按企业内部资料管理，不需要定密，但不公开。报送纸质版加盖公章",
-    # who the experts are, asked about; how they are chosen
+    # who the experts are, asked about
     "大厅有个投标单位的人一直在打听今天评标专家是谁，我让他离开了，要不要登记一下？",
-    "评标专家是随机抽取的，开标前不公开",
-    # a test report obtained for one's own station; a ban on the medium; a label ending the message
+    # a test report obtained for one's own station; a ban on the medium; a label naming a kind
     "谢谢吴站长上周帮忙联系供电所，油站的防雷检测报告拿到了",
     "别截图，审计报告是内部材料不上微信。明天上午在503会议室拿纸质版对",
-    "对，书面报，征求意见稿不要外传",
     "材料袋里的内部材料标了“会后收回”，会务组在出口统一收",
     # what kind a document is, and the label material bears, told with its handling
     "下月网络安全检查通报是内部文件，收到后由信息科科长组织学习，不扫描、不拍照",
     "会议材料里印有“内部文件 注意保存”的，会后统一回收，各组联络员核对回收数量。",
     # kept in the case system, posting it banned with a particle after 发群
     "解放路那起无照经营的案子，当事人信息和询问笔录我都录进办案系统了，要看的走系统调，别拍照发群啊",
-    # the internal procedure a document goes by; a leak asked back with the rule restated
+    # the internal procedure a document goes by
     "联席会纪要正在审签，按内部发文程序印发各成员单位，涉及案件的部分只发到承办处室。",
-    "@孔祥 @韦强 干部调整以组织公布为准，没公示前不要议论，更不要传。两条都撤回。",
+    # the content kept out of the group
+    "会员部那份秘密级文件的传阅签字还差三个人，没签的来我这签一下，内容群里就不说了",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

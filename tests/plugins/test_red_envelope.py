@@ -66,6 +66,8 @@ def test_transfer_without_amount(inspect):
     # a refusal or a recall followed by the act itself
     ("张总说的我婉拒了，但节日红包还是要发的，一会儿我在群里发个大的大家抢", "发个大的"),
     ("刚才发错群了麻烦收回，我重新私发红包给各位科长，每人500", "发红包"),
+    ("王总那个转账我婉拒了，[红包] 大家中秋快乐，手慢无", "[红包]"),
+    ("今晚大家发个红包热闹一下，小刘你就不许领了", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -146,9 +148,9 @@ def test_discipline_notices_are_clean(inspect, text):
     "有个投诉人问题解决后非要给执法人员发红包表示感谢，我们婉拒了，说这是应该做的",
     "伤者单位想给领事处和医院送锦旗和“感谢红包”，我跟他们说了红包绝对不收，锦旗可以",
     "@薛梅 谢谢好意，红包我们都不领，麻烦收回。支教老师补助按文件由财政发放。",
-    "今天有个申请人加我微信，说办完给我包个红包，我直接说不用，窗口不收任何费用",
-    "谢谢@邵佳 昨晚十点多还帮我们核对退单理由，本来想发个红包感谢一下，想想群规还是算了，改天当面道谢😄",
     "刚才碧水一个大爷硬塞给我两百块说是茶水费，我当场还给他了，跟大家说一声",
+    "@谢东升 红包已退。中心不收任何单位的红包和吃请，下不为例",
+    "有居民想给医生塞红包表示感谢的，大家婉拒，跟他们解释义诊全免费",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
