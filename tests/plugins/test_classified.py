@@ -315,6 +315,7 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("考察对象定了是老王，名单脱敏后再发正式的", "老王"),
     ("评标专家是随机抽取的，这回抽中了老周和老吴", "老周"),
     ("评标专家是谁？我打听了，是老周和老吴", "老周"),
+    ("考察对象定了是老王，具体的群里就不说了，私聊", "老王"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -413,8 +414,6 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "解放路那起无照经营的案子，当事人信息和询问笔录我都录进办案系统了，要看的走系统调，别拍照发群啊",
     # the internal procedure a document goes by
     "联席会纪要正在审签，按内部发文程序印发各成员单位，涉及案件的部分只发到承办处室。",
-    # the content kept out of the group
-    "会员部那份秘密级文件的传阅签字还差三个人，没签的来我这签一下，内容群里就不说了",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
