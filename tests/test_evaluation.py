@@ -112,10 +112,14 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_dk", "blind_dl", "blind_dm", "blind_dn",
                                    "blind_do", "blind_dp", "blind_dq", "blind_dr",
                                    "blind_ds", "blind_dt", "blind_du", "blind_dw",
-                                   "blind_dx", "blind_ea"])
+                                   "blind_dx", "blind_ea", "blind_eb", "blind_ec",
+                                   "blind_ed", "blind_ee", "blind_eg"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the eighty-six outside
-    writers' sets that are never trained on and meet it. DW, DX and EA,
+    """The bar, on the project's own corpus and on the ninety-one outside
+    writers' sets that are never trained on and meet it. EB, EC, ED, EE
+    and EG, written after everything X129–X134 showed had landed, as they
+    arrived 0.971 / 1.33%, 0.967 / 2.00%, 0.936 / 0.67%, 0.950 / 2.00% and
+    0.951 / 1.33%. DW, DX and EA,
     written after everything X123–X128 showed had landed, as they arrived
     0.963 / 1.33%, 0.925 / 1.33% and 0.969 / 0.67%. DP, DQ, DR, DS, DT
     and DU, written after everything X108–X122 showed had landed, as they
@@ -194,7 +198,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
     ("blind_bh", 0.94, 0.027), ("blind_ch", 0.93, 0.027), ("blind_dv", 0.93, 0.034),
-    ("blind_dy", 0.93, 0.027), ("blind_dz", 0.92, 0.027)])
+    ("blind_dy", 0.93, 0.027), ("blind_dz", 0.92, 0.027), ("blind_ef", 0.94, 0.034)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -241,7 +245,9 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     with the narrower reading of the red-envelope emoji. DV, DY and DZ,
     written after everything X123–X128 showed had landed, as they arrived
     0.939 / 3.33%, 0.935 / 2.67% and 0.929 / 2.67% (5, 4 and 4 of 150; with
-    the code before X108–X128, 6, 4 and 4)."""
+    the code before X108–X128, 6, 4 and 4). EF, written after everything
+    X129–X134 showed had landed, 0.945 / 3.33% (5 of 150) as it arrived,
+    and the same with the code before this round."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
