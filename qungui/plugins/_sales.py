@@ -63,6 +63,15 @@ def _contact_words(ctx: Context) -> list:
                     and _CALL_MADE.search(text, max(0, h.start - 2), h.end + 2))]
 
 
+# a price quoted the other way round as well (80一箱, 2块一张)
+_PER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*[一每/]\s*" + _UNIT)
+
+
+def priced(plain: str) -> bool:
+    """A price quoted in the plain text (98元, ¥25, 一箱80, 80一箱)."""
+    return _PRICE.search(plain) is not None or _PER_UNIT.search(plain) is not None
+
+
 def kin_offer(ctx: Context) -> re.Match | None:
     """A relative's or friend's business named in the message, where no
     favour is asked of an official for it: what an advert to the group for

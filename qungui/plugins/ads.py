@@ -17,14 +17,12 @@ import re
 
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
 from qungui.plugins._common import cue_hits, has_cue, one_clause
-from qungui.plugins._sales import _PRICE, _UNIT, assess, kin_offer
+from qungui.plugins._sales import assess, kin_offer, priced
 
 # a seller speaking for the shop: the way to order from them (加我微信, 私聊下单,
 # 本公司承接, 微信同号)
 _SELLER = re.compile(r"加我|找我|联系我|私聊|私信|私我|下单|我们店|我店|本店|我家店|我的店|"
                      r"本公司|我们公司|承接|同号|同微信")
-# a price quoted the other way round as well (80一箱, 2块一张)
-_PER_UNIT = re.compile(r"\d+(?:\.\d+)?\s*[一每/]\s*" + _UNIT)
 
 
 @register
@@ -37,11 +35,10 @@ class Ads(Plugin):
             return self.clear("为采购公告、消费券或防骗提醒")
         paid = [h for h in cue_hits(ctx, self.name, "paid") if one_clause(h)]
         plain = ctx.norm.plain
-        if paid and not (kin_offer(ctx) or _SELLER.search(plain) or _PRICE.search(plain)
-                         or _PER_UNIT.search(plain)):
+        if paid and not (kin_offer(ctx) or _SELLER.search(plain) or priced(plain)):
             # 「局里签了协议价，开票走单位」: the unit buys for its work, no
-            # seller offers it, no price is quoted; recorded, so that the decision stage does not
-            # make it an advert
+            # seller offers it, no price is quoted; recorded, so that the
+            # decision stage does not make it an advert
             return self.hit(RECORDED, paid[0].quote, f"“{paid[0].quote}”：单位为工作采购、由单位结算")
         found = assess(ctx)
         if found is None and has_cue(ctx, self.name, "news"):

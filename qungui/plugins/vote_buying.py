@@ -41,7 +41,7 @@ class VoteBuying(Plugin):
                     harmless_cues=("warning", "refuse", "procedure"), stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
-        if has_cue(ctx, self.name, "warning", "refuse") and not self._own_ask(ctx):
+        if has_cue(ctx, self.name, "warning", "refuse") and not self._canvass_asked(ctx):
             # 「严禁拉票贿选」, 换届纪律 notices; not beside a canvass
             # (「评优大家凭实际表现投哈，不过这次我也参评，麻烦各位投我一票」)
             return self.clear("换届纪律提醒或警示")
@@ -90,7 +90,7 @@ class VoteBuying(Plugin):
                             f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")
         return self.clear("选举投票未与拉票或许诺同现")
 
-    def _own_ask(self, ctx: Context) -> bool:
+    def _canvass_asked(self, ctx: Context) -> bool:
         """Votes asked for someone within a clause, not under a ban: 投我一票,
         给我打个优秀, 推荐我, 都投老刘 (「评选，我科……」 is none)."""
         governed = countered(ctx, self.name)
