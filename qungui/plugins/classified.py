@@ -286,9 +286,11 @@ class Classified(Plugin):
     def _told(self, ctx: Context, keep_out: re.Match | None) -> bool:
         """Something handed over, passed on or found out, outside the ban
         itself (if any): in 「别截屏发群里」 the 发群里 is what is banned, not done."""
-        a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end()) if keep_out else (0, 0)
-        return any(not (a <= h.start and h.end <= b)
-                   for h in cue_hits(ctx, self.name, "handover", "shared", "obtained"))
+        told = cue_hits(ctx, self.name, "handover", "shared", "obtained")
+        if keep_out is None:
+            return bool(told)
+        a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end())
+        return any(not (a <= h.start and h.end <= b) for h in told)
 
     @staticmethod
     def _views(ctx: Context):

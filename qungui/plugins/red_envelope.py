@@ -48,6 +48,12 @@ _GREETING = re.compile(r"快乐|祝|新年好|拜年|吉祥|如意|安康|大吉
 
 
 def _tag_sent(ctx: Context) -> re.Match | None:
+    """A [红包]/[转账] tag marking one sent in the member's own words (read once
+    per message)."""
+    return ctx.once("red_envelope.tag", _read_tag)
+
+
+def _read_tag(ctx: Context) -> re.Match | None:
     own = own_words(ctx)
     tag = _TAGGED.search(own)
     if tag is None or _TAG_QUOTED.search(own):
@@ -89,7 +95,11 @@ _EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许
 
 
 def _emoji_given(ctx: Context) -> re.Match | None:
-    """The red-envelope emoji, where it is given or grabbed."""
+    """The red-envelope emoji, where it is given or grabbed (read once per message)."""
+    return ctx.once("red_envelope.emoji", _read_emoji)
+
+
+def _read_emoji(ctx: Context) -> re.Match | None:
     plain = ctx.norm.plain
     m = _EMOJI.search(plain)
     if m is None or _EMOJI_BANNED.search(plain):

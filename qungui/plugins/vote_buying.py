@@ -41,20 +41,22 @@ class VoteBuying(Plugin):
                     harmless_cues=("warning", "refuse", "procedure"), stance_cues=("refuse",))
 
     def inspect(self, ctx: Context):
-        if has_cue(ctx, self.name, "warning", "refuse") and not self._canvass_asked(ctx):
-            # 「严禁拉票贿选」, 换届纪律 notices; not beside a canvass
-            # (「评优大家凭实际表现投哈，不过这次我也参评，麻烦各位投我一票」)
+        # (a pattern read across a clause's end, 「评选，咱们……」, is no 选咱)
+        canvass = [h for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key")
+                   if one_clause(h)]
+        governed = countered(ctx, self.name)
+        if (has_cue(ctx, self.name, "warning", "refuse")
+                and not any(not governed(h) for h in canvass)):
+            # 「严禁拉票贿选」, 换届纪律 notices; not beside a canvass of anyone
+            # that no ban governs (「评优大家凭实际表现投哈，不过这次我也参评，麻烦
+            # 各位投我一票」; 给我打个优秀, 都投老刘)
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
-        # (a pattern read across a clause's end, 「评选，咱们……」, is no 选咱)
-        solicits = cue_hits(ctx, self.name, "solicit") + [
-            h for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key")
-            if one_clause(h)]
+        solicits = cue_hits(ctx, self.name, "solicit") + canvass
         if (has_cue(ctx, self.name, "procedure") and not solicits
                 and not cue_hits(ctx, self.name, "reward")):
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
-        governed = countered(ctx, self.name)
         banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
                   and governed(h)]
         if banned:
@@ -89,10 +91,3 @@ class VoteBuying(Plugin):
             return self.hit(score, quote(ctx, election, ask),
                             f"在“{election.quote}”中请人“{ask.quote}”，疑似拉票")
         return self.clear("选举投票未与拉票或许诺同现")
-
-    def _canvass_asked(self, ctx: Context) -> bool:
-        """Votes asked for someone within a clause, not under a ban: 投我一票,
-        给我打个优秀, 推荐我, 都投老刘 (「评选，我科……」 is none)."""
-        governed = countered(ctx, self.name)
-        return any(one_clause(h) and not governed(h)
-                   for h in pattern_hits(ctx, _CANVASS, self.name, "solicit", view="key"))
