@@ -91,6 +91,13 @@ def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
     # where the material is kept, nothing of it told
     ("科长，下周考察的谈话名单我核了两遍，放保密柜第二层，钥匙在刘科那", "classified"),
     ("报名截止到今天87家，名单在报名系统里，会务组有权限的在系统里看，不导出", "classified"),
+    # the addressee's tie sent to the market; an approach by a business declined
+    ("潘科，这个招呼我不能打。切位是航司自己的商业行为，让你老乡直接找航司销售部按市场价谈。",
+     "cronyism"),
+    ("万处，之前跟您说的那家企业想请我们吃饭谈校招合作，我婉拒了，让他们直接走就业中心校企合作流程。",
+     "cronyism"),
+    # asked whether a matter not yet out may be told, nothing of it told
+    ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", "classified"),
 ])
 def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_model(judge, text,
                                                                                    rule):
@@ -103,6 +110,8 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("下周考察的谈话名单我拍了发群里，原件放保密柜了[图片]", "classified"),
     # where it is kept, beside the matter itself
     ("那个举报信我看了，是老刘写的，原件存保密柜了", "classified"),
+    # the same leave asked to tell someone named
+    ("处分决定还没公布，能不能先跟老王说？", "classified"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

@@ -45,19 +45,23 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 _BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
 _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
-                       r"(?<=发)群(?=[啊哈呀哦]?(?:$|[，,。！!？?；;\s])))")
+                       r"(?<=发)群(?=[啊哈呀哦]?(?:$|[，,。！!？?；;、\s])))")
 # a rule for a kind of material, not a label on this one: 「旅客信息只能在系统内
 # 查询，严禁截图外发」, 「征求意见一律书面反馈」, 「名单只用于制证，请勿转发」,
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
 # 「考察材料属于组织工作内部材料，不发群里」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)带出")
+                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不复印|"
+                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,3}保密室(?:查阅|阅|看)|机要交通|专人(?:送|递送|传递)")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
 # not 目前, 之前, 提前, 此前), followed by the end or by what members are to do
 _TIME_BEFORE = re.compile(r"(?<![目之提此])前[，,]?\s?$")
-_THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式))")
+_THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:[。！!；;\s]*$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式))")
+# a label followed in its clause by a ban, and nothing after (内部讨论稿不要引用。): a
+# rule for a kind of material that ends the message, heading nothing
+_RULE_ENDS = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:" + _BAN_WORDS + r")[^，,。！!？?；;\n]{1,8}[。！!；;\s]*$")
 _LIST_RULE = re.compile(r"以下|下列|一律")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
@@ -66,8 +70,16 @@ _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十几]\s{0,2}(?:份|个|件|本|页|张)(?:是|为|属于)?$")
 # a label quoted as what material bears (会议材料里印有“内部文件 注意保存”的)
 _BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有)\s{0,2}[“\"「『'‘]$")
+# what kind a document is said to be, of whose (检查通报是内部文件, 雷达原始数据是
+# 空管内部资料, 是指挥部内部资料): 是 with its subject before it
+_IS_KIND = re.compile(r"[^，,。！!？?；;\n\s:：]是(?:[\u4e00-\u9fff]{1,4}(?<![的了]))?$")
 # a label's clause going on to tell what the material says (内部文件的意思是……)
 _GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是)")
+# the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？)
+_ASKS_LEAVE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以|可以)[^，,。！!？?；;\n]{0,16}?"
+                         r"(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,6}?[吗么]?\s{0,2}[？?]\s*$")
+# a name followed by the comma that makes it the one addressed (彭主任，…)
+_VOCATIVE = re.compile(r"\s{0,2}[，,：:]")
 # a message that opens by addressing a member (@方涛 …)
 _ADDRESSED = re.compile(r"\s*[@＠]")
 # a document's title: 「关于全市干部调整的请示」 is the document itself
@@ -96,10 +108,17 @@ def _no_header(ctx: Context, hit, before: str) -> bool:
     text = ctx.text
     if _GOES_ON.match(text, hit.end):
         return False
-    subject = hit.start >= 2 and text[hit.start - 2] not in "，,。！!？?；;\n "
-    return (before == "的" or (before == "是" and subject)
+    return (before == "的" or _IS_KIND.search(text, max(0, hit.start - 6), hit.start) is not None
             or _COUNTED.search(text, max(0, hit.start - 6), hit.start) is not None
             or _BORNE.search(text, max(0, hit.start - 6), hit.start) is not None)
+
+
+def _named_beyond_address(ctx: Context) -> bool:
+    """Someone named (老王, 张局), other than the member the message opens by
+    addressing (「彭主任，……」)."""
+    plain = ctx.norm.plain
+    return any(not (m.start() == 0 and _VOCATIVE.match(plain, m.end()))
+               for m in named_people(plain))
 
 
 def _matter_named(ctx: Context) -> bool:
@@ -200,8 +219,13 @@ _DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些�
 # kind of information; 举报人姓王, 举报人姓名是… a person)
 _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为|[:：])|姓(?!名)|就是|"
                     r"电话|手机|住址|家住|身份证|单位|工作单位)")
-# 「公布前请勿」, 「公开前不得」: the time before announcement, with a ban on it
+# 「公布前请勿」, 「公开前不得」: the time before announcement, with a ban on it,
+# or right after it (公示前不要打听评审进度)
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
+_BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
+_CHANNEL_BEFORE = re.compile(r"(?:只|走|通过|仅)$")
+_LEAVE_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以)[^，,。！!？?；;\n]{0,4}$")
+_CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
@@ -275,6 +299,15 @@ class Classified(Plugin):
                 # recorded, so that the decision stage does not find a leak in it
                 return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
                                 f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
+            leave = _ASKS_LEAVE.search(ctx.text)
+            if (leave and (_matter_named(ctx) or _unpublished(ctx)) and not _sent(ctx)
+                    and not self._told(ctx, None) and not _named_beyond_address(ctx)):
+                # 「处分决定还没公布，学院那边问能不能先口头跟学生说？」: asks
+                # whether a matter not yet out may be told, tells nothing of it;
+                # recorded, so that the decision stage does not find a leak in it
+                said = leave.group().strip()
+                return self.hit(RECORDED, redact(ctx.text, said),
+                                f"“{said}”是询问能否告知，未透露事项内容")
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
             if published:
@@ -389,7 +422,8 @@ class Classified(Plugin):
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
                        and not _ADDRESSED.match(ctx.text)
-                       and not (quiet and _no_header(ctx, hit, before))
+                       and not (quiet and (_no_header(ctx, hit, before)
+                                           or _RULE_ENDS.match(ctx.text, hit.end)))
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
                        and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)
@@ -454,7 +488,16 @@ class Classified(Plugin):
             hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term
                                    and (told or h.term != "内部")]
         hits["unpublished"] = [h for h in hits["unpublished"]
-                               if not ("前" in h.term and _FORBIDS.search(h.term))]
+                               if not ("前" in h.term and (_FORBIDS.search(h.term)
+                                                          or _BANNED_AFTER.match(ctx.text, h.end)))]
+        # the system named as where records stay (只在系统里核, 走政务内网发你), not
+        # where they were looked up
+        hits["lookup"] = [h for h in hits["lookup"]
+                          if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)]
+        # posting asked leave for (我能不能直接发群里让许佳帮忙核一下？): not posted
+        hits["shared"] = [h for h in hits["shared"]
+                          if not (_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
+                                  and _CLAUSE_ASKS.match(ctx.text, h.end))]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}
         for what, gives_away, hits in matters:
             for hit in hits:

@@ -27,10 +27,18 @@ _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 _GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|聚聚)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包|办)")
 _OWN = ("我", "咱", "俺")
+# a reward promised to the one asked or to everyone (回头少不了你的好处, 事成不会亏待
+# 大家, 亏待不了你); not 好处费 named in a notice
+_REWARD = re.compile(r"少不了(?:你|您|大家|各位)的?好处|(?:不会|绝不|亏待不了)(?:亏待)?(?:你|您|大家|各位)"
+                     r"|好处少不了")
 # an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
 # what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
-                         r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我")
+                         r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我"
+                         r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
+# the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
+# sender answers a favour asked of them on someone's behalf, or tells them to recuse
+_YOURS = re.compile(r"你(?:的|家|那个|那位)?$|你(?:跟|和|与)[^，,。！!？?；;\n]{1,10}是$")
 
 
 @register
@@ -52,6 +60,13 @@ class Cronyism(Plugin):
                    + pattern_hits(ctx, _FOLLOW, self.name, "circle", term="跟着混")
                    + pattern_hits(ctx, _GATHERING, self.name, "circle", term="老乡聚会"))
         if not circles:
+            promised = self._promised(ctx)
+            if promised:
+                # 「有家保洁公司想通过你认识几个小区的物业经理，你帮忙牵个线，回头少
+                # 不了你的好处」: access brokered for a reward, no tie needed
+                reward, help_ = promised
+                return self.hit(0.8, quote(ctx, help_, reward),
+                                f"请托“{help_.quote}”并许以“{reward.quote}”，搞政商勾连")
             return self.clear("无圈子关系用语")
         favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
                                                                    term="给…做")
@@ -83,6 +98,17 @@ class Cronyism(Plugin):
             return self.hit(0.65, hit.quote, f"宣扬“{hit.quote}”一类圈子文化")
         return self.clear("圈子关系未与谋利或请托同现")
 
+    def _promised(self, ctx: Context):
+        """(reward, help): a reward promised to the one asked (少不了你的好处,
+        不会亏待大家) beside a favour or help asked (牵个线, 打招呼, 通融); not in
+        an election (vote_buying's), nor where it is refused or banned."""
+        rewards = pattern_hits(ctx, _REWARD, self.name, "favor", term="许以好处")
+        if not rewards or has_cue(ctx, "vote_buying", "election") or has_cue(ctx, self.name, "refuse"):
+            return None
+        helps = [h for h in cue_hits(ctx, self.name, "favor", "help")
+                 if not any(h.start < r.end and r.start < h.end for r in rewards)]
+        return (rewards[0], helps[0]) if helps else None
+
     def _refused(self, ctx: Context):
         """The sender's refusal of an approach made to them, which the
         message ends on: no tie, favour or help named after it (「先婉拒一下
@@ -90,13 +116,19 @@ class Cronyism(Plugin):
         refusals = cue_hits(ctx, self.name, "refuse")
         if not refusals:
             return None
-        first = min(h.start for h in refusals)
-        if not _APPROACHED.search(ctx.text, 0, first):
-            return None
         text = ctx.text
+        circles = cue_hits(ctx, self.name, "circle")
         if any(h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)
-               for h in cue_hits(ctx, self.name, "circle")):
+               for h in circles):
             return None      # the sender's own tie (我老乡, 我表弟): no refusal of another's
-        later = (cue_hits(ctx, self.name, "circle", "favor", "help")
+        yours = [h for h in circles if _YOURS.search(text, max(0, h.start - 14), h.start)]
+        # the refusal answers what came before it; an addressee's tie named
+        # on the way to it (「这个招呼我不能打……让你老乡直接找航司销售部按
+        # 市场价谈」) is the one it answers, not a favour asked after it
+        last = max(h.start for h in refusals)
+        if not (_APPROACHED.search(text, 0, last) or any(h.start < last for h in yours)):
+            return None
+        later = ([h for h in circles if h not in yours]
+                 + cue_hits(ctx, self.name, "favor", "help")
                  + pattern_hits(ctx, _HAND_OVER, self.name, "favor", term="给…做"))
-        return said_last(ctx.text, refusals, later)
+        return said_last(text, refusals, later)

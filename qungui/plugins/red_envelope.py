@@ -19,10 +19,10 @@ from qungui.plugins._common import countered, cue_hits, has_cue, own_words, patt
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
 _ENVELOPE = r"(?:红包|hb|利是|利市)"
-_ACTS = re.compile(
-    r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE
-    + r"|" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢)"
-)
+_ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE)
+# the envelope first (hb安排上, 红包走起): scanned apart, so that a verb-led
+# reading that takes its envelope across a sentence («来着？hb») does not hide it
+_LED = re.compile(_ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上)")
 _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
     r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
@@ -67,6 +67,10 @@ def _read_tag(ctx: Context) -> re.Match | None:
 # A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
 # not a transfer asked for
 _SPLIT = re.compile(r"转\W+我")
+# nor one that reads an act across a sentence's end (「谁都不许领。窦鹏把红包退给企业」)
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+# nor a verb inside a member's name after @ (「@包国华 红包谁都别领」: no 包…红包)
+_MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}")
 
 
 # On the plain view: what one grabbed, in money (抢了0.32, 才抢到一毛钱), or
@@ -134,10 +138,13 @@ class RedEnvelope(Plugin):
         # the lexicon's words first, then the patterns (发个红包 before 「来了，
         # 李局发个红包」); a ban may overlap the act it bans (不收发红包)
         acts = (cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _ACTS, self.name, "solicit", view="key")
+                + pattern_hits(ctx, _LED, self.name, "solicit", view="key")
                 + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
         banned, kept = [], []
+        mentions = [m.span() for m in _MENTION.finditer(ctx.text)] if "@" in ctx.text or "＠" in ctx.text else []
         for h in acts:
-            if _SPLIT.search(h.quote):
+            if (_SPLIT.search(h.quote) or _SENTENCE_END.search(h.quote)
+                    or any(a < h.start < b for a, b in mentions)):
                 continue
             (banned if governed(h) else kept).append(h)
         # the act right after 不用/不让 is the one ruled out

@@ -192,6 +192,12 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     # a rule for the time before (X前请勿外传), at the head of the message
     "督查安排未正式发文前请勿外传，各单位按通知要求派员即可。",
     "公示前请勿外传，各单位按通知要求做好准备。",
+    # a label with the rule for it and nothing after; the time before with a ban and the end
+    "涉密材料到局保密室查阅登记，不复印不带出。仲所长需要的话提前一天预约",
+    "已公开的可以直接引用，内部讨论稿不要引用。",
+    "袁局，拟聘人员名单公示前不得外传。",
+    "提醒：雷达原始数据是空管内部资料，大家需要的话我出个摘要，原始数据不往外传。",
+    "涉密文件不走顺路捎带，必须机要交通或专人送，魏科你那份要是有密级就别放车上。",
 ])
 def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -316,6 +322,11 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("评标专家是随机抽取的，这回抽中了老周和老吴", "老周"),
     ("评标专家是谁？我打听了，是老周和老吴", "老周"),
     ("考察对象定了是老王，具体的群里就不说了，私聊", "老王"),
+    # not yet out in other words (就等公示, 还没最后定); a label with its rule, then the matter
+    ("从局里听说了，罗斌要提副科长，于蕾借调到科里，党组会上周就定了，就等公示", "罗斌"),
+    ("考核等次建议名单已经报领导小组了：优秀8个，一般3个，交通局、文旅局、松岭县，还没最后定", "松岭县"),
+    ("我在系统里查了一下，他名下有三套房", "三套房"),
+    ("导出的老人名单里有身份证号，我直接发群里了，许佳帮忙核一下", "老人名单"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -414,6 +425,16 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "解放路那起无照经营的案子，当事人信息和询问笔录我都录进办案系统了，要看的走系统调，别拍照发群啊",
     # the internal procedure a document goes by
     "联席会纪要正在审签，按内部发文程序印发各成员单位，涉及案件的部分只发到承办处室。",
+    # posting into the group banned with 、 after 发群; a list kept in its channel; a
+    # post asked back from the group; the time before with a ban right after it
+    "提醒：标段划分和控制价资料是指挥部内部资料，没公开之前不得发群、不得转给施工单位以外的人。",
+    "杨警官，名单我走政务内网发你，不在微信传，里面全是孩子身份证号。",
+    "这两天核报名信息一千多条，现在闭眼都是身份证号前六位😵 大家放心，信息只在系统里核，不导出。",
+    "黎科，这个我不能接收，请在系统里走批量变更，含身份证号的表也请从群里撤回。",
+    "人社这边再提醒一句，评审结果公示前不要打听评审进度，评委名单也不对外，有问题打人社专技股电话。",
+    # the picture taken down; posting asked leave for, not done
+    "内部通报不得翻拍外传，晓燕把图片撤了，原件在综合股，要了解的到局里看。",
+    "北塘有3家食堂人脸识别机坏了，导出的老人名单里有身份证号，我能不能直接发群里让许佳帮忙核一下？",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -36,6 +36,12 @@ from tests.plugins.conftest import THRESHOLD, top
     "我老乡在规划局，审批的事让他帮忙打个招呼，别人托我的我都婉拒了",
     "我小舅子那个岗位你直接安排一下，不用走招聘流程",
     "我老乡找我打招呼，先婉拒一下做做样子回头再关照他",
+    # the addressee's tie named, the favour still done or one's own tie behind it
+    "你老乡的事你回避，我来跟评委打招呼",
+    "你表弟的事我不打招呼，你让他直接找王局，就说是我老乡",
+    # access brokered for a reward, with no tie named
+    "有家保洁公司想通过你认识几个小区的物业经理，你帮忙牵个线，回头少不了你的好处",
+    "钱大队，驾校那边想在交通安全宣传进校园活动里挂个名搞合作，您帮牵个线，他说亏待不了大家",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -73,6 +79,16 @@ def test_networking_for_gain(inspect, text):
     "有亲戚来找我说他朋友的船想“走个后门”快点签，我让他们按窗口流程排队，谁都一样",
     "有个投标企业老板托人找我，说想认识一下县信用办的领导，我直接回了，有事走窗口",
     "有企业找我问能不能认识一下审批局领导，我说所有事项都在大厅窗口办，不用认识谁",
+    # the addressee's tie sent to the open procedure, the word refused, a recusal asked
+    "范局，这个不行。土方分包按招标走，你表弟有意向就让他自己去交易平台报名，我这边不打招呼。",
+    "潘科，这个招呼我不能打。切位是航司自己的商业行为，让你老乡直接找航司销售部按市场价谈。",
+    "邵科，应急物资走政府采购平台，你战友可以去平台注册参与竞价，这个事我不会打招呼。",
+    "夜景项目还没立项，立项后公开招标，让你同学关注公告就行，饭就不吃了。",
+    "万处，之前跟您说的那家企业想请我们吃饭谈校招合作，我婉拒了，让他们直接走就业中心校企合作流程。",
+    "@阮子豪 报备按流程审，没有关照一说。你跟企业负责人是同学，后面这家的检查你回避",
+    # 好处费 in a notice; a share of the canteen's food for help with the work
+    "群众反映有人以帮忙办低保为名索要好处费，请各村核查后报镇纪委",
+    "这个活你帮忙干完，食堂少不了你的一份",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

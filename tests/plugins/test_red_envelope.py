@@ -68,6 +68,10 @@ def test_transfer_without_amount(inspect):
     ("刚才发错群了麻烦收回，我重新私发红包给各位科长，每人500", "发红包"),
     ("王总那个转账我婉拒了，[红包] 大家中秋快乐，手慢无", "[红包]"),
     ("今晚大家发个红包热闹一下，小刘你就不许领了", "发个红包"),
+    # the envelope first, after a verb across a sentence; a member addressed, then the act
+    ("今天谁生日来着？hb安排上啊，不发不让下班", "hb安排上"),
+    ("@老王 包个红包给大家", "包个红包"),
+    ("我说不行，但还是给大家发个红包", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -113,6 +117,7 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     # 利是 ending another word
     "数字孪生水利是落实数字中国部署的具体抓手，资料按技术导则归档",
     "工会今年的中秋福利是每人一盒月饼，已经放到各科室了",
+    "曹主任，站里进人都走人社局公开招聘，公告出来我转你，让孩子按程序报名。",
 ])
 def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -151,6 +156,12 @@ def test_discipline_notices_are_clean(inspect, text):
     "刚才碧水一个大爷硬塞给我两百块说是茶水费，我当场还给他了，跟大家说一声",
     "@谢东升 红包已退。中心不收任何单位的红包和吃请，下不为例",
     "有居民想给医生塞红包表示感谢的，大家婉拒，跟他们解释义诊全免费",
+    "谁都不许领。窦鹏把红包退给企业，写个情况说明给我。招商不能收企业任何好处。",
+    "@包国华 红包谁都别领，包经理收回去。合同约定的运费按程序结算，别的一概不收",
+    "@戴欣 心意收到，红包我退回了，大家也都别领哈",
+    "七监区有个罪犯过生日，家属想通过我给他转个红包，说在微信上发给我我代转，我说不行让她走个人账户汇款，没错吧？",
+    "龙校长，红包必须撤回！监督组的人收红包性质很严重，家长那边你要解释清楚",
+    "谢谢郝工，红包我没领哈，群里不能发这个，心意收到了😊",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

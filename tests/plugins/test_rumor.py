@@ -180,6 +180,8 @@ def test_policy_hearsay_with_a_sweeping_change_is_a_rumour(inspect, text):
     # hearsay brought to the group to be checked, the public told to wait for the document
     "有居民打电话问我，说听说明年老旧小区改造补助要取消了，这个有依据吗？我没见过正式文件，先让他等通知",
     "打印件不用打码，会后统一收回进碎纸机。电子版一律只在内网传。",    # 网传 inside 内网传
+    # told not to believe it, the document named as what counts
+    "网传“今年违法用地一律不罚款改为全部拆除”，大家别信，以省厅正式文件为准。",
 ])
 def test_policy_hearsay_asked_answered_or_denied_stays_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

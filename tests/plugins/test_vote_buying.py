@@ -35,6 +35,10 @@ from tests.plugins.conftest import THRESHOLD, top
     "评优的事别私下说了大家一起帮张科长拉票",
     "评先进大家凭实际表现投哈，这次我也报了，麻烦给我打个优秀",
     "别刷票了，评优直接都投小王就行",
+    # the same words beside a canvass of one's own
+    "评优不用拉票，直接投我就行",
+    "测评给我打个满分，不打的直接作废哈",
+    "评优按各人意见投，不过这次我也参评，麻烦投我一票",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -94,6 +98,10 @@ def test_canvassing(inspect, text):
     # 评选我们平台: the 选 of 评选, no canvass of 我们
     "市里数字政府优秀应用评选我们平台也报了，结果是专家评审，不搞拉票，大家不用转发",
     "下周局里搞年度优秀职工民主测评，每人一张票，请按实际表现打分，别互相打招呼。",
+    # no mutual votes, no need to canvass, a ballot voided for it
+    "阮股，投票按各人意见投，我们不搞互投哈。另外谢谢登记窗口上周给3家机构加急办了变更。",
+    "推荐是按宣讲场次和企业满意度打分的，不用拉票哈，评分细则OA上都公开了",
+    "测评按实际表现打，搞互相照顾打满分的，我这里直接作废。测评规则下周科里统一讲一遍。",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
