@@ -183,11 +183,12 @@ async def test_quiet_room_logs_and_never_speaks(moderator, repo, clock):
 
 
 async def test_topic_is_used_by_off_topic(moderator, clock):
-    """A match arranged is chit-chat in a 市委常委群 and the room's business
-    once its owner says the room organises it. (「周末一起去打羽毛球吧」 the
-    decision model now calls chit-chat even in that room: the room's topic
-    words no longer outweigh it.)"""
-    match = "周六下午羽毛球比赛，球馆订好了，大家早点到"
+    """A match's draw is chit-chat in an investment-promotion room and the
+    room's business once its owner says the room organises it. (「周末一起去打
+    羽毛球吧」 the decision model calls chit-chat even in that room: the room's
+    topic words do not outweigh it; 「周六下午羽毛球比赛，球馆订好了」 the model
+    trained on X85–X134 reads as arranging an event, work in any room.)"""
+    match = "今晚羽毛球赛第二轮抽签结果出来了，大家看看对手"
     assert (await say(moderator, clock, match, "u3")).action == "warn"
     await say(moderator, clock, "/topic 工会羽毛球比赛组织与报名")
     assert (await say(moderator, clock, match + "！", "u2", )).action == "none"
