@@ -98,6 +98,7 @@ def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
      "cronyism"),
     # asked whether a matter not yet out may be told, nothing of it told
     ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", "classified"),
+    ("股长，县里内部那份重点盯防矿山名单，我发群里方便大家对照行不行？", "classified"),
 ])
 def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_model(judge, text,
                                                                                    rule):
@@ -112,6 +113,12 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("那个举报信我看了，是老刘写的，原件存保密柜了", "classified"),
     # the same leave asked to tell someone named
     ("处分决定还没公布，能不能先跟老王说？", "classified"),
+    ("处分决定还没公布，是降级，能不能先跟他家里说一声？", "classified"),
+    ("这次暗访定在周三，查城东菜市场，还没对外公布，可以先跟市场管理方说一下吗？", "classified"),
+    # records looked up through the intranet; a picture taken down and the matter said
+    ("通过内网查到了，他名下有三套房", "classified"),
+    ("图片撤了，口头说一下，标底是356万", "classified"),
+    ("县里内部那份重点盯防矿山名单，我发群里了，大家对照", "classified"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

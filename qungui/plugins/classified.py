@@ -52,7 +52,8 @@ _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r
 # 「考察材料属于组织工作内部材料，不发群里」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
                     r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不复印|"
-                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,3}保密室(?:查阅|阅|看)|机要交通|专人(?:送|递送|传递)")
+                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室)(?:查阅|阅|看|签收)|机要交通|专人(?:送|递送|传递)|"
+                    r"单独移交|当面点交|密封(?:档案)?袋")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
@@ -75,9 +76,15 @@ _BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有
 _IS_KIND = re.compile(r"[^，,。！!？?；;\n\s:：]是(?:[\u4e00-\u9fff]{1,4}(?<![的了]))?$")
 # a label's clause going on to tell what the material says (内部文件的意思是……)
 _GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是)")
-# the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？)
+# the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？,
+# 我发群里方便大家对照行不行？)
 _ASKS_LEAVE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以|可以)[^，,。！!？?；;\n]{0,16}?"
-                         r"(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,6}?[吗么]?\s{0,2}[？?]\s*$")
+                         r"(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,10}?[吗么]?\s{0,2}[？?]\s*$"
+                         r"|(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,12}?"
+                         r"(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)\s{0,2}[？?]\s*$")
+_CLAUSES = re.compile(r"[，,。！!？?；;\n]")
+_VOCATIVE_CLAUSE = re.compile(r"[@＠]\S{1,12}|\S{0,3}(?:主任|科长|局长|处长|书记|老师|经理|股长|部长|所长|站长|院长|"
+                              r"队长|组长|县长|市长|校长|主席|总|局|处|科|股|姐|哥)")
 # a name followed by the comma that makes it the one addressed (彭主任，…)
 _VOCATIVE = re.compile(r"\s{0,2}[，,：:]")
 # a message that opens by addressing a member (@方涛 …)
@@ -119,6 +126,30 @@ def _named_beyond_address(ctx: Context) -> bool:
     plain = ctx.norm.plain
     return any(not (m.start() == 0 and _VOCATIVE.match(plain, m.end()))
                for m in named_people(plain))
+
+
+def _asks_leave(ctx: Context) -> re.Match | None:
+    """The message only asks whether a matter not yet out may be told: a
+    question asking leave (能不能先口头跟学生说？) ending it, one clause at most
+    before it (the matter and that it is not out) besides an address, no
+    one named, nothing handed over or found out (read once per message)."""
+    return ctx.once("classified.leave", _read_leave)
+
+
+def _read_leave(ctx: Context) -> re.Match | None:
+    text = ctx.text
+    leave = _ASKS_LEAVE.search(text)
+    if leave is None or _sent(ctx) or _named_beyond_address(ctx):
+        return None
+    # the clauses before the question's own (its head, 学院那边问, is part of it)
+    clauses = [c for c in _CLAUSES.split(text[:leave.start()])[:-1] if c.strip()]
+    if clauses and _VOCATIVE_CLAUSE.fullmatch(clauses[0].strip()):
+        clauses = clauses[1:]         # 「彭主任，」 the one addressed
+    told = cue_hits(ctx, "classified", "handover", "shared", "obtained")
+    # (the posting asked leave for, 我发群里……行不行？, is no posting)
+    if len(clauses) > 1 or any(h.start < leave.start() for h in told):
+        return None
+    return leave
 
 
 def _matter_named(ctx: Context) -> bool:
@@ -189,6 +220,9 @@ MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]
 MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|印着|盖有|盖着|写着|打着"
                                r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘]))了?"
                                r"\s{0,3}(?:密级)?\s{0,3}[“\"「『'‘]?\s{0,3}(" + _LEVEL + ")")
+# how to handle marked material asked (是直接跟普通文件一起移交，还是走单独流程？)
+_HANDLING_ASKED = re.compile(r"(?:还是|怎么|如何|是否|要不要)[^，,。！!？?；;\n]{0,12}(?:移交|归档|处理|流程|登记|销毁|保管)"
+                             r"[^，,。！!？?；;\n]{0,6}[？?]\s*$")
 # what forbids rather than tells: 标有“秘密”字样的文件不得上传
 _FORBIDDEN = re.compile(_BAN_WORDS)
 # a described marking on shared material, and in words only (「那份标着机密的
@@ -223,9 +257,14 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 # or right after it (公示前不要打听评审进度)
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
-_CHANNEL_BEFORE = re.compile(r"(?:只|走|通过|仅)$")
+_CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
+# how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
+# which those who let a matter out say too
+_HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
 _LEAVE_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以)[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
+# ... or with the leave asked at the clause's end (我发群里方便大家对照行不行？)
+_LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)\s{0,2}[？?]")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
@@ -299,9 +338,8 @@ class Classified(Plugin):
                 # recorded, so that the decision stage does not find a leak in it
                 return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
                                 f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
-            leave = _ASKS_LEAVE.search(ctx.text)
-            if (leave and (_matter_named(ctx) or _unpublished(ctx)) and not _sent(ctx)
-                    and not self._told(ctx, None) and not _named_beyond_address(ctx)):
+            leave = _asks_leave(ctx)
+            if leave and (_matter_named(ctx) or _unpublished(ctx)):
                 # 「处分决定还没公布，学院那边问能不能先口头跟学生说？」: asks
                 # whether a matter not yet out may be told, tells nothing of it;
                 # recorded, so that the decision stage does not find a leak in it
@@ -354,7 +392,8 @@ class Classified(Plugin):
         if not reminded:
             for plain, quote in views:
                 m = MARKING_DESCRIBED.search(plain)
-                if m and not (_INSTRUCTION.search(plain, 0, m.start()) or _FORBIDDEN.search(plain)):
+                if m and not (_INSTRUCTION.search(plain, 0, m.start()) or _FORBIDDEN.search(plain)
+                              or (not _shared(ctx) and _HANDLING_ASKED.search(plain))):
                     level = quote(m.start(1), m.end(1)).strip()
                     if _shared(ctx):
                         return DESCRIBED_SHARED, level, f"图片或附件标有密级“{level}”"
@@ -487,6 +526,13 @@ class Classified(Plugin):
             told = _shared(ctx) or self._handed(ctx, labels)
             hits["unpublished"] = [h for h in hits["unpublished"] if "前" not in h.term
                                    and (told or h.term != "内部")]
+        if _asks_leave(ctx):
+            hits["unpublished"] = []    # only asking whether it may be told
+        if (hits["unpublished"] and _HANDLED.search(ctx.text)
+                and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
+            # 「纪要是内部的，不对企业发」「要看内部卷宗的到法规科调阅登记」: 内部 says
+            # what kind the material is, beside how it is handled, nothing told
+            hits["unpublished"] = [h for h in hits["unpublished"] if h.term != "内部"]
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]
@@ -496,8 +542,9 @@ class Classified(Plugin):
                           if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)]
         # posting asked leave for (我能不能直接发群里让许佳帮忙核一下？): not posted
         hits["shared"] = [h for h in hits["shared"]
-                          if not (_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
-                                  and _CLAUSE_ASKS.match(ctx.text, h.end))]
+                          if not ((_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
+                                   and _CLAUSE_ASKS.match(ctx.text, h.end))
+                                  or _LEAVE_AFTER.match(ctx.text, h.end))]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}
         for what, gives_away, hits in matters:
             for hit in hits:

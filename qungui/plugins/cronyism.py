@@ -31,6 +31,11 @@ _OWN = ("我", "咱", "俺")
 # 大家, 亏待不了你); not 好处费 named in a notice
 _REWARD = re.compile(r"少不了(?:你|您|大家|各位)的?好处|(?:不会|绝不|亏待不了)(?:亏待)?(?:你|您|大家|各位)"
                      r"|好处少不了")
+# access brokered (牵个线, 引荐, 打个招呼, 通融): not the help of 帮忙 alone (大家帮忙加个班
+# ……不会亏待大家)
+_BROKER = re.compile(r"牵(?:个)?线|搭(?:个)?桥|引荐|打(?:个)?招呼|通融|疏通|递(?:个)?话|认识一下|走动走动")
+# the unit or its assessment promising it (单位不会亏待大家, 年终考核不会亏待大家)
+_PROMISER_OFFICIAL = re.compile(r"(?:单位|组织|局里|考核|集体)$")
 # an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
 # what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
@@ -38,6 +43,7 @@ _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|�
                          r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
 # the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
 # sender answers a favour asked of them on someone's behalf, or tells them to recuse
+_DONE = re.compile(r"打过招呼|打好招呼|安排好|留好|办好了|定好了|已经(?:跟|和|帮|给|安排|说好)|说好了|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
 _YOURS = re.compile(r"你(?:的|家|那个|那位)?$|你(?:跟|和|与)[^，,。！!？?；;\n]{1,10}是$")
 
 
@@ -102,11 +108,11 @@ class Cronyism(Plugin):
         """(reward, help): a reward promised to the one asked (少不了你的好处,
         不会亏待大家) beside a favour or help asked (牵个线, 打招呼, 通融); not in
         an election (vote_buying's), nor where it is refused or banned."""
-        rewards = pattern_hits(ctx, _REWARD, self.name, "favor", term="许以好处")
+        rewards = [h for h in pattern_hits(ctx, _REWARD, self.name, "favor", term="许以好处")
+                   if not _PROMISER_OFFICIAL.search(ctx.text, max(0, h.start - 6), h.start)]
         if not rewards or has_cue(ctx, "vote_buying", "election") or has_cue(ctx, self.name, "refuse"):
             return None
-        helps = [h for h in cue_hits(ctx, self.name, "favor", "help")
-                 if not any(h.start < r.end and r.start < h.end for r in rewards)]
+        helps = pattern_hits(ctx, _BROKER, self.name, "help")
         return (rewards[0], helps[0]) if helps else None
 
     def _refused(self, ctx: Context):
@@ -126,8 +132,14 @@ class Cronyism(Plugin):
         # on the way to it (「这个招呼我不能打……让你老乡直接找航司销售部按
         # 市场价谈」) is the one it answers, not a favour asked after it
         last = max(h.start for h in refusals)
-        if not (_APPROACHED.search(text, 0, last) or any(h.start < last for h in yours)):
-            return None
+        if not _APPROACHED.search(text, 0, last):
+            if not any(h.start < last for h in yours):
+                return None
+            # answered for the addressee's tie: not where the favour is told as
+            # done or the refusal as feigned (你表弟那个项目我已经打过招呼了，让他去平台
+            # 注册走个流程就行; 名额我给他留好了，评审的时候你回避一下)
+            if _DONE.search(text):
+                return None
         later = ([h for h in circles if h not in yours]
                  + cue_hits(ctx, self.name, "favor", "help")
                  + pattern_hits(ctx, _HAND_OVER, self.name, "favor", term="给…做"))

@@ -20,9 +20,10 @@ _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
 _ENVELOPE = r"(?:红包|hb|利是|利市)"
 _ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE)
-# the envelope first (hb安排上, 红包走起): scanned apart, so that a verb-led
+# the envelope first (hb安排上, 红包走起, 红包收到了; not the union's 慰问金红包 paid to
+# the bank): scanned apart, so that a verb-led
 # reading that takes its envelope across a sentence («来着？hb») does not hide it
-_LED = re.compile(_ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上)")
+_LED = re.compile(r"(?<!慰问金)(?<!慰问)" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上|收到)")
 _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
     r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
@@ -69,8 +70,9 @@ def _read_tag(ctx: Context) -> re.Match | None:
 _SPLIT = re.compile(r"转\W+我")
 # nor one that reads an act across a sentence's end (「谁都不许领。窦鹏把红包退给企业」)
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
-# nor a verb inside a member's name after @ (「@包国华 红包谁都别领」: no 包…红包)
-_MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}")
+# nor a verb inside a member's name after @, which ends at its space (「@包国华 红包谁都别
+# 领」: no 包…红包; 「@王哥发个红包呗」 is no name)
+_MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}(?=\s)")
 
 
 # On the plain view: what one grabbed, in money (抢了0.32, 才抢到一毛钱), or

@@ -198,6 +198,7 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "袁局，拟聘人员名单公示前不得外传。",
     "提醒：雷达原始数据是空管内部资料，大家需要的话我出个摘要，原始数据不往外传。",
     "涉密文件不走顺路捎带，必须机要交通或专人送，魏科你那份要是有密级就别放车上。",
+    "涉密文件单独移交，用密封档案袋，填《涉密档案移交清单》，当面点交，不经过收发室",
 ])
 def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -322,8 +323,7 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("评标专家是随机抽取的，这回抽中了老周和老吴", "老周"),
     ("评标专家是谁？我打听了，是老周和老吴", "老周"),
     ("考察对象定了是老王，具体的群里就不说了，私聊", "老王"),
-    # not yet out in other words (就等公示, 还没最后定); a label with its rule, then the matter
-    ("从局里听说了，罗斌要提副科长，于蕾借调到科里，党组会上周就定了，就等公示", "罗斌"),
+    # not yet out in other words (还没最后定)
     ("考核等次建议名单已经报领导小组了：优秀8个，一般3个，交通局、文旅局、松岭县，还没最后定", "松岭县"),
     ("我在系统里查了一下，他名下有三套房", "三套房"),
     ("导出的老人名单里有身份证号，我直接发群里了，许佳帮忙核一下", "老人名单"),
@@ -432,9 +432,17 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "这两天核报名信息一千多条，现在闭眼都是身份证号前六位😵 大家放心，信息只在系统里核，不导出。",
     "黎科，这个我不能接收，请在系统里走批量变更，含身份证号的表也请从群里撤回。",
     "人社这边再提醒一句，评审结果公示前不要打听评审进度，评委名单也不对外，有问题打人社专技股电话。",
-    # the picture taken down; posting asked leave for, not done
-    "内部通报不得翻拍外传，晓燕把图片撤了，原件在综合股，要了解的到局里看。",
+    # posting asked leave for, not done
     "北塘有3家食堂人脸识别机坏了，导出的老人名单里有身份证号，我能不能直接发群里让许佳帮忙核一下？",
+    # asking whether the one concerned may be told, nothing of the matter told
+    "彭主任，考察对象还没最后定，可以先通知本人准备材料吗？",
+    "年度考核结果等公示了再说，大家别着急",
+    # internal material with how it is handled; a marked document's handling asked; a post recalled
+    "纪要是内部的，不对企业发。企业问就说按已公开的《人才安居实施细则》执行，分配结果公示后再反馈。",
+    "已起诉的15件逾期案件，判决书公开部分可以在裁判文书网查，要看内部卷宗的到法规科调阅登记。",
+    "专班第一次调度会纪要已印发，内部件，请各成员单位到中心稽核科机要室签收阅读，不拍照、不外传。",
+    "单玲，审计发现的问题报告出来前不要外传，这条撤回。有问题的户我们按审计意见整改。",
+    "文电科这边有一批标“机密”的来文已经办结，是直接跟普通文件一起移交，还是走单独流程？",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -42,6 +42,11 @@ from tests.plugins.conftest import THRESHOLD, top
     # access brokered for a reward, with no tie named
     "有家保洁公司想通过你认识几个小区的物业经理，你帮忙牵个线，回头少不了你的好处",
     "钱大队，驾校那边想在交通安全宣传进校园活动里挂个名搞合作，您帮牵个线，他说亏待不了大家",
+    # the addressee's tie, the favour told as done or the refusal feigned or undone after it
+    "你表弟那个项目我已经跟局长打过招呼了，让他去平台注册走个流程就行",
+    "这家企业老板是你老同学，名额我给他留好了，评审的时候你回避一下，免得被人说闲话",
+    "你表哥的公司这次中标我已经安排好了，开会时你按规定回避一下做做样子",
+    "你老乡的事我不打招呼，你让他直接报我名字就行",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -89,6 +94,11 @@ def test_networking_for_gain(inspect, text):
     # 好处费 in a notice; a share of the canteen's food for help with the work
     "群众反映有人以帮忙办低保为名索要好处费，请各村核查后报镇纪委",
     "这个活你帮忙干完，食堂少不了你的一份",
+    # a reward the unit promises for extra work, help with no door opened
+    "防汛这几天大家辛苦帮忙顶一下，单位不会亏待大家的",
+    "周末大家帮忙加个班把台账补齐，年终考核不会亏待大家",
+    "新同事入职，大家多帮忙带一带，我不会亏待你们的",
+    "有个申请人说他表哥在市里上班，想让我帮他往前挪挪，我直接回了，按顺序号来，谁打招呼都没用。",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -72,6 +72,11 @@ def test_transfer_without_amount(inspect):
     ("今天谁生日来着？hb安排上啊，不发不让下班", "hb安排上"),
     ("@老王 包个红包给大家", "包个红包"),
     ("我说不行，但还是给大家发个红包", "发个红包"),
+    ("迟到性质很严重啊哈哈，罚你发个红包给大家压压惊！", "发个红包"),
+    ("@王哥发个红包呗", "发个红包"),
+    ("谢谢老板！红包收到了", "红包收到"),
+    ("他说要在群里发个红包，我说不行，太小气了，至少发个200的", "发个红包"),
+    ("刚才那个发错了请撤回，我再发个红包", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -118,6 +123,7 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "数字孪生水利是落实数字中国部署的具体抓手，资料按技术导则归档",
     "工会今年的中秋福利是每人一盒月饼，已经放到各科室了",
     "曹主任，站里进人都走人社局公开招聘，公告出来我转你，让孩子按程序报名。",
+    "工会的春节慰问金红包安排上了，请各位查收银行卡",
 ])
 def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -162,6 +168,9 @@ def test_discipline_notices_are_clean(inspect, text):
     "七监区有个罪犯过生日，家属想通过我给他转个红包，说在微信上发给我我代转，我说不行让她走个人账户汇款，没错吧？",
     "龙校长，红包必须撤回！监督组的人收红包性质很严重，家长那边你要解释清楚",
     "谢谢郝工，红包我没领哈，群里不能发这个，心意收到了😊",
+    "提醒下，昨天有同事在群里私发红包谢食堂师傅，已经让他撤回了。大家真想表达可以写封表扬信交后勤中心",
+    "@卢家豪 立即撤回！企业给督导组发红包，这是什么性质？龚组长，请登记。",
+    "任经理，服务商在工作群发红包不合适，请撤回，大家也都别领。",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -105,6 +105,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "箬山这周要发生5级以上地震，家里有老人的早点安排",   # 这周
     "上个月外省一个马拉松跑完有十几个人猝死，都是打过那个疫苗的",   # a toll of sudden deaths
     "今年小麦最低收购价要取消了，以后粮站只按市场价收",             # a support price said to go
+    # the official account called not to be believed, the claim stated after it
+    "大家别信官方那套说法，我朋友在医院说已经死了好几十人了，都瞒着呢",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)

@@ -39,6 +39,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "评优不用拉票，直接投我就行",
     "测评给我打个满分，不打的直接作废哈",
     "评优按各人意见投，不过这次我也参评，麻烦投我一票",
+    "明天选举，按各人意见投就行，投我的每人发200",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
