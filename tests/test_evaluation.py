@@ -115,10 +115,15 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_dx", "blind_ea", "blind_eb", "blind_ec",
                                    "blind_ed", "blind_ee", "blind_eg", "blind_dv",
                                    "blind_dy", "blind_ef", "blind_eh", "blind_ei",
-                                   "blind_ej", "blind_ek", "blind_el"])
+                                   "blind_ej", "blind_ek", "blind_el", "blind_bh",
+                                   "blind_en", "blind_eo", "blind_ep", "blind_eq",
+                                   "blind_er", "blind_es"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the ninety-eight outside
-    writers' sets that are never trained on and meet it. EH, EI, EJ, EK and
+    """The bar, on the project's own corpus and on the hundred and five outside
+    writers' sets that are never trained on and meet it. EN, EO, EP, EQ, ER
+    and ES, written after everything X151–X154 and the second reader showed
+    had landed, as they arrived 0.954 / 1.33%, 0.946 / 0%, 0.967 / 0%, 0.972
+    / 0.67%, 0.980 / 1.33% and 0.973 / 0.67%. EH, EI, EJ, EK and
     EL, written after model K and the readings X135–X146 showed had landed,
     as they arrived 0.963 / 0.67%, 0.952 / 2.00%, 0.951 / 1.33%, 0.963 /
     1.33% and 0.965 / 0.67%. DV, DY and EF with
@@ -204,8 +209,8 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_ar", 0.95, 0.027), ("blind_bh", 0.95, 0.027), ("blind_ch", 0.94, 0.027),
-    ("blind_dz", 0.93, 0.027), ("blind_em", 0.93, 0.04)])
+    ("blind_ar", 0.95, 0.027), ("blind_ch", 0.94, 0.027), ("blind_dz", 0.93, 0.027),
+    ("blind_em", 0.94, 0.034)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -259,7 +264,9 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     150, one over; 2.00% before it), BH 0.958 / 2.67%, CH 0.942 / 2.67%, DZ
     0.933 / 2.67%. EM, written after K and the readings X135–X146 showed had
     landed, 0.939 / 4.00% (6 of 150) as it arrived; 0.942 / 3.33% with G and
-    the code before that round."""
+    the code before that round; 0.942 / 3.33% (5 of 150) with the readings
+    X151–X154 and the second reader showed, which also brought BH to the
+    bar (0.960 / 2.00%)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
