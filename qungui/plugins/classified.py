@@ -78,10 +78,13 @@ _IS_KIND = re.compile(r"[^，,。！!？?；;\n\s:：]是(?:[\u4e00-\u9fff]{1,4}
 _GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是)")
 # the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？,
 # 我发群里方便大家对照行不行？)
-_ASKS_LEAVE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以|可以)[^，,。！!？?；;\n]{0,16}?"
-                         r"(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,10}?[吗么]?\s{0,2}[？?]\s*$"
-                         r"|(?:说|讲|告诉|通知|透露|转达|公布|发)[^，,。！!？?；;\n]{0,12}?"
-                         r"(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)\s{0,2}[？?]\s*$")
+# leave asked before the act (能不能, 可不可以) or after it (行不行？, 可以吗？)
+_MAY = r"(?:能不能|可不可以|能否|是否可以|可以不可以)"
+_MAY_AFTER = r"(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)"
+_TELL = r"(?:说|讲|告诉|通知|透露|转达|公布|发)"
+_ASKS_LEAVE = re.compile(r"(?:" + _MAY + r"|可以)[^，,。！!？?；;\n]{0,16}?" + _TELL
+                         + r"[^，,。！!？?；;\n]{0,10}?[吗么]?\s{0,2}[？?]\s*$"
+                         r"|" + _TELL + r"[^，,。！!？?；;\n]{0,12}?" + _MAY_AFTER + r"\s{0,2}[？?]\s*$")
 _CLAUSES = re.compile(r"[，,。！!？?；;\n]")
 _VOCATIVE_CLAUSE = re.compile(r"[@＠]\S{1,12}|\S{0,3}(?:主任|科长|局长|处长|书记|老师|经理|股长|部长|所长|站长|院长|"
                               r"队长|组长|县长|市长|校长|主席|总|局|处|科|股|姐|哥)")
@@ -261,10 +264,10 @@ _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
 # how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
 # which those who let a matter out say too
 _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
-_LEAVE_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否可以|可以不可以)[^，,。！!？?；;\n]{0,4}$")
+_LEAVE_BEFORE = re.compile(_MAY + r"[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
 # ... or with the leave asked at the clause's end (我发群里方便大家对照行不行？)
-_LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)\s{0,2}[？?]")
+_LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}" + _MAY_AFTER + r"\s{0,2}[？?]")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
