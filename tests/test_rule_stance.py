@@ -119,6 +119,11 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("通过内网查到了，他名下有三套房", "classified"),
     ("图片撤了，口头说一下，标底是356万", "classified"),
     ("县里内部那份重点盯防矿山名单，我发群里了，大家对照", "classified"),
+    # posting done, not asked; a figure told before the leave asked; a marked
+    # document's content told before its handling is asked
+    ("中标候选人名单还没公示 我发群里了大家核一下行不行？", "classified"),
+    ("标底368万还没公开，我先跟宏达那边说一声行吗？", "classified"),
+    ("那份标着机密的会议纪要里写明年要撤并三个乡镇，这个怎么归档？", "classified"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

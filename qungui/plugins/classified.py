@@ -52,8 +52,10 @@ _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r
 # 「考察材料属于组织工作内部材料，不发群里」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
                     r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不复印|"
-                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室)(?:查阅|阅|看|签收)|机要交通|专人(?:送|递送|传递)|"
-                    r"单独移交|当面点交|密封(?:档案)?袋")
+                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室)(?:查阅|阅|看|签收)")
+# the channel material goes by (机要交通, 专人送, 单独移交, 当面点交, 密封档案袋):
+# a rule for it only where nothing is handed over or told of it
+_CHANNEL_RULE = re.compile(r"机要交通|专人(?:送|递送|传递)|单独移交|当面点交|密封(?:档案)?袋")
 
 
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
@@ -81,11 +83,14 @@ _GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内
 # leave asked before the act (能不能, 可不可以) or after it (行不行？, 可以吗？)
 _MAY = r"(?:能不能|可不可以|能否|是否可以|可以不可以)"
 _MAY_AFTER = r"(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)"
-_TELL = r"(?:说|讲|告诉|通知|透露|转达|公布|发)"
+# (not one done: 我已经发群里了……行不行？)
+_TELL = r"(?<!已经)(?:说|讲|告诉|通知|透露|转达|公布|发)(?![^，,。！!？?；;\n\s]{0,3}[了过])"
 _ASKS_LEAVE = re.compile(r"(?:" + _MAY + r"|可以)[^，,。！!？?；;\n]{0,16}?" + _TELL
                          + r"[^，,。！!？?；;\n]{0,10}?[吗么]?\s{0,2}[？?]\s*$"
                          r"|" + _TELL + r"[^，,。！!？?；;\n]{0,12}?" + _MAY_AFTER + r"\s{0,2}[？?]\s*$")
 _CLAUSES = re.compile(r"[，,。！!？?；;\n]")
+# a clause that tells a figure, a rank or what a matter is (标底368万还没公开)
+_FIGURES = re.compile(r"\d|[一二两三四五六七八九十百千万]\s{0,2}(?:万|元|名|分|票|个|家)|第[一二三四五六七八九十\d]|是|为|排")
 _VOCATIVE_CLAUSE = re.compile(r"[@＠]\S{1,12}|\S{0,3}(?:主任|科长|局长|处长|书记|老师|经理|股长|部长|所长|站长|院长|"
                               r"队长|组长|县长|市长|校长|主席|总|局|处|科|股|姐|哥)")
 # a name followed by the comma that makes it the one addressed (彭主任，…)
@@ -150,7 +155,8 @@ def _read_leave(ctx: Context) -> re.Match | None:
         clauses = clauses[1:]         # 「彭主任，」 the one addressed
     told = cue_hits(ctx, "classified", "handover", "shared", "obtained")
     # (the posting asked leave for, 我发群里……行不行？, is no posting)
-    if len(clauses) > 1 or any(h.start < leave.start() for h in told):
+    if (len(clauses) > 1 or any(h.start < leave.start() for h in told)
+            or any(_FIGURES.search(c) for c in clauses)):
         return None
     return leave
 
@@ -163,7 +169,15 @@ def _matter_named(ctx: Context) -> bool:
 
 def _scoped(ctx: Context) -> bool:
     """The message states a rule for a kind of material (searched once)."""
-    return ctx.once("classified.scope", lambda c: _SCOPE.search(c.text) is not None)
+    return ctx.once("classified.scope", _read_scope)
+
+
+def _read_scope(ctx: Context) -> bool:
+    if _SCOPE.search(ctx.text):
+        return True
+    return (_CHANNEL_RULE.search(ctx.text) is not None
+            and not cue_hits(ctx, "classified", "handover", "shared", "obtained")
+            and not _CONTENT_TOLD.search(ctx.text) and not _sent(ctx))
 
 
 def _sent(ctx: Context) -> bool:
@@ -224,6 +238,7 @@ MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|�
                                r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘]))了?"
                                r"\s{0,3}(?:密级)?\s{0,3}[“\"「『'‘]?\s{0,3}(" + _LEVEL + ")")
 # how to handle marked material asked (是直接跟普通文件一起移交，还是走单独流程？)
+_CONTENT_TOLD = re.compile(r"里面|里写|写着|写明|写的|说|提到|内容")
 _HANDLING_ASKED = re.compile(r"(?:还是|怎么|如何|是否|要不要)[^，,。！!？?；;\n]{0,12}(?:移交|归档|处理|流程|登记|销毁|保管)"
                              r"[^，,。！!？?；;\n]{0,6}[？?]\s*$")
 # what forbids rather than tells: 标有“秘密”字样的文件不得上传
@@ -267,6 +282,7 @@ _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签�
 _LEAVE_BEFORE = re.compile(_MAY + r"[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
 # ... or with the leave asked at the clause's end (我发群里方便大家对照行不行？)
+_DONE_POSTING = re.compile(r"已经|[发说][^，,。！!？?；;\n]{0,4}[了过]")
 _LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}" + _MAY_AFTER + r"\s{0,2}[？?]")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
@@ -396,7 +412,8 @@ class Classified(Plugin):
             for plain, quote in views:
                 m = MARKING_DESCRIBED.search(plain)
                 if m and not (_INSTRUCTION.search(plain, 0, m.start()) or _FORBIDDEN.search(plain)
-                              or (not _shared(ctx) and _HANDLING_ASKED.search(plain))):
+                              or (not _shared(ctx) and _HANDLING_ASKED.search(plain)
+                                  and not _CONTENT_TOLD.search(plain, m.end()))):
                     level = quote(m.start(1), m.end(1)).strip()
                     if _shared(ctx):
                         return DESCRIBED_SHARED, level, f"图片或附件标有密级“{level}”"
@@ -545,7 +562,8 @@ class Classified(Plugin):
                           if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)]
         # posting asked leave for (我能不能直接发群里让许佳帮忙核一下？): not posted
         hits["shared"] = [h for h in hits["shared"]
-                          if not ((_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
+                          if _DONE_POSTING.search(ctx.text, max(0, h.start - 3), h.end + 1)
+                          or not ((_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
                                    and _CLAUSE_ASKS.match(ctx.text, h.end))
                                   or _LEAVE_AFTER.match(ctx.text, h.end))]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}

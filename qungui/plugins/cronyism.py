@@ -34,8 +34,15 @@ _REWARD = re.compile(r"少不了(?:你|您|大家|各位)的?好处|(?:不会|�
 # access brokered (牵个线, 引荐, 打个招呼, 通融): not the help of 帮忙 alone (大家帮忙加个班
 # ……不会亏待大家)
 _BROKER = re.compile(r"牵(?:个)?线|搭(?:个)?桥|引荐|打(?:个)?招呼|通融|疏通|递(?:个)?话|认识一下|走动走动")
-# the unit or its assessment promising it (单位不会亏待大家, 年终考核不会亏待大家)
+# the unit or its assessment promising it to everyone (单位不会亏待大家, 年终考核不会亏待大家;
+# not 局里不会亏待你, to the one asked)
 _PROMISER_OFFICIAL = re.compile(r"(?:单位|组织|局里|考核|集体)$")
+_TO_YOU = re.compile(r"你(?!们)|您")
+
+
+def _to_you(text: str, hit) -> bool:
+    """The reward is promised to the one asked (你, 您), not to 你们 or everyone."""
+    return _TO_YOU.search(text, hit.start, min(len(text), hit.end + 1)) is not None
 # an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
 # what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
@@ -43,7 +50,8 @@ _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|�
                          r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
 # the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
 # sender answers a favour asked of them on someone's behalf, or tells them to recuse
-_DONE = re.compile(r"打过招呼|打好招呼|安排好|留好|办好了|定好了|已经(?:跟|和|帮|给|安排|说好)|说好了|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
+_DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
+                   r"|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
 _YOURS = re.compile(r"你(?:的|家|那个|那位)?$|你(?:跟|和|与)[^，,。！!？?；;\n]{1,10}是$")
 
 
@@ -109,10 +117,15 @@ class Cronyism(Plugin):
         不会亏待大家) beside a favour or help asked (牵个线, 打招呼, 通融); not in
         an election (vote_buying's), nor where it is refused or banned."""
         rewards = [h for h in pattern_hits(ctx, _REWARD, self.name, "favor", term="许以好处")
-                   if not _PROMISER_OFFICIAL.search(ctx.text, max(0, h.start - 6), h.start)]
+                   if not (_PROMISER_OFFICIAL.search(ctx.text, max(0, h.start - 6), h.start)
+                           and not _to_you(ctx.text, h))]
         if not rewards or has_cue(ctx, "vote_buying", "election") or has_cue(ctx, self.name, "refuse"):
             return None
         helps = pattern_hits(ctx, _BROKER, self.name, "help")
+        if not helps and any(_to_you(ctx.text, r) for r in rewards):
+            # promised to the one asked (你帮忙把宏达列进短名单，不会亏待你的): any help
+            helps = [h for h in cue_hits(ctx, self.name, "favor", "help")
+                     if not any(h.start < r.end and r.start < h.end for r in rewards)]
         return (rewards[0], helps[0]) if helps else None
 
     def _refused(self, ctx: Context):

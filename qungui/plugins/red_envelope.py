@@ -20,10 +20,14 @@ _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
 _ENVELOPE = r"(?:红包|hb|利是|利市)"
 _ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE)
-# the envelope first (hb安排上, 红包走起, 红包收到了; not the union's 慰问金红包 paid to
+# the envelope first (hb安排上, 红包走起, 谢谢老板……红包收到了; not the union's 慰问金红包 paid to
 # the bank): scanned apart, so that a verb-led
 # reading that takes its envelope across a sentence («来着？hb») does not hide it
-_LED = re.compile(r"(?<!慰问金)(?<!慰问)" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上|收到)")
+_LED = re.compile(r"(?<!慰问金)(?<!慰问)" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上)"
+                  # one received, with thanks or ending the message (谢谢老板！红包收到了), not asked after
+# (红包收到了吗)
+                  # (the key view folds 谢谢 to 谢)
+                  r"|" + _ENVELOPE + r"收到了?(?:谢谢?|感谢|多谢|$)")
 _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
     r"|每人(?:微信|支付宝)?转(?:我|给我)|转账给(?:你|我|您)|(?:微信|支付宝)转(?:你|我|您)"
@@ -70,9 +74,14 @@ def _read_tag(ctx: Context) -> re.Match | None:
 _SPLIT = re.compile(r"转\W+我")
 # nor one that reads an act across a sentence's end (「谁都不许领。窦鹏把红包退给企业」)
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
+# a red envelope rebuked (企业给督导组发红包，这是什么性质？; 收红包性质很严重)
+_REBUKED = re.compile(r"红包[，,。！!？?\s]{0,2}(?:这是什么性质|性质(?:很|十分|非常)?严重)")
+# 「我说不行」 declines where the message ends on it or sends the giver elsewhere (我说不行让她
+# 走个人账户汇款; not 我说不行，太小气了，至少发个200的)
+_SAID_NO_ENDS = re.compile(r"\s{0,2}(?:[。！!]?\s*$|[，,]?\s{0,2}让)")
 # nor a verb inside a member's name after @, which ends at its space (「@包国华 红包谁都别
 # 领」: no 包…红包; 「@王哥发个红包呗」 is no name)
-_MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}(?=\s)")
+_MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}(?=[\s，,：:])")
 
 
 # On the plain view: what one grabbed, in money (抢了0.32, 才抢到一毛钱), or
@@ -130,8 +139,8 @@ class RedEnvelope(Plugin):
             amount = ctx.message.amount
             evidence = f"{kind} {amount:g}元" if amount is not None else kind
             return self.hit(1.0, evidence, f"在工作群发{kind}" + (f"（{amount:g}元）" if amount is not None else ""))
-        if has_cue(ctx, self.name, "notice", "event"):
-            return self.clear("通报或营销活动方案")  # 通报 / 红包雨营销方案
+        if has_cue(ctx, self.name, "notice", "event") or _REBUKED.search(ctx.norm.plain):
+            return self.clear("通报或营销活动方案")  # 通报 / 红包雨营销方案 / 发红包，这是什么性质？
         if has_cue(ctx, "vote_buying", "election"):
             # 「投我的每人发个红包」
             return self.clear("涉及选举投票，交由拉票贿选规则")
@@ -157,7 +166,9 @@ class RedEnvelope(Plugin):
             banned += ruled
             kept = [h for h in kept if h not in ruled]
         acts = kept
-        declined = said_last(ctx.text, cue_hits(ctx, self.name, "declined"), acts)
+        declined = said_last(ctx.text, [h for h in cue_hits(ctx, self.name, "declined")
+                                        if h.term != "我说不行" or _SAID_NO_ENDS.match(ctx.text, h.end)],
+                             acts)
         if declined is not None and not (_GRABBED.search(norm.plain) or _emoji_given(ctx)
                                          or _tag_sent(ctx)):
             # 「硬塞给小周一个红包，小周当场退了」: the gift handed back or

@@ -47,6 +47,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "这家企业老板是你老同学，名额我给他留好了，评审的时候你回避一下，免得被人说闲话",
     "你表哥的公司这次中标我已经安排好了，开会时你按规定回避一下做做样子",
     "你老乡的事我不打招呼，你让他直接报我名字就行",
+    "你帮宏达跟评委打个招呼，局里不会亏待你",
+    "你帮忙把宏达列进短名单，不会亏待你的",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -99,6 +101,7 @@ def test_networking_for_gain(inspect, text):
     "周末大家帮忙加个班把台账补齐，年终考核不会亏待大家",
     "新同事入职，大家多帮忙带一带，我不会亏待你们的",
     "有个申请人说他表哥在市里上班，想让我帮他往前挪挪，我直接回了，按顺序号来，谁打招呼都没用。",
+    "你同学那家公司的事我不能帮，评审名单早就定好了，让他关注公告",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -74,9 +74,10 @@ def test_transfer_without_amount(inspect):
     ("我说不行，但还是给大家发个红包", "发个红包"),
     ("迟到性质很严重啊哈哈，罚你发个红包给大家压压惊！", "发个红包"),
     ("@王哥发个红包呗", "发个红包"),
-    ("谢谢老板！红包收到了", "红包收到"),
+    ("谢谢老板！红包收到了", "红包收到了"),
     ("他说要在群里发个红包，我说不行，太小气了，至少发个200的", "发个红包"),
     ("刚才那个发错了请撤回，我再发个红包", "发个红包"),
+    ("这是什么性质？过节嘛，老板给大家发个红包，快抢", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -124,6 +125,7 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "工会今年的中秋福利是每人一盒月饼，已经放到各科室了",
     "曹主任，站里进人都走人社局公开招聘，公告出来我转你，让孩子按程序报名。",
     "工会的春节慰问金红包安排上了，请各位查收银行卡",
+    "工会的红包收到了吗？没收到的找小李",
 ])
 def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -171,6 +173,9 @@ def test_discipline_notices_are_clean(inspect, text):
     "提醒下，昨天有同事在群里私发红包谢食堂师傅，已经让他撤回了。大家真想表达可以写封表扬信交后勤中心",
     "@卢家豪 立即撤回！企业给督导组发红包，这是什么性质？龚组长，请登记。",
     "任经理，服务商在工作群发红包不合适，请撤回，大家也都别领。",
+    "有干部在工作群里抢企业老板发的红包，性质很严重，纪委已介入",
+    "他要在群里给大家发红包，我说不行。",
+    "@包国华，红包谁都别领",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
