@@ -99,6 +99,8 @@ def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
     # asked whether a matter not yet out may be told, nothing of it told
     ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", "classified"),
     ("股长，县里内部那份重点盯防矿山名单，我发群里方便大家对照行不行？", "classified"),
+    ("谭股长，调查队原始采价数据不对外提供。本月CPI发布后可以用公开数，另外你们价格监测系统有自己的监测点，可以先参考那个。",
+     "classified"),
 ])
 def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_model(judge, text,
                                                                                    rule):
@@ -124,6 +126,7 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("中标候选人名单还没公示 我发群里了大家核一下行不行？", "classified"),
     ("标底368万还没公开，我先跟宏达那边说一声行吗？", "classified"),
     ("那份标着机密的会议纪要里写明年要撤并三个乡镇，这个怎么归档？", "classified"),
+    ("原始数据不对外提供，我私下发你一份，标底是356万", "classified"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

@@ -512,7 +512,9 @@ class Classified(Plugin):
         unpublished = _unpublished(ctx)
         # 未公开 inside 未公开前不得外传 is the time before, like the rest of it
         before = Spans(h for h in unpublished if "前" in h.term)
-        return (bool(cue_hits(ctx, self.name, "handover", "shared", "obtained"))
+        # (not one banned right before it: 不要拍照发朋友圈 hands nothing over)
+        return (any(not _FORBIDDEN_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)
+                    for h in cue_hits(ctx, self.name, "handover", "shared", "obtained"))
                 or any("前" not in h.term and h.term != "内部"
                        and not label_spans.covers(h.start, h.end)
                        and not before.covers(h.start, h.end)

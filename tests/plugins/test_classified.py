@@ -199,6 +199,8 @@ def test_material_kept_out_of_the_group_is_not_a_leak(inspect, text):
     "提醒：雷达原始数据是空管内部资料，大家需要的话我出个摘要，原始数据不往外传。",
     "涉密文件不走顺路捎带，必须机要交通或专人送，魏科你那份要是有密级就别放车上。",
     "涉密文件单独移交，用密封档案袋，填《涉密档案移交清单》，当面点交，不经过收发室",
+    # the posting banned right before it is no handing over
+    "提醒各行：企业走访记录表里有财务数据，要妥善保管，不要拍照发朋友圈做宣传",
 ])
 def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -176,6 +176,7 @@ def test_discipline_notices_are_clean(inspect, text):
     "有干部在工作群里抢企业老板发的红包，性质很严重，纪委已介入",
     "他要在群里给大家发红包，我说不行。",
     "@包国华，红包谁都别领",
+    "谢谢贺老师，红包我们不能收，已经退回了，这都是分内的活哈",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
