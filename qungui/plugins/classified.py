@@ -30,6 +30,8 @@ from qungui.core.text import PlainView
 from qungui.plugins._common import Near, cue_hits, has_cue, named_people, own_words
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
+# the lexicon's words for material handed over, passed on here or found out
+_TOLD_CUES = ("handover", "shared", "obtained")
 
 
 _INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意")
@@ -153,7 +155,7 @@ def _read_leave(ctx: Context) -> re.Match | None:
     clauses = [c for c in _CLAUSES.split(text[:leave.start()])[:-1] if c.strip()]
     if clauses and _VOCATIVE_CLAUSE.fullmatch(clauses[0].strip()):
         clauses = clauses[1:]         # 「彭主任，」 the one addressed
-    told = cue_hits(ctx, "classified", "handover", "shared", "obtained")
+    told = cue_hits(ctx, "classified", *_TOLD_CUES)
     # (the posting asked leave for, 我发群里……行不行？, is no posting)
     if (len(clauses) > 1 or any(h.start < leave.start() for h in told)
             or any(_FIGURES.search(c) for c in clauses)):
@@ -176,7 +178,7 @@ def _read_scope(ctx: Context) -> bool:
     if _SCOPE.search(ctx.text):
         return True
     return (_CHANNEL_RULE.search(ctx.text) is not None
-            and not cue_hits(ctx, "classified", "handover", "shared", "obtained")
+            and not cue_hits(ctx, "classified", *_TOLD_CUES)
             and not _CONTENT_TOLD.search(ctx.text) and not _sent(ctx))
 
 
@@ -201,12 +203,17 @@ _OWN_FUNCTION = re.compile(r"审计|控制|管理|培训|招聘|装修|结构|(?
 _FORBIDDEN_BEFORE = re.compile(r"(?:别|勿|不要|不得|不能|不许|不准)$")
 
 
-def _unpublished(ctx: Context) -> list:
-    """The words saying a matter is not yet public, less those that do not."""
+def _unpublished(ctx: Context) -> tuple:
+    """The words saying a matter is not yet public, less those that do not
+    (read once per message)."""
+    return ctx.once("classified.unpublished", _read_unpublished)
+
+
+def _read_unpublished(ctx: Context) -> tuple:
     text = ctx.text
-    return [h for h in cue_hits(ctx, "classified", "unpublished")
-            if not (h.term == "内部" and _OWN_FUNCTION.match(text, h.end))
-            and not _FORBIDDEN_BEFORE.search(text, max(0, h.start - 2), h.start)]
+    return tuple(h for h in cue_hits(ctx, "classified", "unpublished")
+                 if not (h.term == "内部" and _OWN_FUNCTION.match(text, h.end))
+                 and not _FORBIDDEN_BEFORE.search(text, max(0, h.start - 2), h.start))
 
 
 def _identifiers_handed(ctx: Context) -> bool:
@@ -376,7 +383,7 @@ class Classified(Plugin):
     def _told(self, ctx: Context, keep_out: re.Match | None) -> bool:
         """Something handed over, passed on or found out, outside the ban
         itself (if any): in 「别截屏发群里」 the 发群里 is what is banned, not done."""
-        told = cue_hits(ctx, self.name, "handover", "shared", "obtained")
+        told = cue_hits(ctx, self.name, *_TOLD_CUES)
         if keep_out is None:
             return bool(told)
         a, b = ctx.norm.plain_span(keep_out.start(), keep_out.end())
@@ -514,7 +521,7 @@ class Classified(Plugin):
         before = Spans(h for h in unpublished if "前" in h.term)
         # (not one banned right before it: 不要拍照发朋友圈 hands nothing over)
         return (any(not _FORBIDDEN_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)
-                    for h in cue_hits(ctx, self.name, "handover", "shared", "obtained"))
+                    for h in cue_hits(ctx, self.name, *_TOLD_CUES))
                 or any("前" not in h.term and h.term != "内部"
                        and not label_spans.covers(h.start, h.end)
                        and not before.covers(h.start, h.end)

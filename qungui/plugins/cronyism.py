@@ -38,21 +38,29 @@ _BROKER = re.compile(r"牵(?:个)?线|搭(?:个)?桥|引荐|打(?:个)?招呼|�
 # not 局里不会亏待你, to the one asked)
 _PROMISER_OFFICIAL = re.compile(r"(?:单位|组织|局里|考核|集体)$")
 _TO_YOU = re.compile(r"你(?!们)|您")
-
-
-def _to_you(text: str, hit) -> bool:
-    """The reward is promised to the one asked (你, 您), not to 你们 or everyone."""
-    return _TO_YOU.search(text, hit.start, min(len(text), hit.end + 1)) is not None
 # an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
 # what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
                          r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我"
                          r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
-# the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
-# sender answers a favour asked of them on someone's behalf, or tells them to recuse
+# the favour told as done or the refusal as feigned (已经打过招呼, 名额给他留好了, 做做样子,
+# 让他直接报我名字): no refusal, whatever the words
 _DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
                    r"|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
+# the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
+# sender answers a favour asked of them on someone's behalf, or tells them to recuse
 _YOURS = re.compile(r"你(?:的|家|那个|那位)?$|你(?:跟|和|与)[^，,。！!？?；;\n]{1,10}是$")
+
+
+def _to_you(text: str, hit) -> bool:
+    """The reward is promised to the one asked (你, 您), not to 你们 or everyone."""
+    return _TO_YOU.search(text, hit.start, min(len(text), hit.end + 1)) is not None
+
+
+def _handed_over(ctx: Context) -> list:
+    """Work handed to a tie (这个工程给他做), as favours (read once per message)."""
+    return ctx.once("cronyism.hand_over",
+                    lambda c: pattern_hits(c, _HAND_OVER, "cronyism", "favor", term="给…做"))
 
 
 @register
@@ -82,8 +90,7 @@ class Cronyism(Plugin):
                 return self.hit(0.8, quote(ctx, help_, reward),
                                 f"请托“{help_.quote}”并许以“{reward.quote}”，搞政商勾连")
             return self.clear("无圈子关系用语")
-        favors = cue_hits(ctx, self.name, "favor") + pattern_hits(ctx, _HAND_OVER, self.name, "favor",
-                                                                   term="给…做")
+        favors = cue_hits(ctx, self.name, "favor") + _handed_over(ctx)
         in_circle = Spans(circles)
         favors = [h for h in favors if not in_circle.covers(h.start, h.end)]
         pair = first_pair(ctx, circles, favors, max_gap=1)
@@ -155,5 +162,5 @@ class Cronyism(Plugin):
                 return None
         later = ([h for h in circles if h not in yours]
                  + cue_hits(ctx, self.name, "favor", "help")
-                 + pattern_hits(ctx, _HAND_OVER, self.name, "favor", term="给…做"))
+                 + _handed_over(ctx))
         return said_last(text, refusals, later)

@@ -20,13 +20,11 @@ _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
 _ENVELOPE = r"(?:红包|hb|利是|利市)"
 _ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE)
-# the envelope first (hb安排上, 红包走起, 谢谢老板……红包收到了; not the union's 慰问金红包 paid to
-# the bank): scanned apart, so that a verb-led
-# reading that takes its envelope across a sentence («来着？hb») does not hide it
+# the envelope first (hb安排上, 红包走起; not the union's 慰问金红包 paid to the bank), or one
+# received with thanks or ending the message (谢谢老板！红包收到了; not 红包收到了吗; the key
+# view folds 谢谢 to 谢): scanned apart, so that a verb-led reading that takes its
+# envelope across a sentence («来着？hb») does not hide it
 _LED = re.compile(r"(?<!慰问金)(?<!慰问)" + _ENVELOPE + r"(?:发|抢|领|拿|来|呢|走起|接龙|雨|谁领|谁抢|安排上)"
-                  # one received, with thanks or ending the message (谢谢老板！红包收到了), not asked after
-# (红包收到了吗)
-                  # (the key view folds 谢谢 to 谢)
                   r"|" + _ENVELOPE + r"收到了?(?:谢谢?|感谢|多谢|$)")
 _TRANSFER = re.compile(
     r"(?:微信|支付宝|直接)?转(?:账)?(?:给)?(?:你|我|您)(?:了|吧|\d+)"
