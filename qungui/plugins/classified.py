@@ -53,8 +53,8 @@ _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r
 # 「船员信息属于工作秘密，不得截图外发」, 「工资数据属于内部数据，不得截图外传」,
 # 「考察材料属于组织工作内部材料，不发群里」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
-                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不复印|"
-                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室)(?:查阅|阅|看|签收)")
+                    r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不(?:得|能)?复印|"
+                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室|机要柜|保密柜)(?:查阅|阅|看|签收)")
 # the channel material goes by (机要交通, 专人送, 单独移交, 当面点交, 密封档案袋):
 # a rule for it only where nothing is handed over or told of it
 _CHANNEL_RULE = re.compile(r"机要交通|专人(?:送|递送|传递)|单独移交|当面点交|密封(?:档案)?袋")
@@ -68,6 +68,10 @@ _THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:[。！!；;\s]*$|[，
 # rule for a kind of material that ends the message, heading nothing
 _RULE_ENDS = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:" + _BAN_WORDS + r")[^，,。！!？?；;\n]{1,8}[。！!；;\s]*$")
 _LIST_RULE = re.compile(r"以下|下列|一律")
+# a label that is itself a ban (不要外发, 请勿转发, 先别外传), and what may follow it when
+# it is a rule: the end, why (涉及个人信息), or what members are to do
+_BAN_LABEL = re.compile(r"(?:先)?(?:" + _BAN_WORDS + r"|别|不宜|未经)")
+_RULE_THEN = re.compile(r"\s*(?:[。！!；;]?\s*$|[，,。；;]\s*(?:涉及|因为|含有|包含|里面有|各|请|按|要|务必|大家|以|等))")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 # a label counted as a kind of document (到了两份机要件, 有几份是内部资料): documents
@@ -79,7 +83,8 @@ _BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有
 # 空管内部资料, 是指挥部内部资料): 是 with its subject before it
 _IS_KIND = re.compile(r"[^，,。！!？?；;\n\s:：]是(?:[\u4e00-\u9fff]{1,4}(?<![的了]))?$")
 # a label's clause going on to tell what the material says (内部文件的意思是……)
-_GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是)")
+# (秘密级调度令里说……)
+_GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是|里面?(?:说|写|讲|提到))")
 # the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？,
 # 我发群里方便大家对照行不行？)
 # leave asked before the act (能不能, 可不可以) or after it (行不行？, 可以吗？)
@@ -242,7 +247,9 @@ MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]
 # (标 alone before a quote: 标“机密”的方案, not 目标 or 投标; the spaces
 # between are bounded, so that a run of them is read once, not split three ways)
 MARKING_DESCRIBED = re.compile(r"(?:标注|标有|标着|标明|注明|印有|印着|盖有|盖着|写着|打着"
-                               r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘]))了?"
+                               r"|(?<![目投招商指坐路达夺锦])标(?=了?\s{0,3}[“\"「『'‘])"
+                               # (运行方式单标了秘密：…)
+                               r"|(?<![目投招商指坐路达夺锦])标(?=了\s{0,2}" + _LEVEL + r"\s{0,2}[:：]))了?"
                                r"\s{0,3}(?:密级)?\s{0,3}[“\"「『'‘]?\s{0,3}(" + _LEVEL + ")")
 # how to handle marked material asked (是直接跟普通文件一起移交，还是走单独流程？)
 _CONTENT_TOLD = re.compile(r"里面|里写|写着|写明|写的|说|提到|内容")
@@ -283,14 +290,37 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
 _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
+# the time before right before a ban (之前不要外传, 公示前，别外传)
+_BEFORE_BAN = re.compile(r"前[，,]?\s?$")
 # how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
 # which those who let a matter out say too
+# 内部 said as what kind material is (是内部的, 标了内部的), where nothing of it is told
+_KIND_SAID = re.compile(r"(?:是|属于|标了?|标有|标注)$")
+_TELLS = re.compile(r"\d|" + _CONTENT_TOLD.pattern)
 _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
 _LEAVE_BEFORE = re.compile(_MAY + r"[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
 # ... or with the leave asked at the clause's end (我发群里方便大家对照行不行？)
 _DONE_POSTING = re.compile(r"已经|[发说][^，,。！!？?；;\n]{0,4}[了过]")
 _LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}" + _MAY_AFTER + r"\s{0,2}[？?]")
+# 内部 described as what a document bears (报告标着内部的), then what the document says
+# told (里面说去年多计了43万): the content of internal material let out
+_MARKED_INTERNAL = re.compile(r"(?:标着|标了|标有|标注|印着|印有)\s{0,2}[“\"「『'‘]?\s{0,2}内部")
+_SAYS = re.compile(r"[^。！!？?；;\n]{0,12}?(?:里面?(?:说|写|讲|提到)|上面(?:说|写)|写着|内容是)")
+# 内部 in brackets on a document's title (《数据开放负面清单（内部）》), with the document
+# sent here (发个……的截图)
+_BRACKET_INTERNAL = re.compile(r"[（(【\[〔]\s{0,2}内部(?:资料|材料|文件|稿|版|件)?\s{0,2}[）)】\]〕]")
+_SENDS = re.compile(r"发(?:个|一下|一份|给|你|大家)|截图|照片|扫描件")
+# a figure told (迁改费是1.37亿, 基站退服412个, 缺口37万千瓦) and then said not to be out, or
+# told differently outside (这个数没对外说过, 对外还说充足, 只有我们几个知道): internal
+# figures let out; not the time before (检查前不对外, 之前不对外表态), how material is kept
+# (不对外提供), or a rule for what is said outside (对外口径以省里通报为准)
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s{0,2}(?:万|亿)?\s{0,2}(?:千瓦|千伏安|元|块|吨|个|件|条|户|家|人|台|艘|辆|起|%|亩)"
+                     r"|\d+(?:\.\d+)?\s{0,2}(?:万|亿)")
+_NOT_OUT = re.compile(r"还没对外|没对外(?:说|讲|公布|通报|发布)|未对外(?:公布|发布|通报)|对外口径还没|对外只说|对外还说"
+                      r"|不对外(?!表态|提供|发|开放)|只有我们几个知道|还没公布|还没公开|才公开|还没发布|还没出文"
+                      r"|还没正式公布|暂不公开|尚未公开|尚未公布")
+_TIME_BEFORE_OUT = re.compile(r"前[^，,。！!？?；;\n]{0,3}$")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
@@ -343,7 +373,9 @@ class Classified(Plugin):
             # stronger; neither on what is said to be published (a draft for
             # public comment 已在网站公开挂网 labels nothing secret)
             found = max(filter(None, (self._label(ctx, reminded),
-                                      None if reminded else self._internal(ctx))),
+                                      None if reminded else self._internal(ctx),
+                                      None if reminded else self._internal_marked(ctx),
+                                      None if reminded else self._figure_not_out(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
             kept_out = (keep_out if keep_out and reminded and not _sent(ctx)
@@ -459,7 +491,8 @@ class Classified(Plugin):
         if not (labels or cautions) or reminded:
             return None
         header = self.param(ctx, "header_chars")
-        materials = Near(ctx, cue_hits(ctx, self.name, "material"))
+        material_hits = cue_hits(ctx, self.name, "material")
+        materials = Near(ctx, material_hits)
         shared = _shared(ctx)
         # 「注意保密」 alone is a reminder; on material being shared (a file or a
         # picture itself, not words with an attachment's tag), a label
@@ -493,7 +526,11 @@ class Classified(Plugin):
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
                        and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)
-                                and _THEN_WORK.match(ctx.text, hit.end)))
+                                and _THEN_WORK.match(ctx.text, hit.end))
+                       # 「大屏监控画面截图不要外发」: a ban said of the material named
+                       # right before it, a rule for it, not a tag on what was told
+                       and not (_BAN_LABEL.match(hit.term) and _RULE_THEN.match(ctx.text, hit.end)
+                                and any(0 <= hit.start - m.end <= 1 for m in material_hits)))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
             elif not (shared or opens) and scope:
@@ -513,16 +550,46 @@ class Classified(Plugin):
             return score, marking, f"“{marking}”是对{kind}材料的处理要求，未见所发的内部材料"
         return score, marking, f"转发标注“{marking}”的内部材料"
 
+    def _internal_marked(self, ctx: Context):
+        """内部 on a document, said in words (标着内部的) with what the document
+        says told after it, or in brackets on its title with the document sent
+        here; not where the message bans anything (the rule for such material)."""
+        text = ctx.text
+        if "内部" not in text:
+            return None
+        m = _MARKED_INTERNAL.search(text)
+        if m and _SAYS.match(text, m.end()) and not _FORBIDDEN.search(text):
+            return DESCRIBED_TOLD, "内部", "说出标有“内部”的材料的内容"
+        m = _BRACKET_INTERNAL.search(text)
+        # (a ban after the title may be the content's: 对照一下哪些不能上)
+        if (m and not _FORBIDDEN.search(text, 0, m.start())
+                and (_shared(ctx) or _SENDS.search(text) or has_cue(ctx, self.name, "handover"))):
+            marking = m.group()
+            return 0.9, marking, f"转发标注“{marking}”的内部材料"
+        return None
+
+    @staticmethod
+    def _figure_not_out(ctx: Context):
+        """A figure told, then said not to be out (or told otherwise outside)."""
+        text = ctx.text
+        for m in _NOT_OUT.finditer(text):
+            if (not _TIME_BEFORE_OUT.search(text, max(0, m.start() - 4), m.start())
+                    and _FIGURE.search(text, 0, m.start())):
+                return INTERNAL_SCORE, m.group(), f"疑似泄露未公开的内部数据（“{m.group()}”）"
+        return None
+
     def _handed(self, ctx: Context, labels) -> bool:
         """Material handed over, or a matter told, beside the ``labels``."""
         label_spans = Spans(labels)
         unpublished = _unpublished(ctx)
         # 未公开 inside 未公开前不得外传 is the time before, like the rest of it
+        # (and 没公示 in 没公示前不要对外说)
         before = Spans(h for h in unpublished if "前" in h.term)
         # (not one banned right before it: 不要拍照发朋友圈 hands nothing over)
         return (any(not _FORBIDDEN_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)
                     for h in cue_hits(ctx, self.name, *_TOLD_CUES))
                 or any("前" not in h.term and h.term != "内部"
+                       and not ctx.text.startswith("前", h.end)
                        and not label_spans.covers(h.start, h.end)
                        and not before.covers(h.start, h.end)
                        for h in unpublished)
@@ -562,6 +629,21 @@ class Classified(Plugin):
             # 「纪要是内部的，不对企业发」「要看内部卷宗的到法规科调阅登记」: 内部 says
             # what kind the material is, beside how it is handled, nothing told
             hits["unpublished"] = [h for h in hits["unpublished"] if h.term != "内部"]
+        if (hits["unpublished"] and not (hits["obtained"] or hits["shared"] or _shared(ctx))
+                and not _TELLS.search(ctx.text) and not _named_beyond_address(ctx)):
+            # 「协调会纪要是内部的，原件在我办公室」「标了内部的不外传」: 内部 says what
+            # kind the material is, and nothing of it is told (no figure, nothing
+            # said of its content, nobody named, nothing found out or posted)
+            hits["unpublished"] = [h for h in hits["unpublished"]
+                                   if not (h.term == "内部" and ctx.text.startswith("的", h.end)
+                                           and _KIND_SAID.search(ctx.text, max(0, h.start - 3),
+                                                                 h.start))]
+        if not (_FIGURES.search(ctx.text) or _named_beyond_address(ctx)):
+            # 「……审定再公示，之前不要外传」: a ban for the time before, with
+            # nothing told (no figure, rank or name)
+            hits["unpublished"] = [h for h in hits["unpublished"]
+                                   if not (_BAN_LABEL.match(h.term) and _BEFORE_BAN.search(
+                                       ctx.text, max(0, h.start - 3), h.start))]
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]

@@ -38,9 +38,10 @@ _BROKER = re.compile(r"牵(?:个)?线|搭(?:个)?桥|引荐|打(?:个)?招呼|�
 # not 局里不会亏待你, to the one asked)
 _PROMISER_OFFICIAL = re.compile(r"(?:单位|组织|局里|考核|集体)$")
 _TO_YOU = re.compile(r"你(?!们)|您")
-# an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我):
-# what a refusal answers
+# an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我,
+# 有砂场老板说): what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
+                         r"|有[\u4e00-\u9fff]{1,3}(?:老板|企业|公司|厂家|商家)"
                          r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我"
                          r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
 # the favour told as done or the refusal as feigned (已经打过招呼, 名额给他留好了, 做做样子,

@@ -34,6 +34,10 @@ _TRANSFER = re.compile(
     #大家); on the key view 一 and 二 are digits
     r"|转了(?:笔|点|些)(?:钱|茶水|心意|辛苦费|小钱)|转了(?:一|1)(?:笔|点)(?:茶水|心意|辛苦费)"
     r"|(?:每人|私下给[\u4e00-\u9fff\d]{0,3})转了(?:一|1)?(?:点|笔)|按人头转给(?:大家|各位|你们)"
+    # money the sender transfers to everyone, or has transferred into the group
+    # (来不了的我直接微信转账，每人188; 我在群里转了五百): not a reimbursement 财务 pays
+    r"|我(?:直接)?(?:微信|支付宝)?转账(?:给)?(?:大家|各位|每人)|群里转了\d"
+    r"|我(?:个人)?给(?:大家|各位|你们)转(?:了)?(?:点|笔|些)"
 )
 # a red envelope or a transfer as members' own words mark one sent ([红包],
 # [转账]); in a greeting only with words of giving (表示一下, 手慢无) or by

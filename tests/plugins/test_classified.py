@@ -227,6 +227,16 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "内部资料，要不发群里大家都看看：拟提拔名单是王建国、李四",
     "这属于我们局内部消息，不要外传，标底是3260万",
     "内部掌握，谁都不要说，标底是3260万",
+    # a document said to bear a marking, with what it says told; 内部 in brackets on a
+    # title sent here
+    "区审计报告初稿出来了，标着内部的，里面说去年翠苑改造多计了43万工程量，要追回",
+    "省公司发的秘密级调度令里说，港城变水位超过1.2米就主动停运，全县东片会全停",
+    "运行方式单标了秘密：7月16日到18日东郊变两回线全停，城东片区单电源运行",
+    "发个我们局《数据开放负面清单（内部）》的截图，大家对照一下哪些不能上",
+    # a ban said of the material named before it, with the matter told after it; the
+    # time before, with a rank told
+    "考察名单不要外传，张建国和李四",
+    "考核结果出来了，我们第三，公示前不要外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
@@ -329,6 +339,12 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("考核等次建议名单已经报领导小组了：优秀8个，一般3个，交通局、文旅局、松岭县，还没最后定", "松岭县"),
     ("我在系统里查了一下，他名下有三套房", "三套房"),
     ("导出的老人名单里有身份证号，我直接发群里了，许佳帮忙核一下", "老人名单"),
+    # a figure told, then said not to be out or told otherwise outside
+    ("今天午高峰全市实际缺口是37万千瓦，调控中心内部统计的，对外口径还没出", "37万"),
+    ("内部算了下，新时段执行后全市工商业用户一年电费要多出2.3亿，这个数没对外说过", "2.3亿"),
+    ("城南那台主变实际能开放的容量只剩3200千伏安了，调度内部核的，对外还说充足", "3200"),
+    # what kind the minutes are, with a matter told
+    ("纪要是内部的，刘局下月调市里", "刘局"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -444,6 +460,23 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "已起诉的15件逾期案件，判决书公开部分可以在裁判文书网查，要看内部卷宗的到法规科调阅登记。",
     "专班第一次调度会纪要已印发，内部件，请各成员单位到中心稽核科机要室签收阅读，不拍照、不外传。",
     "文电科这边有一批标“机密”的来文已经办结，是直接跟普通文件一起移交，还是走单独流程？",
+    # what is said outside as a rule, the time before, a figure with nothing kept in
+    "本月全市查获走私冻品案件3起，数据已报省打私办，对外口径以省里通报为准。",
+    "今天6条线索全部办结，核查结果没出来之前不对外表态",
+    "双随机抽查比例不低于20%，抽中名单检查前不对外",
+    "中标结果以县公共资源交易中心公示为准，没公示前不要对外说",
+    # what kind the material is (是内部的, 标了内部的), nothing of it told
+    "协调会纪要是内部的，原件在我办公室柜子里，要看的找我，别拍照",
+    "指挥部周例会纪要是内部的，只发各单位联络人，请不要转到施工班组群",
+    "会议纪要会后在OA发，标了内部的不外传，群里只通知时间地点",
+    "专班会议纪要OA已发，标内部的部分请勿截图",
+    "联防联控工作会的会议记录是内部的，我整理好发各单位邮箱，群里就不贴了",
+    # a rule for a marked document (不能复印, read at the confidential cabinet), a title cited
+    "不能复印，那是涉密件，吴书记到海防办机要柜阅，阅后登记",
+    "请大家学习《保密管理规定（内部）》，不要外传",
+    # a ban said of the material named right before it, with why; the time before 公示
+    "大屏监控画面截图不要外发，涉及个人信息",
+    "考核结果要先经领导小组审定再公示，之前不要外传，公示时会在县政府网站发",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

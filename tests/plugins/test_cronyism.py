@@ -49,6 +49,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "你老乡的事我不打招呼，你让他直接报我名字就行",
     "你帮宏达跟评委打个招呼，局里不会亏待你",
     "你帮忙把宏达列进短名单，不会亏待你的",
+    # an inspection held off for the tie; the open procedure named, then a favour asked
+    "郑支，我同学厂里那口井证过期了，延续材料还在补，你们先别去查，给个面子",
+    "我老同学做管材的，一切按程序，你们照顾下",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -102,6 +105,13 @@ def test_networking_for_gain(inspect, text):
     "新同事入职，大家多帮忙带一带，我不会亏待你们的",
     "有个申请人说他表哥在市里上班，想让我帮他往前挪挪，我直接回了，按顺序号来，谁打招呼都没用。",
     "你同学那家公司的事我不能帮，评审名单早就定好了，让他关注公告",
+    # another's approach sent to the open procedure in other words (一切按程序, 等公开招标,
+    # 谁来都一样), and an approach by a business named with its trade (有砂场老板说)
+    "有个港资老板说是某领导的老同学，想让我们在清单审查上给他项目“放一放”，我已经告诉他一切按清单和程序办",
+    "有个老同学做管材的，问配套工程后面还有没有采购，我让他自己盯公共资源交易网的公告",
+    "有个朋友做管材的托我问能不能供二期，我告诉他等公开招标，我这边不好插手",
+    "有个项目老板说是马站的老乡，想让验收时宽松点，我说按标准来，谁来都一样",
+    "有砂场老板说跟黄主任是战友，想请我们吃个饭，我没答应",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

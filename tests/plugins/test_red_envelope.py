@@ -78,6 +78,15 @@ def test_transfer_without_amount(inspect):
     ("他说要在群里发个红包，我说不行，太小气了，至少发个200的", "发个红包"),
     ("刚才那个发错了请撤回，我再发个红包", "发个红包"),
     ("这是什么性质？过节嘛，老板给大家发个红包，快抢", "发个红包"),
+    # 案例 is the work's own word, not a discipline notice; money sent without 红包's name
+    ("案例初稿都交齐了，发个小红包犒劳下大家，手慢无😄", "发个小红包"),
+    ("项目签了！今晚我请客，来不了的我直接微信转账，每人188", "我直接微信转账，每人"),
+    ("端午快到了，我在群里包了个粽子钱，每人一份，点开就行", "群里包了个"),
+    ("今晚又扣了一条船，弟兄们辛苦，宵夜钱我群里发了，手快的多抢点", "手快的多抢"),
+    ("第一阶段测试收官！刚发了个，手气最好的下周请大家喝咖啡哈", "手气最好"),
+    ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五"),
+    ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点"),
+    ("我没要求大家发红包，但发个红包也行", "发红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -126,6 +135,8 @@ def test_soliciting_red_envelopes(inspect, text, quoted):
     "曹主任，站里进人都走人社局公开招聘，公告出来我转你，让孩子按程序报名。",
     "工会的春节慰问金红包安排上了，请各位查收银行卡",
     "工会的红包收到了吗？没收到的找小李",
+    # a reimbursement the finance office pays is no transfer between members
+    "财务直接转账给各位，报销款请查收",
 ])
 def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -177,6 +188,11 @@ def test_discipline_notices_are_clean(inspect, text):
     "他要在群里给大家发红包，我说不行。",
     "@包国华，红包谁都别领",
     "谢谢贺老师，红包我们不能收，已经退回了，这都是分内的活哈",
+    "台胞周先生又来了，硬塞个红包说谢谢帮他办好居住证，我们当面退了，已登记",
+    "实习生结业时非要给带教老师发微信红包，老师没收退回了，这次岗前培训提醒一下",
+    "侄子要给我包个红包谢谢帮忙寻亲，我没要，跟他说这是我们该做的",
+    "调解成功后想给许老师转红包表示感谢，许老师当场拒了，我们做了登记",
+    "光伏项目施工方塞了个信封给我说是辛苦费，当场拒了，已报站里",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

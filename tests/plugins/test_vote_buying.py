@@ -40,6 +40,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "测评给我打个满分，不打的直接作废哈",
     "评优按各人意见投，不过这次我也参评，麻烦投我一票",
     "明天选举，按各人意见投就行，投我的每人发200",
+    "我不想麻烦大家，但这次评先进请投我一票",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -103,6 +104,8 @@ def test_canvassing(inspect, text):
     "阮股，投票按各人意见投，我们不搞互投哈。另外谢谢登记窗口上周给3家机构加急办了变更。",
     "推荐是按宣讲场次和企业满意度打分的，不用拉票哈，评分细则OA上都公开了",
     "测评按实际表现打，搞互相照顾打满分的，我这里直接作废。测评规则下周科里统一讲一遍。",
+    # canvassing not wanted by the one it would serve
+    "我不想拉票，让大家自己投",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
