@@ -118,10 +118,12 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_ej", "blind_ek", "blind_el",
                                    "blind_en", "blind_eo", "blind_ep", "blind_eq",
                                    "blind_er", "blind_es", "blind_eu", "blind_ev",
-                                   "blind_ew", "blind_ex"])
+                                   "blind_ew", "blind_ex", "blind_fb", "blind_fc"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the hundred and eight outside
-    writers' sets that are never trained on and meet it. EU, EV, EW and EX,
+    """The bar, on the project's own corpus and on the hundred and ten outside
+    writers' sets that are never trained on and meet it. FB and FC, written
+    from the brief rewritten for X159–X164 after everything those sets showed
+    had landed, as they arrived 0.941 / 1.33% and 0.939 / 1.33%. EU, EV, EW and EX,
     written after everything X155–X158 showed had landed, as they arrived
     0.955 / 1.33%, 0.972 / 0%, 0.963 / 1.33% and 0.969 / 0%. EN, EO, EP, EQ, ER
     and ES, written after everything X151–X154 and the second reader showed
@@ -213,7 +215,8 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
     ("blind_ar", 0.95, 0.027), ("blind_bh", 0.95, 0.027), ("blind_ch", 0.94, 0.027),
-    ("blind_dz", 0.93, 0.027), ("blind_em", 0.93, 0.04)])
+    ("blind_dz", 0.93, 0.027), ("blind_em", 0.93, 0.04), ("blind_ey", 0.90, 0.04),
+    ("blind_ez", 0.93, 0.027), ("blind_fa", 0.91, 0.047), ("blind_fd", 0.92, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -270,7 +273,12 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     the code before that round; 0.942 / 3.33% (5 of 150) with the readings
     X151–X154 and the second reader showed, which also brought BH to the
     bar (0.960 / 2.00%); both back to 0.958 / 2.67% and 0.939 / 4.00% once a
-    last reader's narrowing of 这条撤回 (a post asked back) had landed."""
+    last reader's narrowing of 这条撤回 (a post asked back) had landed. EY, EZ,
+    FA and FD, written from a brief rewritten from the rules alone (the one
+    X159–X164 were written from) after everything those sets showed had
+    landed, as they arrived 0.900 / 4.00%, 0.933 / 2.67%, 0.917 / 4.67% and
+    0.930 / 2.67% (6, 4, 7 and 4 of 150; with the code before X159–X164, 6,
+    7, 8 and 4)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
