@@ -27,6 +27,9 @@ _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 _GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|聚聚)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包|办)")
 _OWN = ("我", "咱", "俺")
+# a refusal in so many words, which holds even beside the sender's own tie
+_FIRM = frozenset({"我没答应", "没答应他", "我拒了", "我拒绝了", "被我拒了", "我明确拒绝", "明确拒绝了",
+                   "当场拒绝", "回绝了", "我回绝"})
 # a reward promised to the one asked or to everyone (回头少不了你的好处, 事成不会亏待
 # 大家, 亏待不了你); not 好处费 named in a notice
 _REWARD = re.compile(r"少不了(?:你|您|大家|各位)的?好处|(?:不会|绝不|亏待不了)(?:亏待)?(?:你|您|大家|各位)"
@@ -145,15 +148,19 @@ class Cronyism(Plugin):
             return None
         text = ctx.text
         circles = cue_hits(ctx, self.name, "circle")
-        if any(h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)
-               for h in circles):
-            return None      # the sender's own tie (我老乡, 我表弟): no refusal of another's
+        last = max(h.start for h in refusals)
+        own = [h for h in circles if h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)]
+        firm = any(h.term in _FIRM for h in refusals if h.start == last)
+        if own and not firm:
+            # the sender's own tie (我老乡, 我表弟): no refusal of another's, unless the
+            # sender turned it down in so many words (我初中同学想让我打个招呼，我回绝了),
+            # the tie then the one who asked
+            return None
         yours = [h for h in circles if _YOURS.search(text, max(0, h.start - 14), h.start)]
         # the refusal answers what came before it; an addressee's tie named
         # on the way to it (「这个招呼我不能打……让你老乡直接找航司销售部按
         # 市场价谈」) is the one it answers, not a favour asked after it
-        last = max(h.start for h in refusals)
-        if not _APPROACHED.search(text, 0, last):
+        if not (own or _APPROACHED.search(text, 0, last)):
             if not any(h.start < last for h in yours):
                 return None
             # answered for the addressee's tie: not where the favour is told as
@@ -161,7 +168,7 @@ class Cronyism(Plugin):
             # 注册走个流程就行; 名额我给他留好了，评审的时候你回避一下)
             if _DONE.search(text):
                 return None
-        later = ([h for h in circles if h not in yours]
+        later = ([h for h in circles if h not in yours and h not in own]
                  + cue_hits(ctx, self.name, "favor", "help")
                  + _handed_over(ctx))
         return said_last(text, refusals, later)

@@ -52,6 +52,9 @@ from tests.plugins.conftest import THRESHOLD, top
     # an inspection held off for the tie; the open procedure named, then a favour asked
     "郑支，我同学厂里那口井证过期了，延续材料还在补，你们先别去查，给个面子",
     "我老同学做管材的，一切按程序，你们照顾下",
+    # ... not where the tie is named again after the refusal, or a favour asked
+    "我老乡想进项目，我回绝了，你们看着办吧，都是老乡",
+    "我表弟想承包食堂，我拒绝了，不过你们看着照顾一下",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -112,6 +115,9 @@ def test_networking_for_gain(inspect, text):
     "有个朋友做管材的托我问能不能供二期，我告诉他等公开招标，我这边不好插手",
     "有个项目老板说是马站的老乡，想让验收时宽松点，我说按标准来，谁来都一样",
     "有砂场老板说跟黄主任是战友，想请我们吃个饭，我没答应",
+    # the sender's own tie turned down in so many words
+    "青石有家被举报的企业老板是我初中同学，想让我跟核查的同事打个招呼轻点处理，我回绝了，他要是找到你们，一样按规定办",
+    "我老乡想进项目，我回绝了",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -87,6 +87,7 @@ def test_transfer_without_amount(inspect):
     ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五"),
     ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点"),
     ("我没要求大家发红包，但发个红包也行", "发红包"),
+    ("我说不用，还是发个红包吧", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -193,6 +194,10 @@ def test_discipline_notices_are_clean(inspect, text):
     "侄子要给我包个红包谢谢帮忙寻亲，我没要，跟他说这是我们该做的",
     "调解成功后想给许老师转红包表示感谢，许老师当场拒了，我们做了登记",
     "光伏项目施工方塞了个信封给我说是辛苦费，当场拒了，已报站里",
+    "今天有个申请人加我微信，说办完给我包个红包，我直接说不用，窗口不收任何费用",
+    "本来想发个红包感谢一下，想想群规还是算了，改天当面道谢😄",
+    "群里刚才有人发红包，已经撤回了，请大家注意",
+    "红包大家别抢了啊，已经领的退回去😅",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
