@@ -143,6 +143,22 @@ def _named_beyond_address(ctx: Context) -> bool:
                for m in named_people(plain))
 
 
+def _named_as_content(ctx: Context) -> bool:
+    """Someone named other than the member addressed and those the material
+    goes to or stays with (只发杜主任, 段科那有一份)."""
+    plain = ctx.norm.plain
+    return any(not ((m.start() == 0 and _VOCATIVE.match(plain, m.end()))
+                    or _RECIPIENT_BEFORE.search(plain, max(0, m.start() - 3), m.start())
+                    or _KEEPER_AFTER.match(plain, m.end()))
+               for m in named_people(plain))
+
+
+def _told_anything(ctx: Context) -> bool:
+    """Something of a matter told: a figure, what the material says or what
+    was decided, or someone named as part of it (read once per message)."""
+    return ctx.once("classified.told", lambda c: bool(_TOLD.search(c.text)) or _named_as_content(c))
+
+
 def _asks_leave(ctx: Context) -> re.Match | None:
     """The message only asks whether a matter not yet out may be told: a
     question asking leave (能不能先口头跟学生说？) ending it, one clause at most
@@ -278,7 +294,8 @@ OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
 # 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n])"
+                        r"|[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
@@ -290,13 +307,23 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
 _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
-# the time before right before a ban (之前不要外传, 公示前，别外传)
-_BEFORE_BAN = re.compile(r"前[，,]?\s?$")
 # how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
 # which those who let a matter out say too
-# 内部 said as what kind material is (是内部的, 标了内部的), where nothing of it is told
-_KIND_SAID = re.compile(r"(?:是|属于|标了?|标有|标注)$")
-_TELLS = re.compile(r"\d|" + _CONTENT_TOLD.pattern)
+# what tells something of a matter: a figure, a count or a rank; what the material says
+# (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并)
+_TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
+                   r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
+                   r"|据说|听说|定了|决定|定下|研究了|通过了|同意了|要调|调走|提拔|任命|处分|撤并|合并|砍")
+# a message opening with the material's name alone, as its caption (村书记拟任人选清单，未经
+# 公示，……): the material itself presented
+_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是在已还要会了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册)"
+                      r"\s{0,2}[，,：:]")
+# a ban on telling, passing on or asking (谁来打听都不能说, 不要打听, 不打听不传, 别往外讲)
+_TELLING_BANNED = re.compile(r"(?:不能|不可|别|不要|不得|勿|不许|不准|不)(?:往外|对外|再|外)?"
+                             r"(?:说|讲|透露|传|打听|问)")
+# someone named as who receives or keeps the material (只发杜主任, 交贾科长, 段科那有一份)
+_RECIPIENT_BEFORE = re.compile(r"(?:发|交|给|找|报|问|联系|请|送)(?:给)?$")
+_KEEPER_AFTER = re.compile(r"那(?:里|儿|边)?有")
 _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
 _LEAVE_BEFORE = re.compile(_MAY + r"[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
@@ -512,7 +539,7 @@ class Classified(Plugin):
                  and not _LIST_RULE.search(ctx.text, 0, labels[0].start))
         scope = _scoped(ctx)
         # nothing told beside the label: no internal matter, nobody named
-        quiet = not (_matter_named(ctx) or named_people(ctx.norm.plain))
+        quiet = not (_matter_named(ctx) or _named_as_content(ctx))
         best = None
         for hit in labels:
             before = ctx.text[max(0, hit.start - 1):hit.start]
@@ -630,20 +657,16 @@ class Classified(Plugin):
             # what kind the material is, beside how it is handled, nothing told
             hits["unpublished"] = [h for h in hits["unpublished"] if h.term != "内部"]
         if (hits["unpublished"] and not (hits["obtained"] or hits["shared"] or _shared(ctx))
-                and not _TELLS.search(ctx.text) and not _named_beyond_address(ctx)):
-            # 「协调会纪要是内部的，原件在我办公室」「标了内部的不外传」: 内部 says what
-            # kind the material is, and nothing of it is told (no figure, nothing
-            # said of its content, nobody named, nothing found out or posted)
-            hits["unpublished"] = [h for h in hits["unpublished"]
-                                   if not (h.term == "内部" and ctx.text.startswith("的", h.end)
-                                           and _KIND_SAID.search(ctx.text, max(0, h.start - 3),
-                                                                 h.start))]
-        if not (_FIGURES.search(ctx.text) or _named_beyond_address(ctx)):
-            # 「……审定再公示，之前不要外传」: a ban for the time before, with
-            # nothing told (no figure, rank or name)
-            hits["unpublished"] = [h for h in hits["unpublished"]
-                                   if not (_BAN_LABEL.match(h.term) and _BEFORE_BAN.search(
-                                       ctx.text, max(0, h.start - 3), h.start))]
+                and not (_told_anything(ctx) or has_cue(ctx, self.name, "handover")
+                         or _CAPTION.match(ctx.text))):
+            # nothing of the matter told (no figure or rank, nobody named but who
+            # receives it, nothing said of what it says or what was decided, nothing
+            # found out or posted): 内部 says what kind the material is (「党组会纪要是
+            # 内部件，到办公室找我查阅」「标了内部的不外传」), and with a ban on telling
+            # or asking the not-yet-out words state a rule (「还没开标，谁来打听都不能
+            # 说」「审定再公示，之前不要外传」)
+            hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text)
+                                   else [h for h in hits["unpublished"] if h.term != "内部"])
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]

@@ -237,6 +237,8 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     # time before, with a rank told
     "考察名单不要外传，张建国和李四",
     "考核结果出来了，我们第三，公示前不要外传",
+    "党组会内部定了撤并科室，别外传",
+    "暗访安排是明天上午9点，别外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
@@ -477,6 +479,18 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # a ban said of the material named right before it, with why; the time before 公示
     "大屏监控画面截图不要外发，涉及个人信息",
     "考核结果要先经领导小组审定再公示，之前不要外传，公示时会在县政府网站发",
+    # nothing of the matter told: 内部 as what kind the minutes are, whoever keeps them
+    "市政府收储资金那次会议纪要已经印发，标的是内部，各区到办公室领纸质件，别扫描",
+    "管委会主任办公会纪要是内部的，段科那有一份，需要看找她",
+    "市长专题会纪要清欠那部分我摘录了，没有密级，但只限内部，在OA里看",
+    "党组会纪要是内部件，需要了解的到办公室找我查阅",
+    "昨天调度会纪要初稿整理好了，属内部纪要，放共享盘加密文件夹了，群里就不发了",
+    # ... and with a ban on telling or asking, the not-yet-out words are a rule
+    "物业公司招标评分细则还没开标，这个阶段谁来打听都不能说，大家注意",
+    "考核结果初稿先经主任办公会审定再公示，公示前各单位不要打听",
+    # what kind an arrangement is (是……工作秘密), a label beside who receives the material
+    "暗访安排是评审组的工作秘密，我们不打听不传，按全域标准准备",
+    "各单位采购合同价格是内部材料，汇总表只发杜主任，不要群发",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

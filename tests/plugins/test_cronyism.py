@@ -118,6 +118,10 @@ def test_networking_for_gain(inspect, text):
     # the sender's own tie turned down in so many words
     "青石有家被举报的企业老板是我初中同学，想让我跟核查的同事打个招呼轻点处理，我回绝了，他要是找到你们，一样按规定办",
     "我老乡想进项目，我回绝了",
+    "有户人家的亲戚找到我，想让我跟镇里说一声把他家列进去拿补助，我让他按程序自己申请",
+    "有个拉面店老板想托我给他侄子在街道找个临时岗，我让他看公开招聘公告自己报",
+    "有施工企业老板说跟我是老乡，想约出来谈项目，我回他按公开招标程序报名",
+    "有家管件厂老板想让我帮他产品进集团应急物资库，说事成给提成，我直接拒了",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

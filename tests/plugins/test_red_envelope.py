@@ -198,6 +198,10 @@ def test_discipline_notices_are_clean(inspect, text):
     "本来想发个红包感谢一下，想想群规还是算了，改天当面道谢😄",
     "群里刚才有人发红包，已经撤回了，请大家注意",
     "红包大家别抢了啊，已经领的退回去😅",
+    "外包公司过节说要给大家发红包，我跟龚经理讲清楚了一律不收",
+    "今天柳坪镇有干部自己凑钱要给驻村同志发慰问红包，我叫停了，慰问走工会渠道",
+    "有个老板私下给我发了个88的红包说谢谢指导，我没点，直接退回了",
+    "社区有位老人想给工作人员包个红包表示感谢，我们跟他讲清楚了，补贴是国家给的，一分钱都不能收",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -106,6 +106,8 @@ def test_canvassing(inspect, text):
     "测评按实际表现打，搞互相照顾打满分的，我这里直接作废。测评规则下周科里统一讲一遍。",
     # canvassing not wanted by the one it would serve
     "我不想拉票，让大家自己投",
+    "有同志私下找我说考核给他打高点，我当面拒了，测评就是测评",
+    "评选以专家评审为主，网上投票不计分，请各团体别组织拉票",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
