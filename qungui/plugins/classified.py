@@ -84,7 +84,7 @@ _BORNE = re.compile(r"(?:印有|印着|标有|标着|标了|写着|注明|盖有
 _IS_KIND = re.compile(r"[^，,。！!？?；;\n\s:：]是(?:[\u4e00-\u9fff]{1,4}(?<![的了]))?$")
 # a label's clause going on to tell what the material says (内部文件的意思是……)
 # (秘密级调度令里说……)
-_GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是|里面?(?:说|写|讲|提到))")
+_GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内容是|说的是|写的是|讲的是|里面?(?:说|讲|提到))")
 # the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？,
 # 我发群里方便大家对照行不行？)
 # leave asked before the act (能不能, 可不可以) or after it (行不行？, 可以吗？)
@@ -141,6 +141,13 @@ def _named_beyond_address(ctx: Context) -> bool:
     plain = ctx.norm.plain
     return any(not (m.start() == 0 and _VOCATIVE.match(plain, m.end()))
                for m in named_people(plain))
+
+
+def _clause_around(text: str, i: int) -> str:
+    """The clause of ``text`` that holds offset ``i``."""
+    start = max(text.rfind(c, 0, i) for c in "，,。！!？?；;\n") + 1
+    ends = [e for e in (text.find(c, i) for c in "，,。！!？?；;\n") if e >= 0]
+    return text[start:min(ends, default=len(text))]
 
 
 def _named_as_content(ctx: Context) -> bool:
@@ -294,8 +301,7 @@ OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
 # 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n])"
-                        r"|[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
@@ -307,23 +313,29 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
 _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
-# how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
-# which those who let a matter out say too
 # what tells something of a matter: a figure, a count or a rank; what the material says
 # (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并)
+# (是 too, but not 是内部的, 是工作秘密: what kind it is)
 _TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
                    r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
-                   r"|据说|听说|定了|决定|定下|研究了|通过了|同意了|要调|调走|提拔|任命|处分|撤并|合并|砍")
+                   r"|据说|听说|定了|定的|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
+                   r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点|先去|再去"
+                   r"|是(?![^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))")
 # a message opening with the material's name alone, as its caption (村书记拟任人选清单，未经
 # 公示，……): the material itself presented
-_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是在已还要会了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册)"
+_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册)"
                       r"\s{0,2}[，,：:]")
-# a ban on telling, passing on or asking (谁来打听都不能说, 不要打听, 不打听不传, 别往外讲)
-_TELLING_BANNED = re.compile(r"(?:不能|不可|别|不要|不得|勿|不许|不准|不)(?:往外|对外|再|外)?"
-                             r"(?:说|讲|透露|传|打听|问)")
+# a rule against telling whoever asks, or against asking (谁来打听都不能说, 谁问都不要讲, 不要
+# 打听, 不打听不传); not the leaker's own tags (别往外说, 先别说, 别说出去)
+_TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,3}都(?:不能|不要|别|不)(?:说|讲|透露)"
+                             r"|(?:不要|别|不许|不准|不得|不)打听")
+# ... or a ban for the time before (审定再公示，之前不要外传)
+_BEFORE_BAN = re.compile(r"前[，,]?\s?(?:都|也)?(?:不要|别|不得|请勿|切勿|勿|不准|不许)(?:外传|外发|对外|说|讲|透露)")
 # someone named as who receives or keeps the material (只发杜主任, 交贾科长, 段科那有一份)
-_RECIPIENT_BEFORE = re.compile(r"(?:发|交|给|找|报|问|联系|请|送)(?:给)?$")
+_RECIPIENT_BEFORE = re.compile(r"(?:发|交|报|联系|送|转)(?:给)?$")
 _KEEPER_AFTER = re.compile(r"那(?:里|儿|边)?有")
+# how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
+# which those who let a matter out say too
 _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
 _LEAVE_BEFORE = re.compile(_MAY + r"[^，,。！!？?；;\n]{0,4}$")
 _CLAUSE_ASKS = re.compile(r"[^，,。！!？?；;\n]{0,20}[吗么]?\s{0,2}[？?]")
@@ -333,7 +345,8 @@ _LEAVE_AFTER = re.compile(r"[^，,。！!？?；;\n]{0,20}" + _MAY_AFTER + r"\s{
 # 内部 described as what a document bears (报告标着内部的), then what the document says
 # told (里面说去年多计了43万): the content of internal material let out
 _MARKED_INTERNAL = re.compile(r"(?:标着|标了|标有|标注|印着|印有)\s{0,2}[“\"「『'‘]?\s{0,2}内部")
-_SAYS = re.compile(r"[^。！!？?；;\n]{0,12}?(?:里面?(?:说|写|讲|提到)|上面(?:说|写)|写着|内容是)")
+_SAYS = re.compile(r"[^。！!？?；;\n]{0,12}?(?:里面?(?:说|写|讲|提到)|上面(?:说|写)|写着|内容是)"
+                   r"(?!着?\s{0,2}(?:份号|编号|页码|阅后|收回|密级))")
 # 内部 in brackets on a document's title (《数据开放负面清单（内部）》), with the document
 # sent here (发个……的截图)
 _BRACKET_INTERNAL = re.compile(r"[（(【\[〔]\s{0,2}内部(?:资料|材料|文件|稿|版|件)?\s{0,2}[）)】\]〕]")
@@ -345,8 +358,12 @@ _SENDS = re.compile(r"发(?:个|一下|一份|给|你|大家)|截图|照片|扫�
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s{0,2}(?:万|亿)?\s{0,2}(?:千瓦|千伏安|元|块|吨|个|件|条|户|家|人|台|艘|辆|起|%|亩)"
                      r"|\d+(?:\.\d+)?\s{0,2}(?:万|亿)")
 _NOT_OUT = re.compile(r"还没对外|没对外(?:说|讲|公布|通报|发布)|未对外(?:公布|发布|通报)|对外口径还没|对外只说|对外还说"
-                      r"|不对外(?!表态|提供|发|开放)|只有我们几个知道|还没公布|还没公开|才公开|还没发布|还没出文"
-                      r"|还没正式公布|暂不公开|尚未公开|尚未公布")
+                      r"|不对外(?!表态|提供|发|开放|营业|出租|出售|借)|只有我们几个知道")
+# ... or in words that say only that something is not out, opening their clause or after
+# 这个, 结果 (比去年低了两个点，还没发布; 结果还没出文; not 岗位表还没公布, which names its own
+# subject)
+_NOT_OUT_WEAK = re.compile(r"(?:^|[，,。；;！!\s])\s*(?:这个数?|这|数据|结果|目前|暂时|都|也)?\s*(?:还没公布|还没公开|才公开"
+                           r"|还没发布|还没出文|还没正式公布|暂不公开|尚未公开|尚未公布)")
 _TIME_BEFORE_OUT = re.compile(r"前[^，,。！!？?；;\n]{0,3}$")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
@@ -366,6 +383,9 @@ _MATTERS = (
     ("records", "公民个人信息", ("lookup", "shared")),
 )
 _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
+# what kind a matter is said to be (暗访安排是评审组的工作秘密): nothing given away by
+# itself, where nothing else is told
+_KIND_AFTER = re.compile(r"[\s　]{0,2}是[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密)")
 # the hour or day an unannounced operation starts, near it (周四凌晨两点……收网,
 # 明天上午9点半到, 下周二起): its plan, not its announcement
 _WHEN = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
@@ -588,9 +608,11 @@ class Classified(Plugin):
         if m and _SAYS.match(text, m.end()) and not _FORBIDDEN.search(text):
             return DESCRIBED_TOLD, "内部", "说出标有“内部”的材料的内容"
         m = _BRACKET_INTERNAL.search(text)
-        # (a ban after the title may be the content's: 对照一下哪些不能上)
+        # (a ban after the title may be the content's: 对照一下哪些不能上; a sending banned
+        # is none: 不要拍照截图)
+        sends = any(not _FORBIDDEN.search(_clause_around(text, x.start())) for x in _SENDS.finditer(text))
         if (m and not _FORBIDDEN.search(text, 0, m.start())
-                and (_shared(ctx) or _SENDS.search(text) or has_cue(ctx, self.name, "handover"))):
+                and (_shared(ctx) or sends or has_cue(ctx, self.name, "handover"))):
             marking = m.group()
             return 0.9, marking, f"转发标注“{marking}”的内部材料"
         return None
@@ -599,10 +621,11 @@ class Classified(Plugin):
     def _figure_not_out(ctx: Context):
         """A figure told, then said not to be out (or told otherwise outside)."""
         text = ctx.text
-        for m in _NOT_OUT.finditer(text):
+        for m in (*_NOT_OUT.finditer(text), *_NOT_OUT_WEAK.finditer(text)):
             if (not _TIME_BEFORE_OUT.search(text, max(0, m.start() - 4), m.start())
                     and _FIGURE.search(text, 0, m.start())):
-                return INTERNAL_SCORE, m.group(), f"疑似泄露未公开的内部数据（“{m.group()}”）"
+                said = m.group().lstrip("，,。；;！! ")
+                return INTERNAL_SCORE, said, f"疑似泄露未公开的内部数据（“{said}”）"
         return None
 
     def _handed(self, ctx: Context, labels) -> bool:
@@ -665,7 +688,7 @@ class Classified(Plugin):
             # 内部件，到办公室找我查阅」「标了内部的不外传」), and with a ban on telling
             # or asking the not-yet-out words state a rule (「还没开标，谁来打听都不能
             # 说」「审定再公示，之前不要外传」)
-            hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text)
+            hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text) or _BEFORE_BAN.search(ctx.text)
                                    else [h for h in hits["unpublished"] if h.term != "内部"])
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
@@ -689,7 +712,9 @@ class Classified(Plugin):
                         told = _WHEN.search(ctx.text, max(0, hit.start - WHEN_REACH),
                                             hit.end + WHEN_REACH) is not None
                     elif pattern is not None:
-                        told = pattern.match(ctx.text, hit.end) is not None
+                        told = (pattern.match(ctx.text, hit.end) is not None
+                                and not (sign == "disclosed" and _KIND_AFTER.match(ctx.text, hit.end)
+                                         and not _told_anything(ctx)))
                     else:
                         told = signs[sign].partner(hit, max_gap=1) is not None
                         # a person's identifiers said to be in what is attached

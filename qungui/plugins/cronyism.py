@@ -27,9 +27,17 @@ _FOLLOW = re.compile(r"跟着[^，。！？!?\s]{1,4}混(?!凝土)")
 _GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|聚聚)")
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包|办)")
 _OWN = ("我", "咱", "俺")
-# a refusal in so many words, which holds even beside the sender's own tie
+# a refusal in so many words, which holds even beside the sender's own tie where the tie
+# is the one who asked (我初中同学……想让我打个招呼……我回绝了; not 被窗口回绝了)
 _FIRM = frozenset({"我没答应", "没答应他", "我拒了", "我拒绝了", "被我拒了", "我明确拒绝", "明确拒绝了",
                    "当场拒绝", "回绝了", "我回绝"})
+_ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)我|托我|找(?:到)?我|让我(?:帮|跟|给|去)|问我")
+# the open procedure named as the sender's answer (我已经告诉他一切按清单和程序办, 我让他看
+# 公开招聘公告, 我回他按公开招标程序报名): only so a refusal, not where it describes
+# the favour's cover (人事那边帮忙打个招呼，走公开招聘)
+_PROCEDURE = frozenset({"一切按程序", "一切按清单", "谁来都一样", "等公开招标", "交易网的公告",
+                        "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序"})
+_MY_ANSWER = re.compile(r"我(?:已经|直接|就|都)?(?:告诉|让|叫|回|跟|和|劝|说)")
 # a reward promised to the one asked or to everyone (回头少不了你的好处, 事成不会亏待
 # 大家, 亏待不了你); not 好处费 named in a notice
 _REWARD = re.compile(r"少不了(?:你|您|大家|各位)的?好处|(?:不会|绝不|亏待不了)(?:亏待)?(?:你|您|大家|各位)"
@@ -143,14 +151,18 @@ class Cronyism(Plugin):
         """The sender's refusal of an approach made to them, which the
         message ends on: no tie, favour or help named after it (「先婉拒一下
         做做样子，回头私下给他办」 asks)."""
-        refusals = cue_hits(ctx, self.name, "refuse")
+        text = ctx.text
+        refusals = [h for h in cue_hits(ctx, self.name, "refuse")
+                    if h.term not in _PROCEDURE
+                    or _MY_ANSWER.search(text, max(0, h.start - 12), h.start)]
         if not refusals:
             return None
-        text = ctx.text
         circles = cue_hits(ctx, self.name, "circle")
         last = max(h.start for h in refusals)
         own = [h for h in circles if h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)]
-        firm = any(h.term in _FIRM for h in refusals if h.start == last)
+        firm = any(h.term in _FIRM and text[h.start - 1:h.start] != "被"
+                   and _ASKED_OF_ME.search(text, min(h.start for h in own) if own else 0, h.start)
+                   for h in refusals if h.start == last)
         if own and not firm:
             # the sender's own tie (我老乡, 我表弟): no refusal of another's, unless the
             # sender turned it down in so many words (我初中同学想让我打个招呼，我回绝了),
@@ -170,5 +182,6 @@ class Cronyism(Plugin):
                 return None
         later = ([h for h in circles if h not in yours and h not in own]
                  + cue_hits(ctx, self.name, "favor", "help")
+                 + pattern_hits(ctx, _BROKER, self.name, "help")
                  + _handed_over(ctx))
         return said_last(text, refusals, later)

@@ -19,7 +19,9 @@ from qungui.plugins._common import countered, cue_hits, has_cue, own_words, patt
 _KIND = {MessageType.RED_ENVELOPE: "红包", MessageType.TRANSFER: "转账"}
 # On the key view: punctuation and separators gone, numerals are digits.
 _ENVELOPE = r"(?:红包|hb|利是|利市)"
-_ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE)
+_ACTS = re.compile(r"(?:发|抢|领|收|给|来|包|求|拿|谢谢?|感谢|派|撒|补)[^红hb]{0,5}?" + _ENVELOPE
+                   # (转个小红包; not 转账我婉拒了，[红包])
+                   + r"|转(?:个|了个|了|1个)?(?:小|大)?" + _ENVELOPE)
 # the envelope first (hb安排上, 红包走起; not the union's 慰问金红包 paid to the bank), or one
 # received with thanks or ending the message (谢谢老板！红包收到了; not 红包收到了吗; the key
 # view folds 谢谢 to 谢): scanned apart, so that a verb-led reading that takes its
@@ -34,10 +36,13 @@ _TRANSFER = re.compile(
     #大家); on the key view 一 and 二 are digits
     r"|转了(?:笔|点|些)(?:钱|茶水|心意|辛苦费|小钱)|转了(?:一|1)(?:笔|点)(?:茶水|心意|辛苦费)"
     r"|(?:每人|私下给[\u4e00-\u9fff\d]{0,3})转了(?:一|1)?(?:点|笔)|按人头转给(?:大家|各位|你们)"
-    # money the sender transfers to everyone, or has transferred into the group
-    # (来不了的我直接微信转账，每人188; 我在群里转了五百): not a reimbursement 财务 pays
-    r"|我(?:直接)?(?:微信|支付宝)?转账(?:给)?(?:大家|各位|每人)|群里转了\d"
-    r"|我(?:个人)?给(?:大家|各位|你们)转(?:了)?(?:点|笔|些)"
+    # money the sender transfers to everyone, or has transferred or wrapped in the group
+    # (来不了的我直接微信转账，每人188; 我在群里转了五百; 我个人给大家转点辛苦费; 群里包了个
+    # 粽子钱): not a reimbursement 财务 pays, nor 不是我转账, 转了3000多次, 转点学习资料
+    r"|(?<!不是)(?<!不用)我(?:直接)?(?:微信|支付宝)?转账(?:给)?(?:大家|各位|每人)"
+    r"|群里转了\d+(?:块|元|百(?!多?次)|千(?!多?次)|万(?!多?次))"
+    r"|我(?:个人)?给(?:大家|各位|你们)转(?:了)?(?:点|笔|些)(?:钱|辛苦费|茶水|心意|小钱|奶茶钱|红包)"
+    r"|群里包了(?:个|1个)[\u4e00-\u9fff]{0,3}(?:钱|红包)"
 )
 # a red envelope or a transfer as members' own words mark one sent ([红包],
 # [转账]); in a greeting only with words of giving (表示一下, 手慢无) or by
@@ -81,6 +86,13 @@ _REBUKED = re.compile(r"红包[，,。！!？?\s]{0,2}(?:这是什么性质|性�
 # 「我说不行」 declines where the message ends on it or sends the giver elsewhere (我说不行让她
 # 走个人账户汇款; not 我说不行，太小气了，至少发个200的)
 _SAID_NO_ENDS = re.compile(r"\s{0,2}(?:[。！!]?\s*$|[，,]?\s{0,2}让)")
+# A decline is no decline where the sender insists after it (这次一定要领, 破个例, 就见外了,
+# 但心意得到, 不给我面子, 意思一下), or where it is told of a past envelope (上次, 上回)
+# after one sent now (给大家发了个红包，上次李科说不用……)
+_INSISTED = re.compile(r"(?:这次|这回)(?:是我|一定|必须|得|你|就|要)|破(?:个)?例|一定要|必须(?:收|领)|见外|心意得到"
+                       r"|(?:但|不过)(?:心意|还是)"
+                       r"|不给我面子|意思一下|意思意思")
+_PAST = re.compile(r"(?:上次|上回|以前|之前|那次)")
 # nor a verb inside a member's name after @, which ends at its space (「@包国华 红包谁都别
 # 领」: no 包…红包; 「@王哥发个红包呗」 is no name)
 _MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}(?=[\s，,：:])")
@@ -171,6 +183,9 @@ class RedEnvelope(Plugin):
         declined = said_last(ctx.text, [h for h in cue_hits(ctx, self.name, "declined")
                                         if h.term != "我说不行" or _SAID_NO_ENDS.match(ctx.text, h.end)],
                              acts)
+        if declined is not None and (_INSISTED.search(ctx.text, declined.end) or any(
+                h.start < p.start() for p in _PAST.finditer(ctx.text, 0, declined.start) for h in acts)):
+            declined = None
         if declined is not None and not (_GRABBED.search(norm.plain) or _emoji_given(ctx)
                                          or _tag_sent(ctx)):
             # 「硬塞给小周一个红包，小周当场退了」: the gift handed back or

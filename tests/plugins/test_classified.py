@@ -347,6 +347,13 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("城南那台主变实际能开放的容量只剩3200千伏安了，调度内部核的，对外还说充足", "3200"),
     # what kind the minutes are, with a matter told
     ("纪要是内部的，刘局下月调市里", "刘局"),
+    # the leaker's own tags beside a matter told: a rank, the bidders, the route, the post
+    ("督查考核结果还没公布，咱们区排倒数，别往外说", "倒数"),
+    ("投标单位就宏达跟恒远，还没开标，别往外说", "宏达"),
+    ("暗访的路线还没通知，先去开发区再去高新区，别说出去", "开发区"),
+    ("考察对象还没公示，这个位置最后给李强，先别往外说", "李强"),
+    ("暗访安排是工作秘密，这次重点查城东批发市场和北关夜市", "城东"),
+    ("暗访点是内部定的，城东菜市场和北关夜市", "城东"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -491,6 +498,15 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     # what kind an arrangement is (是……工作秘密), a label beside who receives the material
     "暗访安排是评审组的工作秘密，我们不打听不传，按全域标准准备",
     "各单位采购合同价格是内部材料，汇总表只发杜主任，不要群发",
+    # a figure beside a document of its own not out; 不对外营业; a handling note; a ban on
+    # sending; the matter's own name (拟提拔人选) told of nothing
+    "今年事业单位计划招30人，岗位表还没公布，大家留意人社局官网",
+    "机关食堂下周起午餐12元一份，不对外营业，外来办事人员请到对面餐厅",
+    "那份标注内部的材料上面写着份号，大家核对一下自己手里那份的份号",
+    "《年度工作要点（内部）》纸质版已放各科室，大家抓紧看，不要拍照截图",
+    "到了两份内部文件里面写着阅后收回，看完请交回办公室",
+    "讲话稿初稿请李局过目，定稿前不要外传",
+    "拟提拔人选的考察材料是内部的，原件在组织科",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

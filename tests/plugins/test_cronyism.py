@@ -55,6 +55,14 @@ from tests.plugins.conftest import THRESHOLD, top
     # ... not where the tie is named again after the refusal, or a favour asked
     "我老乡想进项目，我回绝了，你们看着办吧，都是老乡",
     "我表弟想承包食堂，我拒绝了，不过你们看着照顾一下",
+    # the open procedure described, not answered; a refusal by another, or of others
+    "有个亲戚想进咱们下属公司，人事那边帮忙打个招呼，走公开招聘",
+    "有个老乡想申请今年的奖补，李科您帮忙关照一下，让他按程序自己申请",
+    "有家企业老板是我们书记的战友，这个项目就给他们做，面上走公开招标程序",
+    "有个老同学在做物流，想接咱们园区的配送项目，麻烦大家多关照，一切按程序来就行",
+    "我表哥承包的那段路验收时多照顾，其他人求情我一律回绝了",
+    "王科，我表弟那个项目您关照一下，他自己去申请被窗口回绝了",
+    "有家公司老板是我同学，想让我牵线认识王局，我拒绝了，你们谁熟帮他引荐一下",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -117,11 +125,14 @@ def test_networking_for_gain(inspect, text):
     "有砂场老板说跟黄主任是战友，想请我们吃个饭，我没答应",
     # the sender's own tie turned down in so many words
     "青石有家被举报的企业老板是我初中同学，想让我跟核查的同事打个招呼轻点处理，我回绝了，他要是找到你们，一样按规定办",
-    "我老乡想进项目，我回绝了",
+    "我老乡想让我帮他进项目，我回绝了",
     "有户人家的亲戚找到我，想让我跟镇里说一声把他家列进去拿补助，我让他按程序自己申请",
     "有个拉面店老板想托我给他侄子在街道找个临时岗，我让他看公开招聘公告自己报",
     "有施工企业老板说跟我是老乡，想约出来谈项目，我回他按公开招标程序报名",
     "有家管件厂老板想让我帮他产品进集团应急物资库，说事成给提成，我直接拒了",
+    # a wharf and a hill that are places, work held off for the weather
+    "三号码头今天风太大，巡查先别去查了，等风停了再去",
+    "老乡返乡创业贷款贴息，政策上对困难户多偏着点",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

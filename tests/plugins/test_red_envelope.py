@@ -81,11 +81,11 @@ def test_transfer_without_amount(inspect):
     # 案例 is the work's own word, not a discipline notice; money sent without 红包's name
     ("案例初稿都交齐了，发个小红包犒劳下大家，手慢无😄", "发个小红包"),
     ("项目签了！今晚我请客，来不了的我直接微信转账，每人188", "我直接微信转账，每人"),
-    ("端午快到了，我在群里包了个粽子钱，每人一份，点开就行", "群里包了个"),
-    ("今晚又扣了一条船，弟兄们辛苦，宵夜钱我群里发了，手快的多抢点", "手快的多抢"),
-    ("第一阶段测试收官！刚发了个，手气最好的下周请大家喝咖啡哈", "手气最好"),
-    ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五"),
-    ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点"),
+    ("端午快到了，我在群里包了个粽子钱，每人一份，点开就行", "群里包了个粽子钱"),
+    ("今晚又扣了一条船，弟兄们辛苦，宵夜钱我群里发了，手快的多抢点", "手快的多抢点"),
+    ("第一阶段测试收官！刚发了个，手气最好的下周请大家喝咖啡哈", "手气最好的"),
+    ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五百"),
+    ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点辛苦费"),
     ("我没要求大家发红包，但发个红包也行", "发红包"),
     ("我说不用，还是发个红包吧", "发个红包"),
 ])
@@ -240,3 +240,40 @@ def test_a_greeting_with_the_emoji_or_luck_at_work_is_no_red_envelope(inspect, t
 def test_a_reminder_to_send_one_is_no_ban(inspect):
     [f] = inspect("red_envelope", "别忘了发红包，今天是老王生日")
     assert f.score >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    # a decline insisted past, or told of another time while one is sent now
+    "项目签约了，我给大家发个红包，谁要是说不用就是不给我面子",
+    "给大家发了个红包，上次李科说不用，这次一定要领",
+    "开工大吉发个红包，一律不收的规矩今天破个例",
+    "刚发了个红包，已经领的退回去就见外了啊",
+    "我发的红包大家领一下，上回王局叫停了，这回是我个人心意",
+    "辛苦大家加班，我发个红包，小王你上次直接退回了，这次必须收",
+    "给大家发个红包，本来想发大点的还是算了，意思一下",
+    "大家辛苦了，每人转了200茶水钱，领导说不用，但心意得到",
+    "年底了发个红包热闹热闹，上次那个已经撤回了",
+    "发个红包大家抢，上回我没点成功",
+    "城西区整改今天验收通过了，专班各位辛苦，转个小红包请大家喝奶茶",
+])
+def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text):
+    assert top(inspect("red_envelope", text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    # material or a message passed on, a share counted in times, a negated transfer
+    "我给大家转点学习资料，是省商务厅的招商政策汇编",
+    "我给你们转些材料，下午会上要用",
+    "这个谣言在业主群里转了三天了，我们已经发了辟谣声明",
+    "那条视频在群里转了3000多次，舆情科已经在处理",
+    "昨天的督办通知我发在工作群里，转了三个部门都没人回",
+    "培训费多收的部分财务会原路退，不是我转账给大家",
+    # luck and grabbing that are not envelopes, a bus hired, a case with its sanction
+    "消费券今天10点开抢，手快的多抢几张，这是我们局的惠民活动",
+    "今天汇报抽签我手气最好，第一个上",
+    "下午去园区，开发区群里包了个中巴，大家一点半门口集合",
+    "看到个案例，有个科长过年在下属群里发红包，后来被免职了",
+    "上次有个老板给我发红包，我直接退回了，大家遇到一样处理",
+])
+def test_money_words_that_send_no_money_are_clean(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -41,6 +41,14 @@ from tests.plugins.conftest import THRESHOLD, top
     "评优按各人意见投，不过这次我也参评，麻烦投我一票",
     "明天选举，按各人意见投就行，投我的每人发200",
     "我不想麻烦大家，但这次评先进请投我一票",
+    # a ban on organised canvassing beside a canvass; 不想 said of something else
+    "民主测评大家别组织拉票，私下帮老刘拉几票就行，回头请大家吃饭",
+    "换届选举大家别组织拉票，各村自己人投自己人就行，每户给一桶油",
+    "年终测评，不想垫底的科室都去拉拉票",
+    # votes traded or kept together
+    "先进集体那个，综合科大家帮帮忙，跟南湖说好了互投，保证两家都上",
+    "评优的时候咱们第十批的先互相投上，自己人票别散了",
+    "局里年度优秀公务员民主推荐，咱们登记处统一口径都推林处，别把票分散了",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -106,8 +114,8 @@ def test_canvassing(inspect, text):
     "测评按实际表现打，搞互相照顾打满分的，我这里直接作废。测评规则下周科里统一讲一遍。",
     # canvassing not wanted by the one it would serve
     "我不想拉票，让大家自己投",
-    "有同志私下找我说考核给他打高点，我当面拒了，测评就是测评",
     "评选以专家评审为主，网上投票不计分，请各团体别组织拉票",
+    "优秀学员评选办法：考勤30%、结业考试40%、班委和授课老师评价30%，不搞学员互投",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
