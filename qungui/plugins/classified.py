@@ -27,7 +27,7 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import Near, cue_hits, has_cue, named_people, own_words
+from qungui.plugins._common import SURNAMES, Near, cue_hits, has_cue, named_people, own_words
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 # the lexicon's words for material handed over, passed on here or found out
@@ -318,13 +318,18 @@ _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
 # (是 too, but not 是内部的, 是工作秘密: what kind it is)
 _TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
                    r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
-                   r"|据说|听说|定了|定的|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
+                   r"|据说|听说|定了|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
                    r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点|先去|再去"
-                   r"|是(?![^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))")
+                   r"|是(?![^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
+                   # (a list opened: 拟提拔人员：张伟、刘洋; full names listed: 张建国和李四)
+                   r"|[:：][^，,。！!？?；;\n]{1,12}、"
+                   rf"|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
 # a message opening with the material's name alone, as its caption (村书记拟任人选清单，未经
 # 公示，……): the material itself presented
-_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册)"
+_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是属为在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册|汇总表|情况表)"
                       r"\s{0,2}[，,：:]")
+# the material asked for or offered (谁有麻烦发我, 我这有, 需要的我发)
+_ASKED_FOR = re.compile(r"谁有|发我|发一份|给我发|我这有|需要的我|要的私")
 # a rule against telling whoever asks, or against asking (谁来打听都不能说, 谁问都不要讲, 不要
 # 打听, 不打听不传); not the leaker's own tags (别往外说, 先别说, 别说出去)
 _TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,3}都(?:不能|不要|别|不)(?:说|讲|透露)"
@@ -577,7 +582,14 @@ class Classified(Plugin):
                        # 「大屏监控画面截图不要外发」: a ban said of the material named
                        # right before it, a rule for it, not a tag on what was told
                        and not (_BAN_LABEL.match(hit.term) and _RULE_THEN.match(ctx.text, hit.end)
-                                and any(0 <= hit.start - m.end <= 1 for m in material_hits)))
+                                and any(0 <= hit.start - m.end <= 1 for m in material_hits))
+                       # 「这个情况属于内部掌握，大家注意就行，别外传」: nothing told, handed
+                       # over or opened by it, the label heads nothing in this message
+                       # (material passed round, asked for or captioned is told of:
+                       # 内部传阅, 谁有麻烦发我, 候选人考察情况汇总表，……)
+                       and (shared or handed or opens or _told_anything(ctx) or "传阅" in hit.term
+                            or _ASKED_FOR.search(ctx.text) is not None
+                            or _CAPTION.match(ctx.text) is not None))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
             elif not (shared or opens) and scope:
@@ -685,11 +697,13 @@ class Classified(Plugin):
             # nothing of the matter told (no figure or rank, nobody named but who
             # receives it, nothing said of what it says or what was decided, nothing
             # found out or posted): 内部 says what kind the material is (「党组会纪要是
-            # 内部件，到办公室找我查阅」「标了内部的不外传」), and with a ban on telling
+            # 内部件，到办公室找我查阅」「标了内部的不外传」), a tag (别外传) tags nothing
+            # (「投资调整方案还没批，文本大家不要外传」), and with a ban on telling
             # or asking the not-yet-out words state a rule (「还没开标，谁来打听都不能
             # 说」「审定再公示，之前不要外传」)
             hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text) or _BEFORE_BAN.search(ctx.text)
-                                   else [h for h in hits["unpublished"] if h.term != "内部"])
+                                   else [h for h in hits["unpublished"]
+                                         if h.term != "内部" and not _BAN_LABEL.match(h.term)])
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]

@@ -36,7 +36,7 @@ _ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)我|托我|找(?:到)?我|让�
 # 公开招聘公告, 我回他按公开招标程序报名): only so a refusal, not where it describes
 # the favour's cover (人事那边帮忙打个招呼，走公开招聘)
 _PROCEDURE = frozenset({"一切按程序", "一切按清单", "谁来都一样", "等公开招标", "交易网的公告",
-                        "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序"})
+                        "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序", "招标公告"})
 _MY_ANSWER = re.compile(r"我(?:已经|直接|就|都)?(?:告诉|让|叫|回|跟|和|劝|说)")
 # a reward promised to the one asked or to everyone (回头少不了你的好处, 事成不会亏待
 # 大家, 亏待不了你); not 好处费 named in a notice

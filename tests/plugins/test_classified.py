@@ -507,6 +507,13 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "到了两份内部文件里面写着阅后收回，看完请交回办公室",
     "讲话稿初稿请李局过目，定稿前不要外传",
     "拟提拔人选的考察材料是内部的，原件在组织科",
+    # a label on talk referred back to, of which nothing is told here
+    "这个情况属于内部掌握，大家注意就行，别外传",
+    "评议会发言记录属内部材料，不入群、不外传",
+    "今天说的事是内部的，大家别外传",
+    "迎检自评分表是内部材料，各单位填好直接交双拥办，不要相互传",
+    "认定的评审意见公示前不要外传，群里也别讨论",
+    "投资调整方案还没批，文本大家不要外传，群里也别讨论具体数",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

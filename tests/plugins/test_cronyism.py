@@ -63,6 +63,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "我表哥承包的那段路验收时多照顾，其他人求情我一律回绝了",
     "王科，我表弟那个项目您关照一下，他自己去申请被窗口回绝了",
     "有家公司老板是我同学，想让我牵线认识王局，我拒绝了，你们谁熟帮他引荐一下",
+    "有家企业老板是我同学，你们照顾一下，看招标公告就行",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -133,6 +134,7 @@ def test_networking_for_gain(inspect, text):
     # a wharf and a hill that are places, work held off for the weather
     "三号码头今天风太大，巡查先别去查了，等风停了再去",
     "老乡返乡创业贷款贴息，政策上对困难户多偏着点",
+    "有家信息化公司老板说认识局里领导，想直接进医共体平台项目，我让他去看县公共资源交易中心的招标公告",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

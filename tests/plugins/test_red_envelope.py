@@ -202,6 +202,10 @@ def test_discipline_notices_are_clean(inspect, text):
     "今天柳坪镇有干部自己凑钱要给驻村同志发慰问红包，我叫停了，慰问走工会渠道",
     "有个老板私下给我发了个88的红包说谢谢指导，我没点，直接退回了",
     "社区有位老人想给工作人员包个红包表示感谢，我们跟他讲清楚了，补贴是国家给的，一分钱都不能收",
+    "有家属要给讲解员塞红包，谢她帮着找到了墓，肖丹没收，他就买了束花放墓前",
+    "有家长私信说孩子想上节目给我发红包，没领，让他走海选报名",
+    "有个劳务班组长想给我转点钱，让考勤上通融几个人，拒了，考勤只认人脸识别",
+    "华院长的拼手气我就不抢了，工作群里领红包不合适",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -255,6 +259,8 @@ def test_a_reminder_to_send_one_is_no_ban(inspect):
     "年底了发个红包热闹热闹，上次那个已经撤回了",
     "发个红包大家抢，上回我没点成功",
     "城西区整改今天验收通过了，专班各位辛苦，转个小红包请大家喝奶茶",
+    # not received is no decline
+    "红包没收到，老王再发一个红包",
 ])
 def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text):
     assert top(inspect("red_envelope", text)) >= THRESHOLD

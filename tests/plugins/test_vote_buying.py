@@ -116,6 +116,8 @@ def test_canvassing(inspect, text):
     "我不想拉票，让大家自己投",
     "评选以专家评审为主，网上投票不计分，请各团体别组织拉票",
     "优秀学员评选办法：考勤30%、结业考试40%、班委和授课老师评价30%，不搞学员互投",
+    "优秀项目评选是评审组打分加投票，大家按自己真实看法投，别搞互相拉票",
+    "“最美急救人”投票大家自愿，不要以科室名义摊派，更不能许诺请客",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
