@@ -71,7 +71,7 @@ _LIST_RULE = re.compile(r"以下|下列|一律")
 # a label that is itself a ban (不要外发, 请勿转发, 先别外传), and what may follow it when
 # it is a rule: the end, why (涉及个人信息), or what members are to do
 _BAN_LABEL = re.compile(r"(?:先)?(?:" + _BAN_WORDS + r"|别|不宜|未经)")
-_RULE_THEN = re.compile(r"\s*(?:[。！!；;]?\s*$|[，,。；;]\s*(?:涉及|因为|含有|包含|里面有|各|请|按|要|务必|大家|以|等))")
+_RULE_THEN = re.compile(r"\s{0,4}(?:[。！!；;]?\s{0,4}$|[，,。；;]\s{0,2}(?:涉及|因为|含有|包含|里面有|各|请|按|要|务必|大家|以|等))")
 # a label followed by what it labels: 「内部资料，不要外传：…」, 「（仅供内部掌握）：…」
 _OPENS = re.compile(r"\s{0,2}[)）\]】]?\s{0,2}[:：]")
 # a label counted as a kind of document (到了两份机要件, 有几份是内部资料): documents
@@ -326,7 +326,7 @@ _TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2
                    rf"|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
 # a message opening with the material's name alone, as its caption (村书记拟任人选清单，未经
 # 公示，……): the material itself presented
-_CAPTION = re.compile(r"\s*[^，,。！!？?；;\n是属为在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册|汇总表|情况表)"
+_CAPTION = re.compile(r"\s{0,4}[^，,。！!？?；;\n是属为在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册|汇总表|情况表)"
                       r"\s{0,2}[，,：:]")
 # the material asked for or offered (谁有麻烦发我, 我这有, 需要的我发)
 _ASKED_FOR = re.compile(r"谁有|发我|发一份|给我发|我这有|需要的我|要的私")
@@ -367,7 +367,7 @@ _NOT_OUT = re.compile(r"还没对外|没对外(?:说|讲|公布|通报|发布)|�
 # ... or in words that say only that something is not out, opening their clause or after
 # 这个, 结果 (比去年低了两个点，还没发布; 结果还没出文; not 岗位表还没公布, which names its own
 # subject)
-_NOT_OUT_WEAK = re.compile(r"(?:^|[，,。；;！!\s])\s*(?:这个数?|这|数据|结果|目前|暂时|都|也)?\s*(?:还没公布|还没公开|才公开"
+_NOT_OUT_WEAK = re.compile(r"(?:^|[，,。；;！!\s])\s{0,2}(?:这个数?|这|数据|结果|目前|暂时|都|也)?\s{0,2}(?:还没公布|还没公开|才公开"
                            r"|还没发布|还没出文|还没正式公布|暂不公开|尚未公开|尚未公布)")
 _TIME_BEFORE_OUT = re.compile(r"前[^，,。！!？?；;\n]{0,3}$")
 # Score of an unmarked internal matter: below a marked document, above the
