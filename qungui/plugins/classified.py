@@ -63,7 +63,7 @@ _CHANNEL_RULE = re.compile(r"机要交通|专人(?:送|递送|传递)|单独移�
 # a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
 # not 目前, 之前, 提前, 此前), followed by the end or by what members are to do
 _TIME_BEFORE = re.compile(r"(?<![目之提此])前[，,]?\s?$")
-_THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:[。！!；;\s]*$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式))")
+_THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:[。！!；;\s]*$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式|群里))")
 # a label followed in its clause by a ban, and nothing after (内部讨论稿不要引用。): a
 # rule for a kind of material that ends the message, heading nothing
 _RULE_ENDS = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:" + _BAN_WORDS + r")[^，,。！!？?；;\n]{1,8}[。！!；;\s]*$")
@@ -319,25 +319,31 @@ _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
 _TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
                    r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
                    r"|据说|听说|定了|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
-                   r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点|先去|再去"
-                   r"|是(?![^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
+                   r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点(?:查|盯|检查)"
+                   r"|先去[^，,。！!？?；;\n]{1,8}再去"
+                   # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is)
+                   r"|(?<![还但就只总要凡若如倒可于或])是(?!否|不是|[^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
                    # (a list opened: 拟提拔人员：张伟、刘洋; full names listed: 张建国和李四)
                    r"|[:：][^，,。！!？?；;\n]{1,12}、"
-                   rf"|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
+                   rf"|[{SURNAMES}][\u4e00-\u9fff]{{2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
 # a message opening with the material's name alone, as its caption (村书记拟任人选清单，未经
 # 公示，……): the material itself presented
 _CAPTION = re.compile(r"\s{0,4}[^，,。！!？?；;\n是属为在已还要了说]{2,30}(?:名单|清单|方案|纪要|材料|报告|意见|初稿|草案|名册|汇总表|情况表)"
                       r"\s{0,2}[，,：:]")
+# a label said of something: what kind it is (属于内部掌握, 是内部材料) or of what was
+# said before (这个, 那个, 今天说的事, 刚才那个)
+_SAID_OF = re.compile(r"属于?\s{0,2}$|是\s{0,2}$|涉及[^，,。！!？?；;\n]{0,10}$|^\s{0,2}(?:这个|那个|这事|那事|这些|刚才|今天说的|会上说的|下午说的)"
+                      r"|(?:这个|那个|说的事|说的那个)[^，,。！!？?；;\n]{0,8}(?:属于?|是)")
 # the material asked for or offered (谁有麻烦发我, 我这有, 需要的我发)
 _ASKED_FOR = re.compile(r"谁有|发我|发一份|给我发|我这有|需要的我|要的私")
 # a rule against telling whoever asks, or against asking (谁来打听都不能说, 谁问都不要讲, 不要
 # 打听, 不打听不传); not the leaker's own tags (别往外说, 先别说, 别说出去)
-_TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,3}都(?:不能|不要|别|不)(?:说|讲|透露)"
+_TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,4}(?:都|也)(?:不能|不要|别|不)(?:说|讲|透露)"
                              r"|(?:不要|别|不许|不准|不得|不)打听")
 # ... or a ban for the time before (审定再公示，之前不要外传)
 _BEFORE_BAN = re.compile(r"前[，,]?\s?(?:都|也)?(?:不要|别|不得|请勿|切勿|勿|不准|不许)(?:外传|外发|对外|说|讲|透露)")
 # someone named as who receives or keeps the material (只发杜主任, 交贾科长, 段科那有一份)
-_RECIPIENT_BEFORE = re.compile(r"(?:发|交|报|联系|送|转)(?:给)?$")
+_RECIPIENT_BEFORE = re.compile(r"(?:发|交|报|联系|送|转|找)(?:给)?$")
 _KEEPER_AFTER = re.compile(r"那(?:里|儿|边)?有")
 # how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
 # which those who let a matter out say too
@@ -367,8 +373,9 @@ _NOT_OUT = re.compile(r"还没对外|没对外(?:说|讲|公布|通报|发布)|�
 # ... or in words that say only that something is not out, opening their clause or after
 # 这个, 结果 (比去年低了两个点，还没发布; 结果还没出文; not 岗位表还没公布, which names its own
 # subject)
-_NOT_OUT_WEAK = re.compile(r"(?:^|[，,。；;！!\s])\s{0,2}(?:这个数?|这|数据|结果|目前|暂时|都|也)?\s{0,2}(?:还没公布|还没公开|才公开"
-                           r"|还没发布|还没出文|还没正式公布|暂不公开|尚未公开|尚未公布)")
+_NOT_OUT_WEAK = re.compile(r"(?:^|[，,。；;！!\s])\s{0,2}(?:这个数?|这|数据|结果|目前|暂时|都|也"
+                           r"|[\u4e00-\u9fff]{1,3}(?:局|厅|委|办)|市里|县里|区里|省里|部里|上面)?\s{0,2}"
+                           r"(还没公布|还没公开|才公开|还没发布|还没出文|还没正式公布|暂不公开|尚未公开|尚未公布)")
 _TIME_BEFORE_OUT = re.compile(r"前[^，,。！!？?；;\n]{0,3}$")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
@@ -583,13 +590,16 @@ class Classified(Plugin):
                        # right before it, a rule for it, not a tag on what was told
                        and not (_BAN_LABEL.match(hit.term) and _RULE_THEN.match(ctx.text, hit.end)
                                 and any(0 <= hit.start - m.end <= 1 for m in material_hits))
-                       # 「这个情况属于内部掌握，大家注意就行，别外传」: nothing told, handed
-                       # over or opened by it, the label heads nothing in this message
-                       # (material passed round, asked for or captioned is told of:
-                       # 内部传阅, 谁有麻烦发我, 候选人考察情况汇总表，……)
-                       and (shared or handed or opens or _told_anything(ctx) or "传阅" in hit.term
-                            or _ASKED_FOR.search(ctx.text) is not None
-                            or _CAPTION.match(ctx.text) is not None))
+                       # 「这个情况属于内部掌握，大家注意就行，别外传」: a label said of
+                       # something (属于, 是; 这个, 今天说的事) with nothing told, handed over
+                       # or opened here heads nothing in this message (material passed
+                       # round, asked for or captioned is told of: 内部传阅, 谁有麻烦发我,
+                       # 候选人考察情况汇总表，……; a label heading a clause of its own,
+                       # 「内部掌握，老城区改造项目黄了」, heads what follows)
+                       and not (_SAID_OF.search(ctx.text, 0, hit.start)
+                                and not (shared or handed or opens or _told_anything(ctx)
+                                         or "传阅" in hit.term or _ASKED_FOR.search(ctx.text)
+                                         or _CAPTION.match(ctx.text))))
             if before in ("【", "[", "（", "(", "《", "〔"):
                 score = 0.9          # 【内部资料】 at the top of what is shared
             elif not (shared or opens) and scope:
@@ -634,9 +644,10 @@ class Classified(Plugin):
         """A figure told, then said not to be out (or told otherwise outside)."""
         text = ctx.text
         for m in (*_NOT_OUT.finditer(text), *_NOT_OUT_WEAK.finditer(text)):
-            if (not _TIME_BEFORE_OUT.search(text, max(0, m.start() - 4), m.start())
-                    and _FIGURE.search(text, 0, m.start())):
-                said = m.group().lstrip("，,。；;！! ")
+            start = m.start(m.lastindex or 0)
+            if (not _TIME_BEFORE_OUT.search(text, max(0, start - 4), start)
+                    and _FIGURE.search(text, 0, start)):
+                said = m.group(m.lastindex or 0)
                 return INTERNAL_SCORE, said, f"疑似泄露未公开的内部数据（“{said}”）"
         return None
 
@@ -697,13 +708,11 @@ class Classified(Plugin):
             # nothing of the matter told (no figure or rank, nobody named but who
             # receives it, nothing said of what it says or what was decided, nothing
             # found out or posted): 内部 says what kind the material is (「党组会纪要是
-            # 内部件，到办公室找我查阅」「标了内部的不外传」), a tag (别外传) tags nothing
-            # (「投资调整方案还没批，文本大家不要外传」), and with a ban on telling
+            # 内部件，到办公室找我查阅」「标了内部的不外传」), and with a ban on telling
             # or asking the not-yet-out words state a rule (「还没开标，谁来打听都不能
             # 说」「审定再公示，之前不要外传」)
             hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text) or _BEFORE_BAN.search(ctx.text)
-                                   else [h for h in hits["unpublished"]
-                                         if h.term != "内部" and not _BAN_LABEL.match(h.term)])
+                                   else [h for h in hits["unpublished"] if h.term != "内部"])
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]

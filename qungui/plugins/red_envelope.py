@@ -40,9 +40,9 @@ _TRANSFER = re.compile(
     # (来不了的我直接微信转账，每人188; 我在群里转了五百; 我个人给大家转点辛苦费; 群里包了个
     # 粽子钱): not a reimbursement 财务 pays, nor 不是我转账, 转了3000多次, 转点学习资料
     r"|(?<!不是)(?<!不用)我(?:直接)?(?:微信|支付宝)?转账(?:给)?(?:大家|各位|每人)"
-    r"|群里转了\d+(?:块|元|百(?!多?次)|千(?!多?次)|万(?!多?次))"
-    r"|我(?:个人)?给(?:大家|各位|你们)转(?:了)?(?:点|笔|些)(?:钱|辛苦费|茶水|心意|小钱|奶茶钱|红包)"
-    r"|群里包了(?:个|1个)[\u4e00-\u9fff]{0,3}(?:钱|红包)"
+    r"|群里转了\d+(?!\d|多|次|天|个|遍|条|小时|分钟|家|人)"
+    r"|我(?:个人)?给(?:大家|各位|你们)转(?:了)?(?:点|笔|些)[\u4e00-\u9fff]{0,3}(?:钱|费|心意|红包)"
+    r"|群里包了(?:个|1个)(?:[\u4e00-\u9fff]{0,3}(?:钱|红包)|(?=大家(?:抢|领)))"
 )
 # a red envelope or a transfer as members' own words mark one sent ([红包],
 # [转账]); in a greeting only with words of giving (表示一下, 手慢无) or by
@@ -89,10 +89,12 @@ _SAID_NO_ENDS = re.compile(r"\s{0,2}(?:[。！!]?\s*$|[，,]?\s{0,2}让)")
 # A decline is no decline where the sender insists after it (这次一定要领, 破个例, 就见外了,
 # 但心意得到, 不给我面子, 意思一下), or where it is told of a past envelope (上次, 上回)
 # after one sent now (给大家发了个红包，上次李科说不用……)
-_INSISTED = re.compile(r"(?:这次|这回)(?:是我|一定|必须|得|你|就|要)|破(?:个)?例|一定要|必须(?:收|领)|见外|心意得到"
-                       r"|(?:但|不过)(?:心意|还是)"
-                       r"|不给我面子|意思一下|意思意思")
-_PAST = re.compile(r"(?:上次|上回|以前|之前|那次)")
+_INSISTED = re.compile(r"(?:这次|这回)(?:是我|一定|必须|得收|你收|就收|要收)|破(?:个)?例|一定要(?:领|收|拿|抢)"
+                       r"|必须(?:收|领)|见外|心意得到|(?:但|不过)(?:心意|还是(?:发|收|领|要发))"
+                       r"|不给我面子|意思一下|意思意思|收下吧|私聊发|私发给|私下发给")
+_PAST = re.compile(r"上次|上回|那次")
+# 没收, 没领, 拒了 not yet or chased (还没收, 怎么没领, 你又拒了): no decline
+_NOT_YET = re.compile(r"(?:还|怎么|咋|都|也|你|又)[^，,。！!？?\s]{0,4}$")
 # nor a verb inside a member's name after @, which ends at its space (「@包国华 红包谁都别
 # 领」: no 包…红包; 「@王哥发个红包呗」 is no name)
 _MENTION = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}(?=[\s，,：:])")
@@ -181,10 +183,12 @@ class RedEnvelope(Plugin):
             kept = [h for h in kept if h not in ruled]
         acts = kept
         declined = said_last(ctx.text, [h for h in cue_hits(ctx, self.name, "declined")
-                                        if h.term != "我说不行" or _SAID_NO_ENDS.match(ctx.text, h.end)],
+                                        if (h.term != "我说不行" or _SAID_NO_ENDS.match(ctx.text, h.end))
+                                        and not (h.term in ("没收", "没领", "拒了") and _NOT_YET.search(
+                                            ctx.text, max(0, h.start - 6), h.start))],
                              acts)
-        if declined is not None and (_INSISTED.search(ctx.text, declined.end) or any(
-                h.start < p.start() for p in _PAST.finditer(ctx.text, 0, declined.start) for h in acts)):
+        if declined is not None and (_INSISTED.search(ctx.text, declined.end) or (acts and _PAST.search(
+                ctx.text, min(h.start for h in acts) + 1, declined.start))):
             declined = None
         if declined is not None and not (_GRABBED.search(norm.plain) or _emoji_given(ctx)
                                          or _tag_sent(ctx)):

