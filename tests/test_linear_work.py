@@ -103,6 +103,10 @@ def _cycle(unit: str, n: int) -> str:
      None),
     ("internal matters", "考察对象，标底。举报人　的\n查了下", None),
     ("scares", "自来水自来水水库“死了 ", None),
+    # refusals beside one's own tie, not-out words, sends beside an internal title
+    ("refusals", "我老乡想让我帮忙，我回绝了，", None),
+    ("not-out words", "还没对外", None),
+    ("sends", "（内部）截图", None),
 ])
 def test_every_rule_works_in_proportion_to_the_text(every_rule, name, unit, found):
     n = 3_000

@@ -143,11 +143,13 @@ def _named_beyond_address(ctx: Context) -> bool:
                for m in named_people(plain))
 
 
-def _clause_around(text: str, i: int) -> str:
-    """The clause of ``text`` that holds offset ``i``."""
-    start = max(text.rfind(c, 0, i) for c in "，,。！!？?；;\n") + 1
-    ends = [e for e in (text.find(c, i) for c in "，,。！!？?；;\n") if e >= 0]
-    return text[start:min(ends, default=len(text))]
+def _clause_spans(text: str):
+    """(start, end) of each clause of ``text``, in one pass."""
+    start = 0
+    for m in _CLAUSES.finditer(text):
+        yield start, m.start()
+        start = m.end()
+    yield start, len(text)
 
 
 def _named_as_content(ctx: Context) -> bool:
@@ -366,8 +368,10 @@ _SENDS = re.compile(r"发(?:个|一下|一份|给|你|大家)|截图|照片|扫�
 # told differently outside (这个数没对外说过, 对外还说充足, 只有我们几个知道): internal
 # figures let out; not the time before (检查前不对外, 之前不对外表态), how material is kept
 # (不对外提供), or a rule for what is said outside (对外口径以省里通报为准)
-_FIGURE = re.compile(r"\d+(?:\.\d+)?\s{0,2}(?:万|亿)?\s{0,2}(?:千瓦|千伏安|元|块|吨|个|件|条|户|家|人|台|艘|辆|起|%|亩)"
-                     r"|\d+(?:\.\d+)?\s{0,2}(?:万|亿)")
+# (each run of digits read once: a search starts only where a run begins, and the
+# run is taken whole)
+_FIGURE = re.compile(r"(?<![\d.])\d++(?:\.\d++)?\s{0,2}(?:万|亿)?\s{0,2}(?:千瓦|千伏安|元|块|吨|个|件|条|户|家|人|台|艘|辆|起|%|亩)"
+                     r"|(?<![\d.])\d++(?:\.\d++)?\s{0,2}(?:万|亿)")
 _NOT_OUT = re.compile(r"还没对外|没对外(?:说|讲|公布|通报|发布)|未对外(?:公布|发布|通报)|对外口径还没|对外只说|对外还说"
                       r"|不对外(?!表态|提供|发|开放|营业|出租|出售|借)|只有我们几个知道")
 # ... or in words that say only that something is not out, opening their clause or after
@@ -630,10 +634,13 @@ class Classified(Plugin):
         if m and _SAYS.match(text, m.end()) and not _FORBIDDEN.search(text):
             return DESCRIBED_TOLD, "内部", "说出标有“内部”的材料的内容"
         m = _BRACKET_INTERNAL.search(text)
+        if m is None:
+            return None
         # (a ban after the title may be the content's: 对照一下哪些不能上; a sending banned
-        # is none: 不要拍照截图)
-        sends = any(not _FORBIDDEN.search(_clause_around(text, x.start())) for x in _SENDS.finditer(text))
-        if (m and not _FORBIDDEN.search(text, 0, m.start())
+        # is none: 不要拍照截图; each clause read once)
+        sends = any(_SENDS.search(text, a, b) and not _FORBIDDEN.search(text, a, b)
+                    for a, b in _clause_spans(text))
+        if (not _FORBIDDEN.search(text, 0, m.start())
                 and (_shared(ctx) or sends or has_cue(ctx, self.name, "handover"))):
             marking = m.group()
             return 0.9, marking, f"转发标注“{marking}”的内部材料"
@@ -643,10 +650,13 @@ class Classified(Plugin):
     def _figure_not_out(ctx: Context):
         """A figure told, then said not to be out (or told otherwise outside)."""
         text = ctx.text
+        figure = _FIGURE.search(text)      # the first figure, found once
+        if figure is None:
+            return None
         for m in (*_NOT_OUT.finditer(text), *_NOT_OUT_WEAK.finditer(text)):
             start = m.start(m.lastindex or 0)
             if (not _TIME_BEFORE_OUT.search(text, max(0, start - 4), start)
-                    and _FIGURE.search(text, 0, start)):
+                    and figure.end() <= start):
                 said = m.group(m.lastindex or 0)
                 return INTERNAL_SCORE, said, f"疑似泄露未公开的内部数据（“{said}”）"
         return None

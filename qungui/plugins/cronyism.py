@@ -154,11 +154,12 @@ class Cronyism(Plugin):
         message ends on: no tie, favour or help named after it (「先婉拒一下
         做做样子，回头私下给他办」 asks)."""
         text = ctx.text
+        asked = _ASKED_OF_ME.search(text)       # the first approach to the sender, once
         refusals = [h for h in cue_hits(ctx, self.name, "refuse")
                     if h.term not in _PROCEDURE
                     or _MY_ANSWER.search(text, max(0, h.start - 12), h.start)
                     or (_TOLD_HIM.search(text, max(0, h.start - 8), h.start)
-                        and _ASKED_OF_ME.search(text, 0, h.start))]
+                        and asked is not None and asked.end() <= h.start)]
         if not refusals:
             return None
         circles = cue_hits(ctx, self.name, "circle")
@@ -184,7 +185,8 @@ class Cronyism(Plugin):
             # 注册走个流程就行; 名额我给他留好了，评审的时候你回避一下)
             if _DONE.search(text):
                 return None
-        later = ([h for h in circles if h not in yours and h not in own]
+        kept = {(h.start, h.end) for h in (*yours, *own)}
+        later = ([h for h in circles if (h.start, h.end) not in kept]
                  + cue_hits(ctx, self.name, "favor", "help")
                  + pattern_hits(ctx, _BROKER, self.name, "help")
                  + _handed_over(ctx))
