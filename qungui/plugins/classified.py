@@ -27,7 +27,7 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import SURNAMES, Near, cue_hits, has_cue, named_people, own_words
+from qungui.plugins._common import SURNAMES, Near, clause_ends, cue_hits, has_cue, named_people, own_words
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 # the lexicon's words for material handed over, passed on here or found out
@@ -144,12 +144,11 @@ def _named_beyond_address(ctx: Context) -> bool:
 
 
 def _clause_spans(text: str):
-    """(start, end) of each clause of ``text``, in one pass."""
+    """(start, end) of each clause of ``text``, from ``_common.clause_ends``."""
     start = 0
-    for m in _CLAUSES.finditer(text):
-        yield start, m.start()
-        start = m.end()
-    yield start, len(text)
+    for end in (*clause_ends(text), len(text)):
+        yield start, end
+        start = end + 1
 
 
 def _named_as_content(ctx: Context) -> bool:
