@@ -101,6 +101,11 @@ def test_a_poll_or_a_secret_ballot_the_unit_runs_is_not_canvassing(judge, text):
     ("股长，县里内部那份重点盯防矿山名单，我发群里方便大家对照行不行？", "classified"),
     ("谭股长，调查队原始采价数据不对外提供。本月CPI发布后可以用公开数，另外你们价格监测系统有自己的监测点，可以先参考那个。",
      "classified"),
+    # an approach by a business answered "不方便" and sent to the public line
+    ("光明路那家老板刚才打电话说想请咱们吃个饭“认识一下”，我说不方便，让他有问题打中心的咨询电话。", "cronyism"),
+    # a leak told by one who knows it is not also an unverified claim
+    ("刚才会上定了，今年要问责的是东湖区、高新区和老城区，三个分管副区长都要被约谈，名单下周才发，大家先心里有数", "rumor"),
+    ("跟大家先说下，昨天县里开了专题会，定了下个月先封的自备井：永丰面粉厂2眼、宏达印染3眼，名单还没公布，大家别往外说啊", "rumor"),
 ])
 def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_model(judge, text,
                                                                                    rule):
@@ -127,6 +132,8 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("标底368万还没公开，我先跟宏达那边说一声行吗？", "classified"),
     ("那份标着机密的会议纪要里写明年要撤并三个乡镇，这个怎么归档？", "classified"),
     ("原始数据不对外提供，我私下发你一份，标底是356万", "classified"),
+    ("刚才会上定了，今年要问责的是东湖区、高新区和老城区，三个分管副区长都要被约谈，名单下周才发，大家先心里有数", "classified"),
+    ("刚听市里一个老同学说，明年区县总工会要统一并到市里，人员要分流，已经差不多定了，大家早点打算，别外传哈", "rumor"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

@@ -496,12 +496,14 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
-    out, lowered, added = _left_to_others(findings, out, specs, lowered, added)
+    # rules the model added where none of the words that voice them are
+    wordless = {r for r in added if not (specs[r].voice_cues and ctx.has_cue(r, *specs[r].voice_cues))}
+    out, lowered, added = _left_to_others(findings, out, specs, lowered, added, wordless)
     return Judgement(out, probs, encoded, lowered, added)
 
 
 def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[str, RuleSpec],
-                    lowered: list[str], added: list[str]
+                    lowered: list[str], added: list[str], wordless: set[str] = frozenset()
                     ) -> tuple[list[Finding], list[str], list[str]]:
     """A residual rule's finding (off_topic) beside another rule's decisive
     finding as that rule made it (objective evidence: a red envelope, a 密级
@@ -514,7 +516,10 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
     alarm (a deal on a dinner out read as an advert). Likewise a rule's
     finding beside a standing finding of a rule it yields to
     (``RuleSpec.yields_to``: flattery beside gossip, 「老郑这总经理咋来的大家心里
-    都有数吧」 says nothing in the owner's praise).
+    都有数吧」 says nothing in the owner's praise), or, where the model added
+    it where none of the words that voice the rule are in the message
+    (``wordless``; ``RuleSpec.voice_cues``), of a rule it then yields to
+    (``RuleSpec.added_yields_to``).
 
     Returns the findings and the rules lowered and added, as new lists."""
     standing = {f.rule for f in out if f.score >= FIRE_SCORE}
@@ -524,15 +529,17 @@ def _left_to_others(findings: list[Finding], out: list[Finding], specs: Mapping[
                            and f.rule in standing))),
                  None)
 
-    def left_to(spec: RuleSpec) -> str | None:
+    def left_to(spec: RuleSpec, was_added: bool) -> str | None:
         if spec.residual and other is not None:
             return other
-        return next((r for r in spec.yields_to if r in standing and r in specs), None)
+        yields = spec.yields_to + (spec.added_yields_to if was_added else ())
+        return next((r for r in yields if r in standing and r in specs), None)
 
     kept, lowered, added = [], list(lowered), list(added)
     for f in out:
         spec = specs.get(f.rule)
-        to = left_to(spec) if spec is not None and f.score > LOWERED_SCORE else None
+        to = (left_to(spec, f.rule in wordless)
+              if spec is not None and f.score > LOWERED_SCORE else None)
         if to is not None:
             if f.rule in added:
                 added.remove(f.rule)

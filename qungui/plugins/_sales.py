@@ -47,7 +47,8 @@ _KIN_SHOP = re.compile(
 # 招呼), or the work itself asked for them (让他来做吧, 分包给他吧): cronyism's,
 # not an advert to the group
 _FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说一声|关照|照顾点|照顾一下|"
-                     r"让(?:他|她)(?:们)?来?(?:做|干|接)|(?:分包|包|交)给(?:他|她)")
+                     r"让(?:他|她)(?:们)?来?(?:做|干|接)|(?:分包|包|交)给(?:他|她)|"
+                     r"给(?:他|她)(?:们)?(?:个|一个)?机会")
 
 
 # a call made or taken (家长打电话问, 接到电话), not a number offered (有需要的打

@@ -27,7 +27,8 @@ import re
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import SURNAMES, Near, clause_ends, cue_hits, has_cue, named_people, own_words
+from qungui.plugins._common import (SURNAMES, Near, clause_ends, cue_hits, has_cue, named_people,
+                                   one_clause, own_words)
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 # the lexicon's words for material handed over, passed on here or found out
@@ -152,11 +153,13 @@ def _clause_spans(text: str):
 
 
 def _named_as_content(ctx: Context) -> bool:
-    """Someone named other than the member addressed and those the material
-    goes to or stays with (只发杜主任, 段科那有一份)."""
+    """Someone named other than the member addressed, those the material
+    goes to or stays with (只发杜主任, 段科那有一份) and the sender's companions
+    (我和田主任去)."""
     plain = ctx.norm.plain
     return any(not ((m.start() == 0 and _VOCATIVE.match(plain, m.end()))
                     or _RECIPIENT_BEFORE.search(plain, max(0, m.start() - 3), m.start())
+                    or _WITH_ME_BEFORE.search(plain, max(0, m.start() - 2), m.start())
                     or _KEEPER_AFTER.match(plain, m.end()))
                for m in named_people(plain))
 
@@ -165,6 +168,20 @@ def _told_anything(ctx: Context) -> bool:
     """Something of a matter told: a figure, what the material says or what
     was decided, or someone named as part of it (read once per message)."""
     return ctx.once("classified.told", lambda c: bool(_TOLD.search(c.text)) or _named_as_content(c))
+
+
+# not-yet-out words that say only when a decision comes out (纪要还没发, 下周宣布, 先心里
+# 有数): a sign of a leak only beside something told of it (「会议纪要还没发，大家等通知」
+# tells nothing)
+_PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下周才宣布", "才宣布", "才公布",
+                      "公示还得", "先心里有数"})
+
+
+def _not_to_tell(ctx: Context) -> bool:
+    """A rule against telling or asking (谁来打听都不能说, 之前不要外传), or the
+    matter said to be relayed later (会后按程序传达)."""
+    text = ctx.text
+    return bool(_TELLING_BANNED.search(text) or _BEFORE_BAN.search(text) or _RELAYED_LATER.search(text))
 
 
 def _asks_leave(ctx: Context) -> re.Match | None:
@@ -314,12 +331,13 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
 _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
-# what tells something of a matter: a figure, a count or a rank; what the material says
-# (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并)
+# what tells something of a matter: a figure (not the hour of a meeting, 19点, 9:30), a
+# count or a rank; what the material says (里面写着, 说是, 提到); what was decided (定了,
+# 要调, 撤并; not a decision still to come, 定了我单独通知)
 # (是 too, but not 是内部的, 是工作秘密: what kind it is)
-_TOLD = re.compile(r"\d|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
+_TOLD = re.compile(r"(?<![\d:：])\d++(?!\s{0,2}(?:点|时(?!间)|[:：]\d))|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
                    r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
-                   r"|据说|听说|定了|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
+                   r"|据说|听说|定了(?!再|就|以后|之后|后|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
                    r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点(?:查|盯|检查)"
                    r"|先去[^，,。！!？?；;\n]{1,8}再去"
                    # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is)
@@ -343,9 +361,14 @@ _TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,4}(?:都
                              r"|(?:不要|别|不许|不准|不得|不)打听")
 # ... or a ban for the time before (审定再公示，之前不要外传)
 _BEFORE_BAN = re.compile(r"前[，,]?\s?(?:都|也)?(?:不要|别|不得|请勿|切勿|勿|不准|不许)(?:外传|外发|对外|说|讲|透露)")
+# ... or the matter said to be relayed later, through the channel (会议内容会后按程序传达,
+# 会议情况明天上午内部传达)
+_RELAYED_LATER = re.compile(r"(?:会后|明天|明早|下周|回头|之后|以后|后续|另行|届时|再)[^，,。！!？?；;\n]{0,6}传达")
 # someone named as who receives or keeps the material (只发杜主任, 交贾科长, 段科那有一份)
 _RECIPIENT_BEFORE = re.compile(r"(?:发|交|报|联系|送|转|找)(?:给)?$")
 _KEEPER_AFTER = re.compile(r"那(?:里|儿|边)?有")
+# ... and the sender's companions (我和田主任去参加)
+_WITH_ME_BEFORE = re.compile(r"我(?:和|跟|与|陪)$")
 # how internal material is handled (不对企业发, 不拍照, 到法规科调阅登记, 机要室签收); not 别外传,
 # which those who let a matter out say too
 _HANDLED = re.compile(r"不对(?:外|企业|社会)|不拍照|调阅登记|签收阅读|(?:机要室|保密室)(?:签收|查阅|调阅)")
@@ -667,6 +690,11 @@ class Classified(Plugin):
         # 未公开 inside 未公开前不得外传 is the time before, like the rest of it
         # (and 没公示 in 没公示前不要对外说)
         before = Spans(h for h in unpublished if "前" in h.term)
+        # (nor where nothing is told and telling is ruled out: 「行程还没最终定，定了我
+        # 单独通知，大家别打听也别外传」; nor, where nothing is told, a word that says only
+        # when it comes out)
+        if unpublished and not _told_anything(ctx):
+            unpublished = () if _not_to_tell(ctx) else [h for h in unpublished if h.term not in _PENDING]
         # (not one banned right before it: 不要拍照发朋友圈 hands nothing over)
         return (any(not _FORBIDDEN_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)
                     for h in cue_hits(ctx, self.name, *_TOLD_CUES))
@@ -691,6 +719,8 @@ class Classified(Plugin):
         if not any(hits for _, _, hits in matters):
             return None          # no internal matter named (most messages)
         hits = {sign: cue_hits(ctx, self.name, sign) for sign in ("obtained", "shared", "lookup")}
+        # (a posting read across a clause's end is none: 「纪要还没发，大家等通知」)
+        hits["shared"] = [h for h in hits["shared"] if one_clause(h)]
         hits["unpublished"] = _unpublished(ctx)
         if (_scoped(ctx) and _FORBIDDEN.search(ctx.text)
                 and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
@@ -718,10 +748,12 @@ class Classified(Plugin):
             # receives it, nothing said of what it says or what was decided, nothing
             # found out or posted): 内部 says what kind the material is (「党组会纪要是
             # 内部件，到办公室找我查阅」「标了内部的不外传」), and with a ban on telling
-            # or asking the not-yet-out words state a rule (「还没开标，谁来打听都不能
-            # 说」「审定再公示，之前不要外传」)
-            hits["unpublished"] = ([] if _TELLING_BANNED.search(ctx.text) or _BEFORE_BAN.search(ctx.text)
-                                   else [h for h in hits["unpublished"] if h.term != "内部"])
+            # or asking, or with the matter said to be relayed later, the not-yet-out
+            # words state a rule (「还没开标，谁来打听都不能说」「审定再公示，之前不要
+            # 外传」「小范围的闭门会……会议内容会后按程序传达」)
+            hits["unpublished"] = ([] if _not_to_tell(ctx)
+                                   else [h for h in hits["unpublished"]
+                                         if h.term != "内部" and h.term not in _PENDING])
         hits["unpublished"] = [h for h in hits["unpublished"]
                                if not ("前" in h.term and (_FORBIDS.search(h.term)
                                                           or _BANNED_AFTER.match(ctx.text, h.end)))]

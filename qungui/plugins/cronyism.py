@@ -28,15 +28,18 @@ _GATHERING = re.compile(r"(?:老乡|同乡)(?:聚会|聚餐|聚一聚|聚一下|
 _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0,4}(?:做|来做|干|来干|供|承包|办)")
 _OWN = ("我", "咱", "俺")
 # a refusal in so many words, which holds even beside the sender's own tie where the tie
-# is the one who asked (我初中同学……想让我打个招呼……我回绝了; not 被窗口回绝了)
+# is the one who asked (我初中同学……想让我打个招呼……我回绝了; not 被窗口回绝了); so
+# does the open procedure named as the sender's answer to it (我老乡……找到我，我让他
+# 在系统里正常预约)
 _FIRM = frozenset({"我没答应", "没答应他", "我拒了", "我拒绝了", "被我拒了", "我明确拒绝", "明确拒绝了",
-                   "当场拒绝", "回绝了", "我回绝"})
+                   "当场拒绝", "回绝了", "我回绝", "直接拒绝"})
 _ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)|托我|找(?:到)?我|让我(?:帮|跟|给|去)|问我")
 # the open procedure named as the sender's answer (我已经告诉他一切按清单和程序办, 我让他看
 # 公开招聘公告, 我回他按公开招标程序报名): only so a refusal, not where it describes
 # the favour's cover (人事那边帮忙打个招呼，走公开招聘)
 _PROCEDURE = frozenset({"一切按程序", "一切按清单", "谁来都一样", "等公开招标", "交易网的公告",
-                        "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序", "招标公告"})
+                        "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序", "招标公告",
+                        "正常预约", "一样排队", "跟其他企业一样", "正常流程", "走正常程序", "按正常程序"})
 _MY_ANSWER = re.compile(r"我(?:已经|直接|就|都)?(?:告诉|让|叫|回|跟|和|劝|说)")
 # ... or, after an approach to the sender (有老乡找我……), 让他/叫他/告诉他 alone
 _TOLD_HIM = re.compile(r"(?:让|叫|告诉|劝)(?:他|她|对方)")
@@ -56,7 +59,8 @@ _TO_YOU = re.compile(r"你(?!们)|您")
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
                          r"|有[\u4e00-\u9fff]{1,3}(?:老板|企业|公司|厂家|商家)"
                          r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我"
-                         r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)")
+                         r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)"
+                         r"|(?:企业|公司|老板|厂家|商家|开发商)[^，,。！!？?；;\n]{0,4}(?:打电话|打来电话|来电|找上门|私信)")
 # the favour told as done or the refusal as feigned (已经打过招呼, 名额给他留好了, 做做样子,
 # 让他直接报我名字): no refusal, whatever the words
 _DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
@@ -165,7 +169,8 @@ class Cronyism(Plugin):
         circles = cue_hits(ctx, self.name, "circle")
         last = max(h.start for h in refusals)
         own = [h for h in circles if h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)]
-        firm = any(h.term in _FIRM and not (text[h.start - 1:h.start] == "被" and not h.term.startswith("我"))
+        firm = any((h.term in _FIRM and not (text[h.start - 1:h.start] == "被" and not h.term.startswith("我"))
+                    or h.term in _PROCEDURE and _MY_ANSWER.search(text, max(0, h.start - 12), h.start))
                    and _ASKED_OF_ME.search(text, min(h.start for h in own) if own else 0, h.start)
                    for h in refusals if h.start == last)
         if own and not firm:

@@ -50,6 +50,11 @@ _FIELD_WORK = re.compile(
 # errand (周末带娃跑了三所学校看学区房)
 _ERRANDS = ("kids", "travel", "shopping", "sport")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
+# an invitation to play (今晚王者开黑不, 差个辅助, 三缺一): chit-chat whatever work words
+# stand beside it (汛期值班熬得慌), unless banned right before it (值班不准开黑)
+_INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助",
+                      "三缺一"})
+_BANNED_BEFORE = re.compile(r"(?:不准|不要|别|禁止|严禁|不许|不得|不能)[^，,。！!？?；;\n]{0,4}$")
 
 
 @lru_cache(maxsize=1024)
@@ -125,7 +130,10 @@ class OffTopic(Plugin):
         chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
         if not chat:
             return self.clear("无闲聊用语")
-        if has_cue(ctx, self.name, "work") or self._field_work(ctx, chat):
+        invited = any(h.term in _INVITES
+                      and not _BANNED_BEFORE.search(ctx.text, max(0, h.start - 8), h.start)
+                      for h in chat)
+        if not invited and (has_cue(ctx, self.name, "work") or self._field_work(ctx, chat)):
             return self.clear("含工作用语")
         # a match report or a star's story (two words of sport or show
         # business or more) keeps its vote word and its private life: 「当选

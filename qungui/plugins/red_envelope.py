@@ -45,11 +45,11 @@ _TRANSFER = re.compile(
     r"|群里包了(?:个|1个)(?:[\u4e00-\u9fff]{0,3}(?:钱|红包)|(?=大家(?:抢|领)))"
 )
 # a red envelope or a transfer as members' own words mark one sent ([红包],
-# [转账]); in a greeting only with words of giving (表示一下, 手慢无) or by
+# [转账], [转账200元]); in a greeting only with words of giving (表示一下, 手慢无) or by
 # itself with a few words ([红包] 节日快乐), not as WeChat's [红包] emoji (祝大
 # 家新春快乐[红包][福]); never inside a quote (「王芳：[红包]」, 王芳：[红包] 这是谁发的)
-_TAGGED = re.compile(r"\[(?:红包|转账)\]")
-_TAG_QUOTED = re.compile(r"[\u4e00-\u9fff]{1,4}[:：]\s{0,2}\[(?:红包|转账)\]")
+_TAGGED = re.compile(r"\[(?:红包|转账)(?:\s{0,2}\d{1,6}(?:\.\d{1,2})?\s{0,2}元?)?\]")
+_TAG_QUOTED = re.compile(r"[\u4e00-\u9fff]{1,4}[:：]\s{0,2}\[(?:红包|转账)")
 _GIVING = re.compile(r"表示|心意|意思|买点|买包|请大家|喝茶|喝奶茶|手慢|拿去|领了|收下|笑纳|辛苦|别推|别点退回|下午茶")
 # no need to send it, or sending it not allowed, said of the act itself (个人不用
 # 转账给我, 不用个人转账给我, 群规不让发红包): a rule, not money arranged
@@ -114,15 +114,18 @@ _GRABBED = re.compile(
 # what the group is to do with it (🧧 手慢无, 🧧 大家领一下), so much each
 # (每人发个88的), or beside a red envelope's own words (the lexicon's [emoji]
 # section: 见面礼, 起个头, 私发); a greeting it decorates (新春快乐🧧, 发个通知🧧)
-# is not one sent, nor is one banned (请勿在工作群发🧧)
-_EMOJI = re.compile("\U0001F9E7")
+# is not one sent, nor is one banned (请勿在工作群发🧧). The money bag 💰 counts
+# only beside a red envelope's own words (我来犒劳一下，大家点一点，见者有份💰; not
+# 工资已发💰)
+_ENVELOPES = "[\U0001F9E7\U0001F4B0]"
+_EMOJI = re.compile(_ENVELOPES)
 _EMOJI_SENT = re.compile(
     "(?:发|甩|撒|补|包|来)(?:了|个|点|一个|一波|几个)?(?:小|大)?的?\U0001F9E7"
     "|\U0001F9E7+\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)"
     "|每人发了?个?\\d")
 _EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许|不允许|不能)"
                            "(?:在[^，,。！!？?；;\n]{0,6})?(?:收|发|抢|领)[^，,。！!？?；;\n]{0,3}"
-                           "\U0001F9E7")
+                           + _ENVELOPES)
 
 
 def _emoji_given(ctx: Context) -> re.Match | None:

@@ -87,6 +87,8 @@ def test_loyal_mentions_of_the_same_policies_stay_silent(inspect):
     "国家划红线的时候根本没来实地看，一条线画下去把我们县港口规划全压进去了，这种红线就是闭门造车",
     # a national campaign as a passing gust
     "国家那套专项整治打一阵停一阵，典型的运动式执法，风头一过照样卖",
+    # what the state made everyone do, judged after it
+    "国家让小卖部都只卖加碘盐这规定就是瞎搞，村里老人都说吃了没味，上面不了解实际还非要推",
 ])
 def test_mocking_attacking_or_denying_central_decisions(inspect, text):
     [f] = inspect("central_policy", text)

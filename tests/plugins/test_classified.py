@@ -362,6 +362,13 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("拟提拔人选有你，先别声张", "有你"),
     ("今年全县GDP增速4.2%，统计局还没发布", "4.2%"),
     ("一季度招商引资到位资金只有3.2亿，市里还没公开", "3.2亿"),
+    # a meeting's decision told before its minutes; a bidder picked before the notice; a
+    # discipline decision before it is announced; a post before its notice
+    ("今天两省厅闭门会商已经定了，大坳那段争议线按河道中心线走，界牌乡三个村民小组划到我们这边，纪要还没发", "界牌乡"),
+    ("遥测终端集中采购下午开标了，入围的是华测、水信科技、江河电子三家，华测报价最低，公示还得三天", "华测"),
+    ("悄悄说一句，昨天中心党委会定了，去年那次应急出队迟到的事要给老丁一个警告处分，估计下周宣布", "老丁"),
+    ("听组织部的朋友说，林局下个月要调去乡镇当书记，还没公示", "乡镇当书记"),
+    ("技术部这边能查到每个站点的购彩记录，城东有个老彩民上个月一个人买了18万，身份证号4201……", "18万"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -530,6 +537,14 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "对，书面报，征求意见稿不要外传",
     "上传材料涉及个人信息或者涉密文件的，脱敏或者线下报送，不要直接传群",
     "认定的评审意见公示前不要外传，群里也别讨论",
+    # a decision still to come, with asking ruled out; a closed meeting whose content is to
+    # be relayed later; minutes not out yet, nothing of them told; a notice 通报一下
+    "督导组的具体行程和检查点位还没最终定，定了我单独通知，大家别打听也别外传。",
+    "今天下午三点有个小范围的闭门会，只通知了科长以上，其他同志正常值班，会议内容会后按程序传达。",
+    "今晚19点我和田主任去省防指参加闭门会商，会议情况明天上午内部传达，在此之前大家不要打听。",
+    "会议纪要还没发，大家等通知",
+    "通报一下，明天上午九点召开全局大会，请准时参加",
+    "下午开标了，入围的三家名单已在交易中心网站公示",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -66,6 +66,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "有家企业老板是我同学，你们照顾一下，看招标公告就行",
     "检查的时候多偏着点我们这边，毕竟都是老乡",
     "执法队那边我表哥说了算，让他先别查我们店",
+    "李部，私下说个事，市里某领导的朋友想在高铁站附近拿个点，领导那边已经打过招呼了，勘查麻烦照顾一下",
+    "何哥，向阳路那家是我小姨子开的，你们组去之前跟我吱一声，小问题就别往本子上记了哈",
+    "陈经理，我小舅子开了个包装厂，专做食盐小包装袋的，这次新盐入库要换包装的话给他个机会呗，价格好商量",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -140,6 +143,13 @@ def test_networking_for_gain(inspect, text):
     "我老乡开沙场的，想让执法队高抬贵手，我回绝了",
     "我表哥想让我帮他在招标时打个招呼，被我拒了",
     "有老乡找我想安排孩子进咱们单位，让他等公开招聘",
+    # refusals in other words: 直接拒绝, 没理会, 我说不方便; the sender's own tie who asked sent
+    # to the procedure in the sender's words
+    "有个在县里包工程的老乡找我，想知道哪几个乡镇要合并，好提前去租地，我直接拒绝了，也提醒他别再打听。",
+    "今天检查时有个商户老板说跟马局是老乡，让我们通融一下，我们没理会，照常开了责令整改通知书。",
+    "田园那个老板是我老乡，昨天找到我，我让他在系统里正常预约消防验收，跟其他企业一样排队。",
+    "光明路那家老板刚才打电话说想请咱们吃个饭认识一下，我说不方便，让他有问题打中心的咨询电话。",
+    "我小姨子下周结婚，请个假",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

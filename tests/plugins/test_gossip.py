@@ -26,6 +26,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "麦局今年肯定要退二线了，听说身体不行，家里也不太平",
     "财务科小冯都三十五了还没结婚，听说眼光高得很",
     "办公室那个小张，写个材料错字连篇，真不知道怎么考进来的",    # how he got in, doubted
+    "城关所那个老郑，天天端个保温杯装老干部，检查就站着指挥，活全是年轻人干的，哈哈哈",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)

@@ -39,6 +39,9 @@ from tests.plugins.conftest import THRESHOLD, top
     "儿子暑假报了个机器人编程班，一个月三千八",
     "我下周一要去拔智齿。",
     "专班的兄弟们周末去钓鱼不？老地方烧烤，再整两箱啤酒",     # the task force's name, a day out
+    # an invitation to play, whatever work words stand beside it; a chicken-soup article
+    "兄弟们今晚王者开黑不，汛期值班熬得慌，差个辅助🎮",
+    "分享个好东西：《人到中年，要学会放下》，写得太好了，转给大家看看🌹",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
@@ -84,6 +87,9 @@ def test_shopping_link_scores_high(inspect):
     "第九天了，我家娃都快不认识我了😂 等会开完我申请补休一天带他去动物园",
     # the work not to be held up
     "周末要去实地看公益广告点位，降温了记得带件外套，别冻感冒耽误事",
+    # a ban on playing while on call
+    "@包小龙 待命期间不准打游戏，手机保持畅通。",
+    "值班期间不准开黑，手机保持畅通",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

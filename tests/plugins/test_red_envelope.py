@@ -88,6 +88,18 @@ def test_transfer_without_amount(inspect):
     ("线路这段时间全靠各位守着，我个人给大家转点辛苦费，别嫌少", "我个人给大家转点辛苦费"),
     ("我没要求大家发红包，但发个红包也行", "发红包"),
     ("我说不用，还是发个红包吧", "发个红包"),
+    # money sent without the word: 喜气, 喜钱, 撒点钱, a small treat, a luck pot, the 💰 beside
+    # a red envelope's own words, a tag that names the amount
+    ("明天咱专班成立一周年，我往群里甩了点喜气，手慢无哈😄", "甩了点喜气"),
+    ("冷库顺利封顶，今晚给大家发点喜气，见者有份，别嫌少😄", "发点喜气"),
+    ("乔迁新居，今晚给大家撒点钱，手快的拿去买奶茶🎉", "撒点钱"),
+    ("今天我闺女满月，感谢各位平时照顾，在群里撒点喜钱，大家沾沾喜气👶", "撒点喜钱"),
+    ("今天我生日，群里发个小福利，大家开心开心💰", "群里发个小福利"),
+    ("考核结束大家都辛苦了，我这有个好彩头放群里，手气好的拿大头🎁", "手气好的拿"),
+    ("今天教师节，祝各位领导节日快乐！发几个小包大家乐呵乐呵🧧🧧", "发几个小包"),
+    ("今天我生日🎂谢谢大家！群里来抢个喜气🧧", "抢个喜气"),
+    ("开赛首日系统零故障！技术部兄弟们太拼了，我来犒劳一下，大家点一点，见者有份💰", "💰"),
+    ("今天是何局生日，我先敬何局一份心意，大家也跟上啊🎂[转账200元]", "[转账200元]"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -206,6 +218,7 @@ def test_discipline_notices_are_clean(inspect, text):
     "有家长私信说孩子想上节目给我发红包，没领，让他走海选报名",
     "有个劳务班组长想给我转点钱，让考勤上通融几个人，拒了，考勤只认人脸识别",
     "华院长的拼手气我就不抢了，工作群里领红包不合适",
+    "上周一个被查的棋牌室老板往我车里塞了个信封，我当场扔回去了，已报支队纪检。",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -236,6 +249,9 @@ def test_a_ban_in_the_messages_own_words_is_recorded_as_the_rules_reading(inspec
     "桥面结冰，再撒一波融雪剂",
     "摇号抽签，手气好的先选",
     "组里喜糖钱我已经收齐交给工会了",
+    # the money bag beside no red envelope's words
+    "工资已发💰，请大家查收",
+    "今年预算又省了不少💰",
 ])
 def test_a_greeting_with_the_emoji_or_luck_at_work_is_no_red_envelope(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -107,6 +107,8 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "今年小麦最低收购价要取消了，以后粮站只按市场价收",             # a support price said to go
     # the official account called not to be believed, the claim stated after it
     "大家别信官方那套说法，我朋友在医院说已经死了好几十人了，都瞒着呢",
+    # matches said to be fixed
+    "我听圈里朋友说，这届好几场已经被亚洲盘口操纵了，小组赛最后一轮基本都是默契球",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)

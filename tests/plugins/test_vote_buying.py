@@ -123,6 +123,9 @@ def test_canvassing(inspect, text):
     "本次评优实行各单位之间互投，每个单位投三票",
     "专家评审时按标准打分，表现好的项目可以打个高分",
     "我们科申报先进集体的材料，大家帮忙看一下",
+    # a canvass ignored, refused or reported by the one asked
+    "我前天也收到有人私信让测评'关照一下'，没回，也不会照这个打分。",
+    "昨天有人找我说选举时'支持一下'给两百块，我没收，已报镇纪委。",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
