@@ -139,6 +139,11 @@ def test_letters_in_contacts():
     # quotes opened and never closed, around an attachment's tag and a red
     # envelope's emoji: each quote is cut at the next one
     ("open quotes", '"「[图片]身份证号都在上面🧧" * 10_000 + "「" + "x" * 100_000', ["classified"]),
+    # a price word and then a run of digits: the price pattern read from every digit
+    # (12 s for 20,000; ads records its reading of 单位结算, a unit's own purchase); a run
+    # of red-envelope emoji (5 s for 20,000)
+    ("digits after a price word", '"单位结算" + "2" * 100_000', ["ads"]),
+    ("red-envelope emoji", '"🧧" * 100_000', []),
 ])
 def test_every_rule_on_a_long_hostile_text(name, expr, expected):
     found = run_child(ALL_RULES, expr)

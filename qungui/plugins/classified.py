@@ -173,8 +173,7 @@ def _told_anything(ctx: Context) -> bool:
 # not-yet-out words that say only when a decision comes out (纪要还没发, 下周宣布, 先心里
 # 有数): a sign of a leak only beside something told of it (「会议纪要还没发，大家等通知」
 # tells nothing)
-_PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下周才宣布", "才宣布", "才公布",
-                      "公示还得", "先心里有数"})
+_PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下周才宣布", "公示还得", "先心里有数"})
 
 
 def _not_to_tell(ctx: Context) -> bool:
@@ -319,7 +318,7 @@ OVERLAP = 64
 # what follows an internal matter and gives it away: 考察对象是…, 标底是3260万,
 # 拟提拔名单出来了：…, 投标单位有三家 (read on the few characters after the matter;
 # 投标单位有保密资质 is a requirement, nothing given away; 评标专家是谁？ asks)
-_DISCLOSED = re.compile(r"[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
+_DISCLOSED = re.compile(r"(?<=价)[\s　]{0,2}\d|[\s　]{0,2}(?:是(?!否|不是|(?:谁|哪[个位些里]?|什么)\s{0,2}(?:$|[？?，,。！!；;\n]))|[为:：]|有(?:[:：]|[\d一二两三四五六七八九十几]{1,3}\s{0,2}"
                         r"(?:家|个|位|人|名))|定的是|(?:已经|基本|差不多)?(?:定了|定下来了|出来了)|"
                         r"已定|定在|如下|包括|一共|分别是)")
 # a whistle-blower named or located: 举报人是…, 举报人的电话… (举报人姓名 alone is a
@@ -331,13 +330,14 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
 _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
-# what tells something of a matter: a figure (not the hour of a meeting, 19点, 9:30), a
-# count or a rank; what the material says (里面写着, 说是, 提到); what was decided (定了,
-# 要调, 撤并; not a decision still to come, 定了我单独通知)
+# what tells something of a matter: a figure (not the hour or the day of a meeting, 19点,
+# 9:30, 5号前, nor a wait, 5个工作日), a count or a rank (not 第一时间); what the
+# material says (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并, 拍板; not a
+# decision still to come, 定了我单独通知, 定了再通知)
 # (是 too, but not 是内部的, 是工作秘密: what kind it is)
-_TOLD = re.compile(r"(?<![\d:：])\d++(?!\s{0,2}(?:点|时(?!间)|[:：]\d))|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
-                   r"|第[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
-                   r"|据说|听说|定了(?!再|就|以后|之后|后|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|砍|口径"
+_TOLD = re.compile(r"(?<![\d:：])\d++(?!\s{0,2}(?:点|时(?!间)|[:：]\d|号|日|个?工作日|天|小时|分钟))|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
+                   r"|第(?!一时间)[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
+                   r"|据说|听说|定了(?!再(?:通知|说|告诉)|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|撤销|拍板|要换|换人|砍|口径"
                    r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点(?:查|盯|检查)"
                    r"|先去[^，,。！!？?；;\n]{1,8}再去"
                    # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is)
@@ -358,7 +358,9 @@ _ASKED_FOR = re.compile(r"谁有|发我|发一份|给我发|我这有|需要的�
 # a rule against telling whoever asks, or against asking (谁来打听都不能说, 谁问都不要讲, 不要
 # 打听, 不打听不传); not the leaker's own tags (别往外说, 先别说, 别说出去)
 _TELLING_BANNED = re.compile(r"(?:打听|问)[^，,。！!？?；;\n]{0,4}(?:都|也)(?:不能|不要|别|不)(?:说|讲|透露)"
-                             r"|(?:不要|别|不许|不准|不得|不)打听")
+                             r"|(?:不要|别|不许|不准|不得|不)打听"
+                             # (or against talking it over here: 群里就不讨论了)
+                             r"|(?:群里)?(?:就)?不(?:讨论|展开|细说)了")
 # ... or a ban for the time before (审定再公示，之前不要外传)
 _BEFORE_BAN = re.compile(r"前[，,]?\s?(?:都|也)?(?:不要|别|不得|请勿|切勿|勿|不准|不许)(?:外传|外发|对外|说|讲|透露)")
 # ... or the matter said to be relayed later, through the channel (会议内容会后按程序传达,
@@ -626,8 +628,12 @@ class Classified(Plugin):
                                 and not (shared or handed or opens or _told_anything(ctx)
                                          or "传阅" in hit.term or _ASKED_FOR.search(ctx.text)
                                          or _CAPTION.match(ctx.text))))
-            if before in ("【", "[", "（", "(", "《", "〔"):
-                score = 0.9          # 【内部资料】 at the top of what is shared
+            # 【内部资料】 at the top of what is shared; not a bracketed label on a document
+            # to be read where it is kept, nothing of it told (「上级来文（密件）已到，请……
+            # 到办公室机要柜查阅，不得复印拍照」)
+            if before in ("【", "[", "（", "(", "《", "〔") and not (scope and not shared
+                                                                   and not _told_anything(ctx)):
+                score = 0.9
             elif not (shared or opens) and scope:
                 score = 0.45         # a standing rule on handling such material
             elif opening:

@@ -29,18 +29,22 @@ _HAND_OVER = re.compile(r"(?:给|让|交给)(?:我|他|她)[^，。！？!?\s]{0
 _OWN = ("我", "咱", "俺")
 # a refusal in so many words, which holds even beside the sender's own tie where the tie
 # is the one who asked (我初中同学……想让我打个招呼……我回绝了; not 被窗口回绝了); so
-# does the open procedure named as the sender's answer to it (我老乡……找到我，我让他
-# 在系统里正常预约)
+# does the open procedure named as the sender's answer to it, where the message ends
+# on it (我老乡……找到我，我让他在系统里正常预约，跟其他企业一样排队)
 _FIRM = frozenset({"我没答应", "没答应他", "我拒了", "我拒绝了", "被我拒了", "我明确拒绝", "明确拒绝了",
-                   "当场拒绝", "回绝了", "我回绝", "直接拒绝"})
+                   "当场拒绝", "回绝了", "我回绝", "直接拒绝", "一律公开招标", "饭局也没去", "饭局没去"})
 _ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)|托我|找(?:到)?我|让我(?:帮|跟|给|去)|问我")
 # the open procedure named as the sender's answer (我已经告诉他一切按清单和程序办, 我让他看
 # 公开招聘公告, 我回他按公开招标程序报名): only so a refusal, not where it describes
 # the favour's cover (人事那边帮忙打个招呼，走公开招聘)
 _PROCEDURE = frozenset({"一切按程序", "一切按清单", "谁来都一样", "等公开招标", "交易网的公告",
                         "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序", "招标公告",
-                        "正常预约", "一样排队", "跟其他企业一样", "正常流程", "走正常程序", "按正常程序"})
+                        "正常预约", "一样排队", "跟其他企业一样", "正常流程", "走正常程序", "按正常程序",
+                        "自己投简历"})
 _MY_ANSWER = re.compile(r"我(?:已经|直接|就|都)?(?:告诉|让|叫|回|跟|和|劝|说)")
+# ... and, beside the sender's own tie, only where the message ends with it (not 我让他
+# 正常预约，明天上午你们给他留个号)
+_ENDS_HERE = re.compile(r"[^，,。！!？?；;\n]{0,16}[。！!～~\s]*$")
 # ... or, after an approach to the sender (有老乡找我……), 让他/叫他/告诉他 alone
 _TOLD_HIM = re.compile(r"(?:让|叫|告诉|劝)(?:他|她|对方)")
 # a reward promised to the one asked or to everyone (回头少不了你的好处, 事成不会亏待
@@ -161,7 +165,7 @@ class Cronyism(Plugin):
         asked = _ASKED_OF_ME.search(text)       # the first approach to the sender, once
         refusals = [h for h in cue_hits(ctx, self.name, "refuse")
                     if h.term not in _PROCEDURE
-                    or _MY_ANSWER.search(text, max(0, h.start - 12), h.start)
+                    or _MY_ANSWER.search(text, max(0, h.start - 24), h.start)
                     or (_TOLD_HIM.search(text, max(0, h.start - 8), h.start)
                         and asked is not None and asked.end() <= h.start)]
         if not refusals:
@@ -170,7 +174,8 @@ class Cronyism(Plugin):
         last = max(h.start for h in refusals)
         own = [h for h in circles if h.quote.startswith(_OWN) or (h.start > 0 and text[h.start - 1] in _OWN)]
         firm = any((h.term in _FIRM and not (text[h.start - 1:h.start] == "被" and not h.term.startswith("我"))
-                    or h.term in _PROCEDURE and _MY_ANSWER.search(text, max(0, h.start - 12), h.start))
+                    or (h.term in _PROCEDURE and _MY_ANSWER.search(text, max(0, h.start - 24), h.start)
+                        and _ENDS_HERE.match(text, h.end)))
                    and _ASKED_OF_ME.search(text, min(h.start for h in own) if own else 0, h.start)
                    for h in refusals if h.start == last)
         if own and not firm:

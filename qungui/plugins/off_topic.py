@@ -50,10 +50,10 @@ _FIELD_WORK = re.compile(
 # errand (周末带娃跑了三所学校看学区房)
 _ERRANDS = ("kids", "travel", "shopping", "sport")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
-# an invitation to play (今晚王者开黑不, 差个辅助, 三缺一): chit-chat whatever work words
-# stand beside it (汛期值班熬得慌), unless banned right before it (值班不准开黑)
-_INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助",
-                      "三缺一"})
+# an invitation to play (今晚王者开黑不, 差个辅助): chit-chat whatever work words stand
+# beside it (汛期值班熬得慌), unless banned right before it (值班不准开黑); not 三缺一,
+# which is a duty roster's shortfall too (今晚值班三缺一，谁来替一下)
+_INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助"})
 _BANNED_BEFORE = re.compile(r"(?:不准|不要|别|禁止|严禁|不许|不得|不能)[^，,。！!？?；;\n]{0,4}$")
 
 

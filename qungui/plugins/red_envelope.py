@@ -76,6 +76,10 @@ def _read_tag(ctx: Context) -> re.Match | None:
     return tag if rest <= _TAG_ALONE or _GIVING.search(own) else None
 
 
+# good luck handed round (发点喜气, 抢个喜气): money only where no sweets or food is what
+# is handed round (喜糖放在办公室了，给大家发点喜气)
+_JOY = frozenset({"发点喜气", "抢个喜气"})
+_SWEETS = re.compile(r"喜糖|糖果|喜饼|蛋糕|水果|零食|月饼|粽子(?!钱)")
 # A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
 # not a transfer asked for
 _SPLIT = re.compile(r"转\W+我")
@@ -121,7 +125,7 @@ _ENVELOPES = "[\U0001F9E7\U0001F4B0]"
 _EMOJI = re.compile(_ENVELOPES)
 _EMOJI_SENT = re.compile(
     "(?:发|甩|撒|补|包|来)(?:了|个|点|一个|一波|几个)?(?:小|大)?的?\U0001F9E7"
-    "|\U0001F9E7+\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)"
+    "|(?<!\U0001F9E7)\U0001F9E7++\\s{0,2}(?:已发|发了|走起|手慢无|见者有份|大家(?:领|抢|收)|领一下|收一下|抢起来)"
     "|每人发了?个?\\d")
 _EMOJI_BANNED = re.compile("(?:勿|别|不要|不准|不得|禁止|严禁|不许|不允许|不能)"
                            "(?:在[^，,。！!？?；;\n]{0,6})?(?:收|发|抢|领)[^，,。！!？?；;\n]{0,3}"
@@ -170,6 +174,9 @@ class RedEnvelope(Plugin):
         acts = (cue_hits(ctx, self.name, "solicit") + pattern_hits(ctx, _ACTS, self.name, "solicit", view="key")
                 + pattern_hits(ctx, _LED, self.name, "solicit", view="key")
                 + pattern_hits(ctx, _TRANSFER, self.name, "solicit", view="key"))
+        if _SWEETS.search(ctx.text):
+            # 「喜糖放在办公室了，给大家发点喜气」: joy shared as sweets, not money
+            acts = [h for h in acts if h.term not in _JOY]
         banned, kept = [], []
         mentions = [m.span() for m in _MENTION.finditer(ctx.text)] if "@" in ctx.text or "＠" in ctx.text else []
         for h in acts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from qungui.core.plugin import RECORDED, Context, Plugin, RuleSpec, register
-from qungui.plugins._common import (countered, cue_hits, first_pair, has_cue, one_clause,
+from qungui.plugins._common import (countered, cue_hits, first_pair, has_cue, one_clause, said_last,
                                     pattern_hits, quote)
 
 # On the key view (separators gone): 投我 / 选老王 / 投小孙 / 给我打个优秀 / 投我们科
@@ -53,6 +53,13 @@ class VoteBuying(Plugin):
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + canvass
+        ignored = said_last(ctx.text, cue_hits(ctx, self.name, "ignored"),
+                            solicits + cue_hits(ctx, self.name, "ask", "reward"))
+        if ignored is not None:
+            # 「有人私信让测评'关照一下'，没回，也不会照这个打分」: a canvass of the
+            # sender, ignored or turned down, nothing asked after it; the rule's
+            # reading, recorded so that the decision stage does not make it one
+            return self.hit(RECORDED, ignored.quote, f"“{ignored.quote}”：拉票请托已被发言人拒绝或未予理会")
         if (has_cue(ctx, self.name, "procedure") and not solicits
                 and not cue_hits(ctx, self.name, "reward")):
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked

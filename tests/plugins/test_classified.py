@@ -244,6 +244,9 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     "不要外传，县医院院长被带走了",
     "仅限内部掌握，工业园那家企业下个月要关停",
     "别外传，纪委要处分住建局那个副局长",
+    # decided, with what was decided told: not a decision still to come
+    "中标单位定了再公布，宏达公司稳了，先别外传",
+    "局长人选内部定了后天上会，是从市里派下来的，先别外传",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
@@ -369,6 +372,11 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("悄悄说一句，昨天中心党委会定了，去年那次应急出队迟到的事要给老丁一个警告处分，估计下周宣布", "老丁"),
     ("听组织部的朋友说，林局下个月要调去乡镇当书记，还没公示", "乡镇当书记"),
     ("技术部这边能查到每个站点的购彩记录，城东有个老彩民上个月一个人买了18万，身份证号4201……", "18万"),
+    ("党组会议上防汛指挥部要撤销，会后按程序传达，还没公开", "撤销"),
+    # a reserve price, an investigation's conclusion, a post's holder before the notice
+    ("血站新冷链库招标底价860万，医院设备科朋友说的，有认识做冷链公司的可以参考一下", "860万"),
+    ("那起不安全事件局方的调查结论其实已经出来了，是机组没按程序联系，处理意见是机长停飞半年，下周才发文。", "停飞半年"),
+    ("区委刚定了，林会长年底去区政协当副主席，会里要换人，公示还得等两周", "政协"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)
@@ -545,6 +553,22 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "会议纪要还没发，大家等通知",
     "通报一下，明天上午九点召开全局大会，请准时参加",
     "下午开标了，入围的三家名单已在交易中心网站公示",
+    # a date, a wait, 第一时间 and a sign-up count tell nothing; a reminder not to look
+    # people up; an election's result still to come
+    "今年的评优名单要党委会研究后才公布，请各科室5号前报推荐人选",
+    "党组会议纪要还没发，第一时间转发各科室",
+    "党委会纪要还没发，请各支部书记3号前把会议记录报送过来",
+    "拟提拔人选公示还得5个工作日，公示期满无异议再发文",
+    "户籍信息在公安系统里能查到，但必须经审批，不得私查",
+    "培训报名的有32人，还没报的科室抓紧，名单还没定",
+    "党员大会接任书记的选举结果下周宣布，请各位党员8点到会",
+    "考核分数要月底才公布，第一名有奖励，大家加油",
+    # a bracketed level on a document to be read where it is kept; a recycling network
+    "上级来文（密件）已到，请相关同志到办公室机要柜查阅，不得复印拍照。",
+    "各位，今年区里给我们的任务是新建规范化回收网点40个，目前建成23个。下周一调度会各街道网点负责人参加。",
+    "招标控制价已在交易中心网站公布，底价不设",
+    # a conclusion not out, sent through the channel, not talked over here
+    "有一篇涉及某企业安全事故调查情况的信息，调查结论还没公开，已转内网通道报送，群里就不讨论了。",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -27,6 +27,7 @@ from tests.plugins.conftest import THRESHOLD, top
     "财务科小冯都三十五了还没结婚，听说眼光高得很",
     "办公室那个小张，写个材料错字连篇，真不知道怎么考进来的",    # how he got in, doubted
     "城关所那个老郑，天天端个保温杯装老干部，检查就站着指挥，活全是年轻人干的，哈哈哈",
+    "林科这人吧，业务不咋地，全靠上面有人罩着，这次评先进肯定又有他。",
 ])
 def test_disparaging_or_private_gossip(inspect, text):
     [f] = inspect("gossip", text)
@@ -53,6 +54,7 @@ def test_disparaging_or_private_gossip(inspect, text):
     # thanks for handling a citizen: no judgement of a colleague
     "谢谢马姐今天帮我接了那位情绪激动的大爷，不然我真不知道怎么收场😓",
     "廖科太拼了，南港也是，昨晚整材料到两点，早上我媳妇问我是不是外面有人了，我说有，一堆台账😂",
+    "王科长不是光站着指挥的人，大家别误会",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD

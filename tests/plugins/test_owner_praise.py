@@ -19,6 +19,8 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局今天主持得太漂亮了，比电视台主持人还好看，那气质绝了",   # looks past a star's
     "李局亲自下田拔草，以身作则，这格局一般人真比不了",
     "李局讲得太到位了，我们都要好好学习",             # 到位 said of the owner's words
+    "李局亲手写的慰问信，那字苍劲有力，真是一手好字！",           # the owner's calligraphy
+    "李局这一年为咱们事业操碎了心，我提议元旦大家一起敬李局一杯",   # the owner's cares
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

@@ -94,12 +94,13 @@ def test_transfer_without_amount(inspect):
     ("冷库顺利封顶，今晚给大家发点喜气，见者有份，别嫌少😄", "发点喜气"),
     ("乔迁新居，今晚给大家撒点钱，手快的拿去买奶茶🎉", "撒点钱"),
     ("今天我闺女满月，感谢各位平时照顾，在群里撒点喜钱，大家沾沾喜气👶", "撒点喜钱"),
-    ("今天我生日，群里发个小福利，大家开心开心💰", "群里发个小福利"),
-    ("考核结束大家都辛苦了，我这有个好彩头放群里，手气好的拿大头🎁", "手气好的拿"),
+    ("考核结束大家都辛苦了，我这有个好彩头放群里，手气好的拿大头🎁", "手气好的拿大头"),
     ("今天教师节，祝各位领导节日快乐！发几个小包大家乐呵乐呵🧧🧧", "发几个小包"),
     ("今天我生日🎂谢谢大家！群里来抢个喜气🧧", "抢个喜气"),
     ("开赛首日系统零故障！技术部兄弟们太拼了，我来犒劳一下，大家点一点，见者有份💰", "💰"),
     ("今天是何局生日，我先敬何局一份心意，大家也跟上啊🎂[转账200元]", "[转账200元]"),
+    # a decline's word that is no decline (原封不动 hands it on)
+    ("老板给的红包我原封不动发群里了，大家抢🧧", "给的红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -219,6 +220,9 @@ def test_discipline_notices_are_clean(inspect, text):
     "有个劳务班组长想给我转点钱，让考勤上通融几个人，拒了，考勤只认人脸识别",
     "华院长的拼手气我就不抢了，工作群里领红包不合适",
     "上周一个被查的棋牌室老板往我车里塞了个信封，我当场扔回去了，已报支队纪检。",
+    "昨天有个设备商说要给发改局的同志'表示表示'，我当场回了，跟他说所有对接走公开程序。",
+    "有个站主私信我，说愿意“表示表示”让我把他那的单场限额调高，我回他：限额全省统一，找谁都没用。聊天记录已交纪检。",
+    "有个想进驻的商户找到我说要表示表示，我让他直接去公司招商平台报名，什么都不收",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
@@ -310,6 +314,15 @@ def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text)
     "客户给我发了个红包，我直接退回了，但还是要跟大家提个醒",
     "有企业给我发红包，我跟以前一样直接退回了",
     "刘总要给大家发红包，我说不用",
+    # gift money surveyed or declined, joy shared as sweets, a union's handout, a refund to
+    # check, goods in small packs, a draw's luck
+    "村里办酒席收喜钱的情况请各村摸排上报",
+    "婚礼的喜钱大家别破费了，人到就行",
+    "下周我结婚，喜糖放在办公室了，给大家发点喜气",
+    "工会在群里发个小福利通知：每人一桶油，到工会领取",
+    "报销款已打到各位卡上💰，大家点一点核对金额，有问题找财务",
+    "防汛物资请各乡镇发几个小包装的到村里",
+    "年会抽奖手气好的拿一等奖，大家踊跃参加",
 ])
 def test_money_words_that_send_no_money_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

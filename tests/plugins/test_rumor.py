@@ -299,6 +299,7 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "调价要走成本监审和听证，现在都没启动，这种话别在群里说，容易被截图传出去",
     "这个“快递迷药”的说法网上传了好多年，公安早就辟过谣，咱们群里就别扩散了",
     "网上传“港区今晚风暴潮倒灌要全部撤离”，区防指没发过这个通知，以气象台和防指正式发布为准，请转告一线别慌。",
+    "市场监管局将联合体育局开展打假球专项整治，严查赛事赌博",
 ])
 def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD

@@ -50,6 +50,12 @@ from tests.plugins.conftest import THRESHOLD, top
     "局里年度优秀公务员民主推荐，咱们登记处统一口径都推林处，别把票分散了",
     "评优能不能帮我们科投一票 回头请客",
     "评优别搞得那么紧张 大家帮老王拉个票就行",
+    # a refusal's word that refuses nothing (没收到), or followed by the canvass itself
+    "我没收到候选人名单，大家帮老王拉拉票，他人不错",
+    "上面说的事我没回应，你们帮老王拉点票，选上了不会亏待大家",
+    # a rating nudged up, a name ticked, a word put in
+    "局里这次民主测评，办公室小张为人实在，大家打分的时候往上抬一抬，他今年再评不上又得等一年。",
+    "今年的文明执法标兵，沙头站老周人缘好，各单位推荐时劳烦在表上勾他一下，我先替他谢过了",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -126,6 +132,7 @@ def test_canvassing(inspect, text):
     # a canvass ignored, refused or reported by the one asked
     "我前天也收到有人私信让测评'关照一下'，没回，也不会照这个打分。",
     "昨天有人找我说选举时'支持一下'给两百块，我没收，已报镇纪委。",
+    "下周三年度考核民主测评，大家按真实情况打分，有人私下找你们打招呼的直接跟我说。",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
