@@ -32,6 +32,8 @@ _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给
 # everyone is asked to cast it is a reminder.
 _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
 
+# an approach to the sender that a refusal answers (有人私信让测评……, 老王找我拉票)
+_APPROACHED = re.compile(r"有人|找(?:到)?我|私信|托我|让我|跟我说|问我")
 
 @register
 class VoteBuying(Plugin):
@@ -53,12 +55,15 @@ class VoteBuying(Plugin):
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + canvass
-        ignored = said_last(ctx.text, cue_hits(ctx, self.name, "ignored"),
-                            solicits + cue_hits(ctx, self.name, "ask", "reward"))
-        if ignored is not None:
-            # 「有人私信让测评'关照一下'，没回，也不会照这个打分」: a canvass of the
-            # sender, ignored or turned down, nothing asked after it; the rule's
-            # reading, recorded so that the decision stage does not make it one
+        asks = solicits + cue_hits(ctx, self.name, "ask", "reward")
+        ignored = said_last(ctx.text, cue_hits(ctx, self.name, "ignored"), asks)
+        approach = _APPROACHED.search(ctx.text, 0, ignored.start) if ignored is not None else None
+        if ignored is not None and approach is not None and not any(h.start < approach.start() for h in asks):
+            # 「有人私信让测评'关照一下'，没理会，也不会照这个打分」: a canvass of the
+            # sender, reported as an approach and ignored or turned down, nothing
+            # asked before the approach or after the refusal (not 「给我们科室都打
+            # 优秀啊，上次老王找我拉票我婉拒了」); the rule's reading, recorded so
+            # that the decision stage does not make it one
             return self.hit(RECORDED, ignored.quote, f"“{ignored.quote}”：拉票请托已被发言人拒绝或未予理会")
         if (has_cue(ctx, self.name, "procedure") and not solicits
                 and not cue_hits(ctx, self.name, "reward")):

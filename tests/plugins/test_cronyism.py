@@ -71,6 +71,9 @@ from tests.plugins.conftest import THRESHOLD, top
     # the open procedure named as cover, the favour after it
     "我战友找我想要这个项目，我告诉他跟其他企业一样，你们评审时稍微倾斜一点",
     "我同学找到我想接这个工程，我跟他说一样排队，你们审核的时候留意一下他们家",
+    # the open procedure or a dinner declined, named as cover beside one's own tie
+    "我小舅子找我说想接这个项目，标书已经按他家资质改好了，对外一律公开招标",
+    "你们评审时给我老乡的公司多关照，他找我好几次了，饭局也没去",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -152,7 +155,6 @@ def test_networking_for_gain(inspect, text):
     "田园那个老板是我老乡，昨天找到我，我让他在系统里正常预约消防验收，跟其他企业一样排队。",
     "光明路那家老板刚才打电话说想请咱们吃个饭认识一下，我说不方便，让他有问题打中心的咨询电话。",
     "我小姨子下周结婚，请个假",
-    "有个施工队老板通过我老同学找到我，想承接北岗社的改造工程，我说一律公开招标，饭局也没去，这事已经跟韩书记汇报了。",
     "我一个亲戚的孩子今年毕业想来深圳，托我问站里能不能安排，我跟他说站里不招人，让他自己投简历。",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):

@@ -55,6 +55,7 @@ def test_disparaging_or_private_gossip(inspect, text):
     "谢谢马姐今天帮我接了那位情绪激动的大爷，不然我真不知道怎么收场😓",
     "廖科太拼了，南港也是，昨晚整材料到两点，早上我媳妇问我是不是外面有人了，我说有，一堆台账😂",
     "王科长不是光站着指挥的人，大家别误会",
+    "昨晚老王被他老婆送到医院了，急性阑尾炎，这两天的值班我替他",
 ])
 def test_neutral_work_talk_is_clean(inspect, text):
     assert top(inspect("gossip", text)) < THRESHOLD

@@ -92,6 +92,7 @@ def test_shopping_link_scores_high(inspect):
     "值班期间不准开黑，手机保持畅通",
     "今晚值班三缺一，老王临时有事，谁来替一下",
     "撰写人生感悟类心得体会不少于1500字，周五前交党办",
+    "今天巡河发现大坝下游有人野钓，已劝离并拍照留存",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

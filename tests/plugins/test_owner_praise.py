@@ -19,7 +19,6 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局今天主持得太漂亮了，比电视台主持人还好看，那气质绝了",   # looks past a star's
     "李局亲自下田拔草，以身作则，这格局一般人真比不了",
     "李局讲得太到位了，我们都要好好学习",             # 到位 said of the owner's words
-    "李局亲手写的慰问信，那字苍劲有力，真是一手好字！",           # the owner's calligraphy
     "李局这一年为咱们事业操碎了心，我提议元旦大家一起敬李局一杯",   # the owner's cares
 ])
 def test_flattery_of_owner(inspect, text):
@@ -89,6 +88,7 @@ def test_borderline_thanks_stays_below_threshold(inspect):
     "向奋战在防汛一线的同志们致敬",                            # a salute to a body of people
     # 到位 said of things put in place, not of the owner
     "谢谢李局协调，我们单位的会议桌椅今天调剂到位了，省了一大笔采购经费",
+    "李局，这次征集的作品里有一幅苍劲有力的隶书，建议作为展览主图",   # an entrant's hand
 ])
 def test_clean_near_misses(inspect, text):
     assert top(inspect("owner_praise", text)) < THRESHOLD

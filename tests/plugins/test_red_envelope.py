@@ -101,6 +101,9 @@ def test_transfer_without_amount(inspect):
     ("今天是何局生日，我先敬何局一份心意，大家也跟上啊🎂[转账200元]", "[转账200元]"),
     # a decline's word that is no decline (原封不动 hands it on)
     ("老板给的红包我原封不动发群里了，大家抢🧧", "给的红包"),
+    # a decline's words beside the act itself
+    ("老板说给每个人包个红包，找谁都没用，反正人人有份", "包个红包"),
+    ("群里发个红包庆祝一下，李局那份他当场回了，其他人快抢", "发个红包"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)

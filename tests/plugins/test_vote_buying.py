@@ -55,7 +55,12 @@ from tests.plugins.conftest import THRESHOLD, top
     "上面说的事我没回应，你们帮老王拉点票，选上了不会亏待大家",
     # a rating nudged up, a name ticked, a word put in
     "局里这次民主测评，办公室小张为人实在，大家打分的时候往上抬一抬，他今年再评不上又得等一年。",
-    "今年的文明执法标兵，沙头站老周人缘好，各单位推荐时劳烦在表上勾他一下，我先替他谢过了",
+    # a refusal's word that refuses nothing here (没回复, 没收齐), or another's canvass refused
+    # beside the sender's own
+    "民主测评大家给我们科打优秀，昨天发的通知有几个科室还没回复",
+    "年度考核测评请大家给我们科打个优秀，测评表我没收齐，还差三个科室",
+    "民主测评给我们科室都打优秀啊，上次老王找我拉票我婉拒了",
+    "评优这次大家都投老王，他之前找我的时候我拒绝了，后来想想他确实干得好",
 ])
 def test_canvassing(inspect, text):
     [f] = inspect("vote_buying", text)
@@ -133,6 +138,11 @@ def test_canvassing(inspect, text):
     "我前天也收到有人私信让测评'关照一下'，没回，也不会照这个打分。",
     "昨天有人找我说选举时'支持一下'给两百块，我没收，已报镇纪委。",
     "下周三年度考核民主测评，大家按真实情况打分，有人私下找你们打招呼的直接跟我说。",
+    # a weighting raised, a date remembered, a deadline named
+    "今年年度考核里防汛工作的分值往上抬了，各科室要重视",
+    "评优的表格我记着是下周一交，大家别忘了",
+    "文明家庭推荐时间截止本周五，拜托各村抓紧报，我们这边要汇总",
+    "我们局推荐的防汛标兵材料，拜托大家帮忙看看有没有错别字",
 ])
 def test_neutral_notices_and_warnings_are_clean(inspect, text):
     assert top(inspect("vote_buying", text)) < THRESHOLD
