@@ -35,7 +35,7 @@ _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge 
 _TOLD_CUES = ("handover", "shared", "obtained")
 
 
-_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意")
+_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意|提醒")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
@@ -55,7 +55,7 @@ _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r
 # 「考察材料属于组织工作内部材料，不发群里」
 _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|属于(?:工作|国家|商业)秘密|属于[^，,。！!？?；;\n]{0,6}?(?:内部|未公开)(?:资料|材料|数据|文件)|"
                     r"属于(?:公民)?个人信息|属于个人隐私|谁都不(?:得|能|许|准)(?:外传|带出|拿走)|不(?:得|许|准)?带出|不(?:得|能)?复印|"
-                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室|机要柜|保密柜)(?:查阅|阅|看|签收)")
+                    r"(?:到|去|在)[^，,。！!？?；;\n]{0,6}?(?:保密室|机要室|机要柜|保密柜)(?:查阅|阅|看|签收|签领)")
 # the channel material goes by (机要交通, 专人送, 单独移交, 当面点交, 密封档案袋):
 # a rule for it only where nothing is handed over or told of it
 _CHANNEL_RULE = re.compile(r"机要交通|专人(?:送|递送|传递)|单独移交|当面点交|密封(?:档案)?袋")
@@ -329,7 +329,7 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 # or right after it (公示前不要打听评审进度)
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
-_CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$")
+_CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)[^，,。！!？?；;\n]{0,8}$")
 # what tells something of a matter: a figure (not the hour or the day of a meeting, 19点,
 # 9:30, 5号前, nor a wait, 5个工作日), a count or a rank (not 第一时间); what the
 # material says (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并, 拍板; not a
@@ -340,8 +340,9 @@ _TOLD = re.compile(r"(?<![\d:：])\d++(?!\s{0,2}(?:点|时(?!间)|[:：]\d|号|�
                    r"|据说|听说|定了(?!再(?:通知|说|告诉)|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|撤销|拍板|要换|换人|砍|口径"
                    r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点(?:查|盯|检查)"
                    r"|先去[^，,。！!？?；;\n]{1,8}再去"
-                   # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is)
-                   r"|(?<![还但就只总要凡若如倒可于或])是(?!否|不是|[^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
+                   # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is or how
+                   # it is chosen, 是随机抽取的)
+                   r"|(?<![还但就只总要凡若如倒可于或])是(?!否|不是|随机|依法|按规定|[^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
                    # (a list opened: 拟提拔人员：张伟、刘洋; full names listed: 张建国和李四)
                    r"|[:：][^，,。！!？?；;\n]{1,12}、"
                    rf"|[{SURNAMES}][\u4e00-\u9fff]{{2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
@@ -425,7 +426,9 @@ _MATTERS = (
 _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
 # what kind a matter is said to be (暗访安排是评审组的工作秘密): nothing given away by
 # itself, where nothing else is told
-_KIND_AFTER = re.compile(r"[\s　]{0,2}是[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密)")
+_KIND_AFTER = re.compile(r"[\s　]{0,2}是[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密)"
+                         # ... or how it is chosen (评标专家是随机抽取的，谁也递不了话)
+                         r"|[\s　]{0,2}是(?:随机|依法|按规定|公开)")
 # the hour or day an unannounced operation starts, near it (周四凌晨两点……收网,
 # 明天上午9点半到, 下周二起): its plan, not its announcement
 _WHEN = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
@@ -766,7 +769,7 @@ class Classified(Plugin):
         # the system named as where records stay (只在系统里核, 走政务内网发你), not
         # where they were looked up
         hits["lookup"] = [h for h in hits["lookup"]
-                          if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 2), h.start)]
+                          if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 10), h.start)]
         # posting asked leave for (我能不能直接发群里让许佳帮忙核一下？): not posted
         hits["shared"] = [h for h in hits["shared"]
                           if _DONE_POSTING.search(ctx.text, max(0, h.start - 3), h.end + 1)

@@ -569,6 +569,11 @@ def test_a_marked_document_outranks_an_unmarked_matter(inspect):
     "招标控制价已在交易中心网站公布，底价不设",
     # a conclusion not out, sent through the channel, not talked over here
     "有一篇涉及某企业安全事故调查情况的信息，调查结论还没公开，已转内网通道报送，群里就不讨论了。",
+    # the channel named; a reminder's own rule; a rule for records; how experts are drawn
+    "收到。考核细则已按密件渠道下发，请各区县攻坚办主任本周内到市攻坚办机要室签领。",
+    "提醒：行动时间和路线不要外传，家属也别说，之前有过走漏消息扑空的情况。",
+    "考生名单含身份证号、联系电话，仅限工作人员在内网查看，严禁外传。",
+    "@詹伟 评标专家是随机抽取的，谁也递不了话，让他按公告正常报名就行。",
 ])
 def test_reminders_published_matters_and_work_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD

@@ -74,6 +74,8 @@ from tests.plugins.conftest import THRESHOLD, top
     # the open procedure or a dinner declined, named as cover beside one's own tie
     "我小舅子找我说想接这个项目，标书已经按他家资质改好了，对外一律公开招标",
     "你们评审时给我老乡的公司多关照，他找我好几次了，饭局也没去",
+    # a classmate from the party school; a favour of leniency in an inspection
+    "肖组长，我们院长跟您是党校同班的，他让我带句话，这次去了有些小毛病能不能手下留情，口头提提就行，别写进通报",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -156,6 +158,9 @@ def test_networking_for_gain(inspect, text):
     "光明路那家老板刚才打电话说想请咱们吃个饭认识一下，我说不方便，让他有问题打中心的咨询电话。",
     "我小姨子下周结婚，请个假",
     "我一个亲戚的孩子今年毕业想来深圳，托我问站里能不能安排，我跟他说站里不招人，让他自己投简历。",
+    # a project department's men, no tie; a fellow-townsman's ask refused in so many words
+    "郑局，项目部几个兄弟吃住都在岛上，伙食条件比较差，能不能协调乡里食堂帮忙搭个伙，费用我们自己出。",
+    "有个施工队老板托人找我，说是我老乡，想让我“照顾照顾”，我跟他说按招标程序来，没答应。",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

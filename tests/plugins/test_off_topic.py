@@ -42,6 +42,7 @@ from tests.plugins.conftest import THRESHOLD, top
     # an invitation to play, whatever work words stand beside it; a chicken-soup article
     "兄弟们今晚王者开黑不，汛期值班熬得慌，差个辅助🎮",
     "分享个好东西：《人到中年，要学会放下》，写得太好了，转给大家看看🌹",
+    "谁家要小狗？我家土狗下了六个崽，白送，要的赶紧来抱🐶",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
@@ -93,6 +94,7 @@ def test_shopping_link_scores_high(inspect):
     "今晚值班三缺一，老王临时有事，谁来替一下",
     "撰写人生感悟类心得体会不少于1500字，周五前交党办",
     "今天巡河发现大坝下游有人野钓，已劝离并拍照留存",
+    "我周六孩子中考，请个假，住建局派小李去。",
 ])
 def test_acknowledgements_and_work_talk(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD

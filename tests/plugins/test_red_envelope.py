@@ -104,6 +104,7 @@ def test_transfer_without_amount(inspect):
     # a decline's words beside the act itself
     ("老板说给每个人包个红包，找谁都没用，反正人人有份", "包个红包"),
     ("群里发个红包庆祝一下，李局那份他当场回了，其他人快抢", "发个红包"),
+    ("今天桐河零推送，高兴！给兄弟们发个大吉大利，手慢无～", "发个大吉大利"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -226,6 +227,8 @@ def test_discipline_notices_are_clean(inspect, text):
     "昨天有个设备商说要给发改局的同志'表示表示'，我当场回了，跟他说所有对接走公开程序。",
     "有个站主私信我，说愿意“表示表示”让我把他那的单场限额调高，我回他：限额全省统一，找谁都没用。聊天记录已交纪检。",
     "有个想进驻的商户找到我说要表示表示，我让他直接去公司招商平台报名，什么都不收",
+    "收到。前两天有人拉我进一个“抢红包群”，我已经退了，大家也注意别被乱拉进去。",
+    "@任静 收到，今晚派人测压，应该是调压箱的问题。物业说要给维修师傅包个“辛苦费”，已经交代师傅们不能收。",
 ])
 def test_a_refused_and_reported_gift_is_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -300,6 +300,8 @@ def test_an_urgency_word_inside_the_claim_is_no_push(inspect):
     "这个“快递迷药”的说法网上传了好多年，公安早就辟过谣，咱们群里就别扩散了",
     "网上传“港区今晚风暴潮倒灌要全部撤离”，区防指没发过这个通知，以气象台和防指正式发布为准，请转告一线别慌。",
     "市场监管局将联合体育局开展打假球专项整治，严查赛事赌博",
+    "另外群众里有人在传北岙水库要垮，情绪有点紧张，请水利局给个权威说法，我们好做安抚。",
+    "有个传言说锅炉改完今年冬天天然气要限供，企业都慌了，有谁知道真假吗？",
 ])
 def test_refutations_questions_reports_and_talk_stay_clean(inspect, text):
     assert top(inspect("rumor", text)) < THRESHOLD
