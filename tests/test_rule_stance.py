@@ -135,6 +135,7 @@ def test_a_favour_refused_a_unit_purchase_or_material_kept_is_not_read_by_the_mo
     ("刚才会上定了，今年要问责的是东湖区、高新区和老城区，三个分管副区长都要被约谈，名单下周才发，大家先心里有数", "classified"),
     ("刚听市里一个老同学说，明年区县总工会要统一并到市里，人员要分流，已经差不多定了，大家早点打算，别外传哈", "rumor"),
     ("我老同学找我帮忙，我让他正常预约，明天上午你们给他留个号", "cronyism"),
+    ("权威说法来了！上游水库明天开闸泄洪，县城低洼地带全部要淹，赶紧转移", "rumor"),
 ])
 def test_the_same_matters_asked_offered_or_handed_over_are_still_found(judge, text, rule):
     assert rule in judge(text)

@@ -35,7 +35,9 @@ _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge 
 _TOLD_CUES = ("handover", "shared", "obtained")
 
 
-_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意|提醒")
+_INSTRUCTION = re.compile(r"要|请|务必|应当|必须|一律|注意")
+# a reminder that heads the message (提醒：行动时间和路线不要外传): a rule, where nothing is told
+_REMINDER_HEAD = re.compile(r"\s*提醒\s*[:：]")
 # a marking quoted and called a 字样 (a notice describing a case), not one
 # heading the material itself
 _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
@@ -329,7 +331,7 @@ _NAMED = re.compile(r"[\s　]{0,2}(?:的)?(?:是|叫|姓名\s{0,2}(?:是|叫|为
 # or right after it (公示前不要打听评审进度)
 _FORBIDS = re.compile(r"请勿|不得|不要|别")
 _BANNED_AFTER = re.compile(r"\s{0,2}[，,]?\s{0,2}(?:一律|任何人|大家|都|也)?(?:" + _BAN_WORDS + r"|别)")
-_CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)[^，,。！!？?；;\n]{0,8}$")
+_CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)$|(?:只能|只限|仅限|仅能)[^，,。！!？?；;\n]{0,8}$")
 # what tells something of a matter: a figure (not the hour or the day of a meeting, 19点,
 # 9:30, 5号前, nor a wait, 5个工作日), a count or a rank (not 第一时间); what the
 # material says (里面写着, 说是, 提到); what was decided (定了, 要调, 撤并, 拍板; not a
@@ -337,12 +339,12 @@ _CHANNEL_BEFORE = re.compile(r"(?:只|走|仅)[^，,。！!？?；;\n]{0,8}$")
 # (是 too, but not 是内部的, 是工作秘密: what kind it is)
 _TOLD = re.compile(r"(?<![\d:：])\d++(?!\s{0,2}(?:点|时(?!间)|[:：]\d|号|日|个?工作日|天|小时|分钟))|[一二两三四五六七八九十百千万几半]\s{0,2}(?:万|亿|元|块|名|分|票|个|家|人|位|项|条|户|吨|成)"
                    r"|第(?!一时间)[一二三四五六七八九十\d]|里面|里写|写着|写明|写的|提到|内容是|(?:^|[，,。：:\s])说|说(?:是|要|了)"
-                   r"|据说|听说|定了(?!再(?:通知|说|告诉)|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|要调|调走|撤并|合并|撤销|拍板|要换|换人|砍|口径"
+                   r"|据说|听说|定了(?!再(?:通知|说|告诉)|[^，,。！!？?；;\n]{0,4}通知)|(?:内部|已经|刚|上面|会上)定的|定的是|决定|定下|研究了|通过了|同意了|抽中|要调|调走|撤并|合并|撤销|拍板|要换|换人|砍|口径"
                    r"|排(?:名|第|在|倒数)|倒数|垫底|超标|点名|比(?:去年|上月|上年|同期|预期)|重点(?:查|盯|检查)"
                    r"|先去[^，,。！!？?；;\n]{1,8}再去"
-                   # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is or how
-                   # it is chosen, 是随机抽取的)
-                   r"|(?<![还但就只总要凡若如倒可于或])是(?!否|不是|随机|依法|按规定|[^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
+                   # (是 what a matter is; not 是否, 还是, 但是, 就是, nor what kind it is or that
+                   # it is drawn at random, 是随机抽取的; who was drawn, 抽中, is told)
+                   r"|(?<![还但就只总要凡若如倒可于或])是(?!否|不是|随机|[^，,。！!？?；;\n]{0,8}?(?:内部|秘密|保密|机密))"
                    # (a list opened: 拟提拔人员：张伟、刘洋; full names listed: 张建国和李四)
                    r"|[:：][^，,。！!？?；;\n]{1,12}、"
                    rf"|[{SURNAMES}][\u4e00-\u9fff]{{2}}(?:、|和|跟)[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?:$|[、，,。和])")
@@ -428,7 +430,7 @@ _AFTER = {"disclosed": _DISCLOSED, "named": _NAMED}
 # itself, where nothing else is told
 _KIND_AFTER = re.compile(r"[\s　]{0,2}是[^，,。！!？?；;\n]{0,8}?(?:秘密|内部|保密|机密)"
                          # ... or how it is chosen (评标专家是随机抽取的，谁也递不了话)
-                         r"|[\s　]{0,2}是(?:随机|依法|按规定|公开)")
+                         r"|[\s　]{0,2}是随机")
 # the hour or day an unannounced operation starts, near it (周四凌晨两点……收网,
 # 明天上午9点半到, 下周二起): its plan, not its announcement
 _WHEN = re.compile(r"凌晨\s{0,2}[\d一二三四五六两]{1,2}\s{0,2}点|\d{1,2}\s{0,2}点|"
@@ -610,6 +612,7 @@ class Classified(Plugin):
             # instruction about a kind of information, not a label on one, and
             # 「@方涛 暗访的事不要外传」 is said to a member about what they said
             opening = (hit.start <= header and not _INSTRUCTION.search(ctx.text, 0, hit.start)
+                       and not (_REMINDER_HEAD.match(ctx.text) and not _told_anything(ctx))
                        and not _ADDRESSED.match(ctx.text)
                        and not (quiet and (_no_header(ctx, hit, before)
                                            or _RULE_ENDS.match(ctx.text, hit.end)))

@@ -32,7 +32,7 @@ _OWN = ("我", "咱", "俺")
 # does the open procedure named as the sender's answer to it, where the message ends
 # on it (我老乡……找到我，我让他在系统里正常预约，跟其他企业一样排队)
 _FIRM = frozenset({"我没答应", "没答应他", "我拒了", "我拒绝了", "被我拒了", "我明确拒绝", "明确拒绝了",
-                   "当场拒绝", "回绝了", "我回绝", "直接拒绝", "没答应"})
+                   "当场拒绝", "回绝了", "我回绝", "直接拒绝"})
 _ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)|托我|找(?:到)?我|让我(?:帮|跟|给|去)|问我")
 # the open procedure named as the sender's answer (我已经告诉他一切按清单和程序办, 我让他看
 # 公开招聘公告, 我回他按公开招标程序报名): only so a refusal, not where it describes

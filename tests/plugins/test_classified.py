@@ -247,6 +247,9 @@ def test_a_rule_for_handling_material_is_not_a_label_on_it(inspect, text):
     # decided, with what was decided told: not a decision still to come
     "中标单位定了再公布，宏达公司稳了，先别外传",
     "局长人选内部定了后天上会，是从市里派下来的，先别外传",
+    # the channel named beside what the document says; a reminder heading what is told
+    "密件渠道下发的文件，内容是明年防汛资金压缩30%，先别外传",
+    "提醒：以下为内部资料，请勿外传。县委常委会研究决定，河口镇和城关镇合并",
 ])
 def test_a_label_on_material_handed_over_is_a_leak(inspect, text):
     assert top(inspect("classified", text)) >= THRESHOLD
@@ -377,6 +380,9 @@ def test_a_marking_the_cap_cuts_is_read_whole(inspect):
     ("血站新冷链库招标底价860万，医院设备科朋友说的，有认识做冷链公司的可以参考一下", "860万"),
     ("那起不安全事件局方的调查结论其实已经出来了，是机组没按程序联系，处理意见是机长停飞半年，下周才发文。", "停飞半年"),
     ("区委刚定了，林会长年底去区政协当副主席，会里要换人，公示还得等两周", "政协"),
+    # 只是 (just) before a lookup is no channel; an expert named after how experts are drawn
+    ("我只是在公安内网查了一下，他家住城南花园3栋502，老婆在县医院上班", "502"),
+    ("评标专家是按规定抽取的，这次抽中了老周和老吴", "老周"),
 ])
 def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     [f] = inspect("classified", text)

@@ -329,6 +329,7 @@ def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text)
     "报销款已打到各位卡上💰，大家点一点核对金额，有问题找财务",
     "防汛物资请各乡镇发几个小包装的到村里",
     "年会抽奖手气好的拿一等奖，大家踊跃参加",
+    "新年第一天，给大家发个大吉大利的表情包",
 ])
 def test_money_words_that_send_no_money_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
