@@ -36,6 +36,17 @@ def texts():
     return rows[:60] + ODD
 
 
+def _against_the_engine(c, engine, texts):
+    """The texts cut as the encoder cuts them, ``engine``'s vectors of them, the C
+    engine's, their cosines, and the cosines of the work talk (the odd texts left
+    out)."""
+    cut = [t[:embedding.MAX_CHARS] for t in texts]
+    a = engine.query(cut)
+    b = np.asarray(c.query(cut))
+    cos = (a * b).sum(axis=1)
+    return cut, a, b, cos, cos[:-len(ODD)]
+
+
 def test_the_numpy_pass_tokenizes_as_the_engine_does(engines, texts):
     c, n = engines
     for text in texts:
@@ -45,15 +56,11 @@ def test_the_numpy_pass_tokenizes_as_the_engine_does(engines, texts):
 
 def test_the_numpy_pass_gives_the_engines_vectors(engines, texts):
     c, n = engines
-    cut = [t[:embedding.MAX_CHARS] for t in texts]
-    a = n.query(cut)
-    b = np.asarray(c.query(cut))
-    cos = (a * b).sum(axis=1)
+    cut, a, b, cos, work = _against_the_engine(c, n, texts)
     # work talk to float rounding, but for a rare text where the engine rounds
     # an activation to the other side of an 8-bit step (「谢谢谢斌科长协调的两台移动
     # B超……」: 0.9952, where this pass and ONNX Runtime agree to 0.99997); a run
     # of one letter or an empty text, where such a rounding weighs more, nearly so
-    work = cos[:-len(ODD)]
     assert (work < 0.9999).sum() <= 1 and work.min() > 0.99
     assert np.sort(cos)[1] > 0.9998 and cos.min() > 0.99
     assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
@@ -96,17 +103,13 @@ def test_onnx_runtime_on_the_files_blocks_gives_the_engines_vectors(engines, exa
                                                                      texts):
     c, _n = engines
     o = exact_onnx_engine
-    cut = [t[:embedding.MAX_CHARS] for t in texts]
+    cut, a, b, cos, work = _against_the_engine(c, o, texts)
     for text in cut[:20]:
         assert o.token_count(text, True) == c.token_count(text, True)
-    a = o.query(cut)
-    b = np.asarray(c.query(cut))
-    cos = (a * b).sum(axis=1)
     # to float rounding: of 1,500 corpus texts all but two at 0.9999 and more,
     # the lowest 0.99986 (ONNX Runtime rounds and sums in its own order), but
     # for a rare text the engine rounds to the other side of an 8-bit step
     # (see above: there ONNX Runtime and the numpy pass agree, 0.99997)
-    work = cos[:-len(ODD)]
     assert (work < 0.9998).sum() <= 1 and work.min() > 0.99
     assert np.median(work) > 0.99995
     assert np.sort(cos)[1] > 0.9997 and cos.min() > 0.99   # "a" * 300: a run of one letter
@@ -128,11 +131,7 @@ def test_onnx_runtime_with_int8_products_stays_within_rounding_of_the_engine(
     graph on the file's blocks, the lowest 0.9982), and never as near as
     the exact graph."""
     c, _n = engines
-    cut = [t[:embedding.MAX_CHARS] for t in texts]
-    a = onnx_engine.query(cut)
-    b = np.asarray(c.query(cut))
-    cos = (a * b).sum(axis=1)
-    work = cos[:-len(ODD)]
+    cut, a, b, cos, work = _against_the_engine(c, onnx_engine, texts)
     assert work.min() > 0.998 and np.median(work) > 0.9985
     assert cos.min() > 0.99                                # the odd texts too
     exact = (exact_onnx_engine.query(cut) * b).sum(axis=1)

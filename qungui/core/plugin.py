@@ -151,9 +151,10 @@ class RuleSpec:
     # gossip: a message that disparages is no flattery)
     yields_to: tuple[str, ...] = ()
     # ... the same, only for a finding the decision stage added where none of
-    # the rule's ``voice_cues`` words are in the message (rumor beside classified: a matter let out by one who
-    # knows it, 「刚才会上定了……名单下周才发」, is a leak; hearsay the rule's words
-    # find, 「刚听一个老同学说……别外传」, still stands beside one)
+    # the rule's ``voice_cues`` words are in the message (rumor beside
+    # classified: a matter let out by one who knows it, 「刚才会上定了……名单下周
+    # 才发」, is a leak; hearsay the rule's words find, 「刚听一个老同学说……别外
+    # 传」, still stands beside one)
     added_yields_to: tuple[str, ...] = ()
     # the lexicon sections whose words voice this rule's finding (rumor: the
     # hearsay, 听一个老同学说): where one is in the message, a finding the model

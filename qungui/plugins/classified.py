@@ -180,9 +180,9 @@ _PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下
 
 def _not_to_tell(ctx: Context) -> bool:
     """A rule against telling or asking (谁来打听都不能说, 之前不要外传), or the
-    matter said to be relayed later (会后按程序传达)."""
-    text = ctx.text
-    return bool(_TELLING_BANNED.search(text) or _BEFORE_BAN.search(text) or _RELAYED_LATER.search(text))
+    matter said to be relayed later (会后按程序传达) (read once per message)."""
+    return ctx.once("classified.not_to_tell", lambda c: bool(
+        _TELLING_BANNED.search(c.text) or _BEFORE_BAN.search(c.text) or _RELAYED_LATER.search(c.text)))
 
 
 def _asks_leave(ctx: Context) -> re.Match | None:

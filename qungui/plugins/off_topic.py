@@ -16,7 +16,7 @@ from functools import lru_cache
 from qungui.core import nlp
 from qungui.core.events import MessageType
 from qungui.core.plugin import REGISTRY, Context, Plugin, Recent, RuleSpec, register
-from qungui.plugins._common import clause_of, cue_hits, has_cue
+from qungui.plugins._common import clause_of, countered, cue_hits, has_cue
 from qungui.plugins._sales import assess
 
 _DOMAINS = {
@@ -51,10 +51,10 @@ _FIELD_WORK = re.compile(
 _ERRANDS = ("kids", "travel", "shopping", "sport")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
 # an invitation to play (今晚王者开黑不, 差个辅助): chit-chat whatever work words stand
-# beside it (汛期值班熬得慌), unless banned right before it (值班不准开黑); not 三缺一,
-# which is a duty roster's shortfall too (今晚值班三缺一，谁来替一下)
+# beside it (汛期值班熬得慌), unless banned earlier in its clause (值班不准开黑: the
+# lexicon's [counter] words); not 三缺一, which is a duty roster's shortfall too (今晚
+# 值班三缺一，谁来替一下)
 _INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助"})
-_BANNED_BEFORE = re.compile(r"(?:不准|不要|别|禁止|严禁|不许|不得|不能)[^，,。！!？?；;\n]{0,4}$")
 
 
 @lru_cache(maxsize=1024)
@@ -130,9 +130,8 @@ class OffTopic(Plugin):
         chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
         if not chat:
             return self.clear("无闲聊用语")
-        invited = any(h.term in _INVITES
-                      and not _BANNED_BEFORE.search(ctx.text, max(0, h.start - 8), h.start)
-                      for h in chat)
+        invites = [h for h in chat if h.term in _INVITES]
+        invited = bool(invites) and not all(map(countered(ctx, self.name), invites))
         if not invited and (has_cue(ctx, self.name, "work") or self._field_work(ctx, chat)):
             return self.clear("含工作用语")
         # a match report or a star's story (two words of sport or show

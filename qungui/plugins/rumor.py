@@ -100,7 +100,7 @@ class Rumor(Plugin):
     # an internal matter let out by one who knows it (「刚才会上定了，今年要问责的是
     # 东湖区……名单下周才发」) is a leak, not an unverified claim: beside a
     # standing classified finding, a rumour finding the model added is dropped,
-    # unless hearsay or an urge voices it (听一个老同学说, 赶紧卖房)
+    # unless hearsay voices it (听一个老同学说)
     spec = RuleSpec(id="rumor", title="传播谣言", gravity=7,
                     harmless_cues=("debunk", "ask"), stance_cues=("debunk", "ask"),
                     names_subject=True, added_yields_to=("classified",),

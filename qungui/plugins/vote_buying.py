@@ -35,6 +35,7 @@ _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
 # an approach to the sender that a refusal answers (有人私信让测评……, 老王找我拉票)
 _APPROACHED = re.compile(r"有人|找(?:到)?我|私信|托我|让我|跟我说|问我")
 
+
 @register
 class VoteBuying(Plugin):
     # a notice that rules canvassing out (请勿拉票, 不作为评选依据) is never
@@ -55,18 +56,19 @@ class VoteBuying(Plugin):
             return self.clear("换届纪律提醒或警示")
         elections = cue_hits(ctx, self.name, "election")
         solicits = cue_hits(ctx, self.name, "solicit") + canvass
-        asks = solicits + cue_hits(ctx, self.name, "ask", "reward")
-        ignored = said_last(ctx.text, cue_hits(ctx, self.name, "ignored"), asks)
+        asks = cue_hits(ctx, self.name, "ask")
+        rewards = cue_hits(ctx, self.name, "reward")
+        sought = solicits + asks + rewards
+        ignored = said_last(ctx.text, cue_hits(ctx, self.name, "ignored"), sought)
         approach = _APPROACHED.search(ctx.text, 0, ignored.start) if ignored is not None else None
-        if ignored is not None and approach is not None and not any(h.start < approach.start() for h in asks):
+        if ignored is not None and approach is not None and not any(h.start < approach.start() for h in sought):
             # 「有人私信让测评'关照一下'，没理会，也不会照这个打分」: a canvass of the
             # sender, reported as an approach and ignored or turned down, nothing
             # asked before the approach or after the refusal (not 「给我们科室都打
             # 优秀啊，上次老王找我拉票我婉拒了」); the rule's reading, recorded so
             # that the decision stage does not make it one
             return self.hit(RECORDED, ignored.quote, f"“{ignored.quote}”：拉票请托已被发言人拒绝或未予理会")
-        if (has_cue(ctx, self.name, "procedure") and not solicits
-                and not cue_hits(ctx, self.name, "reward")):
+        if has_cue(ctx, self.name, "procedure") and not solicits and not rewards:
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
         banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
@@ -89,8 +91,6 @@ class VoteBuying(Plugin):
             election, ask = strong
             return self.hit(0.9, quote(ctx, election, ask),
                             f"在“{election.quote}”中拉票（“{ask.quote}”）")
-        asks = cue_hits(ctx, self.name, "ask")
-        rewards = cue_hits(ctx, self.name, "reward")
         bought = first_pair(ctx, elections, rewards, max_gap=2)
         if bought and (asks or _FOR_SOMEONE.search(ctx.norm.key)):
             election, reward = bought
