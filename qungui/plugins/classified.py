@@ -193,9 +193,14 @@ def _asks_leave(ctx: Context) -> re.Match | None:
     return ctx.once("classified.leave", _read_leave)
 
 
+def _asked(ctx: Context) -> re.Match | None:
+    """The question asking leave to tell, as the pattern finds it (searched once)."""
+    return ctx.once("classified.asked", lambda c: _ASKS_LEAVE.search(c.text))
+
+
 def _read_leave(ctx: Context) -> re.Match | None:
     text = ctx.text
-    leave = _ASKS_LEAVE.search(text)
+    leave = _asked(ctx)
     if leave is None or _sent(ctx) or _named_beyond_address(ctx):
         return None
     # the clauses before the question's own (its head, 学院那边问, is part of it)
@@ -208,6 +213,26 @@ def _read_leave(ctx: Context) -> re.Match | None:
             or any(_FIGURES.search(c) for c in clauses)):
         return None
     return leave
+
+
+# the one a matter not yet out is to be told: a family or a member by a familiar name
+# (先跟他家里说一声, 先跟老王说), not a leader reported to (先跟李书记汇报)
+_TO_PRIVATE = re.compile(r"跟(?:他|她|其)?(?:家里|家属|家人|亲属|本人|老[\u4e00-\u9fff](?!师|板|总|家)"
+                         r"|小[\u4e00-\u9fff](?!组|区|学))")
+
+
+def _told_to(ctx: Context) -> re.Match | None:
+    """Leave asked to tell an unpublished matter to a private party, or with
+    the matter's content told before the question (是降级): a leak proposed,
+    not a question about the rules."""
+    text = ctx.text
+    asked = _asked(ctx)
+    if asked is None or _sent(ctx) or not (_matter_named(ctx) and _unpublished(ctx)):
+        return None
+    clauses = [c for c in _CLAUSES.split(text[:asked.start()])[:-1] if c.strip()]
+    if any(_FIGURES.search(c) for c in clauses[1:]):
+        return asked
+    return _TO_PRIVATE.search(text, asked.start(), asked.end())
 
 
 def _matter_named(ctx: Context) -> bool:
@@ -489,6 +514,13 @@ class Classified(Plugin):
                 return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
                                 f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
             leave = _asks_leave(ctx)
+            told_to = None if leave else _told_to(ctx)
+            if told_to is not None:
+                # 「处分决定还没公布，是降级，能不能先跟他家里说一声？」: leave asked to tell
+                # a matter not yet out to a private party, or with what it is told
+                said = told_to.group().strip()
+                return self.hit(0.7, redact(ctx.text, said),
+                                f"询问能否把未公开事项先告诉“{said}”，涉及未公开的内部事项")
             if leave and (_matter_named(ctx) or _unpublished(ctx)):
                 # 「处分决定还没公布，学院那边问能不能先口头跟学生说？」: asks
                 # whether a matter not yet out may be told, tells nothing of it;
@@ -581,6 +613,10 @@ class Classified(Plugin):
         labels = cue_hits(ctx, self.name, "label")
         cautions = cue_hits(ctx, self.name, "caution")
         if not (labels or cautions) or reminded:
+            return None
+        if _asks_leave(ctx):
+            # 「县里内部那份名单，我发群里方便大家对照行不行？」: leave asked to
+            # post it, nothing posted or told
             return None
         header = self.param(ctx, "header_chars")
         material_hits = cue_hits(ctx, self.name, "material")

@@ -79,6 +79,11 @@ from tests.plugins.conftest import THRESHOLD, top
     # another's refusal is no refusal of the sender's; colleagues promised a share
     "我战友让我帮他在招标里打个招呼，评委没答应，只能拜托王局了",
     "我们几个兄弟都跟着张书记，以后有什么好处少不了大家的",
+    # students of one teacher; a refusal opening a reply that a favour follows
+    "甘庭，冒昧说一句，我们总监跟您是政法大学同门师兄妹，下月那几件案子您多费心关照下",
+    "@李大山 这个不行，不过你表弟那个项目，我跟评审的老同学说说，让他关照一下",
+    # a place or a number kept back for the tie
+    "我老同学找我帮忙，我让他正常预约，明天上午你们给他留个号",
 ])
 def test_networking_for_gain(inspect, text):
     [f] = inspect("cronyism", text)
@@ -163,6 +168,10 @@ def test_networking_for_gain(inspect, text):
     "我一个亲戚的孩子今年毕业想来深圳，托我问站里能不能安排，我跟他说站里不招人，让他自己投简历。",
     # a discipline warning that findings go into the bulletin
     "纪委提醒：谁再找老乡、同学说情照顾，直接写进通报",
+    # a reply that opens by turning down what the member named asked
+    "@李大山 这个不行，施工单位招人是企业自己的事，我们不能打招呼。孩子可以关注县人社局的招聘公告，凭本事考",
+    # an approach by a body's head answered with its procedure
+    "有侨团负责人私下问明年能不能给他亲戚家孩子留个名额，我答复统一按侨团推荐、侨办审核的程序报名",
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD

@@ -43,6 +43,8 @@ from tests.plugins.conftest import THRESHOLD, top
     "兄弟们今晚王者开黑不，汛期值班熬得慌，差个辅助🎮",
     "分享个好东西：《人到中年，要学会放下》，写得太好了，转给大家看看🌹",
     "谁家要小狗？我家土狗下了六个崽，白送，要的赶紧来抱🐶",
+    # a star's divorce told as news (two words of show business): chat, not gossip of a colleague
+    "你们刷到没 那个顶流官宣离婚了🍉🍉 瓜太大了 我昨晚看到两点多",
 ])
 def test_chit_chat_is_off_topic(inspect, text):
     [f] = inspect("off_topic", text)
@@ -105,6 +107,20 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
                  owner_id=room.owner_id, members=room.members)
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆", room=union)) < THRESHOLD
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆")) >= THRESHOLD
+
+
+def test_an_invitation_to_play_is_chat_whatever_the_rooms_words(inspect, room):
+    """The room's own words beside an invitation to play do not make it its
+    business, unless the game is the room's own."""
+    riders = Room(id="r7", topic="城区骑手站点权益保障联络群", purpose="站长与工会对接骑手权益事项",
+                  owner_id=room.owner_id, members=room.members)
+    text = "今晚有没有站长五排上分的？缺个辅助，九点开黑🎮🎮"
+    assert top(inspect("off_topic", text, room=riders)) >= THRESHOLD
+    esports = Room(id="r8", topic="王者荣耀高校邀请赛筹备群", purpose="筹备全市高校王者荣耀邀请赛",
+                   owner_id=room.owner_id, members=room.members)
+    text = "王者荣耀今晚九点试赛，缺个辅助的队伍抓紧报名"
+    assert top(inspect("off_topic", text, room=esports)) < THRESHOLD
+    assert top(inspect("off_topic", text, room=riders)) >= THRESHOLD
 
 
 @pytest.mark.parametrize("text", [

@@ -105,6 +105,10 @@ def test_transfer_without_amount(inspect):
     ("老板说给每个人包个红包，找谁都没用，反正人人有份", "包个红包"),
     ("群里发个红包庆祝一下，李局那份他当场回了，其他人快抢", "发个红包"),
     ("今天桐河零推送，高兴！给兄弟们发个大吉大利，手慢无～", "发个大吉大利"),
+    # 不得 asking for one, not forbidding it; money pooled as 份子
+    ("海涛局高升了不得表示表示？群里整个大的🧧🧧 手气王负责请奶茶哈哈", "手气王"),
+    ("牛啊！严总这不得来一波犒劳犒劳？拼手气的也行，我们也想沾沾光😁💰", "拼手气"),
+    ("周六来不了的兄弟也没事，扫这个码随个份子就行，心意到了就好😊", "随个份子"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -168,6 +172,8 @@ def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text
     "请各单位本周五前报送项目进度表",
     "春节将至，严禁在工作群发🧧，请大家自觉遵守",
     "请勿在工作群发🧧，心意大家领了",
+    "工作群不得来回转发红包截图，已领的退回",
+    "再提醒一下，工作群严禁凑份子，份子钱一律不收",
 ])
 def test_discipline_notices_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
