@@ -30,6 +30,9 @@ HOSTILE = ['"？" * 40 + "吗"', '"👍" * 40 + "好吗"', '"嗯" * 40 + "吗"',
     # a thanks answered
     ("不客气哈，应该的", True), ("应该的应该的", True), ("不用谢😊", True), ("好嘞", True),
     ("不客气，明天九点来拿材料", False), ("哈哈哈哈", False),
+    # a remark taken back after a word from the owner
+    ("开玩笑的开玩笑的，明白", True), ("好好，随口一说，不作数", True),
+    ("开玩笑的，周末去钓鱼吧", False),
 ])
 def test_acknowledgements(text, ack):
     assert is_acknowledgement(text) is ack

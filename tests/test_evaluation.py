@@ -125,10 +125,14 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_fp", "blind_fq", "blind_fr", "blind_fs",
                                    "blind_ft", "blind_fu", "blind_fv", "blind_fw",
                                    "blind_fx", "blind_fy", "blind_fz", "blind_ga",
-                                   "blind_gb", "blind_gc", "blind_gd"])
+                                   "blind_gb", "blind_gc", "blind_gd", "blind_ge",
+                                   "blind_gf", "blind_gg", "blind_gh"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the hundred and thirty-seven outside
-    writers' sets that are never trained on and meet it. GA, GB, GC and GD,
+    """The bar, on the project's own corpus and on the hundred and forty-one outside
+    writers' sets that are never trained on and meet it. GE, GF, GG and GH,
+    written while the readings X198–X205 showed were landing, as they arrived
+    0.958 / 1.33%, 0.943 / 0.67%, 0.950 / 0% and 0.945 / 0% (the same with the
+    code before X202–X205). GA, GB, GC and GD,
     written after the readings X192–X197 showed, as they arrived 0.965 / 0%,
     0.954 / 0%, 0.939 / 0% and 0.931 / 1.33%. FW, FX, FY and FZ,
     written after the readings X192–X197 showed and a fourth reader's mending
@@ -238,7 +242,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
     ("blind_ar", 0.95, 0.027), ("blind_bh", 0.95, 0.027), ("blind_ch", 0.94, 0.027),
     ("blind_em", 0.93, 0.04), ("blind_ey", 0.90, 0.034), ("blind_ez", 0.93, 0.027),
-    ("blind_fa", 0.91, 0.04), ("blind_fi", 0.93, 0.027)])
+    ("blind_fa", 0.92, 0.034), ("blind_fi", 0.93, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -307,8 +311,8 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     the round's start). With the int8 encoder and the readings X180–X185
     showed: EY 0.907 / 3.33%, FA 0.925 / 2.67%, FI 0.940 / 2.67%; with the
     readings X186–X191 showed and a second reader's narrowing of the round's
-    readings, FA 0.921 / 3.33% again; with the readings X198–X201 showed,
-    FA 0.919 / 4.00% (6 of 150: one more clean message flagged)."""
+    readings, FA 0.921 / 3.33% again (0.919 / 4.00% with the first readings
+    X198–X201 showed, the same once two second readers' withdrawals had landed)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),

@@ -38,7 +38,6 @@ def test_a_scare_stated_as_fact_is_not_lowered_by_the_model(judge, text):
 @pytest.mark.parametrize("text", [
     "听说自来水被污染了，有人知道情况吗？",
     "群里有人说要封城，是真的吗？",
-    "有个事问问，网上说城市书房要开始收费了，一个钟头5块，是真的不？好几个老姐妹都来问我",
     "有人说今年下半年的检查要取消，改成场所自查，这个是真的么",
 ])
 def test_asking_whether_it_is_true_is_not_taken_for_a_rumour(judge, text):

@@ -277,6 +277,8 @@ def fold_plain(term: str) -> str:
 _ACK = re.compile(
     r"^(?:收到|好的?|好滴|明白|了解|知道了|已阅|已收到|ok|okay|嗯|对|是的?|谢谢|感谢|辛苦|"
     r"没问题|遵照执行|照办|马上办|1|666|"
+    # a remark taken back after a word from the owner (开玩笑的，明白; 随口一说，不作数)
+    r"开玩笑的|开个玩笑|随口一说|随口说说|不作数|当我没说|"
     # a thanks answered (不客气哈，应该的); 哈 only after a word, never alone
     r"(?:不客气|应该的|不用谢|客气了|好嘞)哈{0,3}|[\W_])+$"
 )

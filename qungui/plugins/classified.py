@@ -178,6 +178,13 @@ def _told_anything(ctx: Context) -> bool:
 _PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下周才宣布", "公示还得", "先心里有数"})
 
 
+# material handed back or logged after reading (交回机要室, 谁借谁还): a secrecy rule only
+# where nothing of a matter is told and no figure or hour stands beside it (not 标底是368万，
+# ……材料用完交回保密室)
+_HANDED_BACK = frozenset({"交回机要室", "交回保密室", "交机要室", "严格登记", "谁借谁还"})
+_DIGIT = re.compile(r"\d")
+
+
 def _not_to_tell(ctx: Context) -> bool:
     """A rule against telling or asking (谁来打听都不能说, 之前不要外传), or the
     matter said to be relayed later (会后按程序传达) (read once per message)."""
@@ -193,14 +200,9 @@ def _asks_leave(ctx: Context) -> re.Match | None:
     return ctx.once("classified.leave", _read_leave)
 
 
-def _asked(ctx: Context) -> re.Match | None:
-    """The question asking leave to tell, as the pattern finds it (searched once)."""
-    return ctx.once("classified.asked", lambda c: _ASKS_LEAVE.search(c.text))
-
-
 def _read_leave(ctx: Context) -> re.Match | None:
     text = ctx.text
-    leave = _asked(ctx)
+    leave = _ASKS_LEAVE.search(text)
     if leave is None or _sent(ctx) or _named_beyond_address(ctx):
         return None
     # the clauses before the question's own (its head, 学院那边问, is part of it)
@@ -213,26 +215,6 @@ def _read_leave(ctx: Context) -> re.Match | None:
             or any(_FIGURES.search(c) for c in clauses)):
         return None
     return leave
-
-
-# the one a matter not yet out is to be told: a family or a member by a familiar name
-# (先跟他家里说一声, 先跟老王说), not a leader reported to (先跟李书记汇报)
-_TO_PRIVATE = re.compile(r"跟(?:他|她|其)?(?:家里|家属|家人|亲属|本人|老[\u4e00-\u9fff](?!师|板|总|家)"
-                         r"|小[\u4e00-\u9fff](?!组|区|学))")
-
-
-def _told_to(ctx: Context) -> re.Match | None:
-    """Leave asked to tell an unpublished matter to a private party, or with
-    the matter's content told before the question (是降级): a leak proposed,
-    not a question about the rules."""
-    text = ctx.text
-    asked = _asked(ctx)
-    if asked is None or _sent(ctx) or not (_matter_named(ctx) and _unpublished(ctx)):
-        return None
-    clauses = [c for c in _CLAUSES.split(text[:asked.start()])[:-1] if c.strip()]
-    if any(_FIGURES.search(c) for c in clauses[1:]):
-        return asked
-    return _TO_PRIVATE.search(text, asked.start(), asked.end())
 
 
 def _matter_named(ctx: Context) -> bool:
@@ -514,13 +496,6 @@ class Classified(Plugin):
                 return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
                                 f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
             leave = _asks_leave(ctx)
-            told_to = None if leave else _told_to(ctx)
-            if told_to is not None:
-                # 「处分决定还没公布，是降级，能不能先跟他家里说一声？」: leave asked to tell
-                # a matter not yet out to a private party, or with what it is told
-                said = told_to.group().strip()
-                return self.hit(0.7, redact(ctx.text, said),
-                                f"询问能否把未公开事项先告诉“{said}”，涉及未公开的内部事项")
             if leave and (_matter_named(ctx) or _unpublished(ctx)):
                 # 「处分决定还没公布，学院那边问能不能先口头跟学生说？」: asks
                 # whether a matter not yet out may be told, tells nothing of it;
@@ -602,7 +577,8 @@ class Classified(Plugin):
         """A reminder or notice about secrecy, not inside a label (内部通报 is
         a label) nor inside a word saying it is not out yet (还没通报); or a
         ban on posting such material into this group."""
-        reminders = cue_hits(ctx, self.name, "reminder", "recalled")
+        reminders = [h for h in cue_hits(ctx, self.name, "reminder", "recalled")
+                     if h.term not in _HANDED_BACK or not (_told_anything(ctx) or _DIGIT.search(ctx.text))]
         if reminders:
             inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
             if any(not inside.covers(r.start, r.end) for r in reminders):
@@ -613,10 +589,6 @@ class Classified(Plugin):
         labels = cue_hits(ctx, self.name, "label")
         cautions = cue_hits(ctx, self.name, "caution")
         if not (labels or cautions) or reminded:
-            return None
-        if _asks_leave(ctx):
-            # 「县里内部那份名单，我发群里方便大家对照行不行？」: leave asked to
-            # post it, nothing posted or told
             return None
         header = self.param(ctx, "header_chars")
         material_hits = cue_hits(ctx, self.name, "material")

@@ -61,7 +61,9 @@ _TO_YOU = re.compile(r"你(?!们)|您")
 # an approach made to the sender by someone else (有家公司想通过我, 有亲戚来找我, 托人找我,
 # 有砂场老板说): what a refusal answers
 _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|企业|老板|亲戚|朋友|同学|当事人)"
-                         r"|有[\u4e00-\u9fff]{1,3}(?:老板|企业|公司|厂家|商家|负责人)"
+                         r"|有[\u4e00-\u9fff]{1,3}(?:老板|企业|公司|厂家|商家)"
+                         # (有侨团负责人; not 所有科室负责人)
+                         r"|(?<![所还没])有[\u4e00-\u9fff]{1,3}负责人"
                          r"|托(?:我|人|关系)|找(?:到)?我|通过我|来找|问我"
                          r"|(?:企业|公司|老板|厂家|商家|开发商)(?:想|要|托|来|说要)"
                          r"|(?:企业|公司|老板|厂家|商家|开发商)[^，,。！!？?；;\n]{0,4}(?:打电话|打来电话|来电|找上门|私信)")
@@ -71,8 +73,9 @@ _DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:�
                    r"|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
 # a reply that opens by turning down what the member named asked (「@李大山 这个不行，……我们
 # 不能打招呼」): the approach is theirs, in the message answered
+# (not a hedge, 不行的话, 不行吗？)
 _REPLY_REFUSES = re.compile(r"[@＠][^\s，,。:：@＠]{1,12}\s{0,2}[，,:：]?\s{0,2}(?:这个|这事|这件事|此事)?"
-                            r"(?:不行|不可以|办不了|帮不了|不能办|不好办)")
+                            r"(?:不行|不可以|办不了|帮不了|不能办|不好办)(?=\s{0,2}[，,。！!])")
 # the addressee's own tie (你表弟, 你老乡, 你的战友, 你跟企业负责人是同学): the
 # sender answers a favour asked of them on someone's behalf, or tells them to recuse
 _YOURS = re.compile(r"你(?:的|家|那个|那位)?$|你(?:跟|和|与)[^，,。！!？?；;\n]{1,10}是$")
@@ -191,7 +194,13 @@ class Cronyism(Plugin):
         # the refusal answers what came before it; an addressee's tie named
         # on the way to it (「这个招呼我不能打……让你老乡直接找航司销售部按
         # 市场价谈」) is the one it answers, not a favour asked after it
-        if not (own or _APPROACHED.search(text, 0, last) or _REPLY_REFUSES.match(text)):
+        reply = _REPLY_REFUSES.match(text)
+        if reply and any(reply.end() <= h.start < last for h in (
+                *circles, *cue_hits(ctx, self.name, "favor", "help"))):
+            # 「@刘局 这个不行，他师兄在评审组，让他师兄递个话……我们这边不能打招呼」: a
+            # tie or a favour named between the reply's no and its last refusal
+            reply = None
+        if not (own or _APPROACHED.search(text, 0, last) or reply):
             if not any(h.start < last for h in yours):
                 return None
             # answered for the addressee's tie: not where the favour is told as

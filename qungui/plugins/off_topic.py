@@ -54,7 +54,7 @@ RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-top
 # beside it (汛期值班熬得慌), unless banned earlier in its clause (值班不准开黑: the
 # lexicon's [counter] words); not 三缺一, which is a duty roster's shortfall too (今晚
 # 值班三缺一，谁来替一下)
-_INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助", "缺个辅助"})
+_INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助"})
 
 
 @lru_cache(maxsize=1024)
@@ -150,14 +150,8 @@ class OffTopic(Plugin):
             return self.clear("属广告，交由广告规则")  # an advert, not chit-chat
         terms = {h.term for h in chat}
         plain = ctx.norm.plain
-        topical = [w for w in topic_words(ctx.room.topic, ctx.room.purpose) if w in plain]
-        # 「羽毛球比赛周六几点」 in the 工会活动 group is its business; an invitation
-        # to play is not, whatever the room's words beside it (「有没有站长五排上分
-        # 的？缺个辅助」 in the riders' stations' group), unless the game is the
-        # room's own (a room's words among the words of the game invited to)
-        played = {h.cue for h in invites}
-        own_game = any(w in h.quote or h.quote in w for w in topical for h in chat if h.cue in played)
-        if topical and (not invited or own_game):
+        if any(w in plain for w in topic_words(ctx.room.topic, ctx.room.purpose)):
+            # 「羽毛球比赛周六几点」 in the 工会活动 group is its business
             return self.clear("含本群主题用语")
         if ctx.recent and any(w in plain for w in _recent_words(ctx, terms)):
             return self.clear("接续此前的工作讨论")  # a reply to the work talk just before it

@@ -56,10 +56,18 @@ _GIVING = re.compile(r"表示|心意|意思|买点|买包|请大家|喝茶|喝�
 _NO_NEED = re.compile(r"(?:不用|无需|不必|不需要)(?:再|个人)?(?=转账|转钱|转给|发红包)"
                       r"|不让(?:在群里)?(?=发|收|抢)")
 # 不得 asking for one, not forbidding it (高升了不得表示表示？这不得来一波犒劳犒劳？): the
-# colloquial "shouldn't you ...", no notice
+# colloquial "shouldn't you ...", after 这/还/那 or in a question, no notice (not 工作群不得来
+# 个🧧接龙)
 _DEMANDED = re.compile(r"(?:来(?:个|一|点|波)|表示|整(?:个|一|点)|意思|犒劳)")
+_ASKED_BACK = re.compile(r"[^，,。！!；;\n]{0,20}?[？?嘛吧]")
 _TAG_ALONE = 6           # other characters a tag may stand with and count by itself
 _GREETING = re.compile(r"快乐|祝|新年好|拜年|吉祥|如意|安康|大吉")
+
+
+def _demanded(text: str, hit) -> bool:
+    """A 不得 that asks for an envelope (这不得来一波？), not one that forbids it."""
+    return (hit.term == "不得" and _DEMANDED.match(text, hit.end) is not None
+            and (text[hit.start - 1:hit.start] in ("这", "还", "那") or _ASKED_BACK.match(text, hit.end) is not None))
 
 
 def _tag_sent(ctx: Context) -> re.Match | None:
@@ -166,8 +174,7 @@ class RedEnvelope(Plugin):
             evidence = f"{kind} {amount:g}元" if amount is not None else kind
             return self.hit(1.0, evidence, f"在工作群发{kind}" + (f"（{amount:g}元）" if amount is not None else ""))
         if (has_cue(ctx, self.name, "event") or _REBUKED.search(ctx.norm.plain)
-                or any(not (h.term == "不得" and _DEMANDED.match(ctx.text, h.end))
-                       for h in cue_hits(ctx, self.name, "notice"))):
+                or any(not _demanded(ctx.text, h) for h in cue_hits(ctx, self.name, "notice"))):
             return self.clear("通报或营销活动方案")  # 通报 / 红包雨营销方案 / 发红包，这是什么性质？
         if has_cue(ctx, "vote_buying", "election"):
             # 「投我的每人发个红包」

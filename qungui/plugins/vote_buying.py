@@ -26,6 +26,11 @@ _CANVASS = re.compile(
 # canvassing named as such: a ban in front of it (不要互相拉票, 请勿在群内
 # 拉票, 不接受个人自荐拉票) rules it out rather than asking for it
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼|互投|互相投")
+# a reward named as traded for votes (不能承诺好处换选票): the act named, as 拉票 is
+_TRADED = re.compile(r"好处(?:来)?换(?:取)?(?:选)?票")
+# ... not where the ban is asked back or hedged, or a price per head is named (谁说不能好处换选
+# 票？; 现在不能明着好处换选票了，……每户给两百)
+_HEDGED = re.compile(r"谁说|凭什么|明着|明面上|表面上|了吗|每户|每人|每家")
 # a vote aimed at someone: 「投老赵的每人……」, 「一票给200」
 _FOR_SOMEONE = re.compile(r"(?:投|选)(?:给|他|她|老|小|我)|一票|票给|的票")
 # 「帮忙投一下」 for oneself or one's own side is canvassing; for a vote
@@ -71,8 +76,10 @@ class VoteBuying(Plugin):
         if has_cue(ctx, self.name, "procedure") and not solicits and not rewards:
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
-        banned = [h for h in solicits if _NAMED_ACT.search(h.quote) and "我" not in h.quote
-                  and governed(h)]
+        banned = [h for h in solicits
+                  if (_NAMED_ACT.search(h.quote)
+                      or (_TRADED.match(ctx.text, h.start) and not _HEDGED.search(ctx.text)))
+                  and "我" not in h.quote and governed(h)]
         if banned:
             solicits = [h for h in solicits if h not in banned]
             if not solicits:

@@ -83,6 +83,7 @@ def test_unpublished_personnel_list(inspect):
     "各科室注意，患者病历严禁截图外传，调阅一律走系统",
     "涉密材料严禁通过微信传输，刚才发错的同志请立即撤回",
     "好，周四准时开。涉密材料会后统一交回机要室，别带出会商室",
+    "收到。各科室涉密文件阅办严格登记，谁借谁还",
 ])
 def test_reminders_and_everyday_words_are_clean(inspect, text):
     assert top(inspect("classified", text)) < THRESHOLD
@@ -392,20 +393,12 @@ def test_unmarked_internal_matters_are_for_review(inspect, text, secret):
     assert "sha256:" in f.evidence
 
 
-def test_leave_asked_to_post_or_tell_is_weighed_by_what_it_gives_away(inspect):
-    """Asking leave to post internal material or tell a matter not yet out
-    gives nothing away (the rule's reading, recorded); posting it, telling what
-    it is, or proposing to tell a private party is a leak for review."""
-    from qungui.core.plugin import RECORDED
-    asked = inspect("classified", "股长，县里内部那份重点盯防矿山名单，我发群里方便大家对照行不行？")
-    assert top(asked) < THRESHOLD
-    assert top(inspect("classified", "县里内部那份重点盯防矿山名单，我发群里了，大家对照")) >= THRESHOLD
-    [f] = inspect("classified", "彭主任，违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？")
-    assert f.score == RECORDED
-    for text in ("处分决定还没公布，是降级，能不能先跟他家里说一声？", "处分决定还没公布，能不能先跟老王说？"):
-        [f] = inspect("classified", text)
-        assert THRESHOLD <= f.score < 0.9 and "降级" not in f.evidence
-    assert top(inspect("classified", "处分决定已经公布了，大家引以为戒")) < THRESHOLD
+def test_material_handed_back_is_a_rule_only_where_nothing_is_told(inspect):
+    """交回机要室, 谁借谁还 state how material is handled; beside a figure or an
+    hour told they hide no leak."""
+    assert top(inspect("classified", "好，周四准时开。涉密材料会后统一交回机要室，别带出会商室")) < THRESHOLD
+    assert top(inspect("classified", "标底是368万，还没开标，材料用完交回保密室")) >= THRESHOLD
+    assert top(inspect("classified", "巡察组下周二上午9点突击检查城关镇，这份安排看完交机要室")) >= THRESHOLD
 
 
 def test_a_marked_document_outranks_an_unmarked_matter(inspect):

@@ -82,6 +82,9 @@ from tests.plugins.conftest import THRESHOLD, top
     # students of one teacher; a refusal opening a reply that a favour follows
     "甘庭，冒昧说一句，我们总监跟您是政法大学同门师兄妹，下月那几件案子您多费心关照下",
     "@李大山 这个不行，不过你表弟那个项目，我跟评审的老同学说说，让他关照一下",
+    "@王科 不行的话，你找找你那个在人社局的老乡，让他帮忙打个招呼，我们这边不能打招呼",
+    # 所有……负责人 is no approach to the sender
+    "所有科室负责人，你老乡的事我已经安排好了，不能打招呼的话就别声张",
     # a place or a number kept back for the tie
     "我老同学找我帮忙，我让他正常预约，明天上午你们给他留个号",
 ])

@@ -109,20 +109,6 @@ def test_topic_of_the_room_is_not_off_topic(inspect, room):
     assert top(inspect("off_topic", "周六羽毛球比赛在体育馆")) >= THRESHOLD
 
 
-def test_an_invitation_to_play_is_chat_whatever_the_rooms_words(inspect, room):
-    """The room's own words beside an invitation to play do not make it its
-    business, unless the game is the room's own."""
-    riders = Room(id="r7", topic="城区骑手站点权益保障联络群", purpose="站长与工会对接骑手权益事项",
-                  owner_id=room.owner_id, members=room.members)
-    text = "今晚有没有站长五排上分的？缺个辅助，九点开黑🎮🎮"
-    assert top(inspect("off_topic", text, room=riders)) >= THRESHOLD
-    esports = Room(id="r8", topic="王者荣耀高校邀请赛筹备群", purpose="筹备全市高校王者荣耀邀请赛",
-                   owner_id=room.owner_id, members=room.members)
-    text = "王者荣耀今晚九点试赛，缺个辅助的队伍抓紧报名"
-    assert top(inspect("off_topic", text, room=esports)) < THRESHOLD
-    assert top(inspect("off_topic", text, room=riders)) >= THRESHOLD
-
-
 @pytest.mark.parametrize("text", [
     "下周末澜州马拉松有人跑吗？我中签了半马，找人组队拉练🏃‍♀️",
     "问下大家，桐溪哪家幼儿园口碑好点？孩子明年要上小班了",

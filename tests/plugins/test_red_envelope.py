@@ -108,7 +108,7 @@ def test_transfer_without_amount(inspect):
     # 不得 asking for one, not forbidding it; money pooled as 份子
     ("海涛局高升了不得表示表示？群里整个大的🧧🧧 手气王负责请奶茶哈哈", "手气王"),
     ("牛啊！严总这不得来一波犒劳犒劳？拼手气的也行，我们也想沾沾光😁💰", "拼手气"),
-    ("周六来不了的兄弟也没事，扫这个码随个份子就行，心意到了就好😊", "随个份子"),
+    ("周六来不了的兄弟也没事，扫这个码随个份子就行，心意到了就好😊", "随个份子就行"),
 ])
 def test_soliciting_red_envelopes(inspect, text, quoted):
     [f] = inspect("red_envelope", text)
@@ -174,6 +174,8 @@ def test_grabbing_asking_again_or_forwarding_is_not_a_red_envelope(inspect, text
     "请勿在工作群发🧧，心意大家领了",
     "工作群不得来回转发红包截图，已领的退回",
     "再提醒一下，工作群严禁凑份子，份子钱一律不收",
+    "提醒一下，节日期间工作群不得来个🧧接龙，上次巡察点过名。",
+    "村里红白理事会章程规定，随个份子不超过100元，请各村宣传到户",
 ])
 def test_discipline_notices_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD

@@ -109,8 +109,6 @@ def test_harmless_claim_with_push_is_borderline(inspect):
     "大家别信官方那套说法，我朋友在医院说已经死了好几十人了，都瞒着呢",
     # matches said to be fixed
     "我听圈里朋友说，这届好几场已经被亚洲盘口操纵了，小组赛最后一轮基本都是默契球",
-    # a quake foretold by its magnitude, no 地震 said
-    "我一个亲戚在省里搞监测的，说咱们这条断裂带最近小震密得很，年底前来个五级以上不稀奇，大家家里囤点水和吃的",
 ])
 def test_sensational_claims_stated_as_fact(inspect, text):
     [f] = inspect("rumor", text)

@@ -154,6 +154,11 @@ def test_a_ban_on_canvassing_is_recorded_as_the_rules_own_reading(inspect):
     from qungui.core.plugin import RECORDED
     [f] = inspect("vote_buying", "评优投票请按标准独立投，不要互相拉票")
     assert f.score == RECORDED and f.evidence == "拉票" and "不许拉票" in f.reason
+    # a reward traded for votes, named under a ban, is the act banned
+    [f] = inspect("vote_buying", "@郑宏伟 郑总，换届期间不能承诺好处换选票，这话在群里说不合适，请撤回")
+    assert f.score == RECORDED
+    assert top(inspect("vote_buying", "换届了，投我一票，好处换选票，每人两百")) >= THRESHOLD
+    assert top(inspect("vote_buying", "现在不能明着好处换选票了，这次选村主任老王每户给两百，大家心里有数")) >= THRESHOLD
     # a ban elsewhere in the message does not cover canvassing of one's own
     [f] = inspect("vote_buying", "不要忘了，评优投票帮我拉票，回头请大家吃饭")
     assert f.score >= THRESHOLD
