@@ -577,8 +577,10 @@ class Classified(Plugin):
         """A reminder or notice about secrecy, not inside a label (内部通报 is
         a label) nor inside a word saying it is not out yet (还没通报); or a
         ban on posting such material into this group."""
-        reminders = [h for h in cue_hits(ctx, self.name, "reminder", "recalled")
-                     if h.term not in _HANDED_BACK or not (_told_anything(ctx) or _DIGIT.search(ctx.text))]
+        reminders = cue_hits(ctx, self.name, "reminder", "recalled")
+        if any(h.term in _HANDED_BACK for h in reminders) and (_told_anything(ctx)
+                                                               or _DIGIT.search(ctx.text)):
+            reminders = [h for h in reminders if h.term not in _HANDED_BACK]
         if reminders:
             inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
             if any(not inside.covers(r.start, r.end) for r in reminders):

@@ -76,9 +76,17 @@ class VoteBuying(Plugin):
         if has_cue(ctx, self.name, "procedure") and not solicits and not rewards:
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
-        banned = [h for h in solicits
-                  if (_NAMED_ACT.search(h.quote)
-                      or (_TRADED.match(ctx.text, h.start) and not _HEDGED.search(ctx.text)))
+        hedged = None          # searched once, where a traded reward needs it
+
+        def traded(h) -> bool:
+            nonlocal hedged
+            if not _TRADED.match(ctx.text, h.start):
+                return False
+            if hedged is None:
+                hedged = _HEDGED.search(ctx.text) is not None
+            return not hedged
+
+        banned = [h for h in solicits if (_NAMED_ACT.search(h.quote) or traded(h))
                   and "我" not in h.quote and governed(h)]
         if banned:
             solicits = [h for h in solicits if h not in banned]
