@@ -316,7 +316,8 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     showed: EY 0.907 / 3.33%, FA 0.925 / 2.67%, FI 0.940 / 2.67%; with the
     readings X186–X191 showed and a second reader's narrowing of the round's
     readings, FA 0.921 / 3.33% again (0.919 / 4.00% with the first readings
-    X198–X201 showed, the same once two second readers' withdrawals had landed)."""
+    X198–X201 showed, back to 0.921 / 3.33% once two second readers'
+    withdrawals had landed)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
