@@ -194,9 +194,9 @@ class Cronyism(Plugin):
         # the refusal answers what came before it; an addressee's tie named
         # on the way to it (「这个招呼我不能打……让你老乡直接找航司销售部按
         # 市场价谈」) is the one it answers, not a favour asked after it
+        favours = cue_hits(ctx, self.name, "favor", "help")
         reply = _REPLY_REFUSES.match(text)
-        if reply and any(reply.end() <= h.start < last for h in (
-                *circles, *cue_hits(ctx, self.name, "favor", "help"))):
+        if reply and any(reply.end() <= h.start < last for h in (*circles, *favours)):
             # 「@刘局 这个不行，他师兄在评审组，让他师兄递个话……我们这边不能打招呼」: a
             # tie or a favour named between the reply's no and its last refusal
             reply = None
@@ -210,7 +210,7 @@ class Cronyism(Plugin):
                 return None
         kept = {(h.start, h.end) for h in (*yours, *own)}
         later = ([h for h in circles if (h.start, h.end) not in kept]
-                 + cue_hits(ctx, self.name, "favor", "help")
+                 + favours
                  + pattern_hits(ctx, _BROKER, self.name, "help")
                  + _handed_over(ctx))
         return said_last(text, refusals, later)

@@ -41,6 +41,11 @@ _SELFISH = re.compile(r"我|俺|咱|自家|我们(科|处|股|单位|局)")
 _APPROACHED = re.compile(r"有人|找(?:到)?我|私信|托我|让我|跟我说|问我")
 
 
+def _hedged(ctx: Context) -> bool:
+    """A ban asked back or hedged, or a price per head named (searched once per message)."""
+    return ctx.once("vote_buying.hedged", lambda c: _HEDGED.search(c.text) is not None)
+
+
 @register
 class VoteBuying(Plugin):
     # a notice that rules canvassing out (请勿拉票, 不作为评选依据) is never
@@ -76,17 +81,8 @@ class VoteBuying(Plugin):
         if has_cue(ctx, self.name, "procedure") and not solicits and not rewards:
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
-        hedged = None          # searched once, where a traded reward needs it
-
-        def traded(h) -> bool:
-            nonlocal hedged
-            if not _TRADED.match(ctx.text, h.start):
-                return False
-            if hedged is None:
-                hedged = _HEDGED.search(ctx.text) is not None
-            return not hedged
-
-        banned = [h for h in solicits if (_NAMED_ACT.search(h.quote) or traded(h))
+        banned = [h for h in solicits
+                  if (_NAMED_ACT.search(h.quote) or (_TRADED.match(ctx.text, h.start) and not _hedged(ctx)))
                   and "我" not in h.quote and governed(h)]
         if banned:
             solicits = [h for h in solicits if h not in banned]
