@@ -182,6 +182,8 @@ def parser() -> argparse.ArgumentParser:
                    help="embeddings of texts seen before (not shipped; delete to recompute)")
     p.add_argument("--public-weight", type=float, default=0.6,
                    help="weight of a public source's line against one of the team's corpus")
+    p.add_argument("--rule-public-weight", action="append", default=[], metavar="RULE=WEIGHT",
+                   help="a rule's own weight of public lines (default: --public-weight)")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
     p.add_argument("--gate-pass", type=float, default=0.999,
@@ -216,20 +218,27 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def per_rule(items: list[str], option: str, value: str, known) -> dict[str, float]:
+    """``RULE=NUMBER`` options as a mapping, every rule a known one."""
+    out = {}
+    for item in items:
+        rule, _, number = item.partition("=")
+        try:
+            out[rule.strip()] = float(number)
+        except ValueError:
+            raise SystemExit(f"{option} {item!r}: expected RULE={value}") from None
+    unknown = sorted(set(out) - set(known))
+    if unknown:
+        raise SystemExit(f"{option}: no such rule: {', '.join(unknown)}")
+    return out
+
+
 def main() -> int:
     args = parser().parse_args()
-    budgets = dict(RULE_BUDGETS)
-    for item in args.rule_budget:
-        rule, _, share = item.partition("=")
-        try:
-            budgets[rule.strip()] = float(share)
-        except ValueError:
-            raise SystemExit(f"--rule-budget {item!r}: expected RULE=SHARE") from None
     t0 = time.time()
     plugins = load_plugins()
-    unknown = sorted(set(budgets) - set(plugins))
-    if unknown:
-        raise SystemExit(f"--rule-budget: no such rule: {', '.join(unknown)}")
+    budgets = {**RULE_BUDGETS, **per_rule(args.rule_budget, "--rule-budget", "SHARE", plugins)}
+    public_weights = per_rule(args.rule_public_weight, "--rule-public-weight", "WEIGHT", plugins)
     book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
     paths = args.corpora or default_corpora()
     rules, specs, rows = gather(paths, plugins, book)
@@ -291,7 +300,7 @@ def main() -> int:
         judged = np.array([r["judged"] is None or rule in r["judged"] for r in rows])
         idx = np.flatnonzero(judged)
         y = np.array([rule in rows[i]["labels"] for i in idx], dtype=int)
-        w = np.where(public[idx], args.public_weight, 1.0)
+        w = np.where(public[idx], public_weights.get(rule, args.public_weight), 1.0)
         fired = np.array([rows[i]["lex"][rule][1] > 0 for i in idx])
         L = np.array([rows[i]["lex"][rule] + [cos[i]] for i in idx]) * LEX_SCALE
         Sk = csr_matrix(S[idx] * STATIC_SCALE)
