@@ -64,8 +64,16 @@ _TAG_ALONE = 6           # other characters a tag may stand with and count by it
 _GREETING = re.compile(r"快乐|祝|新年好|拜年|吉祥|如意|安康|大吉")
 
 
+# a ban that is a condition put on not giving (不发不准下山, 不请客不许走): it demands
+_COERCED = re.compile(r"不(?:发|给|请|包|出)[^，,。！!？?；;\s]{0,3}$")
+_COERCING = ("不准", "不许", "不让")
+
+
 def _demanded(text: str, hit) -> bool:
-    """A 不得 that asks for an envelope (这不得来一波？), not one that forbids it."""
+    """A 不得 that asks for an envelope (这不得来一波？), or a ban put on not giving
+    one (不发不准下山), not one that forbids it."""
+    if hit.term in _COERCING:
+        return _COERCED.search(text, max(0, hit.start - 5), hit.start) is not None
     return (hit.term == "不得" and _DEMANDED.match(text, hit.end) is not None
             and (text[hit.start - 1:hit.start] in ("这", "还", "那") or _ASKED_BACK.match(text, hit.end) is not None))
 

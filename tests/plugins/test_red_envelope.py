@@ -341,3 +341,13 @@ def test_a_decline_insisted_past_or_of_another_time_is_no_decline(inspect, text)
 ])
 def test_money_words_that_send_no_money_are_clean(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
+
+
+def test_a_ban_put_on_not_giving_demands_the_envelope(inspect):
+    """「不发不准下山」 is no ban on envelopes but a condition put on not
+    giving one: the envelope asked for earlier in the message stands; a ban
+    in the group's rules still clears it."""
+    [f] = inspect("red_envelope", "样地全部搞定，按老规矩谁最后交数据谁发红包哈，@彭浩 你最后一个，"
+                                  "赶紧的 不发不准下山")
+    assert f.score >= THRESHOLD
+    assert top(inspect("red_envelope", "按规矩工作群不准发红包，谁发谁退回")) < THRESHOLD
