@@ -700,3 +700,29 @@ def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, te
     assert top(inspect("classified", msg)) < THRESHOLD
     # and written into the text with an attachment's tag
     assert top(inspect("classified", "[文件] " + text)) < THRESHOLD
+
+
+def test_a_level_heading_the_message_is_a_marking(inspect):
+    """「绝密：」 heading the message is the level on the material after it,
+    whatever rule follows; 「秘密：」 is as often a confidence in chat, and a
+    level inside a rule is no heading."""
+    for text in ("绝密：张三违纪问题已查实，下周常委会定处分", "【机密】：二号地块评标结果，第一名华建",
+                 "机密：二号地块评标结果，第一名华建，不在群里传"):
+        [f] = inspect("classified", text)
+        assert f.score >= THRESHOLD and "密级" in f.reason, text
+    assert top(inspect("classified", "告诉你个秘密：我下个月要当爸爸了")) < THRESHOLD
+    assert top(inspect("classified", "提醒：绝密文件一律不得在微信群传")) < THRESHOLD
+
+
+def test_a_label_opening_the_material_outweighs_the_rule_tagged_on(inspect):
+    """「内部通报：……，不要在群里传」 gives the material and tags a rule on it:
+    the rule is no reminder that clears it; the same rule with the material
+    kept offline is one."""
+    for text in ("内部通报：张三违纪问题查实，给予撤职处分，不要在群里传",
+                 "内部通报：张三违纪问题查实，给予撤职处分，需要看原件的登记查阅",
+                 "内部通报：张三违纪问题查实，给予撤职处分，严格登记"):
+        [f] = inspect("classified", text)
+        assert f.score >= THRESHOLD, text
+    for text in ("部里下发的那份内部通报我已阅，纸质件在办公室，需要看的到处里登记查阅，不要拍照",
+                 "提醒：安保方案含警力部署，属工作秘密，一律不在微信群传阅，明早会上发纸质版"):
+        assert top(inspect("classified", text)) < THRESHOLD, text
