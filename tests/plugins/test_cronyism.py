@@ -178,3 +178,13 @@ def test_networking_for_gain(inspect, text):
 ])
 def test_official_work_and_plain_reunions_are_clean(inspect, text):
     assert top(inspect("cronyism", text)) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "有个老乡打电话想让我帮他公司进项目库，我让他按申报指南报，该怎么审就怎么审。",
+    "有老乡托我介绍他儿子来厂里做临时工，我让他看厂里的招聘公告走程序。",
+])
+def test_a_favour_sent_to_the_published_procedure_is_refused(inspect, text):
+    """Recorded as a refusal, so that the decision stage does not find the tie used."""
+    [f] = inspect("cronyism", text)
+    assert f.score < THRESHOLD and "正常程序" in f.reason
