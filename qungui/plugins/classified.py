@@ -46,8 +46,8 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
 # The words that forbid, here and in ``_FORBIDDEN``: 能不能……发一份 asks for
-# the material, its 不能 no ban.
-_BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿"
+# the material, its 不能 no ban; the dialect's 莫 (莫发群里) only before the act.
+_BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿|莫(?=发|往|在|传|转|截)"
 _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=[啊哈呀哦]?(?:$|[，,。！!？?；;、\s])))")

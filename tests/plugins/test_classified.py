@@ -726,3 +726,12 @@ def test_a_label_opening_the_material_outweighs_the_rule_tagged_on(inspect):
     for text in ("部里下发的那份内部通报我已阅，纸质件在办公室，需要看的到处里登记查阅，不要拍照",
                  "提醒：安保方案含警力部署，属工作秘密，一律不在微信群传阅，明早会上发纸质版"):
         assert top(inspect("classified", text)) < THRESHOLD, text
+
+
+def test_the_dialects_ban_keeps_material_out_of_the_group(inspect):
+    """「私发我，莫发群里」: 莫 forbids as 别 does, before the act; not inside
+    a word (莫名其妙)."""
+    from qungui.core.plugin import RECORDED
+    [f] = inspect("classified", "还没报的今晚前报给我，要身份证后四位和一卡通账号，私发我，莫发群里。")
+    assert f.score == RECORDED and "莫发群里" in f.reason
+    assert not any("莫" in f.reason for f in inspect("classified", "莫名其妙发到群里的那张图是什么"))
