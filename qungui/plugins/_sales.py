@@ -55,17 +55,12 @@ _FAVOUR = re.compile(r"能不能|能否|您看|您给|打[个过了]?招呼|说�
 _CALL_MADE = re.compile(r"(?:打了|刚打|接到|接了|来了)电话|打电话(?:问|了解|核实|说|过来)")
 
 
-# a line to complain or report on (有人另外收钱请打公司投诉电话): no number to buy from
-_COMPLAINT_LINE = re.compile(r"(?:投诉|举报|监督)$")
-
-
 def _contact_words(ctx: Context) -> list:
     hits = cue_hits(ctx, "ads", "contact")
     text = ctx.text
     return [h for h in hits
             if not (h.term == "电话"
-                    and (_CALL_MADE.search(text, max(0, h.start - 2), h.end + 2)
-                         or _COMPLAINT_LINE.search(text, max(0, h.start - 2), h.start)))]
+                    and _CALL_MADE.search(text, max(0, h.start - 2), h.end + 2))]
 
 
 # a price quoted the other way round as well (80一箱, 2块一张); each run of digits read

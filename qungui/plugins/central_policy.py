@@ -58,11 +58,6 @@ class _Body:
 # between a counter word and a negative term, a copula makes the counter word
 # the thing judged: 「中央搞这个整治就是一阵风」 (not 「防止整治变成一阵风」)
 _ASSERTED = re.compile(r"就是|纯属|简直是|完全是")
-# the centre invoked as the authority a complaint leans on: 「国家都开放二胎政策了，
-# 村委会还来通知上环」 holds the policy up against whoever does not follow it
-_INVOKED = re.compile(r"(?:都|已经|早就|既然|都已经)(?:开放|放开|出台|允许|鼓励|明确|规定|要求|提倡|"
-                      r"支持|减免|取消|放宽|发文|下文)[^。！？!?，,；;]{0,16}了[，,]")
-_ACTORS = ("中央", "党中央", "中共中央", "国务院", "国家")
 
 
 @register
@@ -90,7 +85,7 @@ class CentralPolicy(Plugin):
             return self.hit(RECORDED, first.quote, f"“{first.quote}”是所反对的做法，不是对政策的评价")
         targets = cue_hits(ctx, self.name, "target")
         if not negatives or not (targets or has_cue(ctx, self.name, "local")):
-            return self._invoked(ctx) or self.clear("无中央对象或无负面评价")
+            return self.clear("无中央对象或无负面评价")
         found, local = self._judged(ctx, targets, negatives)
         if found is None and local is not None:
             # a decision, under every threshold: the learned stage is not
@@ -100,23 +95,12 @@ class CentralPolicy(Plugin):
                             f"“{negative.quote}”针对的是“{body.quote}”（地方自己的政策或执行），"
                             "不是中央")
         if found is None:
-            return self._invoked(ctx) or self.clear(
-                "对象与负面评价不在相邻句中" if targets else "无中央对象或无负面评价")
+            if not targets:
+                return self.clear("无中央对象或无负面评价")
+            return self.clear("对象与负面评价不在相邻句中")
         target, negative, score = found
         return self.hit(score, quote(ctx, target, negative),
                         f"对“{target.quote}”作出“{negative.quote}”等负面评价")
-
-    def _invoked(self, ctx: Context):
-        """A verdict recorded under every threshold where the centre is
-        invoked as having allowed or required something (「国家都开放二胎政策
-        了，」): the message takes the policy's side, and the decision stage
-        is not asked to find it attacked; None where it is not."""
-        for body in cue_hits(ctx, self.name, "central"):
-            if body.quote in _ACTORS and _INVOKED.match(ctx.text, body.end):
-                evidence = _INVOKED.match(ctx.text, body.end).group()
-                return self.hit(RECORDED, body.quote + evidence.rstrip("，,"),
-                                f"援引“{body.quote}”的政策为据，不是对政策的评价")
-        return None
 
     def _judged(self, ctx: Context, targets: list[Hit], negatives: list[Hit]):
         """((target, negative, score) of the first judgement aimed at the

@@ -46,8 +46,9 @@ _DESCRIBED = re.compile(r"\s*(?:[”\"'’」』]\s*)?(?:等)?字样")
 # a matter out tags it the other way (自己知道就行, 别外传, 别往别的群里转: not
 # into another group, 的/其他/村民群).
 # The words that forbid, here and in ``_FORBIDDEN``: 能不能……发一份 asks for
-# the material, its 不能 no ban; the dialect's 莫 (莫发群里) only before the act.
-_BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿|莫(?=发|往|在|传|转|截)"
+# the material, its 不能 no ban; the dialect's 莫 (莫发群里) only before the act, not a
+# name (老莫, 小莫).
+_BAN_WORDS = r"不得|严禁|禁止|不准|(?<!能)不能|不要|切勿|请勿|勿|(?<![老小])莫(?=发|往|转|截)"
 _KEEP_OUT = re.compile(r"(?:别|不许|(?<![要怎么])不发|" + _BAN_WORDS + r")[^，,。！!？?；;\n]{0,8}?"
                        r"(?:(?<![的他它民长友外])(?:群里|群内|群中)|微信群|工作群|本群|上群|"
                        r"(?<=发)群(?=[啊哈呀哦]?(?:$|[，,。！!？?；;、\s])))")
@@ -178,10 +179,10 @@ def _told_anything(ctx: Context) -> bool:
 _PENDING = frozenset({"纪要还没发", "纪要还没出", "下周宣布", "下周才宣布", "公示还得", "先心里有数"})
 
 
-# material handed back or logged after reading (交回机要室, 谁借谁还, 登记查阅): a secrecy
-# rule only where nothing of a matter is told and no figure or hour stands beside it (not 标底是
-# 368万，……材料用完交回保密室)
-_HANDED_BACK = frozenset({"交回机要室", "交回保密室", "交机要室", "严格登记", "谁借谁还", "登记查阅"})
+# material handed back or logged after reading (交回机要室, 谁借谁还): a secrecy rule only
+# where nothing of a matter is told and no figure or hour stands beside it (not 标底是368万，
+# ……材料用完交回保密室)
+_HANDED_BACK = frozenset({"交回机要室", "交回保密室", "交机要室", "严格登记", "谁借谁还"})
 _DIGIT = re.compile(r"\d")
 
 
@@ -289,10 +290,6 @@ MARKING_STAR = re.compile(_LEVEL + r"\s*[★☆*✱✲✳⭐]\s*" + _PERIOD + "?
 MARKING_PINYIN = re.compile(r"(?<![A-Za-z])(?:[jJ][mM]|[mM][mM])\s*[★☆*✱✲✳⭐]\s*" + _PERIOD)
 # 秘密 保密期限：1年
 MARKING_TERM = re.compile(_LEVEL + r"[\s,，、]*(?:保密期限|保密期)\s*(?:[:：]\s*)?" + _PERIOD)
-# 绝密： / 【机密】： heading the message, the material after it (秘密： is a
-# confidence in chat as often: 告诉你个秘密：)
-MARKING_HEAD = re.compile(r"\s{0,2}[【\[〔(（]?\s{0,2}(?:" + _spaced("绝密") + "|" + _spaced("机密")
-                          + r")\s{0,2}[】\]〕)）]?\s{0,2}[:：]")
 # 【秘密】 / [机密] as a label in a title or file name
 MARKING_BRACKET = re.compile(r"[【\[〔(（]\s*" + _LEVEL + r"\s*[】\]〕)）]")
 # a picture or file described as bearing a marking: 页眉标注“秘密”, 盖有机密章,
@@ -545,11 +542,6 @@ class Classified(Plugin):
                         return 0.45, marking, f"通报中提及密级标志“{marking}”"
                     complete = bool(re.search(_PERIOD + "$", m.group()))
                     return (0.97 if complete else 0.9, marking, f"消息含密级标志“{marking}”")
-        for plain, quote in views[:1]:
-            m = MARKING_HEAD.match(plain)
-            if m:
-                marking = quote(m.start(), m.end()).strip().rstrip(":：").strip()
-                return 0.9, marking, f"消息以密级标志“{marking}”开头"
         for plain, quote in views:
             m = MARKING_BRACKET.search(plain)
             if m:
@@ -587,9 +579,6 @@ class Classified(Plugin):
         a label) nor inside a word saying it is not out yet (还没通报); or a
         ban on posting such material into this group."""
         reminders = cue_hits(ctx, self.name, "reminder", "recalled")
-        if any(_OPENS.match(ctx.text, h.end) for h in cue_hits(ctx, self.name, "label")):
-            # 「内部通报：……，不在群里传」: the material is given, the rule is its tag
-            return False
         if any(h.term in _HANDED_BACK for h in reminders) and (_told_anything(ctx)
                                                                or _DIGIT.search(ctx.text)):
             reminders = [h for h in reminders if h.term not in _HANDED_BACK]

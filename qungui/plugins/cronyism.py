@@ -40,7 +40,7 @@ _ASKED_OF_ME = re.compile(r"想(?:让|请|托|找)|托我|找(?:到)?我|让我(
 _PROCEDURE = frozenset({"一切按程序", "一切按清单", "谁来都一样", "等公开招标", "交易网的公告",
                         "按程序自己申请", "公开招聘", "按公开招标", "公开招标程序", "招标公告",
                         "正常预约", "一样排队", "跟其他企业一样", "正常流程", "走正常程序", "按正常程序",
-                        "自己投简历", "程序报名", "招聘公告", "按申报指南", "怎么审就怎么审"})
+                        "自己投简历", "程序报名", "招聘公告", "按申报指南"})
 _MY_ANSWER = re.compile(r"我(?:已经|直接|就|都)?(?:告诉|让|叫|回|跟|和|劝|说|答复)")
 # ... and, beside the sender's own tie, only where the message ends with it (not 我让他
 # 正常预约，明天上午你们给他留个号)
@@ -71,6 +71,9 @@ _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|�
 # 让他直接报我名字): no refusal, whatever the words
 _DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
                    r"|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
+# ... of those, the ones that hold on every path: a word put in, a place kept, conditions
+# cut to fit (岗位条件按他儿子的情况设的)
+_GRANTED = re.compile(r"打过招呼|打好招呼|留好了|通过气|安排好了|按(?:他|她)[^，,。！!？?；;\n]{0,8}设的")
 # a reply that opens by turning down what the member named asked (「@李大山 这个不行，……我们
 # 不能打招呼」): the approach is theirs, in the message answered
 # (not a hedge, 不行的话, 不行吗？)
@@ -176,6 +179,10 @@ class Cronyism(Plugin):
                     or (_TOLD_HIM.search(text, max(0, h.start - 8), h.start)
                         and asked is not None and asked.end() <= h.start)]
         if not refusals:
+            return None
+        if _GRANTED.search(text):
+            # 「……我已经跟人事科打过招呼了，我让他看招聘公告报名就行」: the favour is
+            # told as done, the procedure its cover
             return None
         circles = cue_hits(ctx, self.name, "circle")
         last = max(h.start for h in refusals)

@@ -55,11 +55,6 @@ RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-top
 # lexicon's [counter] words); not 三缺一, which is a duty roster's shortfall too (今晚
 # 值班三缺一，谁来替一下)
 _INVITES = frozenset({"开黑不", "开黑吗", "开黑啊", "来开黑", "一起开黑", "开一局", "来一局", "差个辅助"})
-# a turn to an aside after the work (「样地的事我跟科长讲。另外今天星座运势说我们
-# 水瓶座宜摸鱼」): what follows the last turn is read on its own, where it holds two
-# chat words or more and no work word
-_ASIDE = re.compile(r"另外|对了|顺便(?:问|说)|题外话|说个闲话|扯个闲篇")
-_ASIDE_WORDS = 2
 
 
 @lru_cache(maxsize=1024)
@@ -127,20 +122,6 @@ class OffTopic(Plugin):
         start, end = clause_of(ctx.text, *norm.plain_span(m.start(), m.end()))
         return not any(h.cue in _ERRANDS and start <= h.start < end for h in chat)
 
-    def _aside(self, ctx: Context, chat) -> int:
-        """Where an aside after the work begins (after the last turn, 另外 or
-        对了, with at least ``_ASIDE_WORDS`` chat words and no work word after
-        it), or 0."""
-        turns = list(_ASIDE.finditer(ctx.text))
-        if not turns:
-            return 0
-        start = turns[-1].end()
-        if len({h.term for h in chat if h.start >= start}) < _ASIDE_WORDS:
-            return 0
-        if any(h.start >= start for h in cue_hits(ctx, self.name, "work")):
-            return 0
-        return start
-
     def inspect(self, ctx: Context):
         if ctx.message.type not in _READ:
             return self.clear("非文字消息")
@@ -151,12 +132,8 @@ class OffTopic(Plugin):
             return self.clear("无闲聊用语")
         invites = [h for h in chat if h.term in _INVITES]
         invited = bool(invites) and not all(map(countered(ctx, self.name), invites))
-        aside = 0
         if not invited and (has_cue(ctx, self.name, "work") or self._field_work(ctx, chat)):
-            aside = self._aside(ctx, chat)
-            if not aside:
-                return self.clear("含工作用语")
-            chat = [h for h in chat if h.start >= aside]
+            return self.clear("含工作用语")
         # a match report or a star's story (two words of sport or show
         # business or more) keeps its vote word and its private life: 「当选
         # 总决赛MVP」「入围金鹰奖提名」「歌手……宣布离婚」 are news, not a
@@ -172,7 +149,7 @@ class OffTopic(Plugin):
         if sale and sale[0] >= 0.6:
             return self.clear("属广告，交由广告规则")  # an advert, not chit-chat
         terms = {h.term for h in chat}
-        plain = ctx.text[aside:] if aside else ctx.norm.plain
+        plain = ctx.norm.plain
         if any(w in plain for w in topic_words(ctx.room.topic, ctx.room.purpose)):
             # 「羽毛球比赛周六几点」 in the 工会活动 group is its business
             return self.clear("含本群主题用语")

@@ -64,16 +64,22 @@ _TAG_ALONE = 6           # other characters a tag may stand with and count by it
 _GREETING = re.compile(r"快乐|祝|新年好|拜年|吉祥|如意|安康|大吉")
 
 
-# a ban that is a condition put on not giving (不发不准下山, 不请客不许走): it demands
+# a ban that is a condition put on not giving, keeping the giver from leaving (不发不准下山,
+# 不请客不许走): it demands; not one told of or dealt with (医生不给红包不准排手术，卫健委马上查;
+# 对不给红包不准办事的窗口人员严肃处理)
 _COERCED = re.compile(r"不(?:发|给|请|包|出)[^，,。！!？?；;\s]{0,3}$")
 _COERCING = ("不准", "不许", "不让")
+_KEPT_FROM_LEAVING = re.compile(r"(?:走|下班|下山|回家|离开|散会)")
+_TOLD_OF = re.compile(r"反映|经查|查实|查处|整治|陋习|约谈|严肃处理|索要|暗示|举报")
 
 
 def _demanded(text: str, hit) -> bool:
     """A 不得 that asks for an envelope (这不得来一波？), or a ban put on not giving
-    one (不发不准下山), not one that forbids it."""
+    one that keeps the giver from leaving (不发不准下山), not one that forbids it."""
     if hit.term in _COERCING:
-        return _COERCED.search(text, max(0, hit.start - 5), hit.start) is not None
+        return (_COERCED.search(text, max(0, hit.start - 5), hit.start) is not None
+                and _KEPT_FROM_LEAVING.match(text, hit.end) is not None
+                and _TOLD_OF.search(text) is None)
     return (hit.term == "不得" and _DEMANDED.match(text, hit.end) is not None
             and (text[hit.start - 1:hit.start] in ("这", "还", "那") or _ASKED_BACK.match(text, hit.end) is not None))
 

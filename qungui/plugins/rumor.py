@@ -95,13 +95,6 @@ _QUESTION_WORDS = ("吗", "么", "嘛")
 _QUOTED = re.compile(r"“[^”\n]{0,40}”|「[^」\n]{0,40}」|\"[^\"\n]{0,40}\"")
 
 
-# a problem raised with the group, first-hand (反映个情况：), with the action it asks for:
-# a work report, not a claim passed on (not where hearsay is told: 反映个情况，听说……)
-_REPORTED = re.compile(r"反映(?:个|一下|一个)?(?:情况|问题)")
-_ACTION_ASKED = re.compile(r"能不能|能否|可否|请[^，,。！!？?；;\n]{0,6}(?:督促|协调|解决|处理|帮忙|过问)"
-                           r"|督促|协调一下|帮忙解决")
-
-
 @register
 class Rumor(Plugin):
     # an internal matter let out by one who knows it (「刚才会上定了，今年要问责的是
@@ -136,9 +129,6 @@ class Rumor(Plugin):
             pushes = [p for p in pushes if p.end <= scare[0].start or p.start >= scare[-1].end]
             if has_cue(ctx, self.name, "official"):
                 return self.clear("官方通知或工作报告中的事件")
-            if not claims and _REPORTED.search(ctx.text) and _ACTION_ASKED.search(ctx.text):
-                # 「反映个情况：……工人工资都快发不出来了，市里能不能发个函督促一下？」
-                return self.clear("向群里反映情况并请求处理")
             if has_cue(ctx, self.name, "ask"):
                 return self.clear("询问消息是否属实")
             said = quote(ctx, *scare)

@@ -158,11 +158,3 @@ def test_the_rooms_own_goods_and_prices_are_its_business(inspect, room):
     text = "今天豇豆批发价5.8一斤 比上周涨了1块多，货主要从海南过来，入场票据都齐的"
     assert top(inspect("ads", text, room=market)) < THRESHOLD
     assert top(inspect("ads", "豇豆批发价5.8一斤，要的私聊我", room=room)) >= THRESHOLD
-
-
-def test_a_line_to_complain_on_is_no_number_to_buy_from(inspect):
-    """「有人另外收钱请打公司投诉电话」 beside the goods a fee is for: no advert;
-    the same goods with a number to order from are one."""
-    assert top(inspect("ads", "糖厂代扣的只有良种款和化肥预付款两项，除此以外不收任何费用，"
-                              "有人另外收钱请直接打公司投诉电话。")) < THRESHOLD
-    assert top(inspect("ads", "新到一批复合肥，98元一袋，订购请打电话13912345678")) >= THRESHOLD

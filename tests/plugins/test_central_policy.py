@@ -167,19 +167,3 @@ def test_a_weak_word_clauses_away_from_a_local_body_is_not_read_as_its(inspect):
     # right after the local body, in its clause, it is the local body's
     [f] = inspect("central_policy", "省里这个条例管得也太死了")
     assert f.score < THRESHOLD and "省里" in f.reason
-
-
-def test_the_centre_invoked_as_authority_is_recorded_as_its_side(inspect):
-    """「国家都开放二胎政策了，」 holds the policy up against whoever does not
-    follow it: recorded under every threshold (the decision stage is not
-    asked to find the centre attacked); a judgement of the policy in the
-    same message still counts, and hearsay of what the centre decided is not
-    an invocation."""
-    from qungui.core.plugin import RECORDED
-    for text in ("话说这村委会，国家都开放二胎政策了，刚生完一胎就来通知要上环，这是闹哪样",
-                 "中央都明确要给基层减负了，县里的表格还是一张接一张"):
-        [f] = inspect("central_policy", text)
-        assert f.score == RECORDED and "援引" in f.reason
-    [f] = inspect("central_policy", "国家都取消农业税了，这政策真是瞎折腾")
-    assert f.score >= THRESHOLD
-    assert inspect("central_policy", "国务院都定了，门面房全部划给城投运营") == []

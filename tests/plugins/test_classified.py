@@ -702,36 +702,13 @@ def test_identifiers_named_on_a_blank_or_hidden_attachment_are_clean(inspect, te
     assert top(inspect("classified", "[文件] " + text)) < THRESHOLD
 
 
-def test_a_level_heading_the_message_is_a_marking(inspect):
-    """「绝密：」 heading the message is the level on the material after it,
-    whatever rule follows; 「秘密：」 is as often a confidence in chat, and a
-    level inside a rule is no heading."""
-    for text in ("绝密：张三违纪问题已查实，下周常委会定处分", "【机密】：二号地块评标结果，第一名华建",
-                 "机密：二号地块评标结果，第一名华建，不在群里传"):
-        [f] = inspect("classified", text)
-        assert f.score >= THRESHOLD and "密级" in f.reason, text
-    assert top(inspect("classified", "告诉你个秘密：我下个月要当爸爸了")) < THRESHOLD
-    assert top(inspect("classified", "提醒：绝密文件一律不得在微信群传")) < THRESHOLD
-
-
-def test_a_label_opening_the_material_outweighs_the_rule_tagged_on(inspect):
-    """「内部通报：……，不要在群里传」 gives the material and tags a rule on it:
-    the rule is no reminder that clears it; the same rule with the material
-    kept offline is one."""
-    for text in ("内部通报：张三违纪问题查实，给予撤职处分，不要在群里传",
-                 "内部通报：张三违纪问题查实，给予撤职处分，需要看原件的登记查阅",
-                 "内部通报：张三违纪问题查实，给予撤职处分，严格登记"):
-        [f] = inspect("classified", text)
-        assert f.score >= THRESHOLD, text
-    for text in ("部里下发的那份内部通报我已阅，纸质件在办公室，需要看的到处里登记查阅，不要拍照",
-                 "提醒：安保方案含警力部署，属工作秘密，一律不在微信群传阅，明早会上发纸质版"):
-        assert top(inspect("classified", text)) < THRESHOLD, text
-
-
 def test_the_dialects_ban_keeps_material_out_of_the_group(inspect):
-    """「私发我，莫发群里」: 莫 forbids as 别 does, before the act; not inside
-    a word (莫名其妙)."""
+    """「私发我，莫发群里」: 莫 forbids as 别 does, right before the act; not
+    a name (老莫在群里说了) nor inside a word (莫名其妙)."""
     from qungui.core.plugin import RECORDED
     [f] = inspect("classified", "还没报的今晚前报给我，要身份证后四位和一卡通账号，私发我，莫发群里。")
     assert f.score == RECORDED and "莫发群里" in f.reason
-    assert not any("莫" in f.reason for f in inspect("classified", "莫名其妙发到群里的那张图是什么"))
+    for text in ("莫名其妙发到群里的那张图是什么", "老莫发群里的那张表大家看一下格式"):
+        assert not any("莫" in f.reason for f in inspect("classified", text)), text
+    [f] = inspect("classified", "老莫在群里说了，这次考察对象是王强和刘敏")
+    assert f.score >= THRESHOLD

@@ -188,3 +188,12 @@ def test_a_favour_sent_to_the_published_procedure_is_refused(inspect, text):
     """Recorded as a refusal, so that the decision stage does not find the tie used."""
     [f] = inspect("cronyism", text)
     assert f.score < THRESHOLD and "正常程序" in f.reason
+
+
+@pytest.mark.parametrize("text", [
+    "有老乡托我介绍他儿子来厂里，我已经跟人事科打过招呼了，我让他看招聘公告报名就行",
+    "有老战友托我给他公司的项目说说话，名额给他留好了，我跟他说按申报指南报",
+    "有同学找我问他那个项目能不能过，评审专家那边我已经跟老刘通过气了，让他按申报指南报",
+])
+def test_a_favour_told_as_done_is_no_refusal_whatever_procedure_is_named(inspect, text):
+    assert top(inspect("cronyism", text)) >= THRESHOLD

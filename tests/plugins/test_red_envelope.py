@@ -351,3 +351,12 @@ def test_a_ban_put_on_not_giving_demands_the_envelope(inspect):
                                   "赶紧的 不发不准下山")
     assert f.score >= THRESHOLD
     assert top(inspect("red_envelope", "按规矩工作群不准发红包，谁发谁退回")) < THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "群众反映有的医生不给红包不准排手术，卫健委马上查",
+    "对不给红包不准办事的窗口人员，一经查实严肃处理",
+    "有的村婚宴还是不包红包不准上桌，这种陋习下一步要重点整治",
+])
+def test_an_envelope_extorted_by_others_and_told_of_is_no_demand(inspect, text):
+    assert top(inspect("red_envelope", text)) < THRESHOLD

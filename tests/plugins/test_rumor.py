@@ -324,13 +324,3 @@ def test_the_decision_stage_does_not_lower_a_stated_scare(rulebook, plugins, mat
     room = Room(id="r", topic="防汛抗旱指挥部工作群", purpose="汛情通报、值班调度", owner_id="o")
     findings, _ = moderator.inspect(Message(id="m", room_id="r", sender_id="u", ts=T0, text=text), room)
     assert any(f.rule == "rumor" and f.score >= THRESHOLD for f in findings)
-
-
-def test_a_problem_raised_first_hand_with_the_action_asked_is_a_work_report(inspect):
-    """「反映个情况：……工资都快发不出来了，市里能不能督促一下？」 raises a
-    problem for the group to act on; hearsay told inside such a report is
-    still passed on."""
-    assert top(inspect("rumor", "反映个情况：县里把项目配套压到年底才拨，施工单位垫资太多，"
-                                "工人工资都快发不出来了，市里能不能发个函督促一下？")) < THRESHOLD
-    assert top(inspect("rumor", "施工单位垫资太多，工人工资都快发不出来了")) >= THRESHOLD
-    assert top(inspect("rumor", "反映个情况，听说水库大坝要决堤了，能不能赶紧转移")) >= THRESHOLD
