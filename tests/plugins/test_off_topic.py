@@ -199,3 +199,10 @@ def test_a_chat_word_inside_a_work_word_is_not_chat(inspect):
 ])
 def test_what_another_rule_is_about_is_left_to_it(inspect, text):
     assert top(inspect("off_topic", text)) < THRESHOLD
+
+
+def test_a_chat_word_naming_an_office_is_the_office(inspect):
+    """「旅游股知悉」: the tourism section answering, not travel; tourism
+    shares rising are chat."""
+    assert inspect("off_topic", "收到，旅游股知悉。") == []
+    assert top(inspect("off_topic", "旅游股今天涨停了，赚翻了")) >= THRESHOLD
