@@ -49,9 +49,8 @@ _FIELD_WORK = re.compile(
 # a child, a trip or a purchase in the same clause makes it the sender's own
 # errand (周末带娃跑了三所学校看学区房)
 _ERRANDS = ("kids", "travel", "shopping", "sport")
-# an office's own suffix right after the word (旅游股知悉, 体育局, 美食办): not the subject;
-# 股 only as the office answering or acting (not 旅游股涨停, stocks)
-_OFFICE = re.compile(r"(?:科|局|办|委|处|厅)|股(?=知悉|收到|已|牵头|负责|长)")
+# an office answering (旅游股知悉, 体育局收到): not the subject (not 旅游股涨停, 钓鱼局，差一个)
+_OFFICE = re.compile(r"(?:股|科|局|办)(?=知悉|收到)")
 RECENT_ON_TOPIC = 5   # earlier messages of the room whose words count as on-topic
 # an invitation to play (今晚王者开黑不, 差个辅助): chit-chat whatever work words stand
 # beside it (汛期值班熬得慌), unless banned earlier in its clause (值班不准开黑: the
@@ -132,7 +131,7 @@ class OffTopic(Plugin):
             return self.clear("为确认回复")
         chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
         if chat:
-            # 「旅游股知悉」「体育科」: a chit-chat word naming an office is the office
+            # 「旅游股知悉」: a chit-chat word naming the office that answers is the office
             chat = [h for h in chat if not _OFFICE.match(ctx.text, h.end)]
         if not chat:
             return self.clear("无闲聊用语")

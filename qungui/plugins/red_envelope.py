@@ -107,10 +107,6 @@ _JOY = frozenset({"发点喜气", "抢个喜气"})
 _SWEETS = re.compile(r"喜糖|糖果|喜饼|蛋糕|水果|零食|月饼|粽子(?!钱)")
 # A hit that reads 转我 across a break (「先别在群里转，我去问」): two sentences,
 # not a transfer asked for
-# 转给你 after a document named, with no money anywhere, passes the document on
-_PASSED_ON = frozenset({"转给你", "给你转", "我转你"})
-_FORWARDED = re.compile(r"文章|文件|材料|通知|链接|截图|表格|报告|口径|原文|视频|图片|照片|名单|模板|公众号")
-_MONEY = re.compile(r"钱|元|块|红包|费|款|账|\d|[🧧💰]")
 _SPLIT = re.compile(r"转\W+我")
 # nor one that reads an act across a sentence's end (「谁都不许领。窦鹏把红包退给企业」)
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
@@ -207,9 +203,6 @@ class RedEnvelope(Plugin):
         if _SWEETS.search(ctx.text):
             # 「喜糖放在办公室了，给大家发点喜气」: joy shared as sweets, not money
             acts = [h for h in acts if h.term not in _JOY]
-        if _FORWARDED.search(ctx.text) and not _MONEY.search(ctx.text):
-            # 「市局发过科普文章，我转给你」: a document passed on, no money named
-            acts = [h for h in acts if h.term not in _PASSED_ON]
         banned, kept = [], []
         mentions = [m.span() for m in _MENTION.finditer(ctx.text)] if "@" in ctx.text or "＠" in ctx.text else []
         for h in acts:

@@ -203,6 +203,7 @@ def test_what_another_rule_is_about_is_left_to_it(inspect, text):
 
 def test_a_chat_word_naming_an_office_is_the_office(inspect):
     """「旅游股知悉」: the tourism section answering, not travel; tourism
-    shares rising are chat."""
+    shares rising, a card game (掼蛋局) and a card bought (办卡) are chat."""
     assert inspect("off_topic", "收到，旅游股知悉。") == []
-    assert top(inspect("off_topic", "旅游股今天涨停了，赚翻了")) >= THRESHOLD
+    for text in ("旅游股今天涨停了，赚翻了", "周五掼蛋局，差一个", "健身办卡一年三千值不值"):
+        assert top(inspect("off_topic", text)) >= THRESHOLD, text

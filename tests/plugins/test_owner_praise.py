@@ -20,7 +20,6 @@ from tests.plugins.conftest import OWNER, THRESHOLD, message, top
     "李局亲自下田拔草，以身作则，这格局一般人真比不了",
     "李局讲得太到位了，我们都要好好学习",             # 到位 said of the owner's words
     "李局这一年为咱们事业操碎了心，我提议元旦大家一起敬李局一杯",   # the owner's cares
-    "李局真是神预判啊，上周就说那批货要出问题，跟着李局干一年顶三年",   # foresight, a year worth three
 ])
 def test_flattery_of_owner(inspect, text):
     [f] = inspect("owner_praise", text)

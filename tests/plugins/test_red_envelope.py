@@ -360,11 +360,3 @@ def test_a_ban_put_on_not_giving_demands_the_envelope(inspect):
 ])
 def test_an_envelope_extorted_by_others_and_told_of_is_no_demand(inspect, text):
     assert top(inspect("red_envelope", text)) < THRESHOLD
-
-
-def test_a_document_passed_on_is_no_transfer(inspect):
-    """「科普文章，我转给你」 passes the article on; with money named anywhere
-    the same words send money."""
-    assert top(inspect("red_envelope", "没有科学依据，市局之前发过科普文章，我转给你，按那个口径回复。")) < THRESHOLD
-    for text in ("材料看完了，辛苦费我转给你", "通知收到了，份子钱我转给你"):
-        assert top(inspect("red_envelope", text)) >= THRESHOLD, text
