@@ -127,10 +127,17 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_fx", "blind_fy", "blind_fz", "blind_ga",
                                    "blind_gb", "blind_gc", "blind_gd", "blind_ge",
                                    "blind_gf", "blind_gg", "blind_gh", "blind_gi",
-                                   "blind_gj", "blind_gk", "blind_gl"])
+                                   "blind_gj", "blind_gk", "blind_gl", "blind_gm",
+                                   "blind_gn", "blind_go", "blind_gq", "blind_gr",
+                                   "blind_gs", "blind_gt"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the hundred and forty-five outside
-    writers' sets that are never trained on and meet it. GI, GJ, GK and GL,
+    """The bar, on the project's own corpus and on the hundred and fifty-two outside
+    writers' sets that are never trained on and meet it. GM, GN and GO,
+    written at the start of the round that read X206–X211, as they arrived
+    0.954 / 0%, 0.951 / 0% and 0.944 / 2.00% (GP, written with them, is held
+    below); GQ, GR, GS and GT, written after that round's second readers'
+    withdrawals had landed, as they arrived 0.964 / 0.67%, 0.928 / 0.67%,
+    0.975 / 0% and 0.912 / 0.67%. GI, GJ, GK and GL,
     written after two second readers' narrowing of the readings X198–X205 had
     landed, as they arrived 0.927 / 1.33%, 0.939 / 0%, 0.905 / 0.67% and 0.961
     / 0.67%. GE, GF, GG and GH,
@@ -246,7 +253,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
     ("blind_ar", 0.95, 0.027), ("blind_bh", 0.95, 0.027), ("blind_ch", 0.94, 0.027),
     ("blind_em", 0.93, 0.04), ("blind_ey", 0.90, 0.034), ("blind_ez", 0.93, 0.027),
-    ("blind_fa", 0.92, 0.034), ("blind_fi", 0.93, 0.027)])
+    ("blind_fa", 0.92, 0.034), ("blind_fi", 0.93, 0.027), ("blind_gp", 0.89, 0.02)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -317,7 +324,9 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     readings X186–X191 showed and a second reader's narrowing of the round's
     readings, FA 0.921 / 3.33% again (0.919 / 4.00% with the first readings
     X198–X201 showed, back to 0.921 / 3.33% once two second readers'
-    withdrawals had landed)."""
+    withdrawals had landed). GP, written at the start of the round that read
+    X206–X211, 0.894 / 2.00% as it arrived (3 of 150: under the bar on macro
+    F1, within the budget)."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
