@@ -1,6 +1,6 @@
 import pytest
 
-from tests.plugins.conftest import THRESHOLD, top
+from tests.plugins.conftest import THRESHOLD, message, top
 
 
 @pytest.mark.parametrize("text", [
@@ -167,3 +167,15 @@ def test_a_ban_on_canvassing_is_recorded_as_the_rules_own_reading(inspect):
 def test_a_reminder_to_canvass_is_no_ban(inspect):
     [f] = inspect("vote_buying", "评优投票明天截止，别忘了拉票，回头请大家吃饭")
     assert f.score >= THRESHOLD
+
+
+
+def test_a_canvass_for_oneself_turned_down_is_read_as_refused(matcher, params, room):
+    """「你可别给我拉票了」 turns down a canvass made for the sender: the
+    refusal is read (evidence the decision stage weighs); the same words
+    before an ask of one's own still leave the ask."""
+    from qungui.core.plugin import make_context
+    ctx = make_context(message("石磊你可别给我拉票了 按规矩来，大家别因为这个投我。"), room, matcher, params)
+    assert ctx.has_cue("vote_buying", "refuse")
+    ctx = make_context(message("评优投票开始了，大家投我一票"), room, matcher, params)
+    assert not ctx.has_cue("vote_buying", "refuse")
