@@ -197,3 +197,8 @@ def test_a_favour_sent_to_the_published_procedure_is_refused(inspect, text):
 ])
 def test_a_favour_told_as_done_is_no_refusal_whatever_procedure_is_named(inspect, text):
     assert top(inspect("cronyism", text)) >= THRESHOLD
+
+
+def test_a_word_denied_having_been_put_in_is_the_refusal_told_again(inspect):
+    [f] = inspect("cronyism", "有老乡托我找人事科打招呼，我拒绝了，从来没打过招呼，让他看招聘公告")
+    assert f.score < THRESHOLD
