@@ -69,11 +69,12 @@ _APPROACHED = re.compile(r"有(?:个|家|位|人|户|些|居民|业主|群众|�
                          r"|(?:企业|公司|老板|厂家|商家|开发商)[^，,。！!？?；;\n]{0,4}(?:打电话|打来电话|来电|找上门|私信)")
 # the favour told as done or the refusal as feigned (已经打过招呼, 名额给他留好了, 做做样子,
 # 让他直接报我名字): no refusal, whatever the words
-_DONE = re.compile(r"打过招呼|打好招呼|留好了|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
+_PUT_IN = r"打过招呼|打好招呼|留好了"       # a word put in, a place kept
+_DONE = re.compile(_PUT_IN + r"|给(?:他|她|你)(?:留|安排)|(?:已经|我)安排好|已经(?:跟|和|帮|给)"
                    r"|做做样子|装装样子|报我(?:的)?名字|提我(?:的)?名字")
 # ... of those, the ones that hold on every path: a word put in, a place kept, conditions
 # cut to fit (岗位条件按他儿子的情况设的); not denied (从来没打过招呼)
-_GRANTED = re.compile(r"(?<![没未不])(?<!没有)(?:打过招呼|打好招呼|留好了|通过气|安排好了)"
+_GRANTED = re.compile(r"(?<![没未不])(?<!没有)(?:" + _PUT_IN + r"|通过气|安排好了)"
                       r"|按(?:他|她)[^，,。！!？?；;\n]{0,8}设的")
 # a reply that opens by turning down what the member named asked (「@李大山 这个不行，……我们
 # 不能打招呼」): the approach is theirs, in the message answered

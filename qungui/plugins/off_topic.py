@@ -129,10 +129,9 @@ class OffTopic(Plugin):
             return self.clear("非文字消息")
         if ctx.acknowledgement:
             return self.clear("为确认回复")
-        chat = cue_hits(ctx, self.name, *_DOMAINS)     # domain by domain
-        if chat:
-            # 「旅游股知悉」: a chit-chat word naming the office that answers is the office
-            chat = [h for h in chat if not _OFFICE.match(ctx.text, h.end)]
+        # domain by domain; 「旅游股知悉」: a chit-chat word naming the office that
+        # answers is the office
+        chat = [h for h in cue_hits(ctx, self.name, *_DOMAINS) if not _OFFICE.match(ctx.text, h.end)]
         if not chat:
             return self.clear("无闲聊用语")
         invites = [h for h in chat if h.term in _INVITES]
