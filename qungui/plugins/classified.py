@@ -186,6 +186,25 @@ _HANDED_BACK = frozenset({"交回机要室", "交回保密室", "交机要室", 
 _DIGIT = re.compile(r"\d")
 
 
+# a value right after a matter's 是/为/定了: a figure, or a full name closing its clause
+# (标底是368万, 考察对象定了张强，); not a kind (是保密的), a question (是谁) or a time to come
+# (定了以后再公示)
+_VALUE = re.compile(rf"[\s　]{{0,2}}(?:\d|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=$|[，,。；;、\s]|和|同志))")
+
+
+def _value_told(ctx: Context) -> bool:
+    """A matter that can be given away (标底, 考察对象 …) told with its value."""
+    text = ctx.text
+    for cue, _, gives_away in _MATTERS:
+        if "disclosed" not in gives_away:
+            continue
+        for hit in cue_hits(ctx, "classified", cue):
+            m = _DISCLOSED.match(text, hit.end)
+            if m and _VALUE.match(text, m.end()):
+                return True
+    return False
+
+
 def _not_to_tell(ctx: Context) -> bool:
     """A rule against telling or asking (谁来打听都不能说, 之前不要外传), or the
     matter said to be relayed later (会后按程序传达) (read once per message)."""
@@ -466,6 +485,10 @@ class Classified(Plugin):
         # (with nothing handed over) the rule's recorded reading
         keep_out = _KEEP_OUT.search(ctx.norm.plain)
         reminded = self._reminded(ctx, keep_out is not None)
+        if reminded and keep_out and _value_told(ctx) and not self._reminded(ctx, False):
+            # 「标底是368万，别发群里哈」「考察对象定了张强，别截图发群」: the ban is
+            # tagged on a matter's value told here, a leak that asks to go no further
+            reminded = False
         found = self._marking(ctx, reminded) or self._file_name(ctx)
         published = self._published(ctx)
         if not found and not published:

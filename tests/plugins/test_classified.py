@@ -712,3 +712,25 @@ def test_the_dialects_ban_keeps_material_out_of_the_group(inspect):
         assert not any("莫" in f.reason for f in inspect("classified", text)), text
     [f] = inspect("classified", "老莫在群里说了，这次考察对象是王强和刘敏")
     assert f.score >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "标底是368万，别发群里哈",
+    "考察对象定了张强，别截图发群",
+    "考察对象是王浩和李敏，先别往群里发",
+])
+def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text):
+    """A matter's value told (a figure, a full name) and then kept out of the
+    group: a leak that asks to go no further, not a reminder."""
+    assert top(inspect("classified", text)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("text", [
+    "标底别发群里",
+    "标底是保密的，别发群里",
+    "考察对象名单别截图发群",
+    "考察对象为科级干部，名单别发群",
+    "拟提拔人选是下周常委会定，别打听也别发群",
+])
+def test_a_ban_on_a_matter_named_but_not_told_is_a_reminder(inspect, text):
+    assert top(inspect("classified", text)) < THRESHOLD
