@@ -284,6 +284,12 @@ def known(word: str) -> bool:
     return bool(jieba.dt.FREQ.get(word))
 
 
+def frequency(word: str) -> int:
+    """The word's count in jieba's dictionary (0 for a word it does not know)."""
+    init()
+    return jieba.dt.FREQ.get(word) or 0
+
+
 def keywords(text: str, top: int = 20) -> list[str]:
     """The ``top`` words of ``text`` by TF-IDF, as jieba.analyse.extract_tags."""
     init()

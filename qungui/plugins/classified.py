@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from qungui.core import nlp
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
@@ -186,10 +187,16 @@ _HANDED_BACK = frozenset({"交回机要室", "交回保密室", "交机要室", 
 _DIGIT = re.compile(r"\d")
 
 
-# a value right after a matter's 是/为/定了: a figure, or a full name closing its clause
-# (标底是368万, 考察对象定了张强，); not a kind (是保密的), a question (是谁) or a time to come
-# (定了以后再公示)
-_VALUE = re.compile(rf"[\s　]{{0,2}}(?:\d|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}(?=$|[，,。；;、\s]|和|同志))")
+# a value right after a matter's 是/为/定了: a sum of money (标底是368万), or a full
+# name closing its clause (考察对象定了张强，; 定了：张强、李娜); not a date, a count or a
+# share (标底是3月5日开标前才定, 拟提拔人选为3名, 100%保密), a kind (是保密的), a question
+# (是谁) or a time to come (定了以后再公示)
+_MONEY = re.compile(r"[\s　]{0,2}\d[\d,，.]*\s{0,2}(?:万|元|亿|千)")
+_FULL_NAME = re.compile(rf"[\s　:：]{{0,3}}((?:欧阳|司马|上官|诸葛|皇甫|慕容|司徒|端木)[\u4e00-\u9fff]{{1,2}}"
+                        rf"|[{SURNAMES}][\u4e00-\u9fff]{{1,2}}?)(?=$|[，,。；;、\s]|和|同志)")
+# a common word that opens with a surname's character (范围, 方向, 时间, 党员, 关键):
+# as often in jieba's dictionary as few names are
+_COMMON_WORD = 100
 
 
 def _value_told(ctx: Context) -> bool:
@@ -200,7 +207,12 @@ def _value_told(ctx: Context) -> bool:
             continue
         for hit in cue_hits(ctx, "classified", cue):
             m = _DISCLOSED.match(text, hit.end)
-            if m and _VALUE.match(text, m.end()):
+            if m is None:
+                continue
+            if _MONEY.match(text, m.end()):
+                return True
+            name = _FULL_NAME.match(text, m.end())
+            if name and nlp.frequency(name.group(1)) < _COMMON_WORD:
                 return True
     return False
 

@@ -714,23 +714,30 @@ def test_the_dialects_ban_keeps_material_out_of_the_group(inspect):
     assert f.score >= THRESHOLD
 
 
-@pytest.mark.parametrize("text", [
-    "标底是368万，别发群里哈",
-    "考察对象定了张强，别截图发群",
-    "考察对象是王浩和李敏，先别往群里发",
-])
-def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text):
-    """A matter's value told (a figure, a full name) and then kept out of the
-    group: a leak that asks to go no further, not a reminder."""
-    assert top(inspect("classified", text)) >= THRESHOLD
 
-
-@pytest.mark.parametrize("text", [
-    "标底别发群里",
-    "标底是保密的，别发群里",
-    "考察对象名单别截图发群",
-    "考察对象为科级干部，名单别发群",
-    "拟提拔人选是下周常委会定，别打听也别发群",
+@pytest.mark.parametrize("text, leak", [
+    # a matter's value told (a sum, a full name) and then kept out of the group: a
+    # leak that asks to go no further
+    ("标底是368万，别发群里哈", True),
+    ("标底价为3,680,000元，别发群里", True),
+    ("考察对象定了张强，别截图发群", True),
+    ("考察对象是王浩和李敏，先别往群里发", True),
+    ("考察对象定了：张强、李娜，别发群里", True),
+    ("考察对象是欧阳娜娜，别发群里", True),
+    # the matter named, nothing of it told: a reminder (a kind, a date, a count, a
+    # share, a common word that opens with a surname's character)
+    ("标底别发群里", False),
+    ("标底是保密的，别发群里", False),
+    ("考察对象名单别截图发群", False),
+    ("考察对象为科级干部，名单别发群", False),
+    ("拟提拔人选是下周常委会定，别打听也别发群", False),
+    ("标底是3月5日开标前才定，到时候别发群里", False),
+    ("拟提拔人选为3名，具体名单别发群里", False),
+    ("标底为100%保密内容，别发群里", False),
+    ("考察对象定了范围，名单别发群里", False),
+    ("拟提拔人选定了时间，别往群里发", False),
+    ("考察对象是党员，名单别截图发群", False),
+    ("标底是关键，千万别发群里", False),
 ])
-def test_a_ban_on_a_matter_named_but_not_told_is_a_reminder(inspect, text):
-    assert top(inspect("classified", text)) < THRESHOLD
+def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text, leak):
+    assert (top(inspect("classified", text)) >= THRESHOLD) == leak
