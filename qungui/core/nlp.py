@@ -278,16 +278,15 @@ def places(text: str) -> frozenset[str]:
     return frozenset(p.word for p in _pos.cut(text) if p.flag == "ns" and len(p.word) >= 2)
 
 
-def known(word: str) -> bool:
-    """The word is in jieba's dictionary."""
-    init()
-    return bool(jieba.dt.FREQ.get(word))
-
-
 def frequency(word: str) -> int:
     """The word's count in jieba's dictionary (0 for a word it does not know)."""
     init()
     return jieba.dt.FREQ.get(word) or 0
+
+
+def known(word: str) -> bool:
+    """The word is in jieba's dictionary."""
+    return frequency(word) > 0
 
 
 def keywords(text: str, top: int = 20) -> list[str]:

@@ -496,11 +496,10 @@ class Classified(Plugin):
         # a ban on posting into this group, searched once: a reminder, and
         # (with nothing handed over) the rule's recorded reading
         keep_out = _KEEP_OUT.search(ctx.norm.plain)
-        reminded = self._reminded(ctx, keep_out is not None)
-        if reminded and keep_out and _value_told(ctx) and not self._reminded(ctx, False):
-            # 「标底是368万，别发群里哈」「考察对象定了张强，别截图发群」: the ban is
-            # tagged on a matter's value told here, a leak that asks to go no further
-            reminded = False
+        # (a ban tagged on a matter's value told is no reminder: 「标底是368万，别发群里
+        # 哈」「考察对象定了张强，别截图发群」 are leaks that ask to go no further)
+        reminded = (self._reminded(ctx)
+                    or (keep_out is not None and not _value_told(ctx)))
         found = self._marking(ctx, reminded) or self._file_name(ctx)
         published = self._published(ctx)
         if not found and not published:
@@ -609,10 +608,9 @@ class Classified(Plugin):
             return INTERNAL_SCORE, word, f"附件文件名显示为未公开的内部事项（“{word}”）"
         return None
 
-    def _reminded(self, ctx: Context, kept_out: bool) -> bool:
+    def _reminded(self, ctx: Context) -> bool:
         """A reminder or notice about secrecy, not inside a label (内部通报 is
-        a label) nor inside a word saying it is not out yet (还没通报); or a
-        ban on posting such material into this group."""
+        a label) nor inside a word saying it is not out yet (还没通报)."""
         reminders = cue_hits(ctx, self.name, "reminder", "recalled")
         if any(h.term in _HANDED_BACK for h in reminders) and (_told_anything(ctx)
                                                                or _DIGIT.search(ctx.text)):
@@ -621,7 +619,7 @@ class Classified(Plugin):
             inside = Spans(cue_hits(ctx, self.name, "label", "unpublished"))
             if any(not inside.covers(r.start, r.end) for r in reminders):
                 return True
-        return kept_out
+        return False
 
     def _label(self, ctx: Context, reminded: bool):
         labels = cue_hits(ctx, self.name, "label")
