@@ -344,9 +344,11 @@ _lao_xiao = "".join(c for c in SURNAMES if c not in _NOT_AFTER_LAO_XIAO)
 _short_surnames = "".join(c for c in SURNAMES if c not in _NOT_BEFORE_SHORT)
 # ... nor words that open with such a pair (小范围, 小程序, 小龙虾, 老黄历)
 _NOT_NAMES = "小(?:范围|程序|龙虾|金库|高层)|老(?:黄历|江湖)"
+# 老王, 小李: one called by a familiar name
+FAMILIAR_NAME = rf"(?!{_NOT_NAMES})[老小][{_lao_xiao}]"
 NAMED_PERSON = re.compile(
-    rf"(?!{_NOT_NAMES})[老小][{_lao_xiao}]"
-    rf"|[{SURNAMES}](?:{'|'.join(_LONG_TITLES)})"
+    FAMILIAR_NAME
+    + rf"|[{SURNAMES}](?:{'|'.join(_LONG_TITLES)})"
     rf"|[{_short_surnames}](?:{'|'.join(_SHORT_TITLES)})(?!长)"
 )
 

@@ -28,8 +28,8 @@ from qungui.core import nlp
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import (SURNAMES, Near, clause_ends, cue_hits, has_cue, named_people,
-                                   one_clause, own_words)
+from qungui.plugins._common import (FAMILIAR_NAME, SURNAMES, Near, clause_ends, cue_hits,
+                                   has_cue, named_people, one_clause, own_words)
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 # the lexicon's words for material handed over, passed on here or found out
@@ -302,6 +302,22 @@ def _read_unpublished(ctx: Context) -> tuple:
                  and not _FORBIDDEN_BEFORE.search(text, max(0, h.start - 2), h.start))
 
 
+def _posted(ctx: Context) -> tuple:
+    """The words saying material is passed on here (发群里, 发给大家), each
+    within one clause (「纪要还没发，大家等通知」 posts nothing) and not a
+    posting asked leave for (我能不能直接发群里让许佳帮忙核一下？) (read once)."""
+    return ctx.once("classified.posted", _read_posted)
+
+
+def _read_posted(ctx: Context) -> tuple:
+    text = ctx.text
+    return tuple(h for h in cue_hits(ctx, "classified", "shared") if one_clause(h)
+                 and (_DONE_POSTING.search(text, max(0, h.start - 3), h.end + 1)
+                      or not ((_LEAVE_BEFORE.search(text, max(0, h.start - 6), h.start)
+                               and _CLAUSE_ASKS.match(text, h.end))
+                              or _LEAVE_AFTER.match(text, h.end))))
+
+
 def _identifiers_handed(ctx: Context) -> bool:
     """A person's identity numbers said to be in the file or picture shared."""
     own = own_words(ctx)
@@ -450,6 +466,42 @@ _TIME_BEFORE_OUT = re.compile(r"前[^，,。！!？?；;\n]{0,3}$")
 # Score of an unmarked internal matter: below a marked document, above the
 # rulebook's bar, so that the owner is told and reviews it.
 INTERNAL_SCORE = 0.7
+# internal material named in one clause: 内部 said of a list, a file, a plan or a figure
+# (县里内部那份……名单, 内部测算表, 内部排名), opening its clause or said of a higher
+# level's (县里, 上级); not a unit's or a thing's inside (局内部的考勤表, 管道内部检测报告),
+# its own function, facilities or talk (内部审计报告, 内部食堂就餐表, 内部讨论的时候), a form
+# handed out to be filled in (内部竞聘报名表), what is put up for all (内部公示名单), nor
+# across a doer (我们内部先把数据核一遍)
+_INTERNAL_MATERIAL = re.compile(
+    r"(?:^|(?<=[，,。！!？?；;\s：:“\"（(【\[])|(?<=县里|市里|省里|区里|上面|上级|部里|厅里|那份|这份))"
+    r"内部(?!控制|审计|管理|培训|招聘|装修|结构|程序|流程|发文|食堂|通讯录|联络|网站|邮箱|停车|就餐|宿舍|讨论|会议|"
+    r"道路|设施|职工|人员|员工)"
+    r"[^，,。！!？?；;\n我你他她说时先把核填]{0,8}?"
+    r"(?<!报名|登记|审批|申请|签到|体检|出入|请假|公示|公开|公布|征稿)"
+    r"(?:名单|清单|名册|文件|材料|资料|方案|纪要|报告|台账|数据|测算|通报|稿|表|排名|口径|测评结果|得分)"
+    r"(?!模板|样表|的?(?:征稿|征集|通知|目录|格式))")
+_NOT_DONE = re.compile(r"(?:没有?|不会|不)$")
+_TIME_BEFORE_POST = re.compile(r"之?前")
+# a form or plan handed out to be filled in or signed up for (各中队报名, 按模板填)
+_FILL_IN = re.compile(r"报名|填|按这个|按格式|按模板")
+# said to be out already (已经在OA公布了, 已公开出版)
+_ALREADY_OUT = re.compile(r"已(?:经)?[^，,。！!？?；;\n]{0,8}?(?:公布|公开|印发|出版|公示|发布)")
+_BANNED = re.compile(r"别|" + _BAN_WORDS)
+# matters weighty before they are out, besides the lexicon's (a sanction, an
+# accountability decision, an unannounced visit, an inquiry's result, scores)
+_WEIGHTY = re.compile(r"处分|处理决定|问责|暗访|调查结果|调查结论|成绩|分数|排名|标底|中标|任免|提拔")
+# one told ahead: a person by a familiar name (老王, 小李), kin (他家里, 他爸), the press, a
+# bidder or a business (几家投标单位, 宏达那边, 酒店老板), another party (市场管理方, 对方); not a
+# body of the procedure (纪委那边, 信访局那边, 他单位那边), the buyer or its agent (采购方)
+_OFFERED = re.compile(
+    r"(?:跟|给|和|向|告诉)\s{0,2}(?P<to>" + FAMILIAR_NAME
+    + r"|[他她]?(?:家里|家属|家人|老婆|爱人|媳妇|老公|丈夫|爸|妈|父母|孩子|亲戚|朋友|同学)"
+    r"|[\u4e00-\u9fff]{0,6}?(?:记者|媒体|投标(?:单位|人|方)|公司|老板)"
+    r"|(?!采购方|甲方|代理)[\u4e00-\u9fff]{1,6}?(?<![局委办部科室组处厅县乡镇区市省务政位])(?:那边|方)"
+    r"|对方|企业)")
+# what is asked to be told is the work's own step (when it comes out, its rules, the
+# work to prepare), not the matter
+_ONLY_STEPS = re.compile(r"时间|几点|进度|规则|流程|录入|准备")
 # (matter cue, what it is called, which signs give it away): "unpublished"
 # (还没公示), "obtained" (搞到了), "shared" (发群里), "lookup" (查了一下系统),
 # "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it)
@@ -509,7 +561,9 @@ class Classified(Plugin):
             found = max(filter(None, (self._label(ctx, reminded),
                                       None if reminded else self._internal(ctx),
                                       None if reminded else self._internal_marked(ctx),
-                                      None if reminded else self._figure_not_out(ctx))),
+                                      None if reminded else self._figure_not_out(ctx),
+                                      None if reminded else self._internal_posted(ctx),
+                                      None if reminded else self._offered_ahead(ctx))),
                         key=lambda f: f[0], default=None)
         if not found:
             kept_out = (keep_out if keep_out and reminded and not _sent(ctx)
@@ -725,6 +779,43 @@ class Classified(Plugin):
         return None
 
     @staticmethod
+    def _internal_posted(ctx: Context):
+        """Internal material (县里内部那份……名单, 内部测算表) in a clause, said to
+        be posted here (我发群里了, 发给大家看看); not a posting banned in its
+        clause (内部资料别截图发群 is a reminder, read before), nor material
+        said to be out already or handed out to be filled in."""
+        text = ctx.text
+        if "内部" not in text:
+            return None
+        m = _INTERNAL_MATERIAL.search(text)
+        if m is None or _ALREADY_OUT.search(text) or _FILL_IN.search(text):
+            return None
+        for h in _posted(ctx):
+            a, b = next((a, b) for a, b in _clause_spans(text) if a <= h.start <= b)
+            # (not 没发群里, 不会发群里, nor asked: 我发群里了吗？, nor a rule for the time
+            # before: 发群里之前先脱敏)
+            if not (_BANNED.search(text, a, b)
+                    or _NOT_DONE.search(text, max(a, h.start - 3), h.start)
+                    or _CLAUSE_ASKS.match(text, h.end) or _TIME_BEFORE_POST.match(text, h.end)):
+                return INTERNAL_SCORE, "内部", "把内部材料发到群里"
+        return None
+
+    @staticmethod
+    def _offered_ahead(ctx: Context):
+        """A matter said not to be out yet, and leave asked to tell it ahead to
+        one outside the work (先跟老王说, 跟他家里说一声, 跟宏达那边说): a telling
+        offered, not asked about in general (先口头跟学生说 is the procedure's
+        question; 跟王局说 tells a leader)."""
+        leave = _ASKS_LEAVE.search(ctx.text)
+        m = leave and _OFFERED.search(ctx.text, leave.start(), leave.end())
+        if not m or _ONLY_STEPS.search(ctx.text, m.end(), leave.end()):
+            return None
+        if not ((_matter_named(ctx) or _WEIGHTY.search(ctx.text))
+                and any("前" not in h.term and h.term != "内部" for h in _unpublished(ctx))):
+            return None
+        return INTERNAL_SCORE, m.group("to"), "提出把未公开的事项提前告诉他人"
+
+    @staticmethod
     def _figure_not_out(ctx: Context):
         """A figure told, then said not to be out (or told otherwise outside)."""
         text = ctx.text
@@ -774,9 +865,8 @@ class Classified(Plugin):
                    for cue, what, gives_away in _MATTERS]
         if not any(hits for _, _, hits in matters):
             return None          # no internal matter named (most messages)
-        hits = {sign: cue_hits(ctx, self.name, sign) for sign in ("obtained", "shared", "lookup")}
-        # (a posting read across a clause's end is none: 「纪要还没发，大家等通知」)
-        hits["shared"] = [h for h in hits["shared"] if one_clause(h)]
+        hits = {sign: cue_hits(ctx, self.name, sign) for sign in ("obtained", "lookup")}
+        hits["shared"] = list(_posted(ctx))
         hits["unpublished"] = _unpublished(ctx)
         if (_scoped(ctx) and _FORBIDDEN.search(ctx.text)
                 and not (hits["obtained"] or hits["shared"] or _shared(ctx))):
@@ -817,12 +907,6 @@ class Classified(Plugin):
         # where they were looked up
         hits["lookup"] = [h for h in hits["lookup"]
                           if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 10), h.start)]
-        # posting asked leave for (我能不能直接发群里让许佳帮忙核一下？): not posted
-        hits["shared"] = [h for h in hits["shared"]
-                          if _DONE_POSTING.search(ctx.text, max(0, h.start - 3), h.end + 1)
-                          or not ((_LEAVE_BEFORE.search(ctx.text, max(0, h.start - 6), h.start)
-                                   and _CLAUSE_ASKS.match(ctx.text, h.end))
-                                  or _LEAVE_AFTER.match(ctx.text, h.end))]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}
         for what, gives_away, hits in matters:
             for hit in hits:

@@ -741,3 +741,75 @@ def test_the_dialects_ban_keeps_material_out_of_the_group(inspect):
 ])
 def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text, leak):
     assert (top(inspect("classified", text)) >= THRESHOLD) == leak
+
+
+@pytest.mark.parametrize("text, leak", [
+    # internal material said to be posted here, by the rule itself
+    ("县里内部那份重点盯防矿山名单，我发群里了，大家对照", True),
+    ("内部数据发群里了，大家对照看看自己乡镇的", True),
+    ("内部那份考核排名表我已经发给大家了", True),
+    ("市里内部的排查名单我先发群里，大家抓紧核", True),
+    ("县里内部那份名单已上传群文件，大家自己下", True),
+    ("内部测算表丢群里了，大家看", True),
+    ("内部排名发群里了，大家看看自己乡镇", True),
+    ("内部名单我转到群里了", True),
+    # asked leave for, asked whether done, not done, banned
+    ("股长，县里内部那份重点盯防矿山名单，我发群里方便大家对照行不行？", False),
+    ("内部测算表我发群里了吗？好像没有", False),
+    ("县里内部那份名单不能发群里，我已经撤了", False),
+    ("提醒一下，整改清单目前是内部工作稿，对外宣传统一用区政府公告的版本，工作稿别截图发朋友圈。", False),
+    # 内部 as a unit's scope, its own function or facilities, or its talk
+    ("单位内部的值班表我发群里了，大家看看自己哪天", False),
+    ("科室内部分工方案我发群里了，大家对照", False),
+    ("局内部的考勤统计表发群里了，请各科室核对", False),
+    ("项目内部验收报告我发群里了，问题清单大家对照整改", False),
+    ("内部培训课件我发群里了，大家自学", False),
+    ("内部通讯录更新了，我发群里了", False),
+    ("我们内部先把数据核一遍，核完我发群里", False),
+    ("内部讨论的时候我说过这个方案不行，现在报告发群里了", False),
+    # a thing's inside; a unit's scope by any name; forms to fill in; put up for all;
+    # already out; a rule for the time before; a notice about material
+    ("管道内部检测报告我发群里了，问题段请施工方整改", False),
+    ("园区内部道路改造方案我发群里了，大家提提意见", False),
+    ("街道内部的值班表我发群里了，大家看看自己哪天", False),
+    ("我镇内部的人员分工方案我发群里了", False),
+    ("内部竞聘报名表我发群里了，有意向的填一下周五前交", False),
+    ("内部练兵比武方案我发群里了，各中队报名", False),
+    ("内部公示名单我发群里了，大家监督，有意见找纪检", False),
+    ("内部竞聘方案已经在OA公布了，我也发群里了，大家看看", False),
+    ("内部数据发群里之前先脱敏处理", False),
+    ("内部交流材料的征稿通知我发群里了，月底截稿", False),
+])
+def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
+    assert (top(inspect("classified", text)) >= THRESHOLD) == leak
+
+
+@pytest.mark.parametrize("text, leak", [
+    # a weighty matter not yet out, leave asked to tell it ahead to one outside the work
+    ("处分决定还没公布，能不能先跟老王说？", True),
+    ("处分决定还没公布，是降级，能不能先跟他家里说一声？", True),
+    ("这次暗访定在周三，查城东菜市场，还没对外公布，可以先跟市场管理方说一下吗？", True),
+    ("调查结果还没公布，能不能先跟举报人那边说一声？", True),
+    ("标底还没公开，能不能先跟几家投标单位说一下？", True),
+    ("面试成绩还没公布，能不能先跟他爸说一声？", True),
+    ("调查结论还没公布，能不能先跟记者说一下？", True),
+    # the procedure's question, a leader told, a matter already out, a time before
+    ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", False),
+    ("处分决定还没公布，我能不能先跟王局汇报一下？", False),
+    ("处分决定已经公布了，能不能先跟老王说？", False),
+    ("处分决定还没公布前，能不能先跟当事人谈话？", False),
+    # matters that are no secret before they are out
+    ("放假安排还没公布，能不能先跟家里说一声？", False),
+    ("活动方案还没公布，能不能先跟老李说让他准备场地？", False),
+    ("会议通知还没发，能不能先跟各乡镇那边说一声时间？", False),
+    ("方案还没定稿，能不能先跟施工方说一下大概进度？", False),
+    # the procedure's own bodies, the buyer, or only the work's steps told
+    ("处分决定还没公布，能不能先跟纪委那边说一下？", False),
+    ("调查结果还没公布，能不能先跟信访局那边说一声？", False),
+    ("中标结果还没公示，能不能先跟采购方说一下？", False),
+    ("处分决定还没公布，能不能先跟他单位那边说一下？", False),
+    ("成绩还没公布，能不能先跟老李说一下明天几点公布？", False),
+    ("排名还没公布，能不能先跟各县那边说一下排名规则？", False),
+])
+def test_a_weighty_matter_offered_ahead_to_one_outside_is_a_leak(inspect, text, leak):
+    assert (top(inspect("classified", text)) >= THRESHOLD) == leak
