@@ -31,7 +31,8 @@ F1 is flat, the point with the fewest false alarms. Below a second, lower point
 (``keep``) a lexicon finding is lowered: the point where, out of fold,
 lowering removes the most false findings for the true ones it costs
 (``--lower-cost``). Lines of a public source weigh ``--public-weight``
-against the team's own. The first tier (the same without the embedding)
+against the team's own, or a rule's own weight (``RULE_PUBLIC_WEIGHTS``,
+``--rule-public-weight``). The first tier (the same without the embedding)
 gets three points of its own, out of fold: the gate below which the encoder
 is not asked (``--gate-pass``), the point from which it confirms a lexicon
 finding alone (``--settle-miss``), and the one from which it finds a rule
@@ -75,6 +76,10 @@ REL_SCALE = np.array([20.0, 2.0])
 # the centre's policy, for a remark that supports it, is the gravest false
 # accusation the bot can make
 RULE_BUDGETS = {"central_policy": 0.001}
+# Public lines that speak a rule's own case weigh more for it: the Weibo rumours,
+# stated as fact as a member would pass them on, and the stance comments, supporting
+# or attacking a central policy as a member would, weigh as the team's lines or more
+RULE_PUBLIC_WEIGHTS = {"rumor": 1.5, "central_policy": 1.0}
 
 
 def default_corpora() -> list[Path]:
@@ -183,7 +188,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--public-weight", type=float, default=0.6,
                    help="weight of a public source's line against one of the team's corpus")
     p.add_argument("--rule-public-weight", action="append", default=[], metavar="RULE=WEIGHT",
-                   help="a rule's own weight of public lines (default: --public-weight)")
+                   help="a rule's own weight of public lines (default: "
+                        + ", ".join(f"{r}={v}" for r, v in RULE_PUBLIC_WEIGHTS.items())
+                        + "; other rules --public-weight)")
     p.add_argument("--lower-cost", type=float, default=3.0,
                    help="how many false lexicon findings lowering one true one must remove")
     p.add_argument("--gate-pass", type=float, default=0.999,
@@ -238,7 +245,8 @@ def main() -> int:
     t0 = time.time()
     plugins = load_plugins()
     budgets = {**RULE_BUDGETS, **per_rule(args.rule_budget, "--rule-budget", "SHARE", plugins)}
-    public_weights = per_rule(args.rule_public_weight, "--rule-public-weight", "WEIGHT", plugins)
+    public_weights = {**RULE_PUBLIC_WEIGHTS,
+                      **per_rule(args.rule_public_weight, "--rule-public-weight", "WEIGHT", plugins)}
     book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
     paths = args.corpora or default_corpora()
     rules, specs, rows = gather(paths, plugins, book)
