@@ -65,9 +65,9 @@ _SCOPE = re.compile(r"只能|只用于|一律|任何人|任何单位|均不得|�
 _CHANNEL_RULE = re.compile(r"机要交通|专人(?:送|递送|传递)|单独移交|当面点交|密封(?:档案)?袋")
 
 
-# a label right after the time it holds until (开标前不得外传, 公示前，请勿外传, 方案未公布
-# 不要外传; not 目前, 之前, 提前, 此前), followed by the end or by what members are to do
-_TIME_BEFORE = re.compile(r"(?:(?<![目之提此])前|(?:没|未)(?:定稿|公布|公开|公示|发布|印发))[，,]?\s?$")
+# a label right after the time it holds until (开标前不得外传, 公示前，请勿外传;
+# not 目前, 之前, 提前, 此前), followed by the end or by what members are to do
+_TIME_BEFORE = re.compile(r"(?<![目之提此])前[，,]?\s?$")
 _THEN_WORK = re.compile(r"[^，,。！!？?；;\n]{0,4}(?:[。！!；;\s]*$|[，,。！!？?；;\n]\s*(?:各|请|按|要|务必|大家|以|有|公示|正式|群里))")
 # a label followed in its clause by a ban, and nothing after (内部讨论稿不要引用。): a
 # rule for a kind of material that ends the message, heading nothing
@@ -93,10 +93,10 @@ _GOES_ON = re.compile(r"[^，,。！!？?；;\n]{0,4}?(?:的意思|意思是|内
 # the message ending on asking leave to tell (能不能先口头跟学生说？, 可以先通知本人吗？,
 # 我发群里方便大家对照行不行？)
 # leave asked before the act (能不能, 可不可以) or after it (行不行？, 可以吗？)
-_MAY = r"(?:能不能|可不可以|能否|是否可以|可以不可以|要不要)"
+_MAY = r"(?:能不能|可不可以|能否|是否可以|可以不可以)"
 _MAY_AFTER = r"(?:行不行|可以吗|可不可以|好不好|合适吗|行吗|方便吗)"
 # (not one done: 我已经发群里了……行不行？)
-_TELL = r"(?<!已经)(?:说|讲|告诉|通知|透露|转达|公布|发|通个?气|透个?底)(?![^，,。！!？?；;\n\s]{0,3}[了过])"
+_TELL = r"(?<!已经)(?:说|讲|告诉|通知|透露|转达|公布|发)(?![^，,。！!？?；;\n\s]{0,3}[了过])"
 _ASKS_LEAVE = re.compile(r"(?:" + _MAY + r"|可以)[^，,。！!？?；;\n]{0,16}?" + _TELL
                          + r"[^，,。！!？?；;\n]{0,10}?[吗么]?\s{0,2}[？?]\s*$"
                          r"|" + _TELL + r"[^，,。！!？?；;\n]{0,12}?" + _MAY_AFTER + r"\s{0,2}[？?]\s*$")
@@ -217,20 +217,6 @@ def _value_told(ctx: Context) -> bool:
     return False
 
 
-def _full_name_told(text: str, start: int, end: int) -> re.Match | None:
-    """One by a full name as the one a matter is told to (跟王建国说), within
-    ``text[start:end]``; not a title (跟王局说), a body (跟金融办说) nor a
-    common word."""
-    m = _FULL_NAME_TOLD.search(text, start, end)
-    if m is None:
-        return None
-    name = m.group("to")
-    if (nlp.frequency(name) >= _COMMON_WORD or name[-1] in _BODY_ENDS
-            or any(p.start() == 0 for p in named_people(name))):
-        return None
-    return m
-
-
 def _not_to_tell(ctx: Context) -> bool:
     """A rule against telling or asking (谁来打听都不能说, 之前不要外传), or the
     matter said to be relayed later (会后按程序传达) (read once per message)."""
@@ -301,7 +287,7 @@ def _attached(ctx: Context) -> bool:
 # a matter kept inside; a telling forbidden right before it (谁来问都别私下说)
 _OWN_FUNCTION = re.compile(r"审计|控制|管理|培训|招聘|装修|结构|(?:发文)?(?:程序|流程)")
 _FORBIDDEN_BEFORE = re.compile(r"(?:别|勿|不要|不得|不能|不许|不准)$")
-_IS_RULE = re.compile(r"\s{0,2}(?:铁|硬|死)?(?:纪律|规矩|规定|要求|红线|底线|原则)")
+_IS_RULE = re.compile(r"\s{0,2}(?:铁|硬|死)?(?:纪律|规矩|规定|要求|红线|底线|原则)\s{0,2}(?:[。！!，,；;]|$)")
 
 
 def _unpublished(ctx: Context) -> tuple:
@@ -505,7 +491,7 @@ _ALREADY_OUT = re.compile(r"已(?:经)?[^，,。！!？?；;\n]{0,8}?(?:公布|�
 _BANNED = re.compile(r"别|" + _BAN_WORDS)
 # matters weighty before they are out, besides the lexicon's (a sanction, an
 # accountability decision, an unannounced visit, an inquiry's result, scores)
-_WEIGHTY = re.compile(r"处分|处理决定|问责|暗访|调查结果|调查结论|成绩|分数|排名|标底|中标|任免|提拔|考察")
+_WEIGHTY = re.compile(r"处分|处理决定|问责|暗访|调查结果|调查结论|成绩|分数|排名|标底|中标|任免|提拔")
 # one told ahead: a person by a familiar name (老王, 小李), kin (他家里, 他爸), the press, a
 # bidder or a business (几家投标单位, 宏达那边, 酒店老板), another party (市场管理方, 对方); not a
 # body of the procedure (纪委那边, 信访局那边, 他单位那边), the buyer or its agent (采购方)
@@ -515,11 +501,6 @@ _OFFERED = re.compile(
     r"|[\u4e00-\u9fff]{0,6}?(?:记者|媒体|投标(?:单位|人|方)|公司|老板)"
     r"|(?!采购方|甲方|代理)[\u4e00-\u9fff]{1,6}?(?<![局委办部科室组处厅县乡镇区市省务政位])(?:那边|方)"
     r"|对方|企业)")
-# ... or one by a full name (先跟王建国说): a surname and one or two characters right before
-# the telling, no title (王局) and no common word (as for a value told)
-_FULL_NAME_TOLD = re.compile(rf"(?:跟|给|和|向|告诉)\s{{0,2}}(?P<to>[{SURNAMES}][\u4e00-\u9fff]{{1,2}}?)"
-                             r"(?=\s{0,2}(?:说|讲|透露|通个?气|透个?底))")
-_BODY_ENDS = frozenset("办局委部科处厅院所站队组室司行厂社会")
 # what is asked to be told is the work's own step (when it comes out, its rules, the
 # work to prepare), not the matter
 _ONLY_STEPS = re.compile(r"时间|几点|进度|规则|流程|录入|准备")
@@ -737,7 +718,7 @@ class Classified(Plugin):
                                            or _RULE_ENDS.match(ctx.text, hit.end)))
                        # 「开标前不得外传，各单位按通知……」: a rule for the time
                        # before, not a header (with something told after it, a header)
-                       and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 6), hit.start)
+                       and not (_TIME_BEFORE.search(ctx.text, max(0, hit.start - 4), hit.start)
                                 and _THEN_WORK.match(ctx.text, hit.end))
                        # 「大屏监控画面截图不要外发」: a ban said of the material named
                        # right before it, a rule for it, not a tag on what was told
@@ -828,10 +809,7 @@ class Classified(Plugin):
         offered, not asked about in general (先口头跟学生说 is the procedure's
         question; 跟王局说 tells a leader)."""
         leave = _ASKS_LEAVE.search(ctx.text)
-        if leave is None:
-            return None
-        m = (_OFFERED.search(ctx.text, leave.start(), leave.end())
-             or _full_name_told(ctx.text, leave.start(), leave.end()))
+        m = leave and _OFFERED.search(ctx.text, leave.start(), leave.end())
         if not m or _ONLY_STEPS.search(ctx.text, m.end(), leave.end()):
             return None
         if not ((_matter_named(ctx) or _WEIGHTY.search(ctx.text))

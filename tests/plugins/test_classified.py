@@ -793,10 +793,6 @@ def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     ("标底还没公开，能不能先跟几家投标单位说一下？", True),
     ("面试成绩还没公布，能不能先跟他爸说一声？", True),
     ("调查结论还没公布，能不能先跟记者说一下？", True),
-    # one by a full name; the asking worded otherwise
-    ("处分决定还没公布，能不能先跟王建国说？", True),
-    ("考察结果还没公示，能不能先跟老王通个气？", True),
-    ("处分决定还没公布，要不要先跟老王说一声？", True),
     # the procedure's question, a leader told, a matter already out, a time before
     ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", False),
     ("处分决定还没公布，我能不能先跟王局汇报一下？", False),
@@ -814,11 +810,6 @@ def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     ("处分决定还没公布，能不能先跟他单位那边说一下？", False),
     ("成绩还没公布，能不能先跟老李说一下明天几点公布？", False),
     ("排名还没公布，能不能先跟各县那边说一下排名规则？", False),
-    # a title, a body, a name with only the work's steps told
-    ("处分决定还没公布，能不能先跟王书记说？", False),
-    ("处分决定还没公布，能不能先跟金融办说？", False),
-    ("成绩还没公布，能不能先跟刘洋说一下明天几点公布？", False),
-    ("处分决定还没公布，要不要先跟纪委那边说一声？", False),
 ])
 def test_a_weighty_matter_offered_ahead_to_one_outside_is_a_leak(inspect, text, leak):
     assert (top(inspect("classified", text)) >= THRESHOLD) == leak
@@ -827,10 +818,13 @@ def test_a_weighty_matter_offered_ahead_to_one_outside_is_a_leak(inspect, text, 
 @pytest.mark.parametrize("text, leak", [
     # a ban for the time before the report is final: a rule, nothing told
     ("@孙晓 @钱明 两位会后留下。报告没定稿不得外传，这是铁纪律。明天反馈会前8点组内碰头，带上检查底稿。", False),
-    ("方案未公布不要外传，大家按原计划准备", False),
     # the same ban heading what it says, or what it lists
     ("报告没定稿不得外传，里面写了要撤并三个乡镇", True),
     ("名单还没公布，不要外传：张强、李娜", True),
+    ("名单未公示不要外传，有三个人：王强、李明、赵刚", True),
+    ("人事方案没定稿不得外传，要调整的是财政局和住建局的一把手", True),
+    # 这是 said of the rule hands nothing over; 这是 running on into what it heads does
+    ("内部资料不要外传，这是要求整改的名单：金鑫、宏发", True),
 ])
 def test_a_ban_until_a_matter_is_out_is_a_rule(inspect, text, leak):
     assert (top(inspect("classified", text)) >= THRESHOLD) == leak

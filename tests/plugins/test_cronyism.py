@@ -202,13 +202,3 @@ def test_a_favour_told_as_done_is_no_refusal_whatever_procedure_is_named(inspect
 def test_a_word_denied_having_been_put_in_is_the_refusal_told_again(inspect):
     [f] = inspect("cronyism", "有老乡托我找人事科打招呼，我拒绝了，从来没打过招呼，让他看招聘公告")
     assert f.score < THRESHOLD
-
-
-@pytest.mark.parametrize("text, flagged", [
-    # the addressee's tie sent to the open tender, the favour refused in so many words
-    ("蒋局，高效节水项目都在县公共资源交易中心公开招标，你战友公司按公告投标就行，我不能给任何人留。", False),
-    # a word put in asked, the procedure as its cover
-    ("蒋局，你战友公司想拿这个项目，你帮忙跟评委打个招呼，按公告投标就行，流程走一下", True),
-])
-def test_a_favour_refused_in_so_many_words(inspect, text, flagged):
-    assert (top(inspect("cronyism", text)) >= THRESHOLD) == flagged
