@@ -177,7 +177,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("corpora", nargs="*", type=Path, help="training files (default: see above)")
     p.add_argument("--out", type=Path, default=decision.DEFAULT_MODEL)
     p.add_argument("--C", type=float, default=1.0, help="inverse regularization strength")
-    p.add_argument("--clean-budget", type=float, default=0.002,
+    p.add_argument("--clean-budget", type=float, default=0.0015,
                    help="share of judged clean messages one rule may flag (out of fold)")
     p.add_argument("--rule-budget", action="append", default=[], metavar="RULE=SHARE",
                    help="a rule's own clean budget (default: "
