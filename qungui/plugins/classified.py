@@ -28,8 +28,8 @@ from qungui.core import nlp
 from qungui.core.matcher import Spans
 from qungui.core.plugin import RECORDED, Context, Param, Plugin, RuleSpec, redact, register
 from qungui.core.text import PlainView
-from qungui.plugins._common import (FAMILIAR_NAME, SURNAMES, Near, clause_ends, cue_hits,
-                                   has_cue, named_people, one_clause, own_words)
+from qungui.plugins._common import (FAMILIAR_NAME, SURNAMES, Near, clause_ends, clause_of,
+                                   cue_hits, has_cue, named_people, one_clause, own_words)
 
 _SEP = r"[\s_·.\-@#/|~+=]*"                     # separators inserted to dodge a filter
 # the lexicon's words for material handed over, passed on here or found out
@@ -232,9 +232,15 @@ def _asks_leave(ctx: Context) -> re.Match | None:
     return ctx.once("classified.leave", _read_leave)
 
 
+def _leave_asked(ctx: Context) -> re.Match | None:
+    """The question asking leave to tell that ends the message, however much
+    else it tells (searched once per message)."""
+    return ctx.once("classified.leave_asked", lambda c: _ASKS_LEAVE.search(c.text))
+
+
 def _read_leave(ctx: Context) -> re.Match | None:
     text = ctx.text
-    leave = _ASKS_LEAVE.search(text)
+    leave = _leave_asked(ctx)
     if leave is None or _sent(ctx) or _named_beyond_address(ctx):
         return None
     # the clauses before the question's own (its head, 学院那边问, is part of it)
@@ -793,7 +799,7 @@ class Classified(Plugin):
         if m is None or _ALREADY_OUT.search(text) or _FILL_IN.search(text):
             return None
         for h in _posted(ctx):
-            a, b = next((a, b) for a, b in _clause_spans(text) if a <= h.start <= b)
+            a, b = clause_of(text, h.start, h.end)
             # (not 没发群里, 不会发群里, nor asked: 我发群里了吗？, nor a rule for the time
             # before: 发群里之前先脱敏)
             if not (_BANNED.search(text, a, b)
@@ -808,7 +814,7 @@ class Classified(Plugin):
         one outside the work (先跟老王说, 跟他家里说一声, 跟宏达那边说): a telling
         offered, not asked about in general (先口头跟学生说 is the procedure's
         question; 跟王局说 tells a leader)."""
-        leave = _ASKS_LEAVE.search(ctx.text)
+        leave = _leave_asked(ctx)
         m = leave and _OFFERED.search(ctx.text, leave.start(), leave.end())
         if not m or _ONLY_STEPS.search(ctx.text, m.end(), leave.end()):
             return None
