@@ -376,3 +376,17 @@ async def test_a_message_past_its_time_budget_goes_to_review(repo, plugins, rule
     # evaluation inspects without a budget: every rule is asked
     findings, trace = m.inspect(clock.msg(ADS, "u3"), m.room("r1"))
     assert "ads" in {f.rule for f in findings} and "decision" in {t["plugin"] for t in trace}
+
+
+async def test_traditional_characters_are_read_and_quoted_as_written(moderator, repo, clock):
+    """The rules' own patterns read traditional characters as simplified
+    (內部名單我發群裏了 is the leak 内部名单我发群里了 is), and what is stored
+    and said quotes what the member wrote, never the simplified reading."""
+    out = await moderator.handle(clock.msg("縣裏內部那份重點盯防礦山名單，我發群裏了，大家對照", "u3"))
+    assert out.action == "warn"
+    [row] = await repo.incidents()
+    assert row.rule == "classified" and "sha256:" in row.evidence
+    assert "名單" not in row.evidence and "名单" not in row.evidence   # sealed either way
+    out = await moderator.handle(clock.msg("李局長高瞻遠矚，跟著您幹心裡踏實👍👍", "u3"))
+    praise = [r for r in await repo.incidents() if r.rule == "owner_praise"]
+    assert praise and "遠矚" in praise[0].evidence and "远瞩" not in praise[0].evidence

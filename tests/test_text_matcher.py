@@ -130,3 +130,20 @@ def test_allow_list_on_many_hits():
     hits = m.scan(normalize("三黄片黄片大黄片" * 1000))["x"]
     assert len(hits) == 1000 and {h.quote for h in hits} == {"黄片"}
     assert all(h.start % 8 == 3 for h in hits)
+
+
+def test_read_view_simplifies_one_for_one_and_keeps_every_offset():
+    from qungui.core.text import read_view
+
+    text = "內部名單我發群裏了，處分決定還沒公布。ABC１２３，二〇二六年 高瞻遠矚👍"
+    read = read_view(text)
+    assert len(read) == len(text)
+    assert read == "内部名单我发群里了，处分决定还没公布。ABC１２３，二〇二六年 高瞻远瞩👍"
+    # what is not a traditional character stays as written: case, width, 〇 in a
+    # date, and every character of the simplified set, whatever t2s makes of it
+    for text in ("PDF ｐｄｆ 二〇二六", "帐篷200顶，台帐已建立", "《哪吒2》", "乾隆五十二年", "著名的於潜"):
+        assert read_view(text) == text
+    # a traditional character reads as the plain view reads it
+    for ch in "內單發裏處決還說遠矚滷":
+        assert read_view(ch) == normalize(ch).plain != ch
+

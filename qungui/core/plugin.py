@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from operator import attrgetter
@@ -30,7 +30,7 @@ from typing import Any, Callable, ClassVar, Iterable, Mapping
 from qungui.core.command import Command
 from qungui.core.events import MAX_TEXT, Member, Message, Room
 from qungui.core.matcher import Hit
-from qungui.core.text import Normalized, is_acknowledgement_plain, normalize
+from qungui.core.text import Normalized, is_acknowledgement_plain, normalize, read_view
 
 
 # a finding at or under this score is the rule's own verdict that the message
@@ -234,10 +234,28 @@ class Context:
     _cues: dict[str, dict[str, list[Hit]]] = field(default_factory=dict, init=False, repr=False)
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """What is inspected: the text (cut at MAX_TEXT) plus any file name."""
-        return self.norm.original
+        """What is inspected: the text (cut at MAX_TEXT) plus any file name,
+        as the rules' patterns read it (``read_view``: traditional characters
+        simplified one for one, so 內部名單 is read as 内部名单). Offsets into
+        it are offsets into ``norm.original``, which is what evidence quotes."""
+        return read_view(self.norm.original)
+
+    def as_written(self, finding: "Finding") -> "Finding":
+        """The finding with its evidence quoting what the sender wrote: a
+        rule's pattern quotes the read view (高瞻远瞩 of 高瞻遠矚), whose spans
+        are the original's; each piece of it («……» joins two) is taken back
+        from the original at its place."""
+        text, original = self.text, self.norm.original
+        evidence = finding.evidence
+        if text == original or evidence in original:
+            return finding
+        pieces = []
+        for piece in evidence.split("……"):
+            at = text.find(piece) if piece else -1
+            pieces.append(original[at:at + len(piece)] if at >= 0 else piece)
+        return replace(finding, evidence="……".join(pieces))
 
     def capped(self, message: Message) -> str:
         """A message's own text (this one's or an earlier one's) cut at the cap."""

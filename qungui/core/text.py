@@ -218,6 +218,48 @@ _PLAIN = _PlainTable()
 _CHUNK = 4096
 
 
+class _ReadTable(dict):
+    """A ``str.translate`` table for the read view: a traditional character
+    to its simplified form where that is one character (內→内, 單→单, 說→说,
+    裏→里), every other character to itself, so offsets into the view are
+    offsets into the original; filled on first use. A character of the
+    simplified set (GB 2312) is never touched: 帐篷, 哪吒, 乾隆 and 著名 are
+    written so, whatever t2s or the key view's variants make of them."""
+
+    LIMIT = 1 << 17
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        ch = chr(code)
+        read = ch
+        if code > 0x2E7F and not _simplified_set(ch):
+            folded = _T2S.convert(ch)
+            if len(folded) == 1 and folded != ch and _simplified_set(folded):
+                read = folded
+        self[code] = read
+        return read
+
+
+def _simplified_set(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_READ = _ReadTable()
+
+
+def read_view(text: str) -> str:
+    """The text as the rules' own patterns read it: traditional characters
+    and variants turned simplified one for one, nothing else changed (case,
+    width, punctuation and length stay), so a span of it is the same span of
+    the original. One pass in C once the text's characters are known."""
+    return text.translate(_READ)
+
+
 def plain_view(text: str) -> str:
     """``normalize(text).plain`` without the offsets and the key view: one
     pass in C once the text's characters are known (whether a text is an

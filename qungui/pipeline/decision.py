@@ -493,7 +493,7 @@ def decide(model: DecisionModel, ctx: Context, findings: list[Finding],
         else:
             basis = f"词句{seen}与整体语义" if seen else "整体语义"
             reason = f"综合判断疑似{specs[r].title}（依据{basis}，置信度{pi:.0%}）"
-        evidence = redact(ctx.text, "疑似内部材料") if specs[r].secret else ctx.text[:120]
+        evidence = redact(ctx.norm.original, "疑似内部材料") if specs[r].secret else ctx.norm.original[:120]
         out.append(Finding(r, score_of(pi, th), evidence[:200], reason))
         added.append(r)
     # rules the model added where none of the words that voice them are

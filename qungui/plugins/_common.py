@@ -112,7 +112,7 @@ def pattern_hits(ctx: Context, pattern: re.Pattern, rule: str, cue: str, *,
     hits = []
     for m in pattern.finditer(text):
         a, b = span(m.start(), m.end())
-        hits.append(Hit(rule, cue, term or m.group(), a, b, ctx.text[a:b]))
+        hits.append(Hit(rule, cue, term or m.group(), a, b, ctx.norm.original[a:b]))
     return hits
 
 
@@ -124,7 +124,7 @@ def quote(ctx: Context, *hits: Hit, limit: int = 60) -> str:
         first = min(hits, key=lambda h: h.start)
         last = max(hits, key=lambda h: h.end)
         return f"{first.quote}……{last.quote}"
-    return ctx.text[start:end]
+    return ctx.norm.original[start:end]
 
 
 _CLAUSE_END = re.compile(r"[，,。！？!?；;\n]")

@@ -582,7 +582,7 @@ class Classified(Plugin):
                 # reading, recorded so that the decision stage does not find a
                 # leak in it (「我打听到的……别在科室群里说」 is still weighed)
                 said = ctx.norm.quote_plain(kept_out.start(), kept_out.end())
-                return self.hit(RECORDED, redact(ctx.text, said),
+                return self.hit(RECORDED, redact(ctx.norm.original, said),
                                 f"“{said}”是不许发到群里的提醒，不是所发的材料")
             kept = cue_hits(ctx, self.name, "kept")
             if (kept and not _sent(ctx) and not self._told(ctx, None) and not _matter_named(ctx)
@@ -590,7 +590,7 @@ class Classified(Plugin):
                 # 「谈话名单……放保密柜第二层」「原表只走政务内网」: where the
                 # material is kept or how it travels, nothing of it told here;
                 # recorded, so that the decision stage does not find a leak in it
-                return self.hit(RECORDED, redact(ctx.text, kept[0].quote),
+                return self.hit(RECORDED, redact(ctx.norm.original, kept[0].quote),
                                 f"“{kept[0].quote}”说的是材料的存放或传递渠道，不是所发的材料")
             leave = _asks_leave(ctx)
             if leave and (_matter_named(ctx) or _unpublished(ctx)):
@@ -598,7 +598,7 @@ class Classified(Plugin):
                 # whether a matter not yet out may be told, tells nothing of it;
                 # recorded, so that the decision stage does not find a leak in it
                 said = leave.group().strip()
-                return self.hit(RECORDED, redact(ctx.text, said),
+                return self.hit(RECORDED, redact(ctx.norm.original, said),
                                 f"“{said}”是询问能否告知，未透露事项内容")
             if reminded:
                 return self.clear("保密提醒或通报，无密级标志")
@@ -606,7 +606,7 @@ class Classified(Plugin):
                 return self.clear("已公示或已公布的事项")
             return self.clear("无密级标志、内部材料标注或未公开的内部事项")
         score, marking, reason = found
-        return self.hit(score, redact(ctx.text, marking), reason)
+        return self.hit(score, redact(ctx.norm.original, marking), reason)
 
     def _told(self, ctx: Context, keep_out: re.Match | None) -> bool:
         """Something handed over, passed on or found out, outside the ban

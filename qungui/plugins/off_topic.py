@@ -174,5 +174,5 @@ class OffTopic(Plugin):
             score = 0.9
         first = chat[0]
         topics = "、".join(_DOMAINS[d] for d in sorted(domains))
-        return self.hit(score, first.quote if len(ctx.text) > 60 else ctx.text.strip(),
+        return self.hit(score, first.quote if len(ctx.text) > 60 else ctx.norm.original.strip(),
                         f"与本群工作无关的闲聊（{topics}）")

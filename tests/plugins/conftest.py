@@ -61,7 +61,8 @@ def inspect(plugins, matcher, params, room):
         if isinstance(msg, str):
             msg = message(msg, **kw)
         ctx = make_context(msg, room, matcher, params, recent=list(recent), max_text=max_text)
-        return findings_of(plugins[rule].inspect(ctx), rule)
+        # as the engine gives them: evidence quoting what was written (遠矚, not 远瞩)
+        return [ctx.as_written(f) for f in findings_of(plugins[rule].inspect(ctx), rule)]
 
     return run
 

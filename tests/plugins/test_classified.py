@@ -779,6 +779,11 @@ def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text, leak):
     ("内部竞聘方案已经在OA公布了，我也发群里了，大家看看", False),
     ("内部数据发群里之前先脱敏处理", False),
     ("内部交流材料的征稿通知我发群里了，月底截稿", False),
+    # written in traditional characters, read the same
+    ("內部名單我轉到群裏了", True),
+    ("縣裏內部那份重點盯防礦山名單，我發群裏了，大家對照", True),
+    ("單位內部的值班表我發群裏了，大家看看自己哪天", False),
+    ("縣裏內部那份名單不能發群裏，我已經撤了", False),
 ])
 def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     assert (top(inspect("classified", text)) >= THRESHOLD) == leak
@@ -793,10 +798,12 @@ def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     ("标底还没公开，能不能先跟几家投标单位说一下？", True),
     ("面试成绩还没公布，能不能先跟他爸说一声？", True),
     ("调查结论还没公布，能不能先跟记者说一下？", True),
+    ("處分決定還沒公布，能不能先跟老王說？", True),
     # the procedure's question, a leader told, a matter already out, a time before
     ("彭主任，上周那个违规用电的处分决定还没公布，学院那边问能不能先口头跟学生说？", False),
     ("处分决定还没公布，我能不能先跟王局汇报一下？", False),
     ("处分决定已经公布了，能不能先跟老王说？", False),
+    ("處分決定已經公布了，能不能先跟老王說？", False),
     ("处分决定还没公布前，能不能先跟当事人谈话？", False),
     # matters that are no secret before they are out
     ("放假安排还没公布，能不能先跟家里说一声？", False),
