@@ -173,13 +173,39 @@ def test_the_hand_written_model_is_valid_onnx(int8):
 
 def test_int8_columns_round_each_column_to_its_own_scale():
     w = np.array([[0.5, -2.0], [-0.25, 1.0], [0.0, 0.0]], dtype=np.float32)
-    q, scale = e5_onnx._int8_columns(w)
+    q, scale = e5_onnx._int8_columns(w, 127)
     assert q.dtype == np.int8 and q.shape == w.shape
     assert np.allclose(scale, [0.5 / 127, 2.0 / 127])
     assert q[0, 0] == 127 and q[0, 1] == -127 and q[1, 0] == -64 and q[1, 1] == 64
+    # 7-bit weights, where the CPU's products would overflow 8-bit ones
+    q7, scale7 = e5_onnx._int8_columns(w, 63)
+    assert np.allclose(scale7, [0.5 / 63, 2.0 / 63]) and np.abs(q7).max() == 63
+    assert q7[0, 0] == 63 and q7[0, 1] == -63 and np.abs(q7[1] - [-31.5, 31.5]).max() <= 0.5
+    assert e5_onnx._int8_columns(w)[0].__abs__().max() == e5_onnx.weight_levels()
     # an all-zero column keeps a scale of one, not a division by zero
     q0, s0 = e5_onnx._int8_columns(np.zeros((4, 1), dtype=np.float32))
     assert not q0.any() and s0[0] == 1.0
+
+
+@pytest.mark.parametrize("machine, flags, levels", [
+    ("x86_64", "fpu sse2 avx2 fma", 63),                     # AVX2 alone: VPMADDUBSW
+    ("x86_64", "fpu avx2 avx512f avx512bw", 63),             # AVX-512 without VNNI
+    ("x86_64", "fpu avx2 avx512f avx512_vnni", 127),
+    ("x86_64", "fpu avx2 avx_vnni", 127),
+    ("aarch64", "fp asimd asimddp", 127),
+])
+def test_int8_weights_keep_seven_bits_where_the_cpu_would_overflow_eight(
+        monkeypatch, tmp_path, machine, flags, levels):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    real_path = e5_onnx.Path
+    monkeypatch.setattr(e5_onnx.platform, "machine", lambda: machine)
+    monkeypatch.setattr(e5_onnx, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
+    e5_onnx.weight_levels.cache_clear()
+    try:
+        assert e5_onnx.weight_levels() == levels
+    finally:
+        e5_onnx.weight_levels.cache_clear()
 
 
 def test_onnx_runtime_takes_every_text_by_default(monkeypatch):
