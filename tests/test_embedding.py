@@ -181,7 +181,7 @@ def test_int8_columns_round_each_column_to_its_own_scale():
     q7, scale7 = e5_onnx._int8_columns(w, 63)
     assert np.allclose(scale7, [0.5 / 63, 2.0 / 63]) and np.abs(q7).max() == 63
     assert q7[0, 0] == 63 and q7[0, 1] == -63 and np.abs(q7[1] - [-31.5, 31.5]).max() <= 0.5
-    assert e5_onnx._int8_columns(w)[0].__abs__().max() == e5_onnx.weight_levels()
+    assert np.abs(e5_onnx._int8_columns(w)[0]).max() == e5_onnx.weight_levels()   # this CPU's
     # an all-zero column keeps a scale of one, not a division by zero
     q0, s0 = e5_onnx._int8_columns(np.zeros((4, 1), dtype=np.float32))
     assert not q0.any() and s0[0] == 1.0

@@ -254,9 +254,10 @@ _READ = _ReadTable()
 
 def read_view(text: str) -> str:
     """The text as the rules' own patterns read it: traditional characters
-    and variants turned simplified one for one, nothing else changed (case,
-    width, punctuation and length stay), so a span of it is the same span of
-    the original. One pass in C once the text's characters are known."""
+    outside the simplified set turned simplified one for one, nothing else
+    changed (case, width, punctuation, variants such as 帐 and length stay),
+    so a span of it is the same span of the original. One pass in C once the
+    text's characters are known."""
     return text.translate(_READ)
 
 
