@@ -698,3 +698,25 @@ def test_the_shipped_model_weighs_relevance_for_the_residual_rule_alone():
         assert weighed == (rule in residual), rule
     # standing out from the bank makes a message the room's work
     assert model.w_rel[model.row["off_topic"], 0] < 0
+
+
+def test_the_training_cache_is_read_only_by_the_encoder_that_made_it(tmp_path, monkeypatch):
+    """Vectors cached by the training tool carry the key of the encoder that
+    made them (the int8 graph's weight levels differ by CPU): a cache made by
+    another encoder is encoded afresh, not mixed in."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("train_decision", ROOT / "tools" / "train_decision.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.delenv(embedding.ENGINE_ENV, raising=False)
+    cache = tmp_path / "embeddings.npz"
+    text = "明天上午九点开调度会"
+    stale = np.zeros((1, embedding.DIM), dtype=np.float32)
+    np.savez(cache, texts=np.array([text]), vectors=stale, encoder=np.array("engine=c;int8=True;levels=1"))
+    fresh = tool.embed_all({text}, cache)[text]
+    assert np.isclose(np.linalg.norm(fresh), 1.0, atol=1e-3)      # encoded, not the zeros
+    with np.load(cache) as z:
+        assert str(z["encoder"]) == tool.encoder_key() and np.allclose(z["vectors"][0], fresh)
+    # its own key: read back, not encoded again
+    np.savez(cache, texts=np.array([text]), vectors=stale, encoder=np.array(tool.encoder_key()))
+    assert not tool.embed_all({text}, cache)[text].any()

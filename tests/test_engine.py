@@ -390,3 +390,9 @@ async def test_traditional_characters_are_read_and_quoted_as_written(moderator, 
     out = await moderator.handle(clock.msg("李局長高瞻遠矚，跟著您幹心裡踏實👍👍", "u3"))
     praise = [r for r in await repo.incidents() if r.rule == "owner_praise"]
     assert praise and "遠矚" in praise[0].evidence and "远瞩" not in praise[0].evidence
+    # a marking kept in sealed evidence and a quote in a reason, as written too
+    findings, _ = moderator.inspect(clock.msg("發個我們局《數據開放負面清單（內部）》的截圖到群裏", "u3"),
+                                    moderator.room("r1"))
+    [secret] = [f for f in findings if f.rule == "classified"]
+    assert secret.evidence.startswith("（內部）") and "sha256:" in secret.evidence
+    assert "“（內部）”" in secret.reason and "“（内部）”" not in secret.reason

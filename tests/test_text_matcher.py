@@ -146,4 +146,13 @@ def test_read_view_simplifies_one_for_one_and_keeps_every_offset():
     # a traditional character reads as the plain view reads it
     for ch in "內單發裏處決還說遠矚滷":
         assert read_view(ch) == normalize(ch).plain != ch
+    # in a traditional message, phrase by phrase: characters of the simplified set
+    # that traditional writing uses otherwise (會後, 關於, 徵稿, 答覆, 壓著)
+    for text, read in [("會議內容會後按程序傳達", "会议内容会后按程序传达"),
+                       ("關於全市幹部調整的請示", "关于全市干部调整的请示"),
+                       ("內部交流材料的徵稿通知我發羣裏了", "内部交流材料的征稿通知我发群里了"),
+                       ("我答覆統一按程序報名", "我答复统一按程序报名"),
+                       ("院裡壓著不讓家屬往外說", "院里压着不让家属往外说"),
+                       ("著名專家，顯著進步，乾隆年間的帳篷", "著名专家，显著进步，乾隆年间的帐篷")]:
+        assert read_view(text) == read and len(read) == len(text)
 

@@ -129,13 +129,28 @@ def gather(paths, plugins, book):
     return rules, specs, rows
 
 
+def encoder_key() -> str:
+    """What the cached vectors were made by: the engine asked for and the
+    int8 graph's weight levels on this CPU (``e5_onnx.weight_levels``); a
+    cache made by another is not read."""
+    import os
+    from qungui.core import e5_onnx
+    return (f"engine={os.environ.get(embedding.ENGINE_ENV, 'default')};"
+            f"int8={e5_onnx.INT8};levels={e5_onnx.weight_levels()}")
+
+
 def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:
     """Every text's embedding; those in ``cache`` (a .npz of texts and
-    vectors, written back) are not encoded again."""
+    vectors, written back, with the ``encoder_key`` that made them) are not
+    encoded again."""
     vec: dict[str, np.ndarray] = {}
+    key = encoder_key()
     if cache is not None and cache.is_file():
         with np.load(cache, allow_pickle=False) as z:
-            vec = {str(t): v for t, v in zip(z["texts"], z["vectors"]) if str(t) in texts}
+            if "encoder" in z and str(z["encoder"]) == key:
+                vec = {str(t): v for t, v in zip(z["texts"], z["vectors"]) if str(t) in texts}
+            else:
+                print(f"{cache}: made by another encoder, not read")
     todo = sorted(texts - set(vec))
     enc = embedding.encoder()
     for i in range(0, len(todo), 64):
@@ -145,7 +160,8 @@ def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:
     if cache is not None and todo:
         cache.parent.mkdir(parents=True, exist_ok=True)
         keys = sorted(vec)
-        np.savez(cache, texts=np.array(keys), vectors=np.stack([vec[k] for k in keys]))
+        np.savez(cache, texts=np.array(keys), vectors=np.stack([vec[k] for k in keys]),
+                 encoder=np.array(key))
     print(f"{len(todo)} texts encoded, {len(texts) - len(todo)} from the cache")
     return vec
 

@@ -243,19 +243,28 @@ class Context:
         return read_view(self.norm.original)
 
     def as_written(self, finding: "Finding") -> "Finding":
-        """The finding with its evidence quoting what the sender wrote: a
-        rule's pattern quotes the read view (高瞻远瞩 of 高瞻遠矚), whose spans
-        are the original's; each piece of it («……» joins two) is taken back
-        from the original at its place."""
-        text, original = self.text, self.norm.original
-        evidence = finding.evidence
-        if text == original or evidence in original:
+        """The finding quoting what the sender wrote: a rule's pattern quotes
+        the read view (高瞻远瞩 of 高瞻遠矚), whose spans are the original's.
+        Each piece of the evidence («……» joins two; a redacted one keeps its
+        marking) and each “quote” in the reason is taken back from the
+        original at its place."""
+        if self.text == self.norm.original:
             return finding
-        pieces = []
-        for piece in evidence.split("……"):
-            at = text.find(piece) if piece else -1
-            pieces.append(original[at:at + len(piece)] if at >= 0 else piece)
-        return replace(finding, evidence="……".join(pieces))
+        evidence, sealed = finding.evidence, ""
+        cut = evidence.find(_SEALED)
+        if cut >= 0:
+            evidence, sealed = evidence[:cut], evidence[cut:]
+        evidence = "……".join(map(self._written, evidence.split("……"))) + sealed
+        reason = _QUOTED.sub(lambda m: f"“{self._written(m.group(1))}”", finding.reason)
+        return replace(finding, evidence=evidence, reason=reason)
+
+    def _written(self, piece: str) -> str:
+        """``piece`` of the read view as the original has it at its place."""
+        original = self.norm.original
+        if not piece or piece in original:
+            return piece
+        at = self.text.find(piece)
+        return original[at:at + len(piece)] if at >= 0 else piece
 
     def capped(self, message: Message) -> str:
         """A message's own text (this one's or an earlier one's) cut at the cap."""
@@ -421,10 +430,15 @@ def specs_of(plugins: Mapping[str, Plugin]) -> dict[str, RuleSpec]:
     return {name: p.spec for name, p in plugins.items()}
 
 
+_SEALED = "（内容已隐去 sha256:"
+# a quote in a finding's reason: 在群里吹捧群主（“高瞻远瞩”）
+_QUOTED = re.compile(r"“([^“”]{1,200})”")
+
+
 def redact(text: str, marking: str) -> str:
     """Evidence for classified content: the marking and a short hash, never the text."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return f"{marking}（内容已隐去 sha256:{digest}）"
+    return f"{marking}{_SEALED}{digest}）"
 
 
 _REDACTED = re.compile(r"（内容已隐去 sha256:[0-9a-f]{16}）$")

@@ -252,13 +252,33 @@ def _simplified_set(ch: str) -> bool:
 _READ = _ReadTable()
 
 
+# a run of CJK characters, read phrase by phrase where a message is traditional
+_CJK_RUN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+# 著 of traditional writing where simplified writes 着 (壓著, 寫著, 瞞著): not the
+# 著 of works and renown (著名, 著作, 显著, 名著, 土著), which t2s leaves as is
+_ZHE = re.compile(r"(?<![显昭卓编原名巨专论遗拙合土])著(?![名作述称录])")
+
+
 def read_view(text: str) -> str:
     """The text as the rules' own patterns read it: traditional characters
-    outside the simplified set turned simplified one for one, nothing else
-    changed (case, width, punctuation, variants such as 帐 and length stay),
-    so a span of it is the same span of the original. One pass in C once the
-    text's characters are known."""
-    return text.translate(_READ)
+    turned simplified one for one, nothing else changed (case, width,
+    punctuation, variants such as 帐 and length stay), so a span of it is the
+    same span of the original. A character of the simplified set is read by
+    itself as written (帐篷, 哪吒, 乾隆); in a message that has traditional
+    characters, each run of CJK characters is read phrase by phrase, where that
+    keeps the run's length, so that 會後, 關於, 徵稿 and 壓著 read as 会后, 关于,
+    征稿 and 压着 (著名 stays). One pass in C once the text's characters are known, and
+    one phrase-level pass over a traditional message's runs."""
+    read = text.translate(_READ)
+    if read == text:
+        return read
+    parts, last = [], 0
+    for m in _CJK_RUN.finditer(read):
+        phrase = _ZHE.sub("着", _T2S.convert(text[m.start():m.end()]))
+        if len(phrase) == m.end() - m.start():
+            parts += (read[last:m.start()], phrase)
+            last = m.end()
+    return "".join(parts) + read[last:] if parts else read
 
 
 def plain_view(text: str) -> str:

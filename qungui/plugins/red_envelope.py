@@ -206,7 +206,7 @@ class RedEnvelope(Plugin):
         banned, kept = [], []
         mentions = [m.span() for m in _MENTION.finditer(ctx.text)] if "@" in ctx.text or "＠" in ctx.text else []
         for h in acts:
-            if (_SPLIT.search(h.quote) or _SENTENCE_END.search(h.quote)
+            if (_SPLIT.search(ctx.text, h.start, h.end) or _SENTENCE_END.search(h.quote)
                     or any(a < h.start < b for a, b in mentions)):
                 continue
             (banned if governed(h) else kept).append(h)

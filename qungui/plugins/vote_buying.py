@@ -28,6 +28,8 @@ _CANVASS = re.compile(
 _NAMED_ACT = re.compile(r"[拉刷串]票|拉[个一下]*票|拉选票|贿选|打[个过]?招呼|互投|互相投")
 # a reward named as traded for votes (不能承诺好处换选票): the act named, as 拉票 is
 _TRADED = re.compile(r"好处(?:来)?换(?:取)?(?:选)?票")
+# the ask for one's own vote (投我, 选给我), at the start of a canvassing hit
+_OWN_VOTE = re.compile(r"(?:投|选)(?:给)?我")
 # ... not where the ban is asked back or hedged, or a price per head is named (谁说不能好处换选
 # 票？; 现在不能明着好处换选票了，……每户给两百)
 _HEDGED = re.compile(r"谁说|凭什么|明着|明面上|表面上|了吗|每户|每人|每家")
@@ -82,7 +84,8 @@ class VoteBuying(Plugin):
             # 「明晚点名时无记名投票」「官方组织的网络评选」: the procedure, nothing asked
             return self.clear("单位组织的投票或测评程序")
         banned = [h for h in solicits
-                  if (_NAMED_ACT.search(h.quote) or (_TRADED.match(ctx.text, h.start) and not _hedged(ctx)))
+                  if (_NAMED_ACT.search(ctx.text, h.start, h.end)
+                      or (_TRADED.match(ctx.text, h.start) and not _hedged(ctx)))
                   and "我" not in h.quote and governed(h)]
         if banned:
             solicits = [h for h in solicits if h not in banned]
@@ -93,7 +96,7 @@ class VoteBuying(Plugin):
                                 f"“{banned[0].quote}”前有禁止之词，是不许拉票的提醒")
         if not elections:
             # 「投我一票，请你们吃大餐」: the ask names the vote itself
-            own = [h for h in solicits if re.match(r"(?:投|选)(?:给)?我", h.quote)]
+            own = [h for h in solicits if _OWN_VOTE.match(ctx.text, h.start, h.end)]
             if own:
                 return self.hit(0.7, own[0].quote, f"在群里拉票（“{own[0].quote}”）")
             return self.clear("无选举投票用语，也未求投自己")

@@ -784,6 +784,7 @@ def test_a_ban_tagged_on_a_value_told_is_still_a_leak(inspect, text, leak):
     ("縣裏內部那份重點盯防礦山名單，我發群裏了，大家對照", True),
     ("單位內部的值班表我發群裏了，大家看看自己哪天", False),
     ("縣裏內部那份名單不能發群裏，我已經撤了", False),
+    ("內部交流材料的徵稿通知我發羣裏了，月底截稿", False),
 ])
 def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     assert (top(inspect("classified", text)) >= THRESHOLD) == leak
