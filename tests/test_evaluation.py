@@ -147,31 +147,26 @@ def test_eval_reports_a_bad_corpus_line():
                                    "blind_iw", "blind_ix", "blind_iy", "blind_iz",
                                    "blind_ja", "blind_jb", "blind_jc", "blind_jd",
                                    "blind_je", "blind_jf", "blind_jg", "blind_jh",
-                                   "blind_ji", "blind_jj", "blind_fi",
+                                   "blind_ji", "blind_jj", "blind_ez", "blind_fi",
                                    "blind_go", "blind_jk", "blind_jl", "blind_jm",
                                    "blind_jn", "blind_jo", "blind_jp", "blind_jq",
                                    "blind_jr", "blind_js", "blind_jt", "blind_ju",
                                    "blind_jv", "blind_jw", "blind_jx", "blind_jy",
-                                   "blind_jz", "blind_gp", "blind_hb",
-                                   "blind_ka", "blind_kb", "blind_kc", "blind_kd",
-                                   "blind_ke", "blind_kf", "blind_kg", "blind_kh",
-                                   "blind_ki", "blind_kj", "blind_kk", "blind_kl",
-                                   "blind_km", "blind_kn", "blind_ko", "blind_kp"])
+                                   "blind_jz", "blind_gp", "blind_kb", "blind_kc",
+                                   "blind_kd", "blind_ke", "blind_kf", "blind_kg",
+                                   "blind_kh", "blind_ki", "blind_kj", "blind_kk",
+                                   "blind_kl", "blind_km", "blind_kn", "blind_ko",
+                                   "blind_kp"])
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
-    """The bar, on the project's own corpus and on the two hundred and fifty-four
-    outside writers' sets that are never trained on and meet it. With model N9
-    (N8's recipe, the outside sets X222–X229 trained on as well; int8 weights
-    of 7 bits in the encoder on a CPU without VNNI, as this one): GP and HB at
-    the bar (EZ and HM, held below). KA, KB, KC, KD, KE, KF, KG, KH, KI, KJ, KK, KL,
-    KM, KN, KO and KP, written after the test of N9 and N10 and before either
-    was trained, as they arrived with N8 0.949 / 2.67%, 0.941 / 1.33%, 0.930 /
-    0.67%, 0.938 / 0.67%, 0.948 / 0%, 0.958 / 0.67%, 0.937 / 0.67%, 0.950 / 0%,
-    0.942 / 0.67%, 0.935 / 0%, 0.939 / 2.00%, 0.935 / 0.67%, 0.945 / 0%, 0.936 /
-    0.67%, 0.937 / 1.33% and 0.944 / 1.33%, and with N9 once it was trained
-    0.959 / 2.00%, 0.940 / 1.33%, 0.941 / 0.67%, 0.949 / 0.67%, 0.956 / 0%,
-    0.961 / 0.67%, 0.945 / 0.67%, 0.958 / 0%, 0.956 / 0.67%, 0.940 / 0%, 0.949
-    / 2.00%, 0.939 / 0.67%, 0.957 / 0%, 0.959 / 0.67%, 0.941 / 1.33% and 0.959
-    / 1.33%. With model N8
+    """The bar, on the project's own corpus and on the two hundred and fifty-three
+    outside writers' sets that are never trained on and meet it. With model N8
+    and the encoder's int8 weights of 7 bits on a CPU without VNNI, as the one
+    the suite runs on: GP at the bar. KB, KC, KD, KE, KF, KG, KH, KI, KJ, KK,
+    KL, KM, KN, KO and KP, written after the test of N9 and N10 (both turned
+    down), as they arrived with N8 0.941 / 1.33%, 0.930 / 0.67%, 0.938 / 0.67%,
+    0.948 / 0%, 0.958 / 0.67%, 0.937 / 0.67%, 0.950 / 0%, 0.942 / 0.67%, 0.935 /
+    0%, 0.939 / 2.00%, 0.935 / 0.67%, 0.945 / 0%, 0.936 / 0.67%, 0.937 / 1.33%
+    and 0.944 / 1.33% (KA, written with them, is held below). With model N8
     (N5's recipe, the outside sets X214–X221 trained on as well and every rule's
     clean budget 0.15%): EZ, FI and GO at the bar (EY, GP and HD, held below).
     JK, JL, JM, JN, JO, JP, JQ, JR, JS, JT, JU, JV, JW, JX, JY and JZ, written
@@ -324,9 +319,9 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
 
 
 @pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_au", 0.95, 0.027), ("blind_em", 0.94, 0.034), ("blind_ey", 0.93, 0.027),
-    ("blind_ez", 0.95, 0.027), ("blind_fa", 0.92, 0.034), ("blind_hd", 0.88, 0.02),
-    ("blind_hm", 0.89, 0.02)])
+    ("blind_au", 0.95, 0.027), ("blind_em", 0.94, 0.034), ("blind_ey", 0.92, 0.027),
+    ("blind_fa", 0.93, 0.034), ("blind_hb", 0.94, 0.027), ("blind_hd", 0.89, 0.02),
+    ("blind_hm", 0.88, 0.02), ("blind_ka", 0.94, 0.027)])
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's
@@ -411,12 +406,12 @@ def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_
     2.00% with N5), GP 0.898 / 1.33% and HD 0.898 / 1.33% (0.905 and 0.901 with
     N5) held where they stand; AU 0.947 / 2.67% and HM 0.889 / 0% a little lower
     than with N5 (0.954, 0.891), EM 0.949 / 3.33%, FA 0.931 / 3.33% and HB 0.943
-    / 2.67%. With model N9 and the encoder's int8 weights of 7 bits on a CPU
-    without VNNI (measured on the machine the suite runs on, an AVX2-only one,
-    where N8 put GP at the bar): GP and HB at the bar; EZ 0.953 / 2.67% (4 of
-    150, one over; at the bar with N8) held where it stands; AU 0.952 / 2.67%,
-    EM 0.949 / 3.33%, EY 0.935 / 2.67%, FA 0.926 / 3.33%, HD 0.890 / 2.00% and
-    HM 0.900 / 0% (0.8997: at the bar with N9 on 8-bit weights)."""
+    / 2.67%. With N8 and the encoder's int8 weights of 7 bits on a CPU without
+    VNNI (the machine the suite runs on, an AVX2-only one): GP at the bar; AU
+    0.952 / 2.67%, EM 0.949 / 3.33%, EY 0.929 / 2.67%, FA 0.931 / 3.33%, HB
+    0.943 / 2.67%, HD 0.898 / 1.33% and HM 0.885 / 0%; KA, written after the
+    test of N9 and N10, 0.949 / 2.67% as it arrived (on 8-bit weights) and
+    0.949 / 2.67% on 7-bit ones."""
     from qungui.pipeline.engine import Moderator
     from qungui.pipeline.evaluation import evaluate
     report = evaluate(Moderator(None, rulebook, plugins, matcher),
