@@ -48,8 +48,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.linear_model import LogisticRegression
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,6 +166,7 @@ def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:
 
 def out_of_fold(X, y, w, folds, C: float) -> np.ndarray:
     """Each message's raw sum from the model trained on the other four folds."""
+    from sklearn.linear_model import LogisticRegression   # the training extras
     out = np.zeros(len(y))
     for f in range(5):
         tr, te = folds != f, folds == f
@@ -257,6 +256,10 @@ def per_rule(items: list[str], option: str, value: str, known) -> dict[str, floa
 
 
 def main() -> int:
+    # the training extras (pip install -e '.[train]'), imported where used: the
+    # cache's helpers (embed_all, encoder_key) import without them
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.linear_model import LogisticRegression
     args = parser().parse_args()
     t0 = time.time()
     plugins = load_plugins()
