@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -131,7 +132,6 @@ def encoder_key() -> str:
     """What the cached vectors were made by: the engine asked for and the
     int8 graph's weight levels on this CPU (``e5_onnx.weight_levels``); a
     cache made by another is not read."""
-    import os
     from qungui.core import e5_onnx
     return (f"engine={os.environ.get(embedding.ENGINE_ENV, 'default')};"
             f"int8={e5_onnx.INT8};levels={e5_onnx.weight_levels()}")

@@ -248,7 +248,7 @@ class Context:
         Each piece of the evidence («……» joins two; a redacted one keeps its
         marking) and each “quote” in the reason is taken back from the
         original at its place."""
-        if self.text == self.norm.original:
+        if self.text is self.norm.original:     # no traditional character read otherwise
             return finding
         evidence, sealed = finding.evidence, ""
         cut = evidence.find(_SEALED)
@@ -441,7 +441,7 @@ def redact(text: str, marking: str) -> str:
     return f"{marking}{_SEALED}{digest}）"
 
 
-_REDACTED = re.compile(r"（内容已隐去 sha256:[0-9a-f]{16}）$")
+_REDACTED = re.compile(re.escape(_SEALED) + r"[0-9a-f]{16}）$")
 
 
 def is_redacted(text: str) -> bool:

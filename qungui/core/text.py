@@ -199,46 +199,39 @@ def normalize(text: str) -> Normalized:
     )
 
 
-class _PlainTable(dict):
-    """A ``str.translate`` table: code point -> that character's plain view,
+class _FoldTable(dict):
+    """A ``str.translate`` table: code point -> ``fold`` of that character,
     filled on first use (and emptied if a hostile text fills it up)."""
 
     LIMIT = 1 << 17
 
+    def __init__(self, fold):
+        super().__init__()
+        self._fold = fold
+
     def __missing__(self, code: int) -> str:
         if len(self) >= self.LIMIT:
             self.clear()
-        ch = chr(code)
-        plain = ch.lower() if code < 0x80 else _fold_char(ch)[0]
-        self[code] = plain
-        return plain
+        folded = self[code] = self._fold(chr(code))
+        return folded
 
 
-_PLAIN = _PlainTable()
+# each character's plain view
+_PLAIN = _FoldTable(lambda ch: ch.lower() if ch < "\x80" else _fold_char(ch)[0])
 _CHUNK = 4096
 
 
-class _ReadTable(dict):
-    """A ``str.translate`` table for the read view: a traditional character
-    to its simplified form where that is one character (內→内, 單→单, 說→说,
-    裏→里), every other character to itself, so offsets into the view are
-    offsets into the original; filled on first use. A character of the
-    simplified set (GB 2312) is never touched: 帐篷, 哪吒, 乾隆 and 著名 are
-    written so, whatever t2s or the key view's variants make of them."""
-
-    LIMIT = 1 << 17
-
-    def __missing__(self, code: int) -> str:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        ch = chr(code)
-        read = ch
-        if code > 0x2E7F and not _simplified_set(ch):
-            folded = _T2S.convert(ch)
-            if len(folded) == 1 and folded != ch and _simplified_set(folded):
-                read = folded
-        self[code] = read
-        return read
+def _read_char(ch: str) -> str:
+    """The read view of one character: a traditional character to its
+    simplified form where that is one character (內→内, 單→单, 說→说, 裏→里),
+    every other character to itself. A character of the simplified set
+    (GB 2312) is never touched: 帐篷, 哪吒, 乾隆 and 著名 are written so,
+    whatever t2s or the key view's variants make of them."""
+    if ch > "\u2e7f" and not _simplified_set(ch):
+        folded = _T2S.convert(ch)
+        if len(folded) == 1 and folded != ch and _simplified_set(folded):
+            return folded
+    return ch
 
 
 def _simplified_set(ch: str) -> bool:
@@ -249,7 +242,7 @@ def _simplified_set(ch: str) -> bool:
     return True
 
 
-_READ = _ReadTable()
+_READ = _FoldTable(_read_char)
 
 
 # a run of CJK characters, read phrase by phrase where a message is traditional
@@ -271,7 +264,7 @@ def read_view(text: str) -> str:
     one phrase-level pass over a traditional message's runs."""
     read = text.translate(_READ)
     if read == text:
-        return read
+        return text                 # the same object: comparing it is free
     parts, last = [], 0
     for m in _CJK_RUN.finditer(read):
         phrase = _ZHE.sub("着", _T2S.convert(text[m.start():m.end()]))

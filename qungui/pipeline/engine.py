@@ -448,8 +448,7 @@ class Moderator:
         started = time.perf_counter()
         findings, trace = self._run(lambda p: p.inspect(ctx), view.params, "message",
                                     deadline=started + budget if budget is not None else None)
-        if ctx.text != ctx.norm.original:      # traditional characters read as simplified
-            findings = [ctx.as_written(f) for f in findings]
+        findings = [ctx.as_written(f) for f in findings]   # quotes as written
         return ctx, findings, trace
 
     def _seal(self, findings: list[Finding]) -> list[Finding]:
