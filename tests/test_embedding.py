@@ -181,31 +181,24 @@ def test_int8_columns_round_each_column_to_its_own_scale():
     q7, scale7 = e5_onnx._int8_columns(w, 63)
     assert np.allclose(scale7, [0.5 / 63, 2.0 / 63]) and np.abs(q7).max() == 63
     assert q7[0, 0] == 63 and q7[0, 1] == -63 and np.abs(q7[1] - [-31.5, 31.5]).max() <= 0.5
-    assert np.abs(e5_onnx._int8_columns(w)[0]).max() == e5_onnx.weight_levels()   # this CPU's
+    assert np.abs(e5_onnx._int8_columns(w)[0]).max() == 63   # by default, on every machine
     # an all-zero column keeps a scale of one, not a division by zero
     q0, s0 = e5_onnx._int8_columns(np.zeros((4, 1), dtype=np.float32))
     assert not q0.any() and s0[0] == 1.0
 
 
-@pytest.mark.parametrize("machine, flags, levels", [
-    ("x86_64", "fpu sse2 avx2 fma", 63),                     # AVX2 alone: VPMADDUBSW
-    ("x86_64", "fpu avx2 avx512f avx512bw", 63),             # AVX-512 without VNNI
-    ("x86_64", "fpu avx2 avx512f avx512_vnni", 127),
-    ("x86_64", "fpu avx2 avx_vnni", 127),
-    ("aarch64", "fp asimd asimddp", 127),
-])
-def test_int8_weights_keep_seven_bits_where_the_cpu_would_overflow_eight(
-        monkeypatch, tmp_path, machine, flags, levels):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-    real_path = e5_onnx.Path
-    monkeypatch.setattr(e5_onnx.platform, "machine", lambda: machine)
-    monkeypatch.setattr(e5_onnx, "Path", lambda p: cpuinfo if p == "/proc/cpuinfo" else real_path(p))
-    e5_onnx.weight_levels.cache_clear()
-    try:
-        assert e5_onnx.weight_levels() == levels
-    finally:
-        e5_onnx.weight_levels.cache_clear()
+def test_the_int8_graph_keeps_seven_bit_weights_on_every_machine():
+    """Full-range int8 weights overflow ONNX Runtime's 16-bit pair sums on an
+    x86-64 CPU without VNNI; and one set of weights everywhere keeps a verdict
+    from hanging on the CPU: the graph's weights never pass 63 whatever it runs on."""
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load_from_string(e5_onnx.build_graph(e5_numpy.E5File(), int8=True))
+    inits = {t.name: t for t in model.graph.initializer}
+    weights = [numpy_helper.to_array(inits[n.input[1]]) for n in model.graph.node
+               if n.op_type == "DynamicQuantizeMatMul"]
+    assert weights and all(w.dtype == np.int8 for w in weights)
+    assert max(int(np.abs(w).max()) for w in weights) == 63
 
 
 def test_onnx_runtime_takes_every_text_by_default(monkeypatch):

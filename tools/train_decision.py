@@ -130,11 +130,11 @@ def gather(paths, plugins, book):
 
 def encoder_key() -> str:
     """What the cached vectors were made by: the engine asked for and the
-    int8 graph's weight levels on this CPU (``e5_onnx.weight_levels``); a
+    int8 graph's weight levels (``e5_onnx.WEIGHT_LEVELS``); a
     cache made by another is not read."""
     from qungui.core import e5_onnx
     return (f"engine={os.environ.get(embedding.ENGINE_ENV, 'default')};"
-            f"int8={e5_onnx.INT8};levels={e5_onnx.weight_levels()}")
+            f"int8={e5_onnx.INT8};levels={e5_onnx.WEIGHT_LEVELS}")
 
 
 def embed_all(texts: set[str], cache: Path | None) -> dict[str, np.ndarray]:

@@ -33,10 +33,6 @@ does not depend on what else was encoded with it.
 
 from __future__ import annotations
 
-import platform
-from functools import lru_cache
-from pathlib import Path
-
 import numpy as np
 
 from qungui.core.e5_numpy import QK, E5File, nibbles
@@ -144,29 +140,22 @@ class _Graph:
                 + b"".join(_field(8, _field(1, d) + _field(2, v)) for d, v in opsets.items()))
 
 
-@lru_cache(maxsize=1)
-def weight_levels() -> int:
-    """How many levels each side of zero an int8 weight may use: 127, or 63
-    where ONNX Runtime's products of 8-bit inputs and int8 weights sum pairs
-    in 16 bits (VPMADDUBSW, on an x86-64 CPU without VNNI), which full-range
-    weights overflow (seen here on an AVX2-only CPU: a lowest cosine of
-    0.9967 with the engine over corpus texts, 0.998 and more with 7-bit
-    weights). With VNNI (AVX512-VNNI, AVX-VNNI) the sums are 32-bit and
-    other machines' kernels do not pair-sum, so the weights keep 8 bits."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return 127
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text(errors="replace").split())
-    except OSError:
-        return 63                          # not known: the level safe on every x86-64
-    return 127 if flags & {"avx512_vnni", "avx_vnni"} else 63
+# How many levels each side of zero an int8 weight uses: 63 (7 bits), on every
+# machine. ONNX Runtime's products of 8-bit inputs and int8 weights pair-sum in
+# 16 bits on an x86-64 CPU without VNNI (VPMADDUBSW), which full-range weights
+# overflow (seen on an AVX2-only CPU: a lowest cosine of 0.9967 with the engine
+# over corpus texts, 0.998 and more with 7-bit weights). VNNI CPUs could keep 8
+# bits, but then a verdict would hang on the CPU: on one VNNI machine 75 of the
+# 261 blind sets scored one message differently with 8-bit weights than with
+# 7-bit ones. With one set of weights everywhere, machines differ only by float
+# rounding, and vectors cached on one serve a model on another.
+WEIGHT_LEVELS = 63
 
 
-def _int8_columns(w: np.ndarray, levels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _int8_columns(w: np.ndarray, levels: int = WEIGHT_LEVELS) -> tuple[np.ndarray, np.ndarray]:
     """A float weight [K, N] as int8 with one scale per output column
-    (max|w|/levels, round half to even; ``weight_levels`` by default), as
+    (max|w|/levels, round half to even; ``WEIGHT_LEVELS`` by default), as
     ``DynamicQuantizeMatMul`` wants it."""
-    levels = weight_levels() if levels is None else levels
     scale = np.abs(w).max(axis=0) / np.float32(levels)
     scale = np.where(scale > 0, scale, np.float32(1.0)).astype(np.float32)
     return np.clip(np.rint(w / scale), -levels, levels).astype(np.int8), scale
