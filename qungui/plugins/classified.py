@@ -517,6 +517,7 @@ _MATTERS = (
     ("personnel", "人事信息", ("unpublished", "obtained", "disclosed")),
     ("exam", "考试题目或答案", ("unpublished", "obtained")),
     ("tender", "招投标信息（标底、投标人）", ("unpublished", "obtained", "disclosed")),
+    ("candidates", "招投标信息（中标候选人）", ("posted_unpublished",)),
     ("scores", "考核、督查或审计结果", ("unpublished", "obtained")),
     ("case", "案件材料", ("unpublished", "obtained", "shared")),
     ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed", "timed")),
@@ -925,6 +926,11 @@ class Classified(Plugin):
                     if sign == "timed":
                         told = _WHEN.search(ctx.text, max(0, hit.start - WHEN_REACH),
                                             hit.end + WHEN_REACH) is not None
+                    elif sign == "posted_unpublished":
+                        # posted here and said not yet out, both (a notice names the
+                        # candidates; once it is out, posting them tells nothing)
+                        told = all(signs[s].partner(hit, max_gap=1) is not None
+                                   for s in ("shared", "unpublished"))
                     elif pattern is not None:
                         told = (pattern.match(ctx.text, hit.end) is not None
                                 and not (sign == "disclosed" and _KIND_AFTER.match(ctx.text, hit.end)

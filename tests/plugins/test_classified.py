@@ -791,15 +791,17 @@ def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
 
 
 @pytest.mark.parametrize("text, leak", [
-    # a tender's winning candidates before their notice: posted here, or named
+    # a tender's winning candidates posted here before their notice
     ("中标候选人名单还没公示 我发群里了大家核一下行不行？", True),
-    ("二期中标候选人是宏达和路桥，还没公示", True),
-    ("中标候选人定了，第一名是宏达，还没公示先别外传", True),
-    # the notice out or to come; a rule for the time before; the procedure
+    ("中标候选人名单我已经发群里了，还没公示，大家先看看", True),
+    # the notice out or to come; a rule for the time before; what a notice
+    # names; the procedure
     ("第三批电缆框架协议的中标候选人已经在平台公示了，公示期3天", False),
     ("市公共资源交易中心今天已公示二期项目中标候选人，公示期3天", False),
     ("中标候选人下周公示，公示期三天", False),
     ("中标候选人名单还没公示，大家别打听", False),
+    ("第一中标候选人为宏达建设，第二中标候选人为路桥集团", False),
+    ("中标候选人名单发群里了，交易中心昨天已公示", False),
     ("中标候选人要等评标报告出来才定，大家别急", False),
     ("评标委员会推荐中标候选人的表决环节全程录音录像，见证员注意提醒专家独立表决", False),
 ])
