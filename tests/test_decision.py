@@ -702,7 +702,7 @@ def test_the_shipped_model_weighs_relevance_for_the_residual_rule_alone():
 
 def test_the_training_cache_is_read_only_by_the_encoder_that_made_it(tmp_path, monkeypatch):
     """Vectors cached by the training tool carry the key of the encoder that
-    made them (the int8 graph's weight levels differ by CPU): a cache made by
+    made them (the engine and the int8 graph's ``WEIGHT_LEVELS``): a cache made by
     another encoder is encoded afresh, not mixed in."""
     import importlib.util
     spec = importlib.util.spec_from_file_location("train_decision", ROOT / "tools" / "train_decision.py")

@@ -512,7 +512,12 @@ _OFFERED = re.compile(
 _ONLY_STEPS = re.compile(r"时间|几点|进度|规则|流程|录入|准备")
 # (matter cue, what it is called, which signs give it away): "unpublished"
 # (还没公示), "obtained" (搞到了), "shared" (发群里), "lookup" (查了一下系统),
-# "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it)
+# "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it),
+# "timed" (_WHEN near it), "posted_unpublished" (a posting done here and the
+# words saying it is not yet out, both near it)
+# a posting said to come later (等公示了我再发群里, 公示后我发群里, 到时候我转到群里,
+# 第一时间发群里, 会发群里的)
+_LATER_POSTING = re.compile(r"(?:再|后|会|到时候?|第一时间|回头|晚点|有消息了?)[^，,。！!？?；;\n]{0,3}$")
 _MATTERS = (
     ("personnel", "人事信息", ("unpublished", "obtained", "disclosed")),
     ("exam", "考试题目或答案", ("unpublished", "obtained")),
@@ -918,6 +923,9 @@ class Classified(Plugin):
         # where they were looked up
         hits["lookup"] = [h for h in hits["lookup"]
                           if not _CHANNEL_BEFORE.search(ctx.text, max(0, h.start - 10), h.start)]
+        # (a posting still to come, 公示了我再发群里, 有消息了我发群里, posts nothing yet)
+        hits["posted_now"] = [h for h in hits["shared"]
+                              if not _LATER_POSTING.search(ctx.text, max(0, h.start - 8), h.start)]
         signs = {sign: Near(ctx, found) for sign, found in hits.items()}
         for what, gives_away, hits in matters:
             for hit in hits:
@@ -929,8 +937,8 @@ class Classified(Plugin):
                     elif sign == "posted_unpublished":
                         # posted here and said not yet out, both (a notice names the
                         # candidates; once it is out, posting them tells nothing)
-                        told = all(signs[s].partner(hit, max_gap=1) is not None
-                                   for s in ("shared", "unpublished"))
+                        told = (signs["unpublished"].partner(hit, max_gap=1) is not None
+                                and signs["posted_now"].partner(hit, max_gap=1) is not None)
                     elif pattern is not None:
                         told = (pattern.match(ctx.text, hit.end) is not None
                                 and not (sign == "disclosed" and _KIND_AFTER.match(ctx.text, hit.end)

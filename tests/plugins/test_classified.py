@@ -802,6 +802,13 @@ def test_internal_material_announced_as_posted_is_a_leak(inspect, text, leak):
     ("中标候选人名单还没公示，大家别打听", False),
     ("第一中标候选人为宏达建设，第二中标候选人为路桥集团", False),
     ("中标候选人名单发群里了，交易中心昨天已公示", False),
+    # posted, nothing said of its notice; not out, nothing posted; a posting to come
+    ("中标候选人名单我发群里了，大家核一下", False),
+    ("中标候选人还没公示，请大家耐心等待", False),
+    ("中标候选人还没公示，等公示了我再发群里", False),
+    ("中标候选人名单还没公示，公示后我发群里", False),
+    ("交易中心网站还没公示中标候选人，有消息了我发群里", False),
+    ("中标候选人还没公示，交易中心说明天挂网，到时候我转到群里", False),
     ("中标候选人要等评标报告出来才定，大家别急", False),
     ("评标委员会推荐中标候选人的表决环节全程录音录像，见证员注意提醒专家独立表决", False),
 ])
