@@ -180,16 +180,17 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     arrived with N8 0.940 / 0.67%, 0.930 / 0.67%, 0.912 / 2.00%, 0.948 /
     0.67%, 0.944 / 1.33%, 0.956 / 0.67%, 0.946 / 1.33%, 0.923 / 0.67%, 0.917
     / 0%, 0.926 / 0.67%, 0.961 / 2.00%, 0.920 / 2.00%, 0.959 / 0% and 0.937 /
-    0.67% (LK and LR, written with them, are held below). KQ, KR, KS, KU, KV, KW, KX, KY, KZ, LB, LC, LD and LE,
-    written after the test of N11 and N12 (both turned down), as they arrived
+    0.67% (LK and LR, written with them, are held below). KQ, KR, KS, KU, KV,
+    KW, KX, KY, KZ, LB, LC, LD and LE, written after the test of N11 and N12
+    (both turned down), as they arrived
     with N8 0.924 / 0.67%, 0.942 / 1.33%, 0.931 / 0.67%, 0.950 / 0.67%, 0.946 /
     1.33%, 0.928 / 1.33%, 0.958 / 1.33%, 0.947 / 0.67%, 0.930 / 1.33%, 0.945 /
     0%, 0.903 / 2.00%, 0.964 / 0% and 0.918 / 0% (KT, LA and LF, written with
     them, are held below). With the encoder's int8 weights of 7 bits on every
     machine, EZ (at the bar on a CPU without VNNI, one clean message over it,
-    0.946 / 2.67%, on one with VNNI) is held below. With model N8
-    and the encoder's int8 weights of 7 bits on a CPU without VNNI: GP at the bar. KB, KC, KD, KE, KF, KG, KH, KI, KJ, KK,
-    KL, KM, KN, KO and KP, written after the test of N9 and N10 (both turned
+    0.946 / 2.67%, on one with VNNI) is held below. With model N8 and the
+    encoder's int8 weights of 7 bits on a CPU without VNNI: GP at the bar.
+    KB, KC, KD, KE, KF, KG, KH, KI, KJ, KK, KL, KM, KN, KO and KP, written after the test of N9 and N10 (both turned
     down), as they arrived with N8 0.941 / 1.33%, 0.930 / 0.67%, 0.938 / 0.67%,
     0.948 / 0%, 0.958 / 0.67%, 0.937 / 0.67%, 0.950 / 0%, 0.942 / 0.67%, 0.935 /
     0%, 0.939 / 2.00%, 0.935 / 0.67%, 0.945 / 0%, 0.936 / 0.67%, 0.937 / 1.33%

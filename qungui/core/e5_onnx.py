@@ -19,11 +19,12 @@ per column and their input rounded to 8 bits with one scale per text
 (``DynamicQuantizeMatMul``); the
 feed-forward's second layer, whose input has outliers one scale cannot hold,
 stays on the blocks. Its vectors are within rounding of the engine's, not to
-float rounding: a median cosine of 0.9992 with the exact graph on 1,500 corpus
-texts, the lowest 0.9982. A model trained on the engine's vectors serves with
-it: of 63,424 corpus, outside and public lines, 41 predictions differ (24
-nearer their labels, 17 further), and the blind sets flag 138 clean
-messages of 18,734 against 141 (``README.md``, Performance). On one core
+float rounding: with 8-bit weights, a median cosine of 0.9992 with the exact
+graph on 1,500 corpus texts, the lowest 0.9982. A model trained on the
+engine's vectors served with it: of 63,424 corpus, outside and public lines,
+41 predictions differed (24 nearer their labels, 17 further), and the blind
+sets then flagged 138 clean messages of 18,734 against 141 (``README.md``,
+Detection quality). On one core
 here it runs at about 0.3 ms a token against 0.45 for the exact graph, 1.3
 ms for the C engine and 0.55 ms plus 13 ms a text for the numpy pass
 (``bench/encoder.py``); its weights are about 20 MB in memory, not 85.
