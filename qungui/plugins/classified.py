@@ -510,14 +510,14 @@ _OFFERED = re.compile(
 # what is asked to be told is the work's own step (when it comes out, its rules, the
 # work to prepare), not the matter
 _ONLY_STEPS = re.compile(r"时间|几点|进度|规则|流程|录入|准备")
+# a posting said to come later (等公示了我再发群里, 公示后我发群里, 到时候我转到群里,
+# 第一时间发群里, 会发群里的)
+_LATER_POSTING = re.compile(r"(?:再|后|会|到时候?|第一时间|回头|晚点|有消息了?)[^，,。！!？?；;\n]{0,3}$")
 # (matter cue, what it is called, which signs give it away): "unpublished"
 # (还没公示), "obtained" (搞到了), "shared" (发群里), "lookup" (查了一下系统),
 # "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it),
 # "timed" (_WHEN near it), "posted_unpublished" (a posting done here and the
 # words saying it is not yet out, both near it)
-# a posting said to come later (等公示了我再发群里, 公示后我发群里, 到时候我转到群里,
-# 第一时间发群里, 会发群里的)
-_LATER_POSTING = re.compile(r"(?:再|后|会|到时候?|第一时间|回头|晚点|有消息了?)[^，,。！!？?；;\n]{0,3}$")
 _MATTERS = (
     ("personnel", "人事信息", ("unpublished", "obtained", "disclosed")),
     ("exam", "考试题目或答案", ("unpublished", "obtained")),
