@@ -516,13 +516,15 @@ _LATER_POSTING = re.compile(r"(?:再|后|会|到时候?|第一时间|回头|晚�
 # (matter cue, what it is called, which signs give it away): "unpublished"
 # (还没公示), "obtained" (搞到了), "shared" (发群里), "lookup" (查了一下系统),
 # "disclosed" (_DISCLOSED right after it), "named" (_NAMED right after it),
-# "timed" (_WHEN near it), "posted_unpublished" (a posting done here and the
-# words saying it is not yet out, both near it)
+# "timed" (_WHEN near it); a tuple of signs gives it away only with all of them
+# near it ("posted_now": a posting done here, not one said to come)
 _MATTERS = (
     ("personnel", "人事信息", ("unpublished", "obtained", "disclosed")),
     ("exam", "考试题目或答案", ("unpublished", "obtained")),
     ("tender", "招投标信息（标底、投标人）", ("unpublished", "obtained", "disclosed")),
-    ("candidates", "招投标信息（中标候选人）", ("posted_unpublished",)),
+    # (a notice names a tender's winning candidates: posting them tells nothing
+    # once it is out, so both a posting and the words saying it is not yet out)
+    ("candidates", "招投标信息（中标候选人）", (("posted_now", "unpublished"),)),
     ("scores", "考核、督查或审计结果", ("unpublished", "obtained")),
     ("case", "案件材料", ("unpublished", "obtained", "shared")),
     ("raid", "暗访、突击检查或执法行动的安排", ("unpublished", "obtained", "disclosed", "timed")),
@@ -934,17 +936,13 @@ class Classified(Plugin):
                     if sign == "timed":
                         told = _WHEN.search(ctx.text, max(0, hit.start - WHEN_REACH),
                                             hit.end + WHEN_REACH) is not None
-                    elif sign == "posted_unpublished":
-                        # posted here and said not yet out, both (a notice names the
-                        # candidates; once it is out, posting them tells nothing)
-                        told = (signs["unpublished"].partner(hit, max_gap=1) is not None
-                                and signs["posted_now"].partner(hit, max_gap=1) is not None)
                     elif pattern is not None:
                         told = (pattern.match(ctx.text, hit.end) is not None
                                 and not (sign == "disclosed" and _KIND_AFTER.match(ctx.text, hit.end)
                                          and not _told_anything(ctx)))
                     else:
-                        told = signs[sign].partner(hit, max_gap=1) is not None
+                        told = all(signs[s].partner(hit, max_gap=1) is not None
+                                   for s in (sign if isinstance(sign, tuple) else (sign,)))
                         # a person's identifiers said to be in what is attached
                         told = told or (sign == "shared" and ctx.once(
                             "classified.identifiers", _identifiers_handed))
