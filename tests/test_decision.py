@@ -214,6 +214,33 @@ def _ctx(moderator, text):
     return make_context(_message(text), _room(), moderator.matcher, moderator.params)
 
 
+@pytest.mark.parametrize("plain, read", [
+    ("王 书 记 英 明 神 武 👍", "王书记英明神武 👍"),
+    ("红 包 来 啦 ， 大 家 抢", "红包来啦 , 大家抢"),
+    ("让亲戚都 投 给 老 王", "让亲戚都 投给老王"),
+    ("你好 世 界 和 平", "你好 世界和平"),
+    ("今天 开会 讨论 预算", "今天 开会 讨论 预算"),   # spaces between words stay
+    ("请 各位 注意", "请 各位 注意"),
+    ("加 V 信 了 解", "加v信了解"),
+    ("这是 a b 两种", "这是 a b 两种"),             # two characters are no run
+])
+def test_the_encoder_reads_a_word_spelt_out_one_character_at_a_time_closed_up(moderator, plain, read):
+    assert decision.subject(_ctx(moderator, plain)) == read
+
+
+def test_spelling_a_message_out_changes_no_decision(moderator):
+    # the n-grams and the lexicon read the key view, which has no spaces;
+    # the encoder reads the same words closed up, so every stage agrees
+    # (the first is held out, in test.jsonl: read with its spaces, the ads
+    # model put it at 0.3)
+    for spaced in ["加 V 信 了 解 高 端 白 酒 批 发 价", "中 央 政 策 就 是 瞎 扯",
+                   "老 乡 的 工 程 关 照 一 下", "王 书 记 英 明 神 武", "周 末 去 钓 鱼 吗"]:
+        closed = spaced.replace(" ", "")
+        got = [(f.rule, f.score) for f in moderator.inspect(_message(spaced), _room())[0]]
+        assert got == [(f.rule, f.score) for f in moderator.inspect(_message(closed), _room())[0]]
+        assert got, spaced
+
+
 def test_a_lexicon_finding_the_model_rules_out_is_lowered_and_says_so(moderator):
     ctx = _ctx(moderator, "这个人做事真是拖拖拉拉的")
     spec = {"gossip": moderator.plugins["gossip"].spec}

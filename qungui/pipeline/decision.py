@@ -54,6 +54,7 @@ is infinite).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -113,10 +114,26 @@ def ngram_features(norm: Normalized, ngrams: tuple[int, ...] = NGRAMS) -> set[st
     return feats
 
 
+# Three or more single characters (CJK, a letter or a digit) each set apart
+# by white space (老 乡 的 工 程, 加 V 信): a message spelt out to slip past a
+# filter. The possessive quantifier keeps the pattern linear in the text's
+# length.
+_ONE = r"[\u4e00-\u9fffa-z0-9]"
+_SPACED_OUT = re.compile(rf"(?<!{_ONE})(?:{_ONE}[ \t]++){{2,}}{_ONE}(?!{_ONE})")
+_BLANK = re.compile(r"[ \t]+")
+
+
+def _close_up(run: re.Match) -> str:
+    return _BLANK.sub("", run.group())
+
+
 def subject(ctx: Context) -> str:
     """What the encoder reads: the plain view (traditional characters and
-    styled letters folded), cut by the encoder itself."""
-    return ctx.norm.plain or ctx.text
+    styled letters folded), cut by the encoder itself, with words spelt out
+    one character at a time closed up again (a space between clauses
+    stays)."""
+    plain = ctx.norm.plain or ctx.text
+    return _SPACED_OUT.sub(_close_up, plain) if " " in plain or "\t" in plain else plain
 
 
 def room_subject(ctx: Context) -> str:
