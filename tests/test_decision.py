@@ -222,6 +222,11 @@ def _ctx(moderator, text):
     ("今天 开会 讨论 预算", "今天 开会 讨论 预算"),   # spaces between words stay
     ("请 各位 注意", "请 各位 注意"),
     ("加 V 信 了 解", "加v信了解"),
+    ("王\u3000书\u3000记", "王书记"),                # full-width and no-break spaces fold to
+    ("王\u00a0书\u00a0记", "王书记"),                # a space in the plain view
+    ("王 书 记 𠮷 祥", "王书记𠮷祥"),                # a character outside the basic block
+    ("买了2.0 森 笑 2.5 森烧机油的", "买了2.0 森 笑 2.5 森烧机油的"),  # a number's digit is no run
+    ("ip 1.2.3.4 5 6", "ip 1.2.3.4 5 6"),
     ("这是 a b 两种", "这是 a b 两种"),             # two characters are no run
 ])
 def test_the_encoder_reads_a_word_spelt_out_one_character_at_a_time_closed_up(moderator, plain, read):
@@ -229,10 +234,11 @@ def test_the_encoder_reads_a_word_spelt_out_one_character_at_a_time_closed_up(mo
 
 
 def test_spelling_a_message_out_changes_no_decision(moderator):
-    # the n-grams and the lexicon read the key view, which has no spaces;
-    # the encoder reads the same words closed up, so every stage agrees
-    # (the first is held out, in test.jsonl: read with its spaces, the ads
-    # model put it at 0.3)
+    # the n-grams and the lexicon's automaton read the key view, which has no
+    # spaces, and the encoder reads the same words closed up: on these the
+    # decision is the same spelt out or not (the first is a held-out message
+    # of test.jsonl less its comma: read with its spaces, the ads model put
+    # it at 0.3)
     for spaced in ["加 V 信 了 解 高 端 白 酒 批 发 价", "中 央 政 策 就 是 瞎 扯",
                    "老 乡 的 工 程 关 照 一 下", "王 书 记 英 明 神 武", "周 末 去 钓 鱼 吗"]:
         closed = spaced.replace(" ", "")

@@ -117,11 +117,19 @@ def ngram_features(norm: Normalized, ngrams: tuple[int, ...] = NGRAMS) -> set[st
 
 
 # Three or more single characters (CJK, a letter or a digit) each set apart
-# by white space (老 乡 的 工 程, 加 V 信): a message spelt out to slip past a
-# filter. The possessive quantifier keeps the pattern linear in the text's
-# length.
-_ONE = r"[\u4e00-\u9fffa-z0-9]"
-_SPACED_OUT = re.compile(rf"(?<!{_ONE})(?:{_ONE}[ \t]++){{2,}}{_ONE}(?!{_ONE})")
+# by spaces or tabs (老 乡 的 工 程, 加 V 信; the plain view has already folded
+# full-width and no-break spaces to a space): a message spelt out to slip
+# past a filter. A run starts and ends at a character with no letter or digit
+# beside it, nor one across a dot, dash, slash, @ or underscore, so that
+# "2.0 森 笑 2.5" or an address keeps its spaces. The possessive quantifier
+# keeps the matcher from backtracking into the blanks; the pattern is linear
+# in the text's length.
+_ONE = r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134fa-z0-9]"
+_WORD_EDGE = r"[^\W_]"
+_JOINER = r"[.\-_@/]"
+_SPACED_OUT = re.compile(
+    rf"(?<!{_WORD_EDGE})(?<!{_WORD_EDGE}{_JOINER})(?:{_ONE}[ \t]++){{2,}}{_ONE}"
+    rf"(?!{_WORD_EDGE})(?!{_JOINER}{_WORD_EDGE})")
 _BLANK = re.compile(r"[ \t]+")
 
 
@@ -131,9 +139,9 @@ def _close_up(run: re.Match) -> str:
 
 def subject(ctx: Context) -> str:
     """What the encoder reads: the plain view (traditional characters and
-    styled letters folded), cut by the encoder itself, with words spelt out
-    one character at a time closed up again (a space between clauses
-    stays)."""
+    styled letters folded), cut by the encoder itself, with a message spelt
+    out one character at a time closed up again (a space beside a word of
+    two or more characters stays)."""
     plain = ctx.norm.plain or ctx.text
     return _SPACED_OUT.sub(_close_up, plain) if " " in plain or "\t" in plain else plain
 
