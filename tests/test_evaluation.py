@@ -18,6 +18,15 @@ CONTENT_RULES = content_rules(load_plugins())
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "qungui" / "rules" / "corpus"
 RULES = set(CONTENT_RULES) | {"flood", "realname"}
+# outside writers' blind sets under the bar, each held where it stands
+# (split, lowest macro F1, highest share of clean messages flagged); every
+# other blind set, with dev and test, is held at the bar
+HELD = [
+    ("blind_em", 0.94, 0.034), ("blind_fa", 0.93, 0.027), ("blind_hd", 0.89, 0.02),
+    ("blind_kt", 0.92, 0.027), ("blind_lf", 0.95, 0.04), ("blind_lr", 0.89, 0.02),
+    ("blind_li", 0.91, 0.027)]
+AT_THE_BAR = ["dev", "test"] + sorted(
+    {p.stem for p in CORPUS.glob("blind_*.jsonl")} - {split for split, _, _ in HELD})
 
 
 def lines(split: str) -> list[dict]:
@@ -94,87 +103,7 @@ def test_eval_reports_a_bad_corpus_line():
     assert out.returncode == 2 and "events_sample.jsonl:" in out.stderr
 
 
-@pytest.mark.parametrize("split", ["dev", "test", "blind_m", "blind_p", "blind_s", "blind_w",
-                                   "blind_y", "blind_z", "blind_aa", "blind_ab", "blind_ac", "blind_af",
-                                   "blind_ad", "blind_ae", "blind_ag", "blind_ah", "blind_ai",
-                                   "blind_aj", "blind_ao", "blind_ap", "blind_aq", "blind_as", "blind_at", "blind_av", "blind_aw",
-                                   "blind_ax", "blind_ay", "blind_az", "blind_ba", "blind_bb",
-                                   "blind_bc", "blind_bd", "blind_be", "blind_bf", "blind_bg",
-                                   "blind_bi", "blind_bj", "blind_bk", "blind_bl", "blind_bm",
-                                   "blind_bn", "blind_bo", "blind_bp", "blind_bq", "blind_an",
-                                   "blind_br", "blind_bs", "blind_bt",
-                                   "blind_bu", "blind_bv", "blind_bw", "blind_bx",
-                                   "blind_by", "blind_bz", "blind_ca", "blind_cb",
-                                   "blind_cc", "blind_cd", "blind_ce", "blind_cf",
-                                   "blind_cg", "blind_ci", "blind_da", "blind_db",
-                                   "blind_dc", "blind_dd", "blind_de", "blind_df",
-                                   "blind_dg", "blind_dh", "blind_di", "blind_dj",
-                                   "blind_dk", "blind_dl", "blind_dm", "blind_dn",
-                                   "blind_do", "blind_dp", "blind_dq", "blind_dr",
-                                   "blind_ds", "blind_dt", "blind_du", "blind_dw",
-                                   "blind_dx", "blind_ea", "blind_eb", "blind_ec",
-                                   "blind_ed", "blind_ee", "blind_eg", "blind_dv",
-                                   "blind_dy", "blind_ef", "blind_eh", "blind_ei",
-                                   "blind_ej", "blind_ek", "blind_el",
-                                   "blind_en", "blind_eo", "blind_ep", "blind_eq",
-                                   "blind_er", "blind_es", "blind_eu", "blind_ev",
-                                   "blind_ew", "blind_ex", "blind_fb", "blind_fc",
-                                   "blind_dz", "blind_fd", "blind_fe", "blind_ff",
-                                   "blind_fg", "blind_fh", "blind_fj", "blind_fk",
-                                   "blind_fl", "blind_fm", "blind_fn", "blind_fo",
-                                   "blind_fp", "blind_fq", "blind_fr", "blind_fs",
-                                   "blind_ft", "blind_fu", "blind_fv", "blind_fw",
-                                   "blind_fx", "blind_fy", "blind_fz", "blind_ga",
-                                   "blind_gb", "blind_gc", "blind_gd", "blind_ge",
-                                   "blind_gf", "blind_gg", "blind_gh", "blind_gi",
-                                   "blind_gj", "blind_gk", "blind_gl", "blind_gm",
-                                   "blind_gn", "blind_gq", "blind_gr",
-                                   "blind_gs", "blind_gt", "blind_gu", "blind_gv",
-                                   "blind_gw", "blind_gx", "blind_gy", "blind_gz",
-                                   "blind_ha", "blind_hc", "blind_hf",
-                                   "blind_hg", "blind_hh", "blind_hi", "blind_hj",
-                                   "blind_hk", "blind_hl", "blind_hn", "blind_ho",
-                                   "blind_hq", "blind_hr", "blind_hs", "blind_ht",
-                                   "blind_hu", "blind_hv", "blind_hx", "blind_hy",
-                                   "blind_hz", "blind_ia", "blind_ib", "blind_ic",
-                                   "blind_id", "blind_ie", "blind_if", "blind_ig",
-                                   "blind_ih", "blind_ii", "blind_ij", "blind_ik",
-                                   "blind_il", "blind_im", "blind_in", "blind_io",
-                                   "blind_ip", "blind_iq", "blind_is", "blind_it",
-                                   "blind_ar", "blind_bh", "blind_ch",
-                                   "blind_he", "blind_hp",
-                                   "blind_hw", "blind_ir", "blind_iu", "blind_iv",
-                                   "blind_iw", "blind_ix", "blind_iy", "blind_iz",
-                                   "blind_ja", "blind_jb", "blind_jc", "blind_jd",
-                                   "blind_je", "blind_jf", "blind_jg", "blind_jh",
-                                   "blind_ji", "blind_jj", "blind_fi",
-                                   "blind_go", "blind_jk", "blind_jl", "blind_jm",
-                                   "blind_jn", "blind_jo", "blind_jp", "blind_jq",
-                                   "blind_jr", "blind_js", "blind_jt", "blind_ju",
-                                   "blind_jv", "blind_jw", "blind_jx", "blind_jy",
-                                   "blind_jz", "blind_gp", "blind_kb", "blind_kc",
-                                   "blind_kd", "blind_ke", "blind_kf", "blind_kg",
-                                   "blind_kh", "blind_ki", "blind_kj", "blind_kk",
-                                   "blind_kl", "blind_km", "blind_kn", "blind_ko",
-                                   "blind_kp", "blind_kq", "blind_kr", "blind_ks",
-                                   "blind_ku", "blind_kv", "blind_kw", "blind_kx",
-                                   "blind_ky", "blind_kz", "blind_lb", "blind_lc",
-                                   "blind_ld", "blind_le", "blind_lg", "blind_lh",
-                                   "blind_lj", "blind_ll", "blind_lm",
-                                   "blind_ln", "blind_lo", "blind_lp", "blind_lq",
-                                   "blind_ls", "blind_lt", "blind_lu", "blind_lv",
-                                   "blind_lw", "blind_lx", "blind_ly", "blind_lz",
-                                   "blind_ma", "blind_mb", "blind_mc", "blind_md",
-                                   "blind_me", "blind_mf", "blind_mg", "blind_mh",
-                                   "blind_mi", "blind_mj", "blind_mk", "blind_ml",
-                                   "blind_mm", "blind_mn", "blind_mo", "blind_mp",
-                                   "blind_mq", "blind_mr", "blind_ms", "blind_mt",
-                                   "blind_mu", "blind_mv", "blind_mw", "blind_mx",
-                                   "blind_my", "blind_mz", "blind_na", "blind_nb",
-                                   "blind_au", "blind_ey", "blind_ez", "blind_hb",
-                                   "blind_hm", "blind_ka", "blind_la", "blind_lk",
-                                   "blind_nc", "blind_nd", "blind_ne", "blind_nf",
-                                   "blind_ng", "blind_nh", "blind_ni", "blind_nj"])
+@pytest.mark.parametrize("split", AT_THE_BAR)
 def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, matcher):
     """The bar, on the project's own corpus and on the three hundred and
     twenty-six outside writers' sets that are never trained on and meet it on
@@ -364,10 +293,7 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     assert report.clean_flagged_share <= 0.02, report.as_dict()
 
 
-@pytest.mark.parametrize("split, macro_f1, clean_flagged", [
-    ("blind_em", 0.94, 0.034), ("blind_fa", 0.93, 0.027), ("blind_hd", 0.89, 0.02),
-    ("blind_kt", 0.92, 0.027), ("blind_lf", 0.95, 0.04), ("blind_lr", 0.89, 0.02),
-    ("blind_li", 0.91, 0.027)])
+@pytest.mark.parametrize("split, macro_f1, clean_flagged", HELD)
 def test_the_latest_unseen_writers_sets_do_not_slip_back(split, macro_f1, clean_flagged, rulebook,
                                                          plugins, matcher):
     """Sets by writers who saw neither the code, any corpus nor each other's

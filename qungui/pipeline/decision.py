@@ -130,11 +130,11 @@ _JOINER = r"[.\-_@/]"
 _SPACED_OUT = re.compile(
     rf"(?<!{_WORD_EDGE})(?<!{_WORD_EDGE}{_JOINER})(?:{_ONE}[ \t]++){{2,}}{_ONE}"
     rf"(?!{_WORD_EDGE})(?!{_JOINER}{_WORD_EDGE})")
-_BLANK = re.compile(r"[ \t]+")
+_NO_BLANKS = str.maketrans("", "", " \t")
 
 
 def _close_up(run: re.Match) -> str:
-    return _BLANK.sub("", run.group())
+    return run.group().translate(_NO_BLANKS)
 
 
 def subject(ctx: Context) -> str:
