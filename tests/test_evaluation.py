@@ -113,10 +113,10 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     the bar (HM held below). NS, NT, NU, NV, NW, NX, NY and NZ, written after
     the test of N21 and N22 (both turned down), as they arrived with N18
     0.940 / 0.67%, 0.986 / 0%, 0.958 / 0%, 0.926 / 1.33%, 0.937 / 0%, 0.948 /
-    0.67%, 0.949 / 0.67% and 0.979 / 0%. NK, NL, NM, NN, NO, NP, NQ and NR, written after
-    the test of N20 (turned down), as they arrived with N18 0.944 / 0.67%,
-    0.930 / 0%, 0.964 / 0.67%, 0.954 / 0%, 0.975 / 0%, 0.947 / 0.67%, 0.936 /
-    0.67% and 0.923 / 0%. NC, ND, NE, NF, NG, NH, NI and NJ, written after
+    0.67%, 0.949 / 0.67% and 0.979 / 0%. NK, NL, NM, NN, NO, NP, NQ and NR,
+    written after the test of N20 (turned down), as they arrived with N18
+    0.944 / 0.67%, 0.930 / 0%, 0.964 / 0.67%, 0.954 / 0%, 0.975 / 0%, 0.947 /
+    0.67%, 0.936 / 0.67% and 0.923 / 0%. NC, ND, NE, NF, NG, NH, NI and NJ, written after
     the test of N18 and N19, as they arrived with N8 0.958 / 0%, 0.947 /
     1.33%, 0.969 / 0.67%, 0.965 / 2.00%, 0.942 / 0%, 0.966 / 0%, 0.936 /
     1.33% and 0.929 / 1.33%. With model N18: AU, EY, EZ, HB, HM, KA, LA and
