@@ -229,18 +229,18 @@ async def test_commands_by_contact_id_not_nickname(moderator, clock):
 async def test_a_mistyped_command_is_no_chit_chat(moderator, clock):
     """A slash and a plain word the bot does not know, in a 市委常委群: a
     command mistyped, answered with a pointer to /help and no off-topic
-    warning, however its letters read (「/iphone」 reads as chit-chat, and
-    the model once read 「/frobnicate」 so); other words after a slash are
-    moderated like any message."""
+    warning, however its letters read (「/movie」 reads as chit-chat, as
+    「/iphone」 did before model N23, and a model once read 「/frobnicate」
+    so); other words after a slash are moderated like any message."""
     from qungui.core.events import Room, RoomSnapshot
     from tests.conftest import MEMBERS
     await moderator.handle(RoomSnapshot(Room(
         id="r9", topic="市委常委工作群", purpose="常委会议题沟通、重点工作部署与督办",
         owner_id="u1", members={m.id: m for m in MEMBERS})))
-    findings, _ = moderator.inspect(clock.msg("/iphone", "u3", room="r9"), moderator.room("r9"))
+    findings, _ = moderator.inspect(clock.msg("/movie", "u3", room="r9"), moderator.room("r9"))
     assert any(f.rule == "off_topic" and f.score >= moderator.rulebook.rules["off_topic"].threshold
                for f in findings)                 # what the engine's guard is for
-    out = await moderator.handle(clock.msg("/iphone", "u3", room="r9"))
+    out = await moderator.handle(clock.msg("/movie", "u3", room="r9"))
     assert out.action == "none" and [a.text for a in out.actions] == ["发送 /help 查看可用指令。"]
     assert any("mistyped command" in t.get("note", "") for t in out.trace)
     for text in ("/frobnicate", "/stauts on"):
