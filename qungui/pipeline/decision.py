@@ -39,13 +39,12 @@ cannot change that rule's outcome; and a first tier (the same model
 without the embedding, trained alongside it) places the message below a
 gate chosen out of fold so that a set share of the messages the full
 model flags without a lexicon finding pass it (``--gate-pass`` of
-``tools/train_decision.py``: 99.8% for the shipped model; a true violation
-the full model would miss anyway is no reason to ask the encoder). A
-lexicon finding passes too, unless it is at the bar and the first tier is
-sure enough of it (``gate_hi``: from there up, out of fold, the full model
-would have lowered at most ``--settle-miss`` of such findings, none for the
-shipped model): then it stands without
-the encoder. The same holds for a rule with no lexicon finding: where the
+``tools/train_decision.py``; the README gives the shipped model's; a
+true violation the full model would miss anyway is no reason to ask the
+encoder). A lexicon finding passes too, unless it is at the bar and the
+first tier is sure enough of it (``gate_hi``: from there up, out of fold,
+the full model would have lowered at most ``--settle-miss`` of such
+findings): then it stands without the encoder. The same holds for a rule with no lexicon finding: where the
 first tier places the message at or above ``add_hi`` (from there up, out of
 fold, the full model would have left at most 0.1% of such messages
 unflagged), the rule is found without the encoder, at its operating point
