@@ -733,14 +733,38 @@ def test_the_shipped_model_weighs_relevance_for_the_residual_rule_alone():
     assert model.w_rel[model.row["off_topic"], 0] < 0
 
 
-def test_the_training_cache_is_read_only_by_the_encoder_that_made_it(tmp_path, monkeypatch):
-    """Vectors cached by the training tool carry the key of the encoder that
-    made them (the engine and the int8 graph's ``WEIGHT_LEVELS``): a cache made by
-    another encoder is encoded afresh, not mixed in."""
+def _training_tool():
     import importlib.util
     spec = importlib.util.spec_from_file_location("train_decision", ROOT / "tools" / "train_decision.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    return tool
+
+
+def test_an_operating_point_keeps_to_its_clean_budget_and_its_slack_buys_fewer_false_alarms():
+    tool = _training_tool()
+    # 100 violations scored 0.55-0.99, 1,000 clean messages: a few score high
+    y = np.r_[np.ones(100), np.zeros(1000)].astype(int)
+    p = np.r_[np.linspace(0.55, 0.99, 100), np.full(990, 0.1), np.linspace(0.56, 0.66, 10)]
+    tight = tool.operating_point(p, y, budget=1.0, slack=0.0, min_threshold=0.5)
+    wide = tool.operating_point(p, y, budget=1.0, slack=0.05, min_threshold=0.5)
+    assert wide[0] > tight[0] and wide[4] < tight[4]            # higher point, fewer false alarms
+    assert wide[1] >= tight[1] - 0.05
+    # a budget of 0.3% of the clean messages: at most 3 flagged, whatever the slack
+    kept = tool.operating_point(p, y, budget=0.003, slack=0.0, min_threshold=0.5)
+    assert kept[4] <= 3 and kept[0] > tight[0]
+    # no point inside the budget: the rule never fires on the model alone
+    assert tool.operating_point(p, y, budget=-1.0, slack=0.0, min_threshold=0.5)[0] == 1.0
+    with pytest.raises(SystemExit, match="no such rule"):
+        tool.per_rule(["rumour=0.006"], "--rule-slack", "SLACK", ["rumor", "ads"])
+    assert tool.per_rule(["rumor=0.006"], "--rule-slack", "SLACK", ["rumor"]) == {"rumor": 0.006}
+
+
+def test_the_training_cache_is_read_only_by_the_encoder_that_made_it(tmp_path, monkeypatch):
+    """Vectors cached by the training tool carry the key of the encoder that
+    made them (the engine and the int8 graph's ``WEIGHT_LEVELS``): a cache made by
+    another encoder is encoded afresh, not mixed in."""
+    tool = _training_tool()
     monkeypatch.delenv(embedding.ENGINE_ENV, raising=False)
     cache = tmp_path / "embeddings.npz"
     text = "明天上午九点开调度会"

@@ -24,13 +24,13 @@ blind, never read here.
 Calibration and operating points come from 5-fold out-of-fold predictions:
 a one-variable logistic fit maps each rule's raw sum to a probability, and
 the operating point is the highest probability whose F1 is within
-``--f1-slack`` of the best among those at which the rule flags at most
-``--clean-budget`` of the messages judged not to break it (``RULE_BUDGETS``,
-``--rule-budget``: a rule's own), never below ``--min-threshold``: where the
-F1 is flat, the point with the fewest false alarms. Below a second, lower point
-(``keep``) a lexicon finding is lowered: the point where, out of fold,
-lowering removes the most false findings for the true ones it costs
-(``--lower-cost``). Lines of a public source weigh ``--public-weight``
+``--f1-slack`` (``--rule-slack``: a rule's own) of the best among those at
+which the rule flags at most ``--clean-budget`` of the messages judged not
+to break it (``RULE_BUDGETS``, ``--rule-budget``: a rule's own), never below
+``--min-threshold``: where the F1 is flat, the point with the fewest false
+alarms. Below a second, lower point (``keep``) a lexicon finding is
+lowered: the point where, out of fold, lowering removes the most false
+findings for the true ones it costs (``--lower-cost``). Lines of a public source weigh ``--public-weight``
 against the team's own, or a rule's own weight (``RULE_PUBLIC_WEIGHTS``,
 ``--rule-public-weight``). The first tier (the same without the embedding)
 gets three points of its own, out of fold: the gate below which the encoder
@@ -223,6 +223,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--f1-slack", type=float, default=0.003,
                    help="an operating point is the highest whose out-of-fold F1 is within "
                         "this of the best within the clean budget")
+    p.add_argument("--rule-slack", action="append", default=[], metavar="RULE=SLACK",
+                   help="a rule's own --f1-slack (default: --f1-slack for every rule)")
     p.add_argument("--static-in", choices=("gate", "both"), default="both",
                    help="where the static word vectors count (with --static): the first tier "
                         "alone, which decides whether the encoder is asked (the full model "
@@ -238,6 +240,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--min-gram-count", type=int, default=2,
                    help="n-grams seen in fewer training messages are dropped")
     return p
+
+
+def operating_point(p: np.ndarray, y: np.ndarray, budget: float, slack: float,
+                    min_threshold: float) -> tuple[float, float, float, float, int]:
+    """(threshold, F1, precision, recall, clean flagged) of a rule's operating
+    point on out-of-fold probabilities ``p`` of labels ``y``: among the
+    thresholds (steps of 0.01 from ``min_threshold``) at which the rule flags at
+    most ``budget`` of the clean messages, the highest whose F1 is within
+    ``slack`` of the best. Where the F1 is flat, the highest such point: a
+    false alarm costs a member more than a miss costs the group."""
+    neg = y == 0
+    points = []
+    for th in np.arange(min_threshold, 0.995, 0.01):
+        hit = p >= th
+        if neg.sum() and (hit & neg).sum() / neg.sum() > budget:
+            continue
+        tp = (hit & (y == 1)).sum()
+        prec = tp / hit.sum() if hit.sum() else 0.0
+        rec = tp / y.sum() if y.sum() else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        points.append((float(th), f1, prec, rec, int((hit & neg).sum())))
+    top = max((pt[1] for pt in points), default=0.0)
+    return max((pt for pt in points if pt[1] >= top - slack),
+               key=lambda pt: pt[0], default=(1.0, 0.0, 0.0, 0.0, 0))
 
 
 def per_rule(items: list[str], option: str, value: str, known) -> dict[str, float]:
@@ -264,6 +290,7 @@ def main() -> int:
     t0 = time.time()
     plugins = load_plugins()
     budgets = {**RULE_BUDGETS, **per_rule(args.rule_budget, "--rule-budget", "SHARE", plugins)}
+    slacks = per_rule(args.rule_slack, "--rule-slack", "SLACK", plugins)
     public_weights = {**RULE_PUBLIC_WEIGHTS,
                       **per_rule(args.rule_public_weight, "--rule-public-weight", "WEIGHT", plugins)}
     book = load_rulebook(DEFAULT_RULEBOOK, specs_of(plugins))
@@ -342,23 +369,8 @@ def main() -> int:
         cal = LogisticRegression(C=100.0).fit(oof.reshape(-1, 1), y, sample_weight=w)
         a, b = float(cal.coef_[0, 0]), float(cal.intercept_[0])
         p = 1 / (1 + np.exp(-(a * oof + b)))
-        neg = y == 0
-        budget = budgets.get(rule, args.clean_budget)
-        points = []
-        for th in np.arange(args.min_threshold, 0.995, 0.01):
-            hit = p >= th
-            if neg.sum() and (hit & neg).sum() / neg.sum() > budget:
-                continue
-            tp = (hit & (y == 1)).sum()
-            prec = tp / hit.sum() if hit.sum() else 0.0
-            rec = tp / y.sum() if y.sum() else 0.0
-            f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-            points.append((float(th), f1, prec, rec, int((hit & neg).sum())))
-        # where the F1 is flat, the highest such point: a false alarm costs a
-        # member more than a miss costs the group
-        top = max((pt[1] for pt in points), default=0.0)
-        best = max((pt for pt in points if pt[1] >= top - args.f1_slack),
-                   key=lambda pt: pt[0], default=(1.0, 0.0, 0.0, 0.0, 0))
+        best = operating_point(p, y, budgets.get(rule, args.clean_budget),
+                               slacks.get(rule, args.f1_slack), args.min_threshold)
         # the lexicon's own findings: kept unless the model is surer than this
         # that they are wrong, so that it lowers at most --keep-loss of the true ones
         # a true finding lost costs --lower-cost false ones removed
