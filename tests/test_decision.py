@@ -742,6 +742,9 @@ def _training_tool():
 
 
 def test_an_operating_point_keeps_to_its_clean_budget_and_its_slack_buys_fewer_false_alarms():
+    """A rule's operating point (tools/train_decision.py): never past its clean
+    budget, and a wider F1 slack takes a higher point with fewer false alarms;
+    a rule's own slack is read from the command line by rule id."""
     tool = _training_tool()
     # 100 violations scored 0.55-0.99, 1,000 clean messages: a few score high
     y = np.r_[np.ones(100), np.zeros(1000)].astype(int)
@@ -753,11 +756,14 @@ def test_an_operating_point_keeps_to_its_clean_budget_and_its_slack_buys_fewer_f
     # a budget of 0.3% of the clean messages: at most 3 flagged, whatever the slack
     kept = tool.operating_point(p, y, budget=0.003, slack=0.0, min_threshold=0.5)
     assert kept[4] <= 3 and kept[0] > tight[0]
+    assert tool.operating_point(p, y, budget=0.003, slack=0.05, min_threshold=0.5)[4] <= 3
     # no point inside the budget: the rule never fires on the model alone
     assert tool.operating_point(p, y, budget=-1.0, slack=0.0, min_threshold=0.5)[0] == 1.0
     with pytest.raises(SystemExit, match="no such rule"):
         tool.per_rule(["rumour=0.006"], "--rule-slack", "SLACK", ["rumor", "ads"])
-    assert tool.per_rule(["rumor=0.006"], "--rule-slack", "SLACK", ["rumor"]) == {"rumor": 0.006}
+    args = tool.parser().parse_args(["--rule-slack", "rumor=0.006", "--rule-slack", "ads=0"])
+    assert tool.per_rule(args.rule_slack, "--rule-slack", "SLACK", ["rumor", "ads"]) == {
+        "rumor": 0.006, "ads": 0.0}
 
 
 def test_the_training_cache_is_read_only_by_the_encoder_that_made_it(tmp_path, monkeypatch):

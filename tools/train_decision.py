@@ -30,13 +30,13 @@ to break it (``RULE_BUDGETS``, ``--rule-budget``: a rule's own), never below
 ``--min-threshold``: where the F1 is flat, the point with the fewest false
 alarms. Below a second, lower point (``keep``) a lexicon finding is
 lowered: the point where, out of fold, lowering removes the most false
-findings for the true ones it costs (``--lower-cost``). Lines of a public source weigh ``--public-weight``
-against the team's own, or a rule's own weight (``RULE_PUBLIC_WEIGHTS``,
-``--rule-public-weight``). The first tier (the same without the embedding)
-gets three points of its own, out of fold: the gate below which the encoder
-is not asked (``--gate-pass``), the point from which it confirms a lexicon
-finding alone (``--settle-miss``), and the one from which it finds a rule
-alone (``--add-miss``).
+findings for the true ones it costs (``--lower-cost``). Lines of a public
+source weigh ``--public-weight`` against the team's own, or a rule's own
+weight (``RULE_PUBLIC_WEIGHTS``, ``--rule-public-weight``). The first tier
+(the same without the embedding) gets three points of its own, out of fold:
+the gate below which the encoder is not asked (``--gate-pass``), the point
+from which it confirms a lexicon finding alone (``--settle-miss``), and the
+one from which it finds a rule alone (``--add-miss``).
 """
 
 from __future__ import annotations
