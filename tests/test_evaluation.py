@@ -111,9 +111,10 @@ def test_detection_quality_on_the_project_corpus(split, rulebook, plugins, match
     0%, 0.990 / 0.67%, 0.989 / 0%, 0.945 / 0%, 0.979 / 0% and 0.980 / 0.67%.
     With model N30 (N25 with the wider F1 slack in cronyism and gossip) HM
     meets the bar and LA (0.901 with N25) slips under it, held there. PO,
-    PP, PQ, PR, PS, PT, PU and PV, written after the test of N29 (turned down), as they arrived with N25 0.925 / 0%, 0.989
-    / 0%, 0.972 / 0.67%, 0.966 / 0.67%, 0.983 / 0.67%, 0.964 / 0.67%, 0.986 /
-    0.67% and 0.979 / 0%. PG, PH, PI, PJ, PK, PL, PM and PN, written after
+    PP, PQ, PR, PS, PT, PU and PV, written after the test of N29 (turned
+    down), as they arrived with N25 0.925 / 0%, 0.989 / 0%, 0.972 / 0.67%,
+    0.966 / 0.67%, 0.983 / 0.67%, 0.964 / 0.67%, 0.986 / 0.67% and 0.979 /
+    0%. PG, PH, PI, PJ, PK, PL, PM and PN, written after
     the test of N28 (turned down), as they arrived with N25 0.986 / 0%, 0.980
     / 0%, 0.986 / 0%, 0.983 / 0%, 0.983 / 0.67%, 0.983 / 0%, 0.965 / 1.33%
     and 0.960 / 0%. OY, OZ, PA, PB, PC, PD, PE and PF, written after

@@ -44,12 +44,12 @@ true violation the full model would miss anyway is no reason to ask the
 encoder). A lexicon finding passes too, unless it is at the bar and the
 first tier is sure enough of it (``gate_hi``: from there up, out of fold,
 the full model would have lowered at most ``--settle-miss`` of such
-findings): then it stands without the encoder. The same holds for a rule with no lexicon finding: where the
-first tier places the message at or above ``add_hi`` (from there up, out of
-fold, the full model would have left at most 0.1% of such messages
-unflagged), the rule is found without the encoder, at its operating point
-or above (never off_topic, a matter of relevance to the room: its ``add_hi``
-is infinite).
+findings): then it stands without the encoder. The same holds for a rule
+with no lexicon finding: where the first tier places the message at or
+above ``add_hi`` (from there up, out of fold, the full model would have
+left at most 0.1% of such messages unflagged), the rule is found without
+the encoder, at its operating point or above (never off_topic, a matter of
+relevance to the room: its ``add_hi`` is infinite).
 """
 
 from __future__ import annotations
